@@ -1,0 +1,1 @@
+"""The rectification ledger's domain: campaign definition, findings, read models."""

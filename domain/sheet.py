@@ -1,0 +1,47 @@
+"""Plain data for the official ledger sheet, handed from the application to exporters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One finding as a row of the official form plus its detail columns."""
+
+    number: int
+    category_label: str
+    nature: str
+    statement: str
+    measures: str
+    deadline: date | None
+    responsible_unit: str
+    reporting_unit: str
+    category_name: str
+    check_item: str
+    cause: str
+    responsible_leader: str
+    latest_progress: str
+    status: str
+    completed_on: date | None
+    overdue: bool
+    found_on: date
+
+
+@dataclass(frozen=True)
+class OfficialSheet:
+    """Everything an exporter needs to lay out one official ledger.
+
+    `rows` are already in the order the form wants them. `cutoff` is the
+    moment (UTC) whose knowledge the sheet shows, or None for "as it stands
+    now"; `fingerprint` identifies the event log the sheet was built from.
+    """
+
+    title: str
+    unit: str
+    report_date: date
+    note: str
+    rows: tuple[SheetRow, ...]
+    cutoff: datetime | None = None
+    fingerprint: str | None = None
