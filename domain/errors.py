@@ -1,0 +1,115 @@
+"""The ledger's refusals: each carries the values involved, never wording."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+class LedgerError(Exception):
+    """Base of every rule break the domain reports to the edge."""
+
+
+@dataclass
+class FindingNotFoundError(LedgerError):
+    finding_id: str
+
+
+@dataclass
+class FindingWithdrawnError(LedgerError):
+    finding_id: str
+
+
+@dataclass
+class FindingClosedError(LedgerError):
+    finding_id: str
+
+
+@dataclass
+class NotPlannedError(LedgerError):
+    finding_id: str
+
+
+@dataclass
+class AlreadyPlannedError(LedgerError):
+    finding_id: str
+
+
+@dataclass
+class WrongStatusError(LedgerError):
+    """The step needs the finding in another status (e.g. acceptance before completion)."""
+
+    finding_id: str
+    status: str
+    needed: str
+
+
+@dataclass
+class DeadlineBeforeFoundError(LedgerError):
+    deadline: date
+    found_on: date
+
+
+@dataclass
+class DeadlineNotLaterError(LedgerError):
+    deadline: date
+    current: date
+
+
+@dataclass
+class DateBeforeFoundError(LedgerError):
+    field: str
+    day: date
+    found_on: date
+
+
+@dataclass
+class DateInFutureError(LedgerError):
+    field: str
+    day: date
+    today: date
+
+
+@dataclass
+class DateOutsideCampaignError(LedgerError):
+    field: str
+    day: date
+    first: date
+    last: date
+
+
+@dataclass
+class EmptyTextError(LedgerError):
+    field: str
+
+
+@dataclass
+class TextTooLongError(LedgerError):
+    field: str
+    length: int
+    limit: int
+
+
+@dataclass
+class UnknownValueError(LedgerError):
+    """A value is not one the campaign defines (a category, a unit, a nature)."""
+
+    field: str
+    value: str
+
+
+@dataclass
+class UncorrectableFieldError(LedgerError):
+    field: str
+
+
+@dataclass
+class NothingChangedError(LedgerError):
+    field: str
+
+
+@dataclass
+class ConcurrentChangeError(LedgerError):
+    """Someone else changed the finding since it was loaded; reload and retry."""
+
+    finding_id: str

@@ -1,0 +1,430 @@
+"""The finding aggregate: one problem found in the campaign and every step taken on it."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from domain.errors import (
+    AlreadyPlannedError,
+    DateBeforeFoundError,
+    DateInFutureError,
+    DeadlineBeforeFoundError,
+    DeadlineNotLaterError,
+    EmptyTextError,
+    FindingClosedError,
+    FindingWithdrawnError,
+    NothingChangedError,
+    NotPlannedError,
+    TextTooLongError,
+    UncorrectableFieldError,
+    WrongStatusError,
+)
+from domain.state import CORRECTABLE_FIELDS, FindingState, Status
+
+# The most characters one spreadsheet cell holds; longer text could not be exported.
+MAX_TEXT = 32_767
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Who causes an event, when it is recorded, and what day it is for them."""
+
+    operator: str
+    operator_unit: str
+    at: datetime
+    today: date
+
+
+def required_text(field: str, value: str) -> str:
+    """Return the text stripped, refusing it when empty or too long for a cell."""
+    text = value.strip()
+    if not text:
+        raise EmptyTextError(field)
+    return optional_text(field, text)
+
+
+def optional_text(field: str, value: str) -> str:
+    text = value.strip()
+    if len(text) > MAX_TEXT:
+        raise TextTooLongError(field, len(text), MAX_TEXT)
+    return text
+
+
+def not_in_future(field: str, day: date, stamp: Stamp) -> date:
+    if day > stamp.today:
+        raise DateInFutureError(field, day, stamp.today)
+    return day
+
+
+class Finding(Aggregate):
+    """A problem found in the campaign, with its rectification.
+
+    Each command checks the ledger's rules against the current state and then
+    records exactly one event. The state is a FindingState rebuilt by the
+    events' `evolve` methods, which the read models use as well.
+    """
+
+    state: FindingState
+
+    class Event(Aggregate.Event):
+        """Common facts of every finding event: who, from which unit, for which day."""
+
+        operator: str
+        operator_unit: str
+        on: date
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.state = self.evolve(aggregate.state)
+
+        def evolve(self, state: FindingState) -> FindingState:
+            return dataclasses.replace(
+                self.changes(state),
+                updated_at=self.timestamp,
+                version=self.originator_version,
+            )
+
+        def changes(self, state: FindingState) -> FindingState:
+            raise NotImplementedError
+
+    class Recorded(Event, Aggregate.Created):
+        reporting_unit: str
+        category: str
+        check_item: int
+        nature: str
+        statement: str
+        cause: str
+        village: str
+        household_head: str
+        household_kind: str
+        source: str
+        source_ref: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.state = self.evolve(None)
+
+        def evolve(self, state: FindingState | None) -> FindingState:  # type: ignore[override]
+            return FindingState(
+                finding_id=str(self.originator_id),
+                reporting_unit=self.reporting_unit,
+                category=self.category,
+                check_item=self.check_item,
+                nature=self.nature,
+                statement=self.statement,
+                cause=self.cause,
+                found_on=self.on,
+                source=self.source,
+                source_ref=self.source_ref,
+                village=self.village,
+                household_head=self.household_head,
+                household_kind=self.household_kind,
+                recorded_at=self.timestamp,
+                recorded_by=self.operator,
+                updated_at=self.timestamp,
+                version=self.originator_version,
+            )
+
+    class RectificationPlanned(Event):
+        measures: str
+        deadline: date
+        responsible_unit: str
+        responsible_leader: str
+
+        def changes(self, state: FindingState) -> FindingState:
+            return dataclasses.replace(
+                state,
+                measures=self.measures,
+                deadline=self.deadline,
+                responsible_unit=self.responsible_unit,
+                responsible_leader=self.responsible_leader,
+                planned=True,
+                status=Status.IN_PROGRESS,
+            )
+
+    class DeadlineExtended(Event):
+        deadline: date
+        reason: str
+
+        def changes(self, state: FindingState) -> FindingState:
+            return dataclasses.replace(
+                state, deadline=self.deadline, extensions=state.extensions + 1
+            )
+
+    class ProgressReported(Event):
+        progress: str
+        evidence: list[str]
+
+        def changes(self, state: FindingState) -> FindingState:
+            return dataclasses.replace(
+                state,
+                latest_progress=self.progress,
+                progress_on=self.on,
+                progress_count=state.progress_count + 1,
+                status=Status.IN_PROGRESS,
+            )
+
+    class RectificationCompleted(Event):
+        effect: str
+
+        def changes(self, state: FindingState) -> FindingState:
+            return dataclasses.replace(
+                state,
+                completed_on=self.on,
+                effect=self.effect,
+                status=Status.AWAITING_ACCEPTANCE,
+            )
+
+    class AcceptancePassed(Event):
+        inspector: str
+        remarks: str
+
+        def changes(self, state: FindingState) -> FindingState:
+            return dataclasses.replace(state, accepted_on=self.on, status=Status.CLOSED)
+
+    class AcceptanceFailed(Event):
+        inspector: str
+        remarks: str
+
+        def changes(self, state: FindingState) -> FindingState:
+            return dataclasses.replace(
+                state,
+                completed_on=None,
+                returned_count=state.returned_count + 1,
+                status=Status.IN_PROGRESS,
+            )
+
+    class FieldCorrected(Event):
+        field: str
+        old: Any
+        new: Any
+        reason: str
+
+        def changes(self, state: FindingState) -> FindingState:
+            return dataclasses.replace(state, **{self.field: self.new})
+
+    class Withdrawn(Event):
+        reason: str
+
+        def changes(self, state: FindingState) -> FindingState:
+            return dataclasses.replace(
+                state, withdrawn_reason=self.reason, status=Status.WITHDRAWN
+            )
+
+    def __init__(self) -> None:
+        """Leave the state to the Recorded event's apply."""
+
+    @classmethod
+    def record(
+        cls,
+        stamp: Stamp,
+        *,
+        reporting_unit: str,
+        category: str,
+        check_item: int,
+        nature: str,
+        statement: str,
+        cause: str,
+        found_on: date,
+        source: str,
+        source_ref: str = "",
+        village: str = "",
+        household_head: str = "",
+        household_kind: str = "",
+    ) -> Finding:
+        """Record a newly found problem. Campaign values are checked by the caller."""
+        return cls._create(
+            cls.Recorded,
+            timestamp=stamp.at,
+            operator=stamp.operator,
+            operator_unit=stamp.operator_unit,
+            on=not_in_future("found_on", found_on, stamp),
+            reporting_unit=reporting_unit,
+            category=category,
+            check_item=check_item,
+            nature=nature,
+            statement=required_text("statement", statement),
+            cause=optional_text("cause", cause),
+            village=optional_text("village", village),
+            household_head=optional_text("household_head", household_head),
+            household_kind=household_kind,
+            source=source,
+            source_ref=source_ref,
+        )
+
+    def plan(
+        self,
+        stamp: Stamp,
+        *,
+        measures: str,
+        deadline: date,
+        responsible_unit: str,
+        responsible_leader: str,
+    ) -> None:
+        """Plan the rectification: measures, a deadline, who answers for it."""
+        self._check_open()
+        if self.state.planned:
+            raise AlreadyPlannedError(self.state.finding_id)
+        self._check_deadline(deadline)
+        self._record(
+            self.RectificationPlanned,
+            stamp,
+            stamp.today,
+            measures=required_text("measures", measures),
+            deadline=deadline,
+            responsible_unit=required_text("responsible_unit", responsible_unit),
+            responsible_leader=optional_text("responsible_leader", responsible_leader),
+        )
+
+    def extend_deadline(self, stamp: Stamp, *, deadline: date, reason: str) -> None:
+        """Move the deadline later, saying why; the old one stays in history."""
+        self._check_in_rectification()
+        assert self.state.deadline is not None
+        if deadline <= self.state.deadline:
+            raise DeadlineNotLaterError(deadline, self.state.deadline)
+        self._record(
+            self.DeadlineExtended,
+            stamp,
+            stamp.today,
+            deadline=deadline,
+            reason=required_text("reason", reason),
+        )
+
+    def report_progress(
+        self, stamp: Stamp, *, on: date, progress: str, evidence: list[str]
+    ) -> None:
+        """Report what was done on a given day, with references to evidence."""
+        self._check_in_rectification()
+        self._record(
+            self.ProgressReported,
+            stamp,
+            self._step_day("progress_on", on, stamp),
+            progress=required_text("progress", progress),
+            evidence=[optional_text("evidence", e) for e in evidence if e.strip()],
+        )
+
+    def complete(self, stamp: Stamp, *, on: date, effect: str) -> None:
+        """Declare the rectification done on a given day, with the effect achieved."""
+        self._check_in_rectification()
+        self._record(
+            self.RectificationCompleted,
+            stamp,
+            self._step_day("completed_on", on, stamp),
+            effect=required_text("effect", effect),
+        )
+
+    def pass_acceptance(
+        self, stamp: Stamp, *, on: date, inspector: str, remarks: str
+    ) -> None:
+        """Accept the rectification: the finding is closed out (销号)."""
+        self._check_awaiting_acceptance()
+        self._record(
+            self.AcceptancePassed,
+            stamp,
+            self._acceptance_day(on, stamp),
+            inspector=required_text("inspector", inspector),
+            remarks=optional_text("remarks", remarks),
+        )
+
+    def fail_acceptance(
+        self, stamp: Stamp, *, on: date, inspector: str, remarks: str
+    ) -> None:
+        """Return the finding for rework; the remarks say what is still wrong."""
+        self._check_awaiting_acceptance()
+        self._record(
+            self.AcceptanceFailed,
+            stamp,
+            self._acceptance_day(on, stamp),
+            inspector=required_text("inspector", inspector),
+            remarks=required_text("remarks", remarks),
+        )
+
+    def correct(self, stamp: Stamp, *, field: str, value: Any, reason: str) -> None:
+        """Correct one recorded field; the old value stays in the history."""
+        self._check_open()
+        if field not in CORRECTABLE_FIELDS:
+            raise UncorrectableFieldError(field)
+        if isinstance(value, str):
+            value = (
+                required_text(field, value)
+                if field in ("statement", "measures", "responsible_unit")
+                else optional_text(field, value)
+            )
+        if field == "found_on":
+            not_in_future(field, value, stamp)
+            if self.state.deadline is not None and self.state.deadline < value:
+                raise DeadlineBeforeFoundError(self.state.deadline, value)
+        if field in ("measures", "responsible_unit") and not self.state.planned:
+            raise NotPlannedError(self.state.finding_id)
+        old = getattr(self.state, field)
+        if old == value:
+            raise NothingChangedError(field)
+        self._record(
+            self.FieldCorrected,
+            stamp,
+            stamp.today,
+            field=field,
+            old=old,
+            new=value,
+            reason=required_text("reason", reason),
+        )
+
+    def withdraw(self, stamp: Stamp, *, reason: str) -> None:
+        """Withdraw a duplicate or mistaken finding. Nothing is deleted."""
+        self._check_open()
+        self._record(
+            self.Withdrawn, stamp, stamp.today, reason=required_text("reason", reason)
+        )
+
+    def _record(
+        self, event_class: type[Event], stamp: Stamp, on: date, **fields: Any
+    ) -> None:
+        self.trigger_event(
+            event_class,
+            timestamp=stamp.at,
+            operator=stamp.operator,
+            operator_unit=stamp.operator_unit,
+            on=on,
+            **fields,
+        )
+
+    def _check_open(self) -> None:
+        if self.state.status is Status.WITHDRAWN:
+            raise FindingWithdrawnError(self.state.finding_id)
+        if self.state.status is Status.CLOSED:
+            raise FindingClosedError(self.state.finding_id)
+
+    def _check_in_rectification(self) -> None:
+        self._check_open()
+        if not self.state.planned:
+            raise NotPlannedError(self.state.finding_id)
+        if self.state.status is Status.AWAITING_ACCEPTANCE:
+            raise WrongStatusError(
+                self.state.finding_id, self.state.status, Status.IN_PROGRESS
+            )
+
+    def _check_awaiting_acceptance(self) -> None:
+        self._check_open()
+        if self.state.status is not Status.AWAITING_ACCEPTANCE:
+            raise WrongStatusError(
+                self.state.finding_id, self.state.status, Status.AWAITING_ACCEPTANCE
+            )
+
+    def _check_deadline(self, deadline: date) -> None:
+        if deadline < self.state.found_on:
+            raise DeadlineBeforeFoundError(deadline, self.state.found_on)
+
+    def _step_day(self, field: str, on: date, stamp: Stamp) -> date:
+        if on < self.state.found_on:
+            raise DateBeforeFoundError(field, on, self.state.found_on)
+        return not_in_future(field, on, stamp)
+
+    def _acceptance_day(self, on: date, stamp: Stamp) -> date:
+        completed_on = self.state.completed_on
+        assert completed_on is not None
+        if on < completed_on:
+            raise DateBeforeFoundError("accepted_on", on, completed_on)
+        return not_in_future("accepted_on", on, stamp)

@@ -1,0 +1,580 @@
+"""The ledger application: records findings as events and answers from the read model."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import (
+    RecordConflictError,
+    Tracking,
+    Transcoder,
+    Transcoding,
+)
+
+from domain.campaign import Campaign
+from domain.clock import Clock, SystemClock
+from domain.errors import (
+    ConcurrentChangeError,
+    DateOutsideCampaignError,
+    FindingNotFoundError,
+    UnknownValueError,
+)
+from domain.finding import Finding, Stamp
+from domain.sheet import OfficialSheet, SheetRow
+from domain.state import FindingState, Status
+from domain.view import LedgerProjection, LedgerQuery, LedgerView
+
+log = logging.getLogger(__name__)
+
+# How far past the campaign's last day a deadline may still lie.
+DEADLINE_HORIZON = timedelta(days=366)
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+@dataclass(frozen=True)
+class Operator:
+    """The person at the keyboard, and the unit they work for."""
+
+    name: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class NewFinding:
+    """The values of a finding to record; the plan fields may be left empty."""
+
+    reporting_unit: str
+    category: str
+    check_item: int
+    nature: str
+    statement: str
+    found_on: date
+    cause: str = ""
+    source: str = "自查"
+    source_ref: str = ""
+    village: str = ""
+    household_head: str = ""
+    household_kind: str = ""
+    measures: str = ""
+    deadline: date | None = None
+    responsible_unit: str = ""
+    responsible_leader: str = ""
+
+    @property
+    def has_plan(self) -> bool:
+        return bool(self.measures.strip() or self.deadline or self.responsible_unit)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One event of a finding, as the history screen lists it."""
+
+    version: int
+    kind: str
+    recorded_at: datetime
+    on: date
+    operator: str
+    operator_unit: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Ledger(Application):
+    """The rectification ledger of one campaign.
+
+    Commands take plain values and the operator, check them against the
+    campaign definition, and store one or more finding events. Queries read
+    the ledger view, which follows the event log; `catch_up` brings it level.
+    """
+
+    name = "Ledger"
+
+    def __init__(
+        self,
+        campaign: Campaign,
+        env: Mapping[str, str] | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        super().__init__(env)
+        self.campaign = campaign
+        self.clock: Clock = clock or SystemClock()
+        view = self.factory.tracking_recorder(LedgerView)
+        view.extra_terms = self._category_terms  # type: ignore[method-assign]
+        self.projection = LedgerProjection(view)
+        self._catch_up_lock = threading.Lock()
+        self.catch_up()
+
+    def register_transcodings(self, transcoder: Transcoder) -> None:
+        super().register_transcodings(transcoder)  # type: ignore[arg-type]
+        transcoder.register(DateAsISO())  # type: ignore[attr-defined]
+
+    # Commands
+
+    def record(self, by: Operator, new: NewFinding) -> str:
+        """Record a finding, and its rectification plan when one is given."""
+        stamp = self.stamp(by)
+        category = self._category_key(new.category)
+        item_count = len(self.campaign.category(category).items)
+        if not 1 <= new.check_item <= item_count:
+            raise UnknownValueError("check_item", str(new.check_item))
+        self._check_campaign_day("found_on", new.found_on)
+        finding = Finding.record(
+            stamp,
+            reporting_unit=self._known("reporting_unit", new.reporting_unit),
+            category=category,
+            check_item=new.check_item,
+            nature=self._nature(new.nature),
+            statement=new.statement,
+            cause=new.cause,
+            found_on=new.found_on,
+            source=self._choice("source", new.source, self.campaign.sources),
+            source_ref=new.source_ref,
+            village=new.village,
+            household_head=new.household_head,
+            household_kind=self._choice(
+                "household_kind", new.household_kind, self.campaign.household_kinds
+            ),
+        )
+        if new.has_plan:
+            self._plan(finding, stamp, new.measures, new.deadline, new.responsible_unit,
+                       new.responsible_leader)
+        self._save(finding)
+        return str(finding.id)
+
+    def plan(
+        self,
+        by: Operator,
+        finding_id: str,
+        version: int,
+        *,
+        measures: str,
+        deadline: date | None,
+        responsible_unit: str,
+        responsible_leader: str = "",
+    ) -> None:
+        """Plan the rectification of a finding."""
+        self._change(
+            by,
+            finding_id,
+            version,
+            lambda f, s: self._plan(
+                f, s, measures, deadline, responsible_unit, responsible_leader
+            ),
+        )
+
+    def extend_deadline(
+        self, by: Operator, finding_id: str, version: int, *, deadline: date, reason: str
+    ) -> None:
+        """Move a finding's deadline later, with the reason."""
+        self._check_deadline_day(deadline)
+        self._change(
+            by,
+            finding_id,
+            version,
+            lambda f, s: f.extend_deadline(s, deadline=deadline, reason=reason),
+        )
+
+    def report_progress(
+        self,
+        by: Operator,
+        finding_id: str,
+        version: int,
+        *,
+        on: date,
+        progress: str,
+        evidence: list[str] | None = None,
+    ) -> None:
+        """Report what was done on a finding on a given day."""
+        self._change(
+            by,
+            finding_id,
+            version,
+            lambda f, s: f.report_progress(
+                s, on=on, progress=progress, evidence=evidence or []
+            ),
+        )
+
+    def complete(
+        self, by: Operator, finding_id: str, version: int, *, on: date, effect: str
+    ) -> None:
+        """Declare a finding's rectification complete."""
+        self._change(
+            by, finding_id, version, lambda f, s: f.complete(s, on=on, effect=effect)
+        )
+
+    def pass_acceptance(
+        self, by: Operator, finding_id: str, version: int, *, on: date, remarks: str = ""
+    ) -> None:
+        """Record that acceptance passed: the finding is closed out (销号)."""
+        self._change(
+            by,
+            finding_id,
+            version,
+            lambda f, s: f.pass_acceptance(s, on=on, inspector=by.name, remarks=remarks),
+        )
+
+    def fail_acceptance(
+        self, by: Operator, finding_id: str, version: int, *, on: date, remarks: str
+    ) -> None:
+        """Record that acceptance failed: the finding goes back for rework."""
+        self._change(
+            by,
+            finding_id,
+            version,
+            lambda f, s: f.fail_acceptance(s, on=on, inspector=by.name, remarks=remarks),
+        )
+
+    def correct(
+        self,
+        by: Operator,
+        finding_id: str,
+        version: int,
+        *,
+        field: str,
+        value: Any,
+        reason: str,
+    ) -> None:
+        """Correct one field of a finding; its old value stays in the history."""
+        if field == "category":
+            value = self._category_key(value)
+        elif field == "nature":
+            value = self._nature(value)
+        elif field == "responsible_unit":
+            value = self._known(field, value)
+        elif field == "household_kind":
+            value = self._choice(field, value, self.campaign.household_kinds)
+        elif field == "found_on":
+            self._check_campaign_day(field, value)
+
+        def apply(finding: Finding, stamp: Stamp) -> None:
+            if field == "check_item":
+                items = self.campaign.category(finding.state.category).items
+                if not 1 <= int(value) <= len(items):
+                    raise UnknownValueError(field, str(value))
+            finding.correct(stamp, field=field, value=value, reason=reason)
+
+        self._change(by, finding_id, version, apply)
+
+    def withdraw(self, by: Operator, finding_id: str, version: int, *, reason: str) -> None:
+        """Withdraw a duplicate or mistaken finding; nothing is deleted."""
+        self._change(
+            by, finding_id, version, lambda f, s: f.withdraw(s, reason=reason)
+        )
+
+    # Queries
+
+    def today(self) -> date:
+        """Return today's date where the campaign runs."""
+        return self.clock.now().astimezone(self.campaign.tz).date()
+
+    def stamp(self, by: Operator) -> Stamp:
+        """Stamp an event with the operator and the clock's moment."""
+        at = self.clock.now()
+        return Stamp(by.name, by.unit, at, at.astimezone(self.campaign.tz).date())
+
+    def rows(self, query: LedgerQuery | None = None) -> list[FindingState]:
+        """Return the current ledger rows that match the query."""
+        return self.projection.view.select(query or LedgerQuery())
+
+    def row(self, finding_id: str) -> FindingState:
+        """Return one finding's current row."""
+        found = self.projection.view.get_rows([finding_id])
+        if finding_id not in found:
+            raise FindingNotFoundError(finding_id)
+        return found[finding_id]
+
+    def history(self, finding_id: str) -> list[HistoryEntry]:
+        """List every event of a finding, oldest first."""
+        entries = []
+        for event in self.events.get(self._uuid(finding_id)):
+            details = {
+                k: v
+                for k, v in event.__dict__.items()
+                if k
+                not in (
+                    "originator_id",
+                    "originator_version",
+                    "originator_topic",
+                    "timestamp",
+                    "operator",
+                    "operator_unit",
+                    "on",
+                )
+            }
+            entries.append(
+                HistoryEntry(
+                    version=event.originator_version,
+                    kind=type(event).__name__,
+                    recorded_at=event.timestamp,
+                    on=event.on,
+                    operator=event.operator,
+                    operator_unit=event.operator_unit,
+                    details=details,
+                )
+            )
+        if not entries:
+            raise FindingNotFoundError(finding_id)
+        return entries
+
+    def week_cutoff(self, week: int) -> datetime:
+        """Return the end of a report week: midnight after its last day, in UTC."""
+        last = self.campaign.week_days(week)[1]
+        local = datetime.combine(last + timedelta(days=1), time(), self.campaign.tz)
+        return local.astimezone(timezone.utc)
+
+    def states_as_of(self, cutoff: datetime) -> dict[str, FindingState]:
+        """Replay the log, keeping only what had been recorded before the cutoff.
+
+        A finding's events are taken in order up to the first one recorded at
+        or after the cutoff, so each state is one the finding really had.
+        """
+        states: dict[str, FindingState] = {}
+        stopped: set[str] = set()
+        for event in self._all_events():
+            if not hasattr(event, "evolve"):
+                continue
+            key = str(event.originator_id)
+            if key in stopped:
+                continue
+            if event.timestamp >= cutoff:
+                stopped.add(key)
+                continue
+            states[key] = event.evolve(states.get(key))
+        return states
+
+    def official_sheet(self, unit: str, week: int | None = None) -> OfficialSheet:
+        """Build the official ledger of one unit, for a report week or as it stands now."""
+        self._known("unit", unit)
+        if week is None:
+            cutoff = None
+            report_date = self.today()
+            states = self.rows(LedgerQuery(unit=unit))
+        else:
+            if week not in self.campaign.report_weeks:
+                raise UnknownValueError("week", str(week))
+            cutoff = self.week_cutoff(week)
+            report_date = self.campaign.week_days(week)[1]
+            states = [
+                s for s in self.states_as_of(cutoff).values() if s.reporting_unit == unit
+            ]
+        states = [s for s in states if s.status is not Status.WITHDRAWN]
+        order = {c.key: i for i, c in enumerate(self.campaign.categories)}
+        states.sort(key=lambda s: (order.get(s.category, 99), s.found_on, s.recorded_at))
+        return OfficialSheet(
+            title=self.campaign.ledger_title,
+            unit=unit,
+            report_date=report_date,
+            note=self.campaign.note,
+            rows=tuple(
+                self._sheet_row(n, s, report_date) for n, s in enumerate(states, 1)
+            ),
+            cutoff=cutoff,
+        )
+
+    # Read model upkeep
+
+    def catch_up(self, batch: int = 1000) -> int:
+        """Fold events not yet in the ledger view into it; return how many."""
+        view = self.projection.view
+        done = 0
+        with self._catch_up_lock:
+            last = view.max_tracking_id(self.name) or 0
+            while True:
+                notes = self.recorder.select_notifications(
+                    start=last, limit=batch, inclusive_of_start=False
+                )
+                if not notes:
+                    break
+                events = [self.mapper.to_domain_event(n) for n in notes]
+                last = notes[-1].id
+                self.projection.process_batch(events, Tracking(self.name, last))
+                done += len(notes)
+        if done:
+            log.debug("ledger view caught up %d events, now at %d", done, last)
+        return done
+
+    def head(self) -> int:
+        """Return the position of the newest event in the log (0 when empty)."""
+        return self.recorder.max_notification_id() or 0
+
+    # Helpers
+
+    def _all_events(self, batch: int = 1000) -> Iterator[Any]:
+        last = 0
+        while True:
+            notes = self.recorder.select_notifications(
+                start=last, limit=batch, inclusive_of_start=False
+            )
+            if not notes:
+                return
+            for note in notes:
+                yield self.mapper.to_domain_event(note)
+            last = notes[-1].id
+
+    def _sheet_row(self, number: int, s: FindingState, today: date) -> SheetRow:
+        category = self.campaign.category(s.category)
+        items = category.items
+        item = items[s.check_item - 1] if 1 <= s.check_item <= len(items) else ""
+        return SheetRow(
+            number=number,
+            category_label=category.label,
+            nature=s.nature,
+            statement=s.statement,
+            measures=s.measures,
+            deadline=s.deadline,
+            responsible_unit=s.responsible_unit,
+            reporting_unit=s.reporting_unit,
+            category_name=category.name,
+            check_item=f"{s.check_item}. {item}",
+            cause=s.cause,
+            responsible_leader=s.responsible_leader,
+            latest_progress=s.latest_progress,
+            status=str(s.status),
+            completed_on=s.completed_on,
+            overdue=s.is_overdue(today),
+            found_on=s.found_on,
+        )
+
+    def _change(
+        self,
+        by: Operator,
+        finding_id: str,
+        version: int,
+        command: Callable[[Finding, Stamp], None],
+    ) -> None:
+        finding = self._get(finding_id)
+        if finding.version != version:
+            raise ConcurrentChangeError(finding_id)
+        command(finding, self.stamp(by))
+        self._save(finding)
+
+    def _save(self, finding: Finding) -> None:
+        try:
+            self.save(finding)
+        except RecordConflictError as error:
+            raise ConcurrentChangeError(str(finding.id)) from error
+        self.catch_up()
+
+    def _get(self, finding_id: str) -> Finding:
+        try:
+            finding: Finding = self.repository.get(self._uuid(finding_id))
+        except AggregateNotFoundError as error:
+            raise FindingNotFoundError(finding_id) from error
+        return finding
+
+    @staticmethod
+    def _uuid(finding_id: str) -> UUID:
+        try:
+            return UUID(finding_id)
+        except ValueError as error:
+            raise FindingNotFoundError(finding_id) from error
+
+    def _plan(
+        self,
+        finding: Finding,
+        stamp: Stamp,
+        measures: str,
+        deadline: date | None,
+        responsible_unit: str,
+        responsible_leader: str,
+    ) -> None:
+        if deadline is None:
+            raise UnknownValueError("deadline", "")
+        self._check_deadline_day(deadline)
+        finding.plan(
+            stamp,
+            measures=measures,
+            deadline=deadline,
+            responsible_unit=self._known("responsible_unit", responsible_unit.strip()),
+            responsible_leader=responsible_leader,
+        )
+
+    def _category_key(self, text: str) -> str:
+        try:
+            return self.campaign.category(text.strip()).key
+        except KeyError:
+            raise UnknownValueError("category", text) from None
+
+    def _nature(self, text: str) -> str:
+        try:
+            return self.campaign.nature(text.strip())
+        except KeyError:
+            raise UnknownValueError("nature", text) from None
+
+    def _known(self, field: str, unit: str) -> str:
+        if unit not in self.campaign.all_units:
+            raise UnknownValueError(field, unit)
+        return unit
+
+    @staticmethod
+    def _choice(field: str, value: str, allowed: list[str]) -> str:
+        value = value.strip()
+        if value and value not in allowed:
+            raise UnknownValueError(field, value)
+        return value
+
+    def _check_campaign_day(self, field: str, day: date) -> None:
+        first, last = self.campaign.first_day, self.campaign.last_day
+        if not first <= day <= last + DEADLINE_HORIZON:
+            raise DateOutsideCampaignError(field, day, first, last)
+
+    def _check_deadline_day(self, day: date) -> None:
+        first, last = self.campaign.first_day, self.campaign.last_day + DEADLINE_HORIZON
+        if not first <= day <= last:
+            raise DateOutsideCampaignError("deadline", day, first, last)
+
+    def _category_terms(self, state: FindingState) -> list[str]:
+        try:
+            category = self.campaign.category(state.category)
+        except KeyError:
+            return []
+        return [category.name, category.label]
+
+
+def default_store_path() -> Path:
+    """Return where the embedded store lives when no path is given."""
+    import os
+    import sys
+
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "taizhang" / "ledger.sqlite"
+
+
+def sqlite_env(path: Path) -> dict[str, str]:
+    """Return the eventsourcing settings for an embedded store at path."""
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(path),
+        "SQLITE_LOCK_TIMEOUT": "10",
+    }
+
+
+def open_ledger(
+    campaign: Campaign, store: Path | None = None, clock: Clock | None = None
+) -> Ledger:
+    """Open (creating on first use) the embedded SQLite store of a campaign."""
+    path = store or default_store_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return Ledger(campaign, env=sqlite_env(path), clock=clock)

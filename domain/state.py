@@ -1,0 +1,93 @@
+"""The state of one finding, derived only from its events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """Where a finding stands; the values are the campaign's own words."""
+
+    PENDING = "待整改"
+    IN_PROGRESS = "整改中"
+    AWAITING_ACCEPTANCE = "待验收"
+    CLOSED = "已销号"
+    WITHDRAWN = "已作废"
+
+
+# Status values a finding can no longer leave; no step is recorded on them.
+FINAL = frozenset({Status.CLOSED, Status.WITHDRAWN})
+
+# Fields an operator may correct; the rest change only through their own event.
+CORRECTABLE_FIELDS = (
+    "category",
+    "check_item",
+    "nature",
+    "statement",
+    "village",
+    "household_head",
+    "household_kind",
+    "cause",
+    "found_on",
+    "measures",
+    "responsible_unit",
+    "responsible_leader",
+)
+
+
+@dataclass(frozen=True)
+class FindingState:
+    """Everything the ledger shows about one finding, as of its last event.
+
+    The same value is the aggregate's state, the read model's row and the
+    result of replaying a past week, so all three agree by construction.
+    """
+
+    finding_id: str
+    reporting_unit: str
+    category: str
+    check_item: int
+    nature: str
+    statement: str
+    cause: str
+    found_on: date
+    source: str
+    recorded_at: datetime
+    recorded_by: str
+    village: str = ""
+    household_head: str = ""
+    household_kind: str = ""
+    source_ref: str = ""
+    measures: str = ""
+    deadline: date | None = None
+    responsible_unit: str = ""
+    responsible_leader: str = ""
+    planned: bool = False
+    extensions: int = 0
+    latest_progress: str = ""
+    progress_on: date | None = None
+    progress_count: int = 0
+    completed_on: date | None = None
+    effect: str = ""
+    accepted_on: date | None = None
+    returned_count: int = 0
+    withdrawn_reason: str = ""
+    status: Status = Status.PENDING
+    updated_at: datetime | None = None
+    version: int = 1
+
+    def is_overdue(self, today: date) -> bool:
+        """Tell whether the deadline has passed with the work still open."""
+        if self.deadline is None:
+            return False
+        if self.status in FINAL or self.status is Status.AWAITING_ACCEPTANCE:
+            return False
+        return today > self.deadline
+
+    def days_to_deadline(self, today: date) -> int | None:
+        """Count days from today to the deadline; negative once past it."""
+        if self.deadline is None:
+            return None
+        return (self.deadline - today).days
