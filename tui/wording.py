@@ -1,0 +1,106 @@
+"""Chinese wording of every refusal, shared by the screens and the command line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from domain import errors as e
+from domain.campaign import CampaignError
+from domain.dates import DayParseError, format_day
+
+FIELD_NAMES = {
+    "reporting_unit": "填报单位",
+    "unit": "单位",
+    "category": "问题类型",
+    "check_item": "排查内容",
+    "nature": "问题性质",
+    "statement": "问题表述",
+    "cause": "产生原因及分析",
+    "found_on": "发现日期",
+    "source": "问题来源",
+    "village": "村（社区）",
+    "household_head": "户主",
+    "household_kind": "户类型",
+    "measures": "整改措施",
+    "deadline": "完成时限",
+    "responsible_unit": "责任单位",
+    "responsible_leader": "责任领导",
+    "reason": "原因",
+    "progress": "进展情况",
+    "progress_on": "进展日期",
+    "evidence": "佐证材料",
+    "effect": "整改成效",
+    "completed_on": "完成日期",
+    "accepted_on": "验收日期",
+    "inspector": "验收人",
+    "remarks": "验收意见",
+    "week": "周次",
+    "operator": "操作员",
+}
+
+
+def field_name(field: str) -> str:
+    """Return the Chinese name of a field, or the field itself when unknown."""
+    return FIELD_NAMES.get(field, field)
+
+
+def _day(value: Any) -> str:
+    return format_day(value) if value is not None else "（空）"
+
+
+_EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
+    e.FindingNotFoundError: lambda x: f"找不到问题 {x.finding_id}，可能已被删除或编号有误。",
+    e.FindingWithdrawnError: lambda x: "该问题已作废，不能再办理任何整改步骤。",
+    e.FindingClosedError: lambda x: "该问题已验收销号，不能再修改。",
+    e.NotPlannedError: lambda x: "该问题还没有制定整改措施和完成时限，请先“制定整改”。",
+    e.AlreadyPlannedError: lambda x: "该问题已制定整改计划；如需改动，请用“延期”或“更正”。",
+    e.WrongStatusError: lambda x: f"该问题当前状态为“{x.status}”，此操作需要状态为“{x.needed}”。",
+    e.DeadlineBeforeFoundError: lambda x: (
+        f"完成时限 {_day(x.deadline)} 早于发现日期 {_day(x.found_on)}。"
+    ),
+    e.DeadlineNotLaterError: lambda x: (
+        f"新的完成时限 {_day(x.deadline)} 必须晚于原时限 {_day(x.current)}。"
+    ),
+    e.DateBeforeFoundError: lambda x: (
+        f"{field_name(x.field)} {_day(x.day)} 早于 {_day(x.found_on)}，请核对。"
+    ),
+    e.DateInFutureError: lambda x: (
+        f"{field_name(x.field)} {_day(x.day)} 晚于今天（{_day(x.today)}），不能预填。"
+    ),
+    e.DateOutsideCampaignError: lambda x: (
+        f"{field_name(x.field)} {_day(x.day)} 不在本次工作的时间范围内"
+        f"（{_day(x.first)} 起）。"
+    ),
+    e.EmptyTextError: lambda x: f"“{field_name(x.field)}”不能为空。",
+    e.TextTooLongError: lambda x: (
+        f"“{field_name(x.field)}”有 {x.length} 个字，超过表格单元格上限 {x.limit} 字。"
+    ),
+    e.UnknownValueError: lambda x: (
+        f"“{field_name(x.field)}”未填写。"
+        if not x.value
+        else f"“{field_name(x.field)}”的值“{x.value}”不在本次工作的定义中。"
+    ),
+    e.UncorrectableFieldError: lambda x: f"“{field_name(x.field)}”不能直接更正。",
+    e.NothingChangedError: lambda x: f"“{field_name(x.field)}”的新值与原值相同，无需更正。",
+    e.ConcurrentChangeError: lambda x: "该问题刚被其他人修改过，已重新载入，请核对后再操作。",
+    DayParseError: lambda x: (
+        f"“{x.text}”不是有效日期，请写成 2022-06-20、2022/6/20、6月20日 等形式。"
+    ),
+}
+
+
+def explain(error: Exception) -> str:
+    """Say in Chinese why an operation was refused."""
+    for kind in type(error).__mro__:
+        if kind in _EXPLAIN:
+            return _EXPLAIN[kind](error)
+    if isinstance(error, CampaignError):
+        where = f"字段 {error.field}" if error.field else "文件格式"
+        return f"工作定义文件 {error.path} 有误（{where}）：{error.problem}"
+    return f"操作失败：{error}"
+
+
+def is_refusal(error: Exception) -> bool:
+    """Tell whether an error is an expected refusal rather than a fault."""
+    return isinstance(error, (e.LedgerError, DayParseError, CampaignError))
