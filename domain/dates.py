@@ -1,0 +1,83 @@
+"""Reading and writing calendar days the way the ledger's users type them."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+# Full-width digits and punctuation typed with a Chinese input method.
+_NARROW = str.maketrans(
+    {
+        **{chr(0xFF10 + n): str(n) for n in range(10)},
+        "\uff0f": "/",
+        "\uff0d": "-",
+        "\uff0e": ".",
+        "\u3000": " ",
+    }
+)
+
+# "6月20日前" means "by June 20": the day itself is the deadline.
+_BEFORE = re.compile(r"\s*(?:之前|以前|前)$")
+
+_FORMS = tuple(
+    re.compile(pattern, re.ASCII)
+    for pattern in (
+        # 2022-06-20, 2022-6-20, 2022/6/20, 2022.6.20 (one separator throughout)
+        r"(?P<y>\d{4})\s*(?P<sep>[-/.])\s*(?P<m>\d{1,2})\s*(?P=sep)\s*(?P<d>\d{1,2})",
+        # 2022年6月20日, with or without the year; 号 is accepted for 日
+        r"(?:(?P<y>\d{4})\s*年\s*)?(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]",
+        # 6/20: month first, as Chinese writes it
+        r"(?P<m>\d{1,2})\s*/\s*(?P<d>\d{1,2})",
+        # 20220620
+        r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})",
+    )
+)
+
+
+class DayParseError(ValueError):
+    """Text that is not a calendar day in any form `parse_day` accepts.
+
+    `text` is the input exactly as given; `reason` is an English detail.
+    """
+
+    def __init__(self, text: str, reason: str) -> None:
+        self.text = text
+        self.reason = reason
+        super().__init__(f"{reason}: {text!r}")
+
+
+def parse_day(text: str, *, year: int) -> date:
+    """Read one calendar day from `text`; `year` fills in a missing year.
+
+    Accepted, after trimming and narrowing full-width characters:
+    2022-06-20, 2022-6-20, 2022/6/20, 2022.6.20, 20220620, 2022年6月20日,
+    6月20日 (日 or 号), and 6/20 (month first). Any of them may end in
+    前, 之前 or 以前, which still means that day. Not accepted: 6-20 and 6.20,
+    because a spreadsheet number cell 6.20 comes back as "6.2" and would
+    silently become June 2; month-only or two-digit-year forms; anything
+    naming a day that does not exist.
+    """
+    cleaned = _BEFORE.sub("", text.translate(_NARROW).strip())
+    if not cleaned:
+        raise DayParseError(text, "no date given")
+
+    for form in _FORMS:
+        found = form.fullmatch(cleaned)
+        if found is None:
+            continue
+        parts = found.groupdict()
+        try:
+            return date(
+                int(parts["y"]) if parts.get("y") else year,
+                int(parts["m"]),
+                int(parts["d"]),
+            )
+        except ValueError:
+            raise DayParseError(text, "no such day") from None
+
+    raise DayParseError(text, "not a calendar day")
+
+
+def format_day(day: date) -> str:
+    """Write `day` as the ledger does: 2022年6月20日, without zero padding."""
+    return f"{day.year}年{day.month}月{day.day}日"

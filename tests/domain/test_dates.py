@@ -1,0 +1,121 @@
+"""Tests for reading and writing calendar days as ledger users type them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from domain.dates import DayParseError, format_day, parse_day
+
+JUNE_20 = date(2022, 6, 20)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2022-06-20",
+        "2022-6-20",
+        "2022/6/20",
+        "2022/06/20",
+        "2022.6.20",
+        "2022年6月20日",
+        "2022年06月20日",
+        "2022 年 6 月 20 日",
+        "2022年6月20日前",
+        "2022年6月20日之前",
+        "2022年6月20日以前",
+        "6月20日",
+        "6月20日前",
+        "6月20号",
+        "6/20",
+        "6/20前",
+        "20220620",
+        "2022-06-20前",
+        "  2022-06-20\t",
+        "２０２２－０６－２０",
+        "２０２２／６／２０",
+        "２０２２．６．２０",
+        "　６月２０日前　",
+        "２０２２年６月２０日",
+    ],
+)
+def test_accepted_forms(text: str) -> None:
+    assert parse_day(text, year=2022) == JUNE_20
+
+
+def test_year_comes_from_the_argument_only_when_missing() -> None:
+    assert parse_day("6月20日", year=2023) == date(2023, 6, 20)
+    assert parse_day("6/20", year=2023) == date(2023, 6, 20)
+    assert parse_day("2022年6月20日", year=2023) == JUNE_20
+
+
+def test_leap_day() -> None:
+    assert parse_day("2月29日", year=2024) == date(2024, 2, 29)
+    with pytest.raises(DayParseError):
+        parse_day("2月29日", year=2022)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2022-02-30",
+        "6月31日",
+        "2022年13月1日",
+        "20220631",
+        "0/5",
+        "13/20",
+        "2022-6-0",
+    ],
+)
+def test_impossible_days_are_refused(text: str) -> None:
+    with pytest.raises(DayParseError, match="no such day") as caught:
+        parse_day(text, year=2022)
+
+    assert caught.value.text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "前",
+        "6-20",
+        "6.20",
+        "6.2",
+        "2022-6/20",
+        "22-6-20",
+        "2022年6月",
+        "6月20",
+        "6月",
+        "2022620",
+        "202206201",
+        "2022-06-20 08:00",
+        "六月二十日",
+        "下周",
+        "尽快",
+        "长期坚持",
+        "2022-06-20后",
+        "٢٠٢٢-٠٦-٢٠",
+    ],
+)
+def test_other_text_is_refused(text: str) -> None:
+    with pytest.raises(DayParseError) as caught:
+        parse_day(text, year=2022)
+
+    assert caught.value.text == text
+    assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("day", "text"),
+    [
+        (JUNE_20, "2022年6月20日"),
+        (date(2022, 6, 1), "2022年6月1日"),
+        (date(2022, 12, 31), "2022年12月31日"),
+    ],
+)
+def test_format_day(day: date, text: str) -> None:
+    assert format_day(day) == text
+    assert parse_day(text, year=1999) == day
