@@ -1,0 +1,414 @@
+"""Write the official rectification ledger (整改台账) workbook from an OfficialSheet."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import math
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.header_footer import HeaderFooterItem
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.worksheet import Worksheet
+
+from domain.sheet import OfficialSheet, SheetRow
+
+LEDGER_TITLE = "整改台账"
+DETAIL_TITLE = "明细"
+DATE_FORMAT = 'yyyy"年"m"月"d"日"'
+FOOTER_PAGES = "第 &P 页 / 共 &N 页"
+
+# Excel refuses longer cell text; the app already rejects such input upstream.
+MAX_CELL_UNITS = 32_767
+TRUNCATION_MARK = "…（已截断）"
+REPLACEMENT_CHAR = "\ufffd"
+
+# Document properties written for a later verifier (docProps/core.xml):
+#   title       = sheet.title
+#   subject     = f"{sheet.unit} {sheet.report_date.isoformat()}"
+#   keywords    = "cutoff=<C> fingerprint=<F>"   (one space between the two pairs)
+#   description = "cutoff=<C>\nfingerprint=<F>"  (the same pairs, one per line)
+#   creator     = "taizhang"
+# <C> is sheet.cutoff as ISO 8601 in UTC (datetime.isoformat, "+00:00" offset), or
+# the word "now" when the sheet shows the ledger as it stands at export time (the
+# file's `created` property then says when that was). <F> is sheet.fingerprint, or
+# the word "none" when the sheet has no fingerprint.
+CREATOR = "taizhang"
+
+_FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+# Beyond openpyxl's control characters, lone surrogates cannot be encoded as UTF-8
+# and U+FFFE/U+FFFF are not XML characters; either would break the save.
+_UNWRITABLE_RE = re.compile(
+    f"{ILLEGAL_CHARACTERS_RE.pattern}|[\ud800-\udfff\ufffe\uffff]"
+)
+
+_LINE_POINTS = 15.0
+_MAX_ROW_POINTS = 409.0
+_CELL_PADDING_PX = 6
+# Width of a half-width character in pixels: 宋体 at 11 pt and at 16 pt.
+_BODY_UNIT_PX = 7.5
+_TITLE_UNIT_PX = 10.7
+
+_thin = Side(style="thin")
+_BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
+_TITLE_FONT = Font(name="宋体", size=16, bold=True)
+_HEADER_FONT = Font(name="宋体", size=11, bold=True)
+_BODY_FONT = Font(name="宋体", size=11)
+_CENTRED = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+_RIGHT = Alignment(horizontal="right", vertical="center")
+
+CellValue = int | str | date | None
+
+
+@dataclass(frozen=True)
+class _Column:
+    header: str
+    width: float
+    centred: bool = True
+    is_date: bool = False
+
+
+_LEDGER_COLUMNS = (
+    _Column("序号", 6),
+    _Column("问题类型", 14),
+    _Column("问题性质", 10),
+    _Column("问题表述", 40, centred=False),
+    _Column("整改措施", 40, centred=False),
+    _Column("完成时限", 16, is_date=True),
+    _Column("责任单位", 16),
+)
+
+_DETAIL_COLUMNS = (
+    _Column("序号", 6),
+    _Column("填报单位", 14),
+    _Column("问题类型", 14),
+    _Column("排查内容", 30, centred=False),
+    _Column("问题性质", 10),
+    _Column("问题表述", 40, centred=False),
+    _Column("产生原因及分析", 30, centred=False),
+    _Column("整改措施", 40, centred=False),
+    _Column("完成时限", 16, is_date=True),
+    _Column("责任单位", 16),
+    _Column("责任领导", 12),
+    _Column("最新进展", 30, centred=False),
+    _Column("状态", 10),
+    _Column("完成日期", 16, is_date=True),
+    _Column("是否逾期", 10),
+    _Column("发现日期", 16, is_date=True),
+)
+
+_PROBLEMS = {
+    errno.ENOENT: "the folder does not exist",
+    errno.ENOTDIR: "part of the folder path is not a folder",
+    errno.EACCES: "no permission to write in that folder",
+    errno.EPERM: "no permission to write in that folder",
+    errno.EROFS: "the disk is read-only",
+    errno.ENOSPC: "the disk is full",
+    errno.EISDIR: "the destination is a folder",
+    errno.ENAMETOOLONG: "the file name is too long",
+}
+
+
+class ExportError(Exception):
+    """Raise when the workbook cannot be written to its destination.
+
+    `problem` is one short English sentence (folder missing, no permission, disk
+    full, ...) for the edge to word for the operator; the OSError is the cause.
+    """
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(path, problem)
+        self.path = path
+        self.problem = problem
+
+    def __str__(self) -> str:
+        return f"cannot write {self.path}: {self.problem}"
+
+
+def write_official_sheet(sheet: OfficialSheet, path: Path) -> Path:
+    """Write `sheet` as the official ledger workbook at `path` and return `path`.
+
+    The file appears only once it is complete (written beside it, then renamed
+    over it) and is readable by its owner only. I/O failures raise ExportError.
+    """
+    path = Path(path)
+    workbook = Workbook()
+    ledger = workbook.active
+    assert ledger is not None  # a fresh Workbook always has one sheet
+    _write_ledger(ledger, sheet)
+    _write_detail(workbook.create_sheet(DETAIL_TITLE), sheet.rows)
+    _stamp_properties(workbook, sheet)
+    _save_atomically(workbook, path)
+    return path
+
+
+def _write_ledger(ws: Worksheet, sheet: OfficialSheet) -> None:
+    ws.title = LEDGER_TITLE
+    pixels = _set_widths(ws, _LEDGER_COLUMNS)
+    last = get_column_letter(len(_LEDGER_COLUMNS))
+
+    ws.merge_cells(f"A1:{last}1")
+    _, title = _put(ws, 1, 1, sheet.title, _TITLE_FONT, _CENTRED)
+    title_lines = _line_count(title, sum(pixels), _TITLE_UNIT_PX)
+    ws.row_dimensions[1].height = max(
+        30.0, min(title_lines * 22.0 + 8, _MAX_ROW_POINTS)
+    )
+
+    ws.merge_cells("A2:D2")
+    ws.merge_cells(f"E2:{last}2")
+    _put(ws, 2, 1, f"单位（盖章）：{sheet.unit}", _BODY_FONT, _LEFT)
+    day = sheet.report_date
+    _put(ws, 2, 5, f"{day.year} 年 {day.month} 月 {day.day} 日", _BODY_FONT, _RIGHT)
+    ws.row_dimensions[2].height = 20
+
+    headers = [column.header for column in _LEDGER_COLUMNS]
+    _write_table_row(ws, 3, _LEDGER_COLUMNS, pixels, headers, header=True)
+    row_index = 4
+    for row in sheet.rows:
+        values = (
+            row.number,
+            row.category_label,
+            row.nature,
+            row.statement,
+            row.measures,
+            row.deadline,
+            row.responsible_unit,
+        )
+        # The official form keeps every row at least two lines tall.
+        _write_table_row(ws, row_index, _LEDGER_COLUMNS, pixels, values, min_lines=2)
+        row_index += 1
+
+    ws.merge_cells(f"A{row_index}:{last}{row_index}")
+    _, note = _put(ws, row_index, 1, sheet.note, _BODY_FONT, _LEFT)
+    # Excel never auto-fits merged cells, so leave one spare line.
+    note_lines = _line_count(note, sum(pixels), _BODY_UNIT_PX) + 1
+    ws.row_dimensions[row_index].height = _row_points(max(2, note_lines))
+
+    _set_up_printing(ws, "1:3", sheet.fingerprint)
+
+
+def _write_detail(ws: Worksheet, rows: Sequence[SheetRow]) -> None:
+    pixels = _set_widths(ws, _DETAIL_COLUMNS)
+    headers = [column.header for column in _DETAIL_COLUMNS]
+    _write_table_row(ws, 1, _DETAIL_COLUMNS, pixels, headers, header=True)
+    for row_index, row in enumerate(rows, start=2):
+        values = (
+            row.number,
+            row.reporting_unit,
+            row.category_label,
+            row.check_item,
+            row.nature,
+            row.statement,
+            row.cause,
+            row.measures,
+            row.deadline,
+            row.responsible_unit,
+            row.responsible_leader,
+            row.latest_progress,
+            row.status,
+            row.completed_on,
+            "是" if row.overdue else "否",
+            row.found_on,
+        )
+        _write_table_row(ws, row_index, _DETAIL_COLUMNS, pixels, values)
+
+    last = get_column_letter(len(_DETAIL_COLUMNS))
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
+    _set_up_printing(ws, "1:1", None)
+
+
+def _set_widths(ws: Worksheet, columns: Sequence[_Column]) -> list[int]:
+    """Set the column widths and return each column's width in pixels."""
+    for index, column in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = column.width
+    # Excel's own conversion for the default font: 7 px a character plus 5 px.
+    return [int(column.width * 7 + 5) for column in columns]
+
+
+def _write_table_row(
+    ws: Worksheet,
+    row_index: int,
+    columns: Sequence[_Column],
+    pixels: Sequence[int],
+    values: Sequence[CellValue],
+    *,
+    header: bool = False,
+    min_lines: int = 1,
+) -> None:
+    lines = min_lines
+    for col_index, (column, width, value) in enumerate(
+        zip(columns, pixels, values, strict=True), start=1
+    ):
+        alignment = _CENTRED if header or column.centred else _LEFT
+        font = _HEADER_FONT if header else _BODY_FONT
+        cell, text = _put(ws, row_index, col_index, value, font, alignment)
+        cell.border = _BORDER
+        if column.is_date and not header:
+            cell.number_format = DATE_FORMAT
+        lines = max(lines, _line_count(text, width, _BODY_UNIT_PX))
+    ws.row_dimensions[row_index].height = _row_points(lines) + (5 if header else 0)
+
+
+def _put(
+    ws: Worksheet,
+    row: int,
+    column: int,
+    value: CellValue,
+    font: Font,
+    alignment: Alignment,
+) -> tuple[Cell | MergedCell, str]:
+    """Write one value with its style; return the cell and the text it shows."""
+    if value is None:
+        cell = ws.cell(row=row, column=column)
+        shown = ""
+    elif isinstance(value, str):
+        shown = _clean_text(value)
+        cell = ws.cell(row=row, column=column, value=shown)
+        if shown.startswith(_FORMULA_LEADS):
+            # Operator text must never run as a formula, here or after an edit.
+            cell.data_type = "s"
+            cell.quotePrefix = True
+    elif isinstance(value, date):
+        day = _naive(value)
+        cell = ws.cell(row=row, column=column, value=day)
+        shown = f"{day.year}年{day.month}月{day.day}日"
+    else:
+        cell = ws.cell(row=row, column=column, value=value)
+        shown = str(value)
+    cell.font = font
+    cell.alignment = alignment
+    return cell, shown
+
+
+def _clean_text(text: str) -> str:
+    """Replace characters a workbook cannot hold and cut text Excel would refuse."""
+    text = _UNWRITABLE_RE.sub(REPLACEMENT_CHAR, text)
+    if _utf16_units(text) <= MAX_CELL_UNITS:
+        return text
+    budget = MAX_CELL_UNITS - _utf16_units(TRUNCATION_MARK)
+    kept: list[str] = []
+    for char in text:
+        budget -= _utf16_units(char)
+        if budget < 0:
+            break
+        kept.append(char)
+    return "".join(kept) + TRUNCATION_MARK
+
+
+def _utf16_units(text: str) -> int:
+    # Excel's limit counts UTF-16 code units, so characters beyond the BMP count twice.
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _naive(value: date) -> date:
+    """Return a datetime without tzinfo (in local time) so openpyxl accepts it."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone().replace(tzinfo=None)
+    return value
+
+
+def _line_count(text: str, width_px: int, unit_px: float) -> int:
+    """Estimate how many lines `text` wraps to in a column `width_px` wide."""
+    capacity = max(1, int((width_px - _CELL_PADDING_PX) / unit_px))
+    return sum(
+        max(1, math.ceil(_display_units(part) / capacity)) for part in text.split("\n")
+    )
+
+
+def _display_units(text: str) -> int:
+    # Ambiguous-width characters (“ ” …) are full width in 宋体, so count them as 2.
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
+
+
+def _row_points(lines: int) -> float:
+    # Limitation: Excel caps a row at 409 points (~27 lines); longer cell text is
+    # clipped when printed. Fixing it would mean splitting a finding over rows.
+    return min(lines * _LINE_POINTS, _MAX_ROW_POINTS)
+
+
+def _set_up_printing(ws: Worksheet, title_rows: str, fingerprint: str | None) -> None:
+    ws.print_title_rows = title_rows
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True  # type: ignore[union-attr]
+    ws.print_options.horizontalCentered = True
+    ws.page_margins = PageMargins(
+        left=0.5, right=0.5, top=0.6, bottom=0.7, header=0.3, footer=0.3
+    )
+    footer = HeaderFooterItem()
+    footer.center.text = FOOTER_PAGES
+    if fingerprint:
+        # "&" starts a header/footer code; "&&" prints a literal ampersand.
+        short = _clean_text(fingerprint[:16]).replace("&", "&&")
+        more = "…" if len(fingerprint) > 16 else ""
+        footer.right.text = f"指纹 {short}{more}"
+    ws.oddFooter = footer
+
+
+def _stamp_properties(workbook: Workbook, sheet: OfficialSheet) -> None:
+    cutoff = _cutoff_text(sheet.cutoff)
+    fingerprint = _clean_text(sheet.fingerprint) if sheet.fingerprint else "none"
+    properties = workbook.properties
+    properties.title = _clean_text(sheet.title)
+    properties.subject = _clean_text(f"{sheet.unit} {sheet.report_date.isoformat()}")
+    properties.creator = CREATOR
+    properties.lastModifiedBy = CREATOR
+    properties.keywords = f"cutoff={cutoff} fingerprint={fingerprint}"
+    properties.description = f"cutoff={cutoff}\nfingerprint={fingerprint}"
+
+
+def _cutoff_text(cutoff: datetime | None) -> str:
+    if cutoff is None:
+        return "now"
+    if cutoff.tzinfo is None:
+        # The sheet contract says cutoffs are UTC; a naive one is taken at its word.
+        cutoff = cutoff.replace(tzinfo=UTC)
+    return cutoff.astimezone(UTC).isoformat()
+
+
+def _save_atomically(workbook: Workbook, path: Path) -> None:
+    """Save beside `path`, then rename over it, so no half-written file is left."""
+    try:
+        handle, temp_name = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
+    except OSError as error:
+        raise ExportError(path, _describe(error)) from error
+
+    temp = Path(temp_name)
+    finished = False
+    try:
+        with os.fdopen(handle, "w+b") as stream:
+            workbook.save(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temp, 0o600)
+        os.replace(temp, path)
+        finished = True
+    except OSError as error:
+        raise ExportError(path, _describe(error)) from error
+    finally:
+        if not finished:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+
+
+def _describe(error: OSError) -> str:
+    if error.errno in _PROBLEMS:
+        return _PROBLEMS[error.errno]
+    return error.strerror or str(error)
