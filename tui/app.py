@@ -1,0 +1,159 @@
+"""The taizhang Textual application: screens, keys, live refresh and exports."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from domain.ledger import Ledger, Operator
+from exporters.official import write_official_sheet
+from tui.form import Field, FormModal, choices
+from tui.help_screen import HelpScreen
+from tui.ledger_screen import LedgerScreen
+from tui.wording import explain, is_refusal
+
+log = logging.getLogger(__name__)
+
+# Seconds between looks at the event log for other operators' changes.
+POLL_SECONDS = 1.0
+
+
+def export_name(unit: str, week: int | None) -> str:
+    return f"整改台账-{unit}-{'第%d周' % week if week else '当前'}.xlsx"
+
+
+def free_path(path: Path) -> Path:
+    """Return path, or path with a number added when a file of that name exists."""
+    candidate, n = path, 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}({n}){path.suffix}")
+        n += 1
+    return candidate
+
+
+class TaizhangApp(App[None]):
+    """Keep a campaign's rectification ledger from the keyboard."""
+
+    CSS_PATH = "taizhang.tcss"
+    TITLE = "台账 taizhang"
+    BINDINGS = [
+        Binding("f1", "help", "帮助", id="app.help"),
+        Binding("question_mark", "help", "帮助", show=False, id="app.help-alt"),
+        Binding("ctrl+q", "quit", "退出", priority=True, id="app.quit"),
+        Binding(
+            "ctrl+p", "command_palette", "命令", show=False, priority=True, id="app.palette"
+        ),
+    ]
+
+    def __init__(self, ledger: Ledger, operator: Operator, export_dir: Path | None = None):
+        super().__init__()
+        self.ledger = ledger
+        self.operator = operator
+        self.export_dir = export_dir or Path.cwd()
+        self.sub_title = f"{ledger.campaign.name}　操作员：{operator.name}（{operator.unit}）"
+
+    def on_mount(self) -> None:
+        self.push_screen(LedgerScreen(self.ledger))
+        self.set_interval(POLL_SECONDS, self.poll_log)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield SystemCommand("新建问题", "登记一条新发现的问题", self.new_finding)
+        yield SystemCommand("导出台账", "导出某单位某周的正式整改台账 .xlsx", self.action_export)
+        yield SystemCommand("只看逾期", "在台账中只显示已逾期的问题", self.toggle_overdue)
+        yield SystemCommand("清除筛选", "显示全部问题", self.clear_filters)
+        yield SystemCommand("帮助", "按键与用法说明", self.action_help)
+        yield SystemCommand("退出", "退出台账", self.exit)
+
+    def ledger_screen(self) -> LedgerScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, LedgerScreen):
+                return screen
+        return None
+
+    def new_finding(self) -> None:
+        if screen := self.ledger_screen():
+            screen.action_new_finding()
+
+    def toggle_overdue(self) -> None:
+        if screen := self.ledger_screen():
+            screen.action_toggle_overdue()
+
+    def clear_filters(self) -> None:
+        if screen := self.ledger_screen():
+            screen.action_clear_filters()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_export(self) -> None:
+        campaign = self.ledger.campaign
+        weeks = [
+            (f"第{n}周（{a.month}月{a.day}日—{b.month}月{b.day}日）", str(n))
+            for n in campaign.report_weeks
+            for a, b in [campaign.week_days(n)]
+        ]
+        fields = [
+            Field("unit", "单位", "select", True, choices(campaign.all_units),
+                  value=self.operator.unit),
+            Field("week", "周次", "select", options=weeks, placeholder="不选为当前台账"),
+            Field("path", "保存到", placeholder=f"不填则保存在 {self.export_dir}"),
+        ]
+
+        def submit(values: dict[str, Any]) -> None:
+            week = int(values["week"]) if values["week"] else None
+            typed = values["path"].strip()
+            if typed:
+                path = Path(typed).expanduser()
+                if path.suffix.lower() != ".xlsx":
+                    path = path.with_name(path.name + ".xlsx")
+                if path.is_dir():
+                    path = free_path(path / export_name(values["unit"], week))
+            else:
+                path = free_path(self.export_dir / export_name(values["unit"], week))
+            self.ledger.official_sheet(values["unit"], week)  # refuse bad input now
+            self.export_sheet(values["unit"], week, path)
+
+        self.push_screen(
+            FormModal("导出整改台账", fields, submit, year=campaign.year,
+                      hint="不选周次则导出当前台账，日期为今天。")
+        )
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    def export_sheet(self, unit: str, week: int | None, path: Path) -> Path:
+        """Build and write one unit's sheet off the event loop."""
+        self.call_from_thread(self.notify, f"正在导出 {path.name} …", timeout=2)
+        sheet = self.ledger.official_sheet(unit, week)
+        written = write_official_sheet(sheet, path)
+        self.call_from_thread(
+            self.notify, f"已导出 {len(sheet.rows)} 条：{written}", title="导出完成", timeout=8
+        )
+        return written
+
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
+    def poll_log(self) -> None:
+        """Fold other operators' new events into the view and refresh if any came."""
+        if self.ledger.catch_up():
+            self.call_from_thread(self.refresh_screens)
+
+    def refresh_screens(self) -> None:
+        for screen in self.screen_stack:
+            reload = getattr(screen, "reload", None)
+            if reload is not None:
+                reload()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR or event.worker.error is None:
+            return
+        error = event.worker.error
+        if not is_refusal(error):
+            log.error("background work %s failed", event.worker.name, exc_info=error)
+        self.notify(explain(error), title="操作未完成", severity="error", timeout=10)

@@ -1,0 +1,64 @@
+"""The form that records a new finding, with its rectification plan if known."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from domain.ledger import Ledger, NewFinding, Operator
+from tui.form import Field, FormModal, Options, choices
+
+
+class HasOperator(Protocol):
+    operator: Operator
+
+
+def new_finding_form(app: HasOperator, ledger: Ledger) -> FormModal:
+    """Build the new-finding form; saving records the finding (and plan) at once."""
+    campaign = ledger.campaign
+    first = campaign.categories[0]
+
+    def items_of(category_key: str) -> Options:
+        try:
+            items = campaign.category(category_key).items
+        except KeyError:
+            return []
+        return [(f"{n}. {text}", str(n)) for n, text in enumerate(items, 1)]
+
+    unit = app.operator.unit
+    fields = [
+        Field("reporting_unit", "填报单位", "select", True,
+              choices(campaign.all_units), value=unit),
+        Field("category", "问题类型", "select", True,
+              [(f"{c.name}（{c.label}）", c.key) for c in campaign.categories],
+              value=first.key),
+        Field("check_item", "排查内容", "select", True, depends_on="category",
+              options_for=items_of),
+        Field("nature", "问题性质", "select", True, choices(campaign.natures)),
+        Field("statement", "问题表述", "area", True),
+        Field("found_on", "发现日期", "date", True, value=ledger.today().isoformat()),
+        Field("source", "问题来源", "select", True, choices(campaign.sources),
+              value=campaign.sources[0]),
+        Field("village", "村（社区）"),
+        Field("household_head", "户主"),
+        Field("household_kind", "户类型", "select", options=choices(campaign.household_kinds)),
+        Field("cause", "原因分析", "area"),
+        Field("measures", "整改措施", "area"),
+        Field("deadline", "完成时限", "date"),
+        Field("responsible_unit", "责任单位", "select",
+              options=choices(campaign.responsible_units)),
+        Field("responsible_leader", "责任领导"),
+    ]
+
+    def submit(values: dict[str, Any]) -> None:
+        check_item = values.pop("check_item")
+        ledger.record(
+            app.operator, NewFinding(check_item=int(check_item), **values)
+        )
+
+    return FormModal(
+        "登记问题",
+        fields,
+        submit,
+        year=campaign.year,
+        hint="带 * 为必填；整改措施、完成时限、责任单位可稍后在问题页“制定整改”。",
+    )

@@ -1,0 +1,304 @@
+"""One finding: its current values, its whole history, and the steps that can be taken."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from domain.dates import format_day
+from domain.errors import ConcurrentChangeError
+from domain.ledger import HistoryEntry, Ledger
+from domain.state import CORRECTABLE_FIELDS, FindingState
+from tui.form import Field, FormModal, choices
+from tui.wording import explain, field_name
+
+EVENT_NAMES = {
+    "Recorded": "登记问题",
+    "RectificationPlanned": "制定整改",
+    "DeadlineExtended": "延期",
+    "ProgressReported": "报告进展",
+    "RectificationCompleted": "完成整改",
+    "AcceptancePassed": "验收通过（销号）",
+    "AcceptanceFailed": "验收未通过（退回）",
+    "FieldCorrected": "更正",
+    "Withdrawn": "作废",
+}
+
+
+def show_value(value: Any) -> str:
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, date):
+        return format_day(value)
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value) or "（无）"
+    return str(value)
+
+
+def describe(entry: HistoryEntry) -> str:
+    """Say in one line what an event recorded."""
+    d = entry.details
+    if entry.kind == "FieldCorrected":
+        return (
+            f"{field_name(d['field'])}：{show_value(d['old'])} → "
+            f"{show_value(d['new'])}（原因：{d['reason']}）"
+        )
+    if entry.kind == "Recorded":
+        return f"{d['statement']}（来源：{d['source']}）"
+    parts = []
+    for key, value in d.items():
+        if value in ("", [], None):
+            continue
+        parts.append(f"{field_name(key)}：{show_value(value)}")
+    return "；".join(parts)
+
+
+def local_time(moment: datetime, ledger: Ledger) -> str:
+    return moment.astimezone(ledger.campaign.tz).strftime("%Y-%m-%d %H:%M")
+
+
+class FindingScreen(Screen[None]):
+    """Show one finding and record steps on it; Esc goes back to the ledger."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "返回", id="finding.back"),
+        Binding("p", "plan", "计划", tooltip="制定整改", id="finding.plan"),
+        Binding("d", "extend", "延期", id="finding.extend"),
+        Binding("g", "progress", "进展", tooltip="报告进展", id="finding.progress"),
+        Binding("c", "complete", "完成", tooltip="完成整改", id="finding.complete"),
+        Binding("a", "accept", "销号", tooltip="验收通过", id="finding.accept"),
+        Binding("b", "reject", "退回", tooltip="验收未通过", id="finding.reject"),
+        Binding("k", "correct", "更正", id="finding.correct"),
+        Binding("w", "withdraw", "作废", id="finding.withdraw"),
+    ]
+
+    def __init__(self, ledger: Ledger, finding_id: str) -> None:
+        super().__init__()
+        self.ledger = ledger
+        self.finding_id = finding_id
+        self.state: FindingState = ledger.row(finding_id)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="finding-detail")
+        yield DataTable(cursor_type="row", cell_padding=0, id="finding-history")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one(DataTable).focus()
+
+    def on_resize(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the finding and its history again from the store."""
+        self.state = self.ledger.row(self.finding_id)
+        self.query_one("#finding-detail", Static).update(self.detail())
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        widths = (("#", 3), ("记录时间", 17), ("业务日期", 11), ("操作员", 9), ("事项", 11))
+        for label, width in widths:
+            table.add_column(label, width=width)
+        rest = self.size.width - sum(w for _, w in widths) - 2
+        table.add_column("内容", width=max(20, rest))
+        for entry in self.ledger.history(self.finding_id):
+            table.add_row(
+                f"{entry.version:>2}",
+                local_time(entry.recorded_at, self.ledger),
+                entry.on.isoformat(),
+                entry.operator,
+                EVENT_NAMES.get(entry.kind, entry.kind),
+                Text(describe(entry), overflow="fold"),
+                height=None,
+            )
+
+    def detail(self) -> Group:
+        s = self.state
+        category = self.ledger.campaign.category(s.category)
+        items = category.items
+        item = items[s.check_item - 1] if 1 <= s.check_item <= len(items) else ""
+        overdue = "　[bold red]已逾期[/]" if s.is_overdue(self.ledger.today()) else ""
+        deadline = show_value(s.deadline)
+        if s.extensions:
+            deadline += f"（延期 {s.extensions} 次）"
+        household = "　".join(x for x in (s.village, s.household_head, s.household_kind) if x)
+
+        short = Table.grid(padding=(0, 1), expand=True)
+        for style in ("bold", "", "bold", ""):
+            short.add_column(style=style, no_wrap=bool(style), ratio=None if style else 1)
+        short.add_row("状态", f"{s.status}{overdue}", "填报单位", s.reporting_unit)
+        short.add_row("问题类型", f"{category.name}（{category.label}）", "问题性质", s.nature)
+        short.add_row("发现日期", format_day(s.found_on), "完成时限", deadline)
+        short.add_row(
+            "责任单位",
+            f"{s.responsible_unit or '—'} {s.responsible_leader}",
+            "完成日期",
+            show_value(s.completed_on),
+        )
+
+        long = Table.grid(padding=(0, 1), expand=True)
+        long.add_column(style="bold", no_wrap=True)
+        long.add_column(ratio=1, overflow="fold")
+        long.add_row("排查内容", f"{s.check_item}.{item}")
+        long.add_row("问题表述", s.statement)
+        for label, value in (
+            ("农户", household),
+            ("原因分析", s.cause),
+            ("整改措施", s.measures),
+            ("最新进展", s.latest_progress),
+            ("作废原因", s.withdrawn_reason),
+        ):
+            if value:
+                long.add_row(label, value)
+        return Group(short, long)
+
+    def step(
+        self,
+        title: str,
+        fields: Sequence[Field],
+        command: Callable[[dict[str, Any], int], None],
+    ) -> None:
+        """Open a form whose saving runs one command against the current version."""
+
+        def submit(values: dict[str, Any]) -> None:
+            try:
+                command(values, self.state.version)
+            except ConcurrentChangeError:
+                self.reload()
+                raise
+
+        def done(saved: bool | None) -> None:
+            if saved:
+                self.reload()
+                self.notify(f"已保存：{title}", timeout=3)
+
+        form = FormModal(title, fields, submit, year=self.ledger.campaign.year)
+        self.app.push_screen(form, done)
+
+    def by(self) -> Any:
+        return self.app.operator  # type: ignore[attr-defined]
+
+    def today(self) -> str:
+        return self.ledger.today().isoformat()
+
+    def action_plan(self) -> None:
+        campaign = self.ledger.campaign
+        lead = campaign.category(self.state.category).lead_units
+        self.step(
+            "制定整改",
+            [
+                Field("measures", "整改措施", "area", True),
+                Field("deadline", "完成时限", "date", True),
+                Field("responsible_unit", "责任单位", "select", True,
+                      choices(campaign.responsible_units), value=lead[0]),
+                Field("responsible_leader", "责任领导"),
+            ],
+            lambda v, version: self.ledger.plan(self.by(), self.finding_id, version, **v),
+        )
+
+    def action_extend(self) -> None:
+        self.step(
+            "延期",
+            [Field("deadline", "新完成时限", "date", True), Field("reason", "延期原因", "area", True)],
+            lambda v, version: self.ledger.extend_deadline(
+                self.by(), self.finding_id, version, **v
+            ),
+        )
+
+    def action_progress(self) -> None:
+        self.step(
+            "报告进展",
+            [
+                Field("on", "日期", "date", True, value=self.today()),
+                Field("progress", "进展情况", "area", True),
+                Field("evidence", "佐证材料", placeholder="文件名或编号，用逗号分隔"),
+            ],
+            lambda v, version: self.ledger.report_progress(
+                self.by(),
+                self.finding_id,
+                version,
+                on=v["on"],
+                progress=v["progress"],
+                evidence=[e.strip() for e in v["evidence"].replace("，", ",").split(",")],
+            ),
+        )
+
+    def action_complete(self) -> None:
+        self.step(
+            "完成整改",
+            [Field("on", "完成日期", "date", True, value=self.today()),
+             Field("effect", "整改成效", "area", True)],
+            lambda v, version: self.ledger.complete(self.by(), self.finding_id, version, **v),
+        )
+
+    def action_accept(self) -> None:
+        self.step(
+            "验收通过（销号）",
+            [Field("on", "验收日期", "date", True, value=self.today()),
+             Field("remarks", "验收意见", "area")],
+            lambda v, version: self.ledger.pass_acceptance(
+                self.by(), self.finding_id, version, **v
+            ),
+        )
+
+    def action_reject(self) -> None:
+        self.step(
+            "验收未通过，退回整改",
+            [Field("on", "验收日期", "date", True, value=self.today()),
+             Field("remarks", "存在问题", "area", True)],
+            lambda v, version: self.ledger.fail_acceptance(
+                self.by(), self.finding_id, version, **v
+            ),
+        )
+
+    def action_correct(self) -> None:
+        self.step(
+            "更正字段",
+            [
+                Field("field", "更正哪一项", "select", True,
+                      [(field_name(f), f) for f in CORRECTABLE_FIELDS]),
+                Field("value", "正确的值", "area", True,
+                      placeholder="日期写 2022-06-20；排查内容写序号；类型、性质写名称"),
+                Field("reason", "更正原因", "area", True),
+            ],
+            self.correct,
+        )
+
+    def correct(self, values: dict[str, Any], version: int) -> None:
+        from domain.dates import parse_day
+        from domain.errors import UnknownValueError
+
+        field, value = values["field"], values["value"].strip()
+        if field == "found_on":
+            value = parse_day(value, year=self.ledger.campaign.year)
+        elif field == "check_item":
+            if not value.isdigit():
+                raise UnknownValueError("check_item", value)
+            value = int(value)
+        self.ledger.correct(
+            self.by(), self.finding_id, version, field=field, value=value,
+            reason=values["reason"],
+        )
+
+    def action_withdraw(self) -> None:
+        self.step(
+            "作废（重复或误录）",
+            [Field("reason", "作废原因", "area", True)],
+            lambda v, version: self.ledger.withdraw(self.by(), self.finding_id, version, **v),
+        )
+
+    def on_screen_resume(self) -> None:
+        try:
+            self.reload()
+        except Exception as error:  # the finding may have vanished from a shared store
+            self.notify(explain(error), severity="error")

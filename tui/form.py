@@ -1,0 +1,192 @@
+"""A keyboard form in a modal: fields described as data, errors shown beside each field."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Label, Select, Static, TextArea
+
+from domain.dates import DayParseError, parse_day
+from tui.wording import explain, is_refusal
+
+log = logging.getLogger(__name__)
+
+Options = Sequence[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of a form.
+
+    `options_for` makes a select's choices follow another field named by
+    `depends_on` (the check items follow the category).
+    """
+
+    name: str
+    label: str
+    kind: Literal["text", "area", "date", "select"] = "text"
+    required: bool = False
+    options: Options = ()
+    value: str = ""
+    placeholder: str = ""
+    depends_on: str = ""
+    options_for: Callable[[str], Options] | None = None
+
+
+class FormModal(ModalScreen[bool]):
+    """Collect values, hand them to `submit`, and stay open until it succeeds.
+
+    `submit` receives the parsed values (dates as `date`, empty selects as "")
+    and may raise a domain refusal; its wording is shown beside the field it
+    names, or under the form, and nothing typed is lost.
+    """
+
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "保存", priority=True, id="form.submit"),
+        Binding("escape", "cancel", "取消", id="form.cancel"),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        fields: Sequence[Field],
+        submit: Callable[[dict[str, Any]], None],
+        *,
+        year: int,
+        hint: str = "",
+    ) -> None:
+        super().__init__()
+        self.form_title = title
+        self.fields = list(fields)
+        self.submit = submit
+        self.year = year
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form-dialog"):
+            yield Label(self.form_title, id="form-title")
+            with VerticalScroll(id="form-fields"):
+                for field in self.fields:
+                    label = field.label + ("*" if field.required else "")
+                    with Horizontal(classes="form-row"):
+                        yield Label(label, classes="form-label")
+                        yield self._widget(field)
+                    yield Static("", id=f"error-{field.name}", classes="form-error")
+            yield Static(self.hint, id="form-message")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(f"#field-{self.fields[0].name}").focus()
+
+    def _widget(self, field: Field) -> Widget:
+        wid = f"field-{field.name}"
+        if field.kind == "select":
+            options = field.options
+            if field.options_for and field.depends_on:
+                parent = next(f for f in self.fields if f.name == field.depends_on)
+                options = field.options_for(parent.value)
+            return Select(
+                [(label, value) for label, value in options],
+                value=field.value if field.value in {v for _, v in options} else Select.NULL,
+                prompt="请选择",
+                compact=True,
+                id=wid,
+                classes="form-input",
+            )
+        if field.kind == "area":
+            area = TextArea(
+                field.value, soft_wrap=True, tab_behavior="focus", id=wid,
+                classes="form-input form-area",
+            )
+            area.show_line_numbers = False
+            return area
+        placeholder = field.placeholder or (
+            "如 2022-06-20 或 6月20日" if field.kind == "date" else ""
+        )
+        return Input(
+            field.value, placeholder=placeholder, compact=True, id=wid,
+            classes="form-input",
+        )
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        name = (event.select.id or "").removeprefix("field-")
+        for field in self.fields:
+            if field.depends_on == name and field.options_for:
+                value = "" if event.value is Select.NULL else str(event.value)
+                child = self.query_one(f"#field-{field.name}", Select)
+                child.set_options(field.options_for(value))
+
+    def values(self) -> dict[str, Any] | None:
+        """Read and parse every field, marking bad ones; None when any is bad."""
+        values: dict[str, Any] = {}
+        ok = True
+        for field in self.fields:
+            error = ""
+            widget = self.query_one(f"#field-{field.name}")
+            raw: Any
+            if isinstance(widget, Select):
+                raw = "" if widget.value is Select.NULL else str(widget.value)
+            elif isinstance(widget, TextArea):
+                raw = widget.text
+            else:
+                raw = self.query_one(f"#field-{field.name}", Input).value
+            if field.required and not str(raw).strip():
+                error = "必填"
+            elif field.kind == "date" and raw.strip():
+                try:
+                    raw = parse_day(raw, year=self.year)
+                except DayParseError as refusal:
+                    error = explain(refusal)
+            elif field.kind == "date":
+                raw = None
+            self.show_error(field.name, error)
+            ok = ok and not error
+            values[field.name] = raw
+        return values if ok else None
+
+    def show_error(self, name: str, text: str) -> None:
+        error = self.query_one(f"#error-{name}", Static)
+        error.update(text)
+        error.display = bool(text)
+
+    def action_submit(self) -> None:
+        values = self.values()
+        if values is None:
+            self.query_one("#form-message", Static).update("请按红字提示修改后再保存。")
+            return
+        try:
+            self.submit(values)
+        except Exception as error:
+            if not is_refusal(error):
+                log.exception("form %s failed", self.form_title)
+            self.show_refusal(error)
+            return
+        self.dismiss(True)
+
+    def show_refusal(self, error: Exception) -> None:
+        message = explain(error)
+        field = getattr(error, "field", None)
+        if isinstance(field, str) and any(f.name == field for f in self.fields):
+            self.show_error(field, message)
+        self.query_one("#form-message", Static).update(message)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+def choices(values: Sequence[str]) -> Options:
+    """Turn plain strings into select options labelled by themselves."""
+    return [(v, v) for v in values]
+
+
+def day_text(day: date | None) -> str:
+    return day.isoformat() if day else ""

@@ -1,0 +1,65 @@
+"""The help screen: every key of every screen, and how dates and lamps read."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Markdown
+
+HELP = """\
+# 台账 使用帮助
+
+## 台账页
+| 按键 | 作用 |
+| --- | --- |
+| ↑ ↓ PgUp PgDn | 移动 |
+| Enter | 打开问题，查看全部记录并办理 |
+| n | 登记新问题 |
+| / | 搜索（文字或拼音首字母，如 zjj 找到 市住建局） |
+| o | 只看逾期 / 全部 |
+| x | 清除筛选 |
+| e | 导出正式整改台账 .xlsx |
+| Tab | 在筛选框与表格之间切换 |
+
+## 问题页
+| 按键 | 作用 |
+| --- | --- |
+| p | 制定整改（措施、完成时限、责任单位） |
+| d | 延期（须说明原因） |
+| g | 报告进展 |
+| c | 完成整改 |
+| a | 验收通过，销号 |
+| b | 验收未通过，退回整改 |
+| k | 更正某一项（原值保留在记录中） |
+| w | 作废（重复或误录，不删除） |
+| Esc | 返回台账 |
+
+## 表单
+Tab 换到下一项，Ctrl+S 保存，Esc 取消。出错时红字提示显示在该项旁边，已填内容不会丢失。
+
+日期可写：2022-06-20、2022/6/20、2022.6.20、2022年6月20日、6月20日、6月20日前（不写年份即本次工作的年份）。
+
+## 状态与提示灯
+待整改 → 整改中 → 待验收 → 已销号；验收未通过退回“整改中”；作废为“已作废”。
+黄灯：距完成时限 3 天以内；红灯：已过完成时限仍未完成。
+
+## 其他
+Ctrl+P 命令面板，F1 或 ? 本帮助，Ctrl+Q 退出。
+所有改动都作为不可更改的记录保存，任何一步都能在问题页看到是谁、何时、为哪天记下的。
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    """Explain the keys; Esc closes it."""
+
+    BINDINGS = [Binding("escape,q,f1", "dismiss", "关闭", id="help.close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-body"):
+            yield Markdown(HELP)
+        yield Footer(compact=True)
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)

@@ -1,0 +1,242 @@
+"""The ledger screen: every finding in a table, with filters, search and a deadline lamp."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+
+from domain.ledger import Ledger
+from domain.state import FINAL, FindingState, Status
+from domain.view import LedgerQuery
+
+# Days before the deadline from which the lamp turns yellow.
+WARN_DAYS = 3
+
+STATUS_STYLES = {
+    Status.PENDING: "bold",
+    Status.IN_PROGRESS: "cyan",
+    Status.AWAITING_ACCEPTANCE: "magenta",
+    Status.CLOSED: "green",
+    Status.WITHDRAWN: "dim strike",
+}
+
+# (key, label, width in cells including a one-cell gap); the statement column
+# takes what is left, so all nine columns fit an 80-column terminal.
+COLUMNS = [
+    ("number", "序号", 5),
+    ("unit", "单位", 9),
+    ("category", "问题类型", 13),
+    ("nature", "性质", 5),
+    ("statement", "问题表述", 0),
+    ("deadline", "完成时限", 9),
+    ("responsible", "责任单位", 13),
+    ("status", "状态", 7),
+    ("lamp", "灯", 2),
+]
+MIN_STATEMENT = 14
+
+
+def lamp(state: FindingState, today: date) -> Text:
+    """Red once the deadline has passed, yellow within three days of it."""
+    days = state.days_to_deadline(today)
+    if days is None or state.status in FINAL or state.status is Status.AWAITING_ACCEPTANCE:
+        return Text("")
+    if days < 0:
+        return Text("●", style="bold red")
+    if days <= WARN_DAYS:
+        return Text("●", style="bold yellow")
+    return Text("")
+
+
+class LedgerScreen(Screen[None]):
+    """List the ledger; Enter opens the highlighted finding."""
+
+    BINDINGS = [
+        Binding("n", "new_finding", "新建", tooltip="登记新问题", id="ledger.new"),
+        Binding("slash", "search", "搜索", id="ledger.search"),
+        Binding("o", "toggle_overdue", "逾期", tooltip="只看逾期 / 全部", id="ledger.overdue"),
+        Binding("x", "clear_filters", "清筛选", tooltip="清除筛选", id="ledger.clear"),
+        Binding("e", "app.export", "导出", id="ledger.export"),
+        Binding("escape", "focus_table", "回到表格", show=False, id="ledger.table"),
+    ]
+
+    def __init__(self, ledger: Ledger) -> None:
+        super().__init__()
+        self.ledger = ledger
+        self.overdue_only = False
+        self.rows: list[FindingState] = []
+
+    def compose(self) -> ComposeResult:
+        campaign = self.ledger.campaign
+        yield Header()
+        with Horizontal(id="filters"):
+            yield Select(
+                [(u, u) for u in campaign.all_units],
+                prompt="全部单位",
+                compact=True,
+                id="filter-unit",
+            )
+            yield Select(
+                [(c.label, c.key) for c in campaign.categories],
+                prompt="全部类型",
+                compact=True,
+                id="filter-category",
+            )
+            yield Select(
+                [(str(s), str(s)) for s in Status],
+                prompt="全部状态",
+                compact=True,
+                id="filter-status",
+            )
+            yield Input(
+                placeholder="搜索：文字或拼音首字母，如 zjj", compact=True, id="filter-text"
+            )
+        yield DataTable(
+            cursor_type="row", zebra_stripes=True, cell_padding=0, id="ledger-table"
+        )
+        yield Static("", id="row-detail")
+        yield Static("", id="ledger-summary")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        self.reload()
+
+    def on_resize(self) -> None:
+        self.reload()
+
+    def ledger_query(self) -> LedgerQuery:
+        def chosen(selector: str) -> str:
+            value = self.query_one(selector, Select).value
+            return "" if value is Select.NULL else str(value)
+
+        return LedgerQuery(
+            unit=chosen("#filter-unit"),
+            category=chosen("#filter-category"),
+            status=chosen("#filter-status"),
+            overdue_on=self.ledger.today() if self.overdue_only else None,
+            text=self.query_one("#filter-text", Input).value.strip(),
+        )
+
+    def reload(self) -> None:
+        """Read the rows again from the ledger view, keeping the cursor's finding."""
+        table = self.query_one(DataTable)
+        current = self.current_id()
+        self.rows = self.ledger.rows(self.ledger_query())
+        today = self.ledger.today()
+        table.clear(columns=True)
+        fixed = sum(w for _, _, w in COLUMNS) + 2
+        statement_width = max(MIN_STATEMENT, self.size.width - fixed)
+        for key, label, width in COLUMNS:
+            table.add_column(label, key=key, width=width or statement_width)
+        for number, state in enumerate(self.rows, 1):
+            table.add_row(*self.cells(number, state, today), key=state.finding_id)
+        if current is not None:
+            for index, state in enumerate(self.rows):
+                if state.finding_id == current:
+                    table.move_cursor(row=index)
+        self.show_detail()
+        self.show_summary(today)
+
+    def cells(self, number: int, state: FindingState, today: date) -> list[Text | str]:
+        campaign = self.ledger.campaign
+        try:
+            category = campaign.category(state.category).label
+        except KeyError:
+            category = state.category
+        deadline = ""
+        if state.deadline:
+            d = state.deadline
+            deadline = f"{d.month}月{d.day}日" if d.year == campaign.year else d.isoformat()
+        return [
+            f"{number:>3} ",
+            state.reporting_unit,
+            category,
+            state.nature.removesuffix("问题"),
+            Text(state.statement.replace("\n", " "), no_wrap=True, overflow="ellipsis"),
+            deadline,
+            state.responsible_unit,
+            Text(str(state.status), style=STATUS_STYLES[state.status]),
+            lamp(state, today),
+        ]
+
+    def current_id(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not self.rows or table.cursor_row < 0 or table.cursor_row >= len(self.rows):
+            return None
+        return self.rows[table.cursor_row].finding_id
+
+    def show_detail(self) -> None:
+        finding_id = self.current_id()
+        detail = self.query_one("#row-detail", Static)
+        if finding_id is None:
+            detail.update("没有符合条件的问题。按 n 新建，按 x 清除筛选。")
+            return
+        state = next(s for s in self.rows if s.finding_id == finding_id)
+        measures = f"\n整改措施：{state.measures}" if state.measures else ""
+        detail.update(f"问题表述：{state.statement}{measures}")
+
+    def show_summary(self, today: date) -> None:
+        overdue = sum(1 for s in self.rows if s.is_overdue(today))
+        near = sum(1 for s in self.rows if lamp(s, today).plain and not s.is_overdue(today))
+        flags = "（只看逾期）" if self.overdue_only else ""
+        self.query_one("#ledger-summary", Static).update(
+            f"共 {len(self.rows)} 条{flags}　逾期 {overdue}　临期 {near}　今天 {today.isoformat()}"
+        )
+
+    @on(DataTable.RowHighlighted)
+    def row_highlighted(self) -> None:
+        self.show_detail()
+
+    @on(DataTable.RowSelected)
+    def open_finding(self, event: DataTable.RowSelected) -> None:
+        from tui.finding_screen import FindingScreen
+
+        if event.row_key.value is not None:
+            self.app.push_screen(FindingScreen(self.ledger, event.row_key.value))
+
+    @on(Select.Changed)
+    def filter_changed(self) -> None:
+        self.reload()
+
+    @on(Input.Changed, "#filter-text")
+    def search_changed(self) -> None:
+        self.reload()
+
+    @on(Input.Submitted, "#filter-text")
+    def search_submitted(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def action_search(self) -> None:
+        self.query_one("#filter-text", Input).focus()
+
+    def action_focus_table(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def action_toggle_overdue(self) -> None:
+        self.overdue_only = not self.overdue_only
+        self.reload()
+
+    def action_clear_filters(self) -> None:
+        for selector in ("#filter-unit", "#filter-category", "#filter-status"):
+            self.query_one(selector, Select).clear()
+        self.query_one("#filter-text", Input).value = ""
+        self.overdue_only = False
+        self.reload()
+
+    def action_new_finding(self) -> None:
+        from tui.finding_form import new_finding_form
+
+        def done(saved: bool | None) -> None:
+            if saved:
+                self.reload()
+                self.query_one(DataTable).move_cursor(row=len(self.rows) - 1)
+
+        self.app.push_screen(new_finding_form(self.app, self.ledger), done)  # type: ignore[arg-type]
