@@ -1,0 +1,74 @@
+"""Shared fixtures: the shipped campaign, a set clock, a ledger on real SQLite."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from domain.campaign import Campaign, load_campaign
+from domain.clock import SetClock
+from domain.ledger import Ledger, NewFinding, Operator, open_ledger
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# A finding every campaign check accepts: found on 6-01, recorded on 6-02, no plan.
+VALID_FINDING = NewFinding(
+    reporting_unit="褚河街道",
+    category="housing",
+    check_item=1,
+    nature="个性问题",
+    statement="马坪村刘某房屋未做安全性认定",
+    found_on=date(2022, 6, 1),
+    cause="村级排查遗漏",
+    village="马坪村",
+    household_head="刘某",
+    household_kind="脱贫户",
+)
+
+
+@pytest.fixture(scope="session")
+def campaign() -> Campaign:
+    """The shipped Yuzhou 2022 definition."""
+    return load_campaign()
+
+
+@pytest.fixture
+def clock() -> SetClock:
+    """A clock at 2022-06-02 10:00 Shanghai time, in week 1 of 排查整改."""
+    return SetClock(datetime(2022, 6, 2, 10, 0, tzinfo=SHANGHAI))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    """Where the ledger's SQLite file lives; open it again to see a restart."""
+    return tmp_path / "ledger.sqlite"
+
+
+@pytest.fixture
+def ledger(campaign: Campaign, store: Path, clock: SetClock) -> Iterator[Ledger]:
+    """A ledger on a fresh SQLite file, closed after the test."""
+    opened = open_ledger(campaign, store, clock)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def operator() -> Operator:
+    """An operator of 褚河街道."""
+    return Operator("张三", "褚河街道")
+
+
+@pytest.fixture
+def new_finding() -> Callable[..., NewFinding]:
+    """Build a valid NewFinding; keyword arguments override its fields."""
+
+    def build(**overrides: Any) -> NewFinding:
+        return dataclasses.replace(VALID_FINDING, **overrides)
+
+    return build
