@@ -264,11 +264,10 @@ class Ledger(Application):
             self._check_campaign_day(field, value)
 
         def apply(finding: Finding, stamp: Stamp) -> None:
+            new = value
             if field == "check_item":
-                items = self.campaign.category(finding.state.category).items
-                if not 1 <= int(value) <= len(items):
-                    raise UnknownValueError(field, str(value))
-            finding.correct(stamp, field=field, value=value, reason=reason)
+                new = self._check_item(finding.state.category, value)
+            finding.correct(stamp, field=field, value=new, reason=reason)
 
         self._change(by, finding_id, version, apply)
 
@@ -505,6 +504,14 @@ class Ledger(Application):
             responsible_unit=self._known("responsible_unit", responsible_unit.strip()),
             responsible_leader=responsible_leader,
         )
+
+    def _check_item(self, category: str, value: Any) -> int:
+        """Return a check item number of the category; a form gives it as text."""
+        items = self.campaign.category(category).items
+        text = str(value).strip()
+        if not (text.isdecimal() and 1 <= int(text) <= len(items)):
+            raise UnknownValueError("check_item", str(value))
+        return int(text)
 
     def _category_key(self, text: str) -> str:
         try:
