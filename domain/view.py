@@ -86,10 +86,24 @@ class LedgerView(SQLiteTrackingRecorder):
         ]
 
     def save_rows(self, states: Iterable[FindingState], tracking: Tracking) -> None:
-        """Store changed rows together with the log position they reach."""
+        """Store changed rows together with the log position they reach.
+
+        A row keeps the rowid of its first insert, which is therefore the
+        recording order; `select` needs it when recording times are equal.
+        """
         with self.datastore.transaction(commit=True) as c:
             c.executemany(
-                "INSERT OR REPLACE INTO ledger_rows VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO ledger_rows VALUES (?,?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT (finding_id) DO UPDATE SET"
+                " reporting_unit = excluded.reporting_unit,"
+                " category = excluded.category,"
+                " nature = excluded.nature,"
+                " status = excluded.status,"
+                " deadline = excluded.deadline,"
+                " found_on = excluded.found_on,"
+                " recorded_at = excluded.recorded_at,"
+                " search = excluded.search,"
+                " state = excluded.state",
                 [
                     (
                         s.finding_id,
@@ -150,7 +164,7 @@ class LedgerView(SQLiteTrackingRecorder):
         sql = "SELECT state FROM ledger_rows"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY recorded_at, finding_id"
+        sql += " ORDER BY recorded_at, rowid"
         with self.datastore.transaction(commit=False) as c:
             c.execute(sql, params)
             return [load_state(text) for (text,) in c.fetchall()]
