@@ -1,0 +1,91 @@
+"""Every refusal the domain can raise has its own Chinese sentence."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import re
+import typing
+from datetime import date
+from typing import Any
+
+import pytest
+
+from domain import errors
+from domain.state import CORRECTABLE_FIELDS, Status
+from tui.wording import explain, field_name, is_refusal
+
+FALLBACK = "操作失败"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def concrete_errors() -> list[type[errors.LedgerError]]:
+    """Every LedgerError subclass defined in domain.errors, found by introspection."""
+    return [
+        cls
+        for _, cls in inspect.getmembers(errors, inspect.isclass)
+        if issubclass(cls, errors.LedgerError)
+        and cls is not errors.LedgerError
+        and cls.__module__ == errors.__name__
+    ]
+
+
+SAMPLES: dict[Any, Any] = {
+    str: "health",
+    int: 3,
+    date: date(2022, 6, 20),
+}
+
+
+def instance(cls: type[errors.LedgerError], text: str = "health") -> errors.LedgerError:
+    """Build an error with a plausible value for each of its fields."""
+    hints = typing.get_type_hints(cls)
+    values = {
+        f.name: text if hints[f.name] is str else SAMPLES[hints[f.name]]
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+    }
+    return cls(**values)
+
+
+def test_errors_are_discovered() -> None:
+    found = concrete_errors()
+
+    assert errors.ConcurrentChangeError in found
+    assert errors.UnknownValueError in found
+    assert len(found) >= 17
+
+
+@pytest.mark.parametrize("cls", concrete_errors(), ids=lambda cls: cls.__name__)
+@pytest.mark.parametrize("text", ["health", ""])
+def test_every_domain_error_has_its_own_chinese_sentence(
+    cls: type[errors.LedgerError], text: str
+) -> None:
+    error = instance(cls, text)
+
+    sentence = explain(error)
+
+    assert not sentence.startswith(FALLBACK), sentence
+    assert CJK.search(sentence), sentence
+    assert is_refusal(error)
+
+
+def test_the_fallback_is_what_the_other_tests_rule_out() -> None:
+    sentence = explain(RuntimeError("boom"))
+
+    assert sentence.startswith(FALLBACK)
+    assert not is_refusal(RuntimeError("boom"))
+
+
+def test_a_sentence_names_the_values_involved() -> None:
+    late = errors.DeadlineNotLaterError(date(2022, 6, 10), date(2022, 6, 20))
+    status = errors.WrongStatusError("x", Status.PENDING, Status.AWAITING_ACCEPTANCE)
+    unknown = errors.UnknownValueError("category", "交通保障")
+
+    assert "2022年6月10日" in explain(late) and "2022年6月20日" in explain(late)
+    assert "待整改" in explain(status) and "待验收" in explain(status)
+    assert "问题类型" in explain(unknown) and "交通保障" in explain(unknown)
+
+
+@pytest.mark.parametrize("field", CORRECTABLE_FIELDS)
+def test_every_correctable_field_has_a_chinese_name(field: str) -> None:
+    assert CJK.search(field_name(field)), field
