@@ -1,0 +1,267 @@
+"""The ledger driven by keys: every step of a finding, filters, search and export."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+from domain.clock import SetClock
+from domain.ledger import Ledger, NewFinding, Operator
+from domain.state import Status
+from tests.tui.pilot_keys import choose, type_text
+from tui.app import TaizhangApp
+from tui.finding_screen import FindingScreen
+from tui.form import FormModal
+from tui.ledger_screen import LedgerScreen
+
+OPERATOR = Operator("张三", "褚河街道")
+
+
+def seed(ledger: Ledger, **overrides: Any) -> str:
+    values: dict[str, Any] = dict(
+        reporting_unit="褚河街道",
+        category="housing",
+        check_item=1,
+        nature="个性问题",
+        statement="东村王某住房未挂牌",
+        found_on=date(2022, 6, 1),
+    )
+    values.update(overrides)
+    return ledger.record(OPERATOR, NewFinding(**values))
+
+
+async def fill(pilot: Any, field: str, text: str) -> None:
+    pilot.app.screen.query_one(f"#field-{field}").focus()
+    await pilot.pause()
+    await type_text(pilot, text)
+
+
+async def save(pilot: Any) -> None:
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+    assert not isinstance(pilot.app.screen, FormModal), [
+        str(w.render()) for w in pilot.app.screen.query(".form-error, #form-message")
+    ]
+
+
+async def open_row(pilot: Any, index: int) -> FindingScreen:
+    table = pilot.app.screen.query_one("#ledger-table")
+    table.focus()
+    table.move_cursor(row=index)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, FindingScreen)
+    return pilot.app.screen
+
+
+async def test_a_finding_goes_through_every_step_by_keys(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    """Plan, report progress, complete, fail acceptance, complete again, pass."""
+    finding_id = seed(ledger)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = await open_row(pilot, 0)
+
+        await pilot.press("p")
+        await fill(pilot, "measures", "6月10日前完成挂牌。")
+        await fill(pilot, "deadline", "6月10日前")
+        await save(pilot)
+        assert screen.state.status is Status.IN_PROGRESS
+        assert screen.state.deadline == date(2022, 6, 10)
+
+        clock.set(clock.now() + timedelta(days=1))
+        await pilot.press("g")
+        await fill(pilot, "progress", "已联系住建局制作标识牌。")
+        await fill(pilot, "evidence", "照片1，照片2")
+        await save(pilot)
+        assert screen.state.latest_progress == "已联系住建局制作标识牌。"
+
+        clock.set(clock.now() + timedelta(days=2))
+        await pilot.press("c")
+        await fill(pilot, "effect", "已挂牌。")
+        await save(pilot)
+        assert screen.state.status is Status.AWAITING_ACCEPTANCE
+
+        await pilot.press("b")
+        await fill(pilot, "remarks", "标识牌位置不醒目。")
+        await save(pilot)
+        assert screen.state.status is Status.IN_PROGRESS
+
+        await pilot.press("c")
+        await fill(pilot, "effect", "已移至门口醒目处。")
+        await save(pilot)
+        await pilot.press("a")
+        await save(pilot)
+        assert screen.state.status is Status.CLOSED
+
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, LedgerScreen)
+
+    kinds = [entry.kind for entry in ledger.history(finding_id)]
+    assert kinds == [
+        "Recorded",
+        "RectificationPlanned",
+        "ProgressReported",
+        "RectificationCompleted",
+        "AcceptanceFailed",
+        "RectificationCompleted",
+        "AcceptancePassed",
+    ]
+    assert ledger.history(finding_id)[2].details["evidence"] == ["照片1", "照片2"]
+
+
+async def test_a_refused_step_keeps_the_form_open_with_the_reason_beside_the_field(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """A deadline before the date found is refused in Chinese; the typed text stays."""
+    seed(ledger)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await open_row(pilot, 0)
+        await pilot.press("p")
+        await fill(pilot, "measures", "逐户复核")
+        await fill(pilot, "deadline", "2022-05-20")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+
+        assert isinstance(app.screen, FormModal)
+        beside = str(app.screen.query_one("#error-deadline").render())
+        assert "不在本次工作的时间范围内" in beside
+        assert app.screen.query_one("#field-measures").text == "逐户复核"
+
+        await fill(pilot, "deadline", "2022-05-31x")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "不是有效日期" in str(app.screen.query_one("#error-deadline").render())
+
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, FindingScreen)
+        await pilot.press("a")  # acceptance before completion
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "待验收" in str(app.screen.query_one("#form-message").render())
+
+
+async def test_withdraw_and_correct_stay_in_history(ledger: Ledger, tmp_path: Path) -> None:
+    seed(ledger)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = await open_row(pilot, 0)
+
+        await pilot.press("k")
+        await choose(pilot, "#field-field", "问题性质")
+        await fill(pilot, "value", "共性")
+        await fill(pilot, "reason", "多户同样情况")
+        await save(pilot)
+        assert screen.state.nature == "共性问题"
+
+        await pilot.press("w")
+        await fill(pilot, "reason", "与另一条重复")
+        await save(pilot)
+        assert screen.state.status is Status.WITHDRAWN
+        history = str(screen.query_one("#finding-history").get_row_at(1))
+        assert "个性问题" in history and "共性问题" in history
+
+
+async def test_filters_search_and_the_lamp(ledger: Ledger, clock: SetClock, tmp_path: Path) -> None:
+    """Unit, category and status filters, pinyin search, overdue-only, lamps."""
+    seed(ledger)
+    seed(ledger, category="water", statement="西村水质报告未张贴", measures="张贴报告",
+         deadline=date(2022, 6, 3), responsible_unit="市水利局")
+    seed(ledger, reporting_unit="火龙镇", category="health", statement="李某未参保",
+         measures="补缴", deadline=date(2022, 6, 20), responsible_unit="市医保局")
+    clock.set(clock.now() + timedelta(days=2))  # 6-04: the water deadline has passed
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LedgerScreen)
+        assert len(screen.rows) == 3
+
+        await choose(pilot, "#filter-unit", "火龙镇")
+        assert [s.statement for s in screen.rows] == ["李某未参保"]
+        await choose(pilot, "#filter-unit", "")
+        await choose(pilot, "#filter-category", "饮水安全")
+        assert [s.statement for s in screen.rows] == ["西村水质报告未张贴"]
+        await pilot.press("x")
+        await pilot.pause()
+        await choose(pilot, "#filter-status", "待整改")
+        assert [s.statement for s in screen.rows] == ["东村王某住房未挂牌"]
+        await pilot.press("x")
+
+        await pilot.press("slash")
+        await type_text(pilot, "slj")  # 市水利局
+        assert [s.statement for s in screen.rows] == ["西村水质报告未张贴"]
+        await pilot.press("escape", "x")
+        await pilot.pause()
+
+        await pilot.press("o")
+        await pilot.pause()
+        assert [s.statement for s in screen.rows] == ["西村水质报告未张贴"]
+        table = screen.query_one("#ledger-table")
+        assert table.get_cell_at((0, 8)).style == "bold red"
+
+
+async def test_export_dialog_writes_the_official_sheet(ledger: Ledger, tmp_path: Path) -> None:
+    seed(ledger, measures="挂牌", deadline=date(2022, 6, 10), responsible_unit="市住建局")
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        await choose(pilot, "#field-week", "第1周（6月1日—6月7日）")
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+    written = tmp_path / "整改台账-褚河街道-第1周.xlsx"
+    sheet = openpyxl.load_workbook(written)["整改台账"]
+    assert sheet["A2"].value == "单位（盖章）：褚河街道"
+    assert sheet["E2"].value == "2022 年 6 月 7 日"
+    assert sheet["D4"].value == "东村王某住房未挂牌"
+    assert sheet["F4"].value.date() == date(2022, 6, 10)
+
+
+async def test_the_table_fits_80_columns_and_uses_a_wide_terminal(ledger: Ledger, tmp_path: Path) -> None:
+    seed(ledger)
+    for size in ((80, 24), (160, 40)):
+        app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            table = app.screen.query_one("#ledger-table")
+            widths = [column.width for column in table.columns.values()]
+            assert len(widths) == 9
+            assert sum(widths) <= size[0] - 2
+            assert sum(widths) >= size[0] - 4
+
+
+async def test_help_and_command_palette(ledger: Ledger, tmp_path: Path) -> None:
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        await pilot.pause()
+
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await type_text(pilot, "新建问题")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, FormModal)
