@@ -267,6 +267,8 @@ class Ledger(Application):
             new = value
             if field == "check_item":
                 new = self._check_item(finding.state.category, value)
+            elif field == "category":
+                self._check_item(value, finding.state.check_item)
             finding.correct(stamp, field=field, value=new, reason=reason)
 
         self._change(by, finding_id, version, apply)
@@ -394,19 +396,19 @@ class Ledger(Application):
         view = self.projection.view
         done = 0
         with self._catch_up_lock:
-            last = view.max_tracking_id(self.name) or 0
             while True:
+                start = view.max_tracking_id(self.name) or 0
                 notes = self.recorder.select_notifications(
-                    start=last, limit=batch, inclusive_of_start=False
+                    start=start, limit=batch, inclusive_of_start=False
                 )
                 if not notes:
                     break
                 events = [self.mapper.to_domain_event(n) for n in notes]
                 last = notes[-1].id
-                self.projection.process_batch(events, Tracking(self.name, last))
-                done += len(notes)
+                if self.projection.process_batch(events, Tracking(self.name, last), start):
+                    done += len(notes)
         if done:
-            log.debug("ledger view caught up %d events, now at %d", done, last)
+            log.debug("ledger view folded in %d events", done)
         return done
 
     def head(self) -> int:
@@ -538,9 +540,10 @@ class Ledger(Application):
         return value
 
     def _check_campaign_day(self, field: str, day: date) -> None:
-        first, last = self.campaign.first_day, self.campaign.last_day
-        if not first <= day <= last + DEADLINE_HORIZON:
-            raise DateOutsideCampaignError(field, day, first, last)
+        # The upper bound is today, which the aggregate checks with the stamp.
+        first = self.campaign.first_day
+        if day < first:
+            raise DateOutsideCampaignError(field, day, first, self.today())
 
     def _check_deadline_day(self, day: date) -> None:
         first, last = self.campaign.first_day, self.campaign.last_day + DEADLINE_HORIZON

@@ -85,57 +85,86 @@ class LedgerView(SQLiteTrackingRecorder):
             " ON ledger_rows (reporting_unit, category)",
         ]
 
-    def save_rows(self, states: Iterable[FindingState], tracking: Tracking) -> None:
-        """Store changed rows together with the log position they reach.
+    def fold_in(
+        self,
+        application_name: str,
+        start: int | None,
+        events: Sequence[Any],
+        tracking: Tracking,
+        evolve: Callable[[FindingState | None, Any], FindingState],
+    ) -> bool:
+        """Fold events that follow log position `start` into the rows, atomically.
 
-        A row keeps the rowid of its first insert, which is therefore the
-        recording order; `select` needs it when recording times are equal.
+        The write lock is taken before anything is read, so two processes
+        following one file cannot both fold the same events. Returns False,
+        changing nothing, when the view is no longer at `start` (another
+        process got there first); the caller then reads the log again.
         """
         with self.datastore.transaction(commit=True) as c:
-            c.executemany(
-                "INSERT INTO ledger_rows VALUES (?,?,?,?,?,?,?,?,?,?)"
-                " ON CONFLICT (finding_id) DO UPDATE SET"
-                " reporting_unit = excluded.reporting_unit,"
-                " category = excluded.category,"
-                " nature = excluded.nature,"
-                " status = excluded.status,"
-                " deadline = excluded.deadline,"
-                " found_on = excluded.found_on,"
-                " recorded_at = excluded.recorded_at,"
-                " search = excluded.search,"
-                " state = excluded.state",
-                [
-                    (
-                        s.finding_id,
-                        s.reporting_unit,
-                        s.category,
-                        s.nature,
-                        str(s.status),
-                        s.deadline.isoformat() if s.deadline else None,
-                        s.found_on.isoformat(),
-                        s.recorded_at.isoformat(),
-                        search_key(s, self.extra_terms(s)),
-                        dump_state(s),
-                    )
-                    for s in states
-                ],
-            )
+            # A write that changes nothing takes SQLite's write lock now, so the
+            # reads below see the latest commit and nobody commits after them.
+            c.execute("UPDATE tracking SET notification_id = notification_id WHERE 0")
+            position = self._max_tracking_id(application_name, c) or 0
+            if start is not None and position != start:
+                return False
+            keys = list({str(e.originator_id) for e in events})
+            states = self._fetch(c, keys)
+            for event in events:
+                key = str(event.originator_id)
+                states[key] = evolve(states.get(key), event)
+            self._write(c, states.values())
             self._insert_tracking(c, tracking)
+        return True
+
+    def _write(self, c: Any, states: Iterable[FindingState]) -> None:
+        # A row keeps the rowid of its first insert, which is therefore the
+        # recording order; `select` needs it when recording times are equal.
+        c.executemany(
+            "INSERT INTO ledger_rows VALUES (?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT (finding_id) DO UPDATE SET"
+            " reporting_unit = excluded.reporting_unit,"
+            " category = excluded.category,"
+            " nature = excluded.nature,"
+            " status = excluded.status,"
+            " deadline = excluded.deadline,"
+            " found_on = excluded.found_on,"
+            " recorded_at = excluded.recorded_at,"
+            " search = excluded.search,"
+            " state = excluded.state",
+            [
+                (
+                    s.finding_id,
+                    s.reporting_unit,
+                    s.category,
+                    s.nature,
+                    str(s.status),
+                    s.deadline.isoformat() if s.deadline else None,
+                    s.found_on.isoformat(),
+                    s.recorded_at.isoformat(),
+                    search_key(s, self.extra_terms(s)),
+                    dump_state(s),
+                )
+                for s in states
+            ],
+        )
 
     def get_rows(self, finding_ids: Sequence[str]) -> dict[str, FindingState]:
         """Fetch the stored rows of the given findings, skipping unknown ids."""
-        found: dict[str, FindingState] = {}
         with self.datastore.transaction(commit=False) as c:
-            for start in range(0, len(finding_ids), 500):
-                chunk = list(finding_ids[start : start + 500])
-                marks = ",".join("?" * len(chunk))
-                c.execute(
-                    f"SELECT state FROM ledger_rows WHERE finding_id IN ({marks})",
-                    chunk,
-                )
-                for (text,) in c.fetchall():
-                    state = load_state(text)
-                    found[state.finding_id] = state
+            return self._fetch(c, finding_ids)
+
+    @staticmethod
+    def _fetch(c: Any, finding_ids: Sequence[str]) -> dict[str, FindingState]:
+        found: dict[str, FindingState] = {}
+        for start in range(0, len(finding_ids), 500):
+            chunk = list(finding_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            c.execute(
+                f"SELECT state FROM ledger_rows WHERE finding_id IN ({marks})", chunk
+            )
+            for (text,) in c.fetchall():
+                state = load_state(text)
+                found[state.finding_id] = state
         return found
 
     def select(self, query: LedgerQuery) -> list[FindingState]:
@@ -176,17 +205,24 @@ class LedgerProjection(Projection[LedgerView]):
     name = "ledger"
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        self.process_batch([domain_event], tracking)
+        self.process_batch([domain_event], tracking, None)
 
-    def process_batch(self, events: Sequence[Any], tracking: Tracking) -> None:
-        """Fold a run of events and commit the rows they touch in one go.
+    def process_batch(
+        self, events: Sequence[Any], tracking: Tracking, start: int | None
+    ) -> bool:
+        """Fold a run of events following log position `start` in one commit.
+
+        With `start` None the position is not checked: a runner that feeds
+        events one by one in order (ProjectionRunner) guarantees it.
 
         Events that are not finding events still advance the tracking position.
+        Returns False when the view had already moved past `start`.
         """
         finding_events = [e for e in events if hasattr(e, "evolve")]
-        ids = list({str(e.originator_id) for e in finding_events})
-        states: dict[str, FindingState] = self.view.get_rows(ids) if ids else {}
-        for event in finding_events:
-            key = str(event.originator_id)
-            states[key] = event.evolve(states.get(key))
-        self.view.save_rows(states.values(), tracking)
+        return self.view.fold_in(
+            tracking.application_name,
+            start,
+            finding_events,
+            tracking,
+            lambda state, event: event.evolve(state),
+        )

@@ -160,7 +160,7 @@ def test_plan_after_recording(
         (
             {"found_on": date(2022, 5, 22)},
             DateOutsideCampaignError(
-                "found_on", date(2022, 5, 22), date(2022, 5, 23), date(2022, 6, 25)
+                "found_on", date(2022, 5, 22), date(2022, 5, 23), date(2022, 6, 2)
             ),
         ),
         (
@@ -430,7 +430,7 @@ def test_a_check_item_the_category_does_not_have_is_refused(
             "found_on",
             date(2022, 5, 1),
             DateOutsideCampaignError(
-                "found_on", date(2022, 5, 1), date(2022, 5, 23), date(2022, 6, 25)
+                "found_on", date(2022, 5, 1), date(2022, 5, 23), date(2022, 6, 2)
             ),
         ),
     ],
@@ -464,6 +464,21 @@ def test_a_category_correction_by_label_stores_the_key(
     assert ledger.row(finding_id).category == "health"
     assert ledger.rows(LedgerQuery(category="health"))[0].finding_id == finding_id
     assert ledger.rows(LedgerQuery(category="housing")) == []
+
+
+def test_a_category_without_the_findings_check_item_is_refused(
+    ledger: Ledger, operator: Operator, new_finding: NewFindingFactory
+) -> None:
+    """Housing item 5 moved to education (3 items) left a sheet row "5. " with no text."""
+    finding_id = ledger.record(operator, new_finding(check_item=5))
+
+    with pytest.raises(UnknownValueError) as caught:
+        ledger.correct(
+            operator, finding_id, 1, field="category", value="education", reason="归类"
+        )
+
+    assert caught.value == UnknownValueError("check_item", "5")
+    assert ledger.row(finding_id).category == "housing"
 
 
 # Finding rows
