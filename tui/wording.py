@@ -8,6 +8,7 @@ from typing import Any
 from domain import errors as e
 from domain.campaign import CampaignError
 from domain.dates import DayParseError, format_day
+from exporters.official import ExportError
 
 FIELD_NAMES = {
     "reporting_unit": "填报单位",
@@ -45,6 +46,18 @@ def field_name(field: str) -> str:
     return FIELD_NAMES.get(field, field)
 
 
+# The exporter names its I/O problem in English; these are the ones it knows.
+EXPORT_PROBLEMS = {
+    "the folder does not exist": "文件夹不存在",
+    "part of the folder path is not a folder": "路径中有一段不是文件夹",
+    "no permission to write in that folder": "没有写入该文件夹的权限",
+    "the disk is read-only": "磁盘为只读",
+    "the disk is full": "磁盘已满",
+    "the destination is a folder": "目标是一个文件夹",
+    "the file name is too long": "文件名太长",
+}
+
+
 def _day(value: Any) -> str:
     return format_day(value) if value is not None else "（空）"
 
@@ -70,7 +83,7 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     ),
     e.DateOutsideCampaignError: lambda x: (
         f"{field_name(x.field)} {_day(x.day)} 不在本次工作的时间范围内"
-        f"（{_day(x.first)} 起）。"
+        f"（应在 {_day(x.first)} 至 {_day(x.last)} 之间）。"
     ),
     e.EmptyTextError: lambda x: f"“{field_name(x.field)}”不能为空。",
     e.TextTooLongError: lambda x: (
@@ -84,6 +97,9 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     e.UncorrectableFieldError: lambda x: f"“{field_name(x.field)}”不能直接更正。",
     e.NothingChangedError: lambda x: f"“{field_name(x.field)}”的新值与原值相同，无需更正。",
     e.ConcurrentChangeError: lambda x: "该问题刚被其他人修改过，已重新载入，请核对后再操作。",
+    ExportError: lambda x: (
+        f"无法写入 {x.path}：{EXPORT_PROBLEMS.get(x.problem, x.problem)}。"
+    ),
     DayParseError: lambda x: (
         f"“{x.text}”不是有效日期，请写成 2022-06-20、2022/6/20、6月20日 等形式。"
     ),
@@ -103,4 +119,4 @@ def explain(error: Exception) -> str:
 
 def is_refusal(error: Exception) -> bool:
     """Tell whether an error is an expected refusal rather than a fault."""
-    return isinstance(error, (e.LedgerError, DayParseError, CampaignError))
+    return isinstance(error, (e.LedgerError, DayParseError, CampaignError, ExportError))
