@@ -1,0 +1,301 @@
+"""The taizhang command line on real stores: demo data, exports and refusals."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from domain.campaign import load_campaign
+from domain.ledger import Ledger, open_ledger
+from domain.state import Status
+from tui.cli import main
+
+UNIT = "褚河街道"
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(autouse=True)
+def plain_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Keep the operator's own settings and working folder out of the tests."""
+    monkeypatch.delenv("TAIZHANG_OPERATOR", raising=False)
+    monkeypatch.delenv("TAIZHANG_UNIT", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store filled once by `taizhang demo`; tests only read it."""
+    store = tmp_path_factory.mktemp("demo") / "ledger.sqlite"
+    assert main(["--store", str(store), "demo"]) == 0
+    return store
+
+
+@pytest.fixture
+def ledger(demo_store: Path) -> Iterator[Ledger]:
+    opened = open_ledger(load_campaign(), demo_store)
+    yield opened
+    opened.close()
+
+
+def ledger_rows(path: Path) -> list[tuple[object, ...]]:
+    """Return the finding rows of an exported ledger: numbered rows under the header."""
+    sheet = load_workbook(path)["整改台账"]
+    assert sheet["A3"].value == "序号"
+    return [
+        row
+        for row in sheet.iter_rows(min_row=4, values_only=True)
+        if isinstance(row[0], int)
+    ]
+
+
+def all_values(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    workbook = load_workbook(path)
+    return {ws.title: list(ws.iter_rows(values_only=True)) for ws in workbook}
+
+
+def assert_refused(code: int, err: str) -> None:
+    assert code == 2
+    assert CHINESE.search(err), err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+
+
+def test_demo_fills_a_fresh_store_with_every_status(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "new" / "ledger.sqlite"
+
+    code = main(["--store", str(store), "demo", "--seed", "3"])
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "演示数据" in out
+    ledger = open_ledger(load_campaign(), store)
+    try:
+        rows = ledger.rows()
+        assert {row.status for row in rows} == set(Status)
+        assert 60 <= len(rows) <= 120
+        assert UNIT in {row.reporting_unit for row in rows}
+        assert len({row.category for row in rows}) == 7
+        assert any(
+            row.returned_count and row.status is Status.IN_PROGRESS for row in rows
+        )
+        assert any(row.extensions for row in rows)
+        for status in Status:
+            count = sum(1 for row in rows if row.status is status)
+            assert f"{status} {count} 个" in out
+    finally:
+        ledger.close()
+
+
+def test_demo_is_the_same_for_the_same_seed(tmp_path: Path) -> None:
+    stores = [tmp_path / "a.sqlite", tmp_path / "b.sqlite"]
+
+    for store in stores:
+        assert main(["--store", str(store), "demo", "--seed", "11"]) == 0
+
+    seen = []
+    for store in stores:
+        ledger = open_ledger(load_campaign(), store)
+        rows = ledger.rows()
+        seen.append([(r.statement, r.status, r.deadline, r.recorded_at) for r in rows])
+        ledger.close()
+    assert seen[0] == seen[1]
+
+
+@pytest.mark.parametrize("week", [1, 2, 3, 4])
+def test_every_report_week_of_chuhe_exports_rows(
+    demo_store: Path, tmp_path: Path, week: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / f"week{week}.xlsx"
+
+    code = main(
+        ["--store", str(demo_store), "export", "--unit", UNIT, "--week", str(week),
+         "-o", str(target)]
+    )  # fmt: skip
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    rows = ledger_rows(target)
+    assert len(rows) > 0
+    assert f"共 {len(rows)} 行" in out
+    assert UNIT in out and f"第 {week} 周" in out
+
+
+def test_export_names_the_file_after_unit_and_week(
+    demo_store: Path, tmp_path: Path
+) -> None:
+    assert (
+        main(["--store", str(demo_store), "--unit", UNIT, "export", "--week", "2"]) == 0
+    )
+    assert main(["--store", str(demo_store), "export", "--unit", UNIT]) == 0
+
+    assert (tmp_path / f"整改台账-{UNIT}-第2周.xlsx").is_file()
+    assert (tmp_path / f"整改台账-{UNIT}-当前.xlsx").is_file()
+
+
+def test_global_options_may_follow_the_command(
+    demo_store: Path, tmp_path: Path
+) -> None:
+    code = main(
+        ["--unit", UNIT, "export", "--week", "1", "-o", "w1.xlsx",
+         "--store", str(demo_store), "--operator", "李静"]
+    )  # fmt: skip
+
+    assert code == 0
+    assert ledger_rows(tmp_path / "w1.xlsx")
+
+
+def test_exporting_a_week_twice_gives_the_same_cells(
+    demo_store: Path, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "first.xlsx", tmp_path / "second.xlsx"
+
+    for target in (first, second):
+        args = ["--store", str(demo_store), "export", "--unit", UNIT, "--week", "1"]
+        assert main([*args, "-o", str(target)]) == 0
+
+    assert all_values(first) == all_values(second)
+
+
+def test_demo_refuses_a_store_that_holds_events(
+    demo_store: Path, ledger: Ledger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = ledger.head()
+
+    code = main(["--store", str(demo_store), "demo"])
+
+    assert_refused(code, capsys.readouterr().err)
+    ledger.catch_up()
+    assert ledger.head() == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "--unit", "不存在镇"],
+        ["export", "--unit", UNIT, "--week", "9"],
+        ["--unit", "不存在镇", "export"],
+        ["export", "--unit", UNIT, "-o", "ledger.csv"],
+        ["export", "--unit", UNIT, "-o", "no/such/folder/ledger.xlsx"],
+        ["--operator", " ", "export"],
+    ],
+    ids=["unknown-unit", "week-9", "unknown-operator-unit", "not-xlsx", "no-folder",
+         "blank-operator"],
+)  # fmt: skip
+def test_export_refusals_are_one_chinese_line(
+    demo_store: Path,
+    tmp_path: Path,
+    args: list[str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["--store", str(demo_store), *args])
+
+    assert_refused(code, capsys.readouterr().err)
+    assert not list(tmp_path.glob("*.xlsx"))
+
+
+def test_a_broken_campaign_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text('id = "x"\nname = [unclosed\n', encoding="utf-8")
+    store = tmp_path / "ledger.sqlite"
+
+    code = main(["--store", str(store), "--campaign", str(broken), "export"])
+
+    err = capsys.readouterr().err
+    assert_refused(code, err)
+    assert "broken.toml" in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "--week", "abc"],
+        ["export", "--week", "0"],
+        ["demo", "--seed", "x"],
+        ["frob"],
+        ["export", "--bogus"],
+    ],
+)
+def test_bad_option_values_are_refused_in_chinese(
+    tmp_path: Path, args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["--store", str(tmp_path / "ledger.sqlite"), *args])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "参数有误" in err
+    assert "Traceback" not in err
+
+
+def test_a_store_that_cannot_be_opened_is_logged_not_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder given as the store used to end in a ValueError traceback."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+
+    code = main(["--store", str(folder), "export"])
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "无法读写台账数据文件" in err and "Traceback" not in err
+    log_file = tmp_path / "folder.log"
+    assert "Traceback" in log_file.read_text(encoding="utf-8")
+
+
+def test_no_command_opens_the_screen_and_closes_the_ledger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tui.app
+
+    seen: dict[str, Any] = {}
+
+    def run(app: tui.app.TaizhangApp) -> None:
+        seen["operator"] = app.operator
+        seen["ledger"] = app.ledger
+
+    monkeypatch.setattr(tui.app.TaizhangApp, "run", run)
+    store = tmp_path / "ledger.sqlite"
+
+    code = main(["--store", str(store), "--operator", "李静", "--unit", UNIT])
+
+    assert code == 0
+    assert seen["operator"].name == "李静" and seen["operator"].unit == UNIT
+    assert seen["ledger"].closing.is_set()
+
+
+def test_the_console_script_fills_a_demo(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "taizhang"
+    if not script.exists():
+        found = shutil.which("taizhang")
+        assert found, "the taizhang console script is not installed"
+        script = Path(found)
+    store = tmp_path / "ledger.sqlite"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAIZHANG_")}
+
+    done = subprocess.run(
+        [str(script), "--store", str(store), "demo"],
+        check=False,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=120,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "演示数据" in done.stdout
+    assert done.stderr == ""
+    assert store.is_file()
