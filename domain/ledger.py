@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -19,6 +19,15 @@ from eventsourcing.persistence import (
     Transcoding,
 )
 
+from domain.audit import (
+    LateEntry,
+    WeekCounts,
+    WeekDiff,
+    late_reports,
+    replay,
+    week_counts,
+    week_diff,
+)
 from domain.campaign import Campaign
 from domain.clock import Clock, SystemClock
 from domain.errors import (
@@ -81,6 +90,21 @@ class NewFinding:
     @property
     def has_plan(self) -> bool:
         return bool(self.measures.strip() or self.deadline or self.responsible_unit)
+
+
+@dataclass(frozen=True)
+class WeekView:
+    """A report week seen two ways, with what was late and what changed."""
+
+    week: int
+    unit: str
+    first_day: date
+    last_day: date
+    cutoff: datetime
+    reported: dict[str, FindingState]
+    known: dict[str, FindingState]
+    late: list[LateEntry]
+    diff: WeekDiff
 
 
 @dataclass(frozen=True)
@@ -336,9 +360,7 @@ class Ledger(Application):
 
     def week_cutoff(self, week: int) -> datetime:
         """Return the end of a report week: midnight after its last day, in UTC."""
-        last = self.campaign.week_days(week)[1]
-        local = datetime.combine(last + timedelta(days=1), time(), self.campaign.tz)
-        return local.astimezone(timezone.utc)
+        return self.campaign.week_cutoff(week).astimezone(UTC)
 
     def states_as_of(self, cutoff: datetime) -> dict[str, FindingState]:
         """Replay the log, keeping only what had been recorded before the cutoff.
@@ -346,19 +368,43 @@ class Ledger(Application):
         A finding's events are taken in order up to the first one recorded at
         or after the cutoff, so each state is one the finding really had.
         """
-        states: dict[str, FindingState] = {}
-        stopped: set[str] = set()
-        for event in self._all_events():
-            if not hasattr(event, "evolve"):
-                continue
-            key = str(event.originator_id)
-            if key in stopped:
-                continue
-            if event.timestamp >= cutoff:
-                stopped.add(key)
-                continue
-            states[key] = event.evolve(states.get(key))
-        return states
+        return replay(self.events_in_order(), recorded_before=cutoff)
+
+    def week_view(self, week: int, unit: str = "") -> WeekView:
+        """Show a report week as reported and as now known, and its change from the last."""
+        if week not in self.campaign.report_weeks:
+            raise UnknownValueError("week", str(week))
+        if unit:
+            self._known("unit", unit)
+        events = self.events_in_order()
+        first, last = self.campaign.week_days(week)
+        cutoff = self.week_cutoff(week)
+
+        def mine(states: dict[str, FindingState]) -> dict[str, FindingState]:
+            return {k: s for k, s in states.items() if not unit or s.reporting_unit == unit}
+
+        reported = mine(replay(events, recorded_before=cutoff))
+        known = mine(replay(events, business_until=last))
+        previous = mine(replay(events, recorded_before=self.week_cutoff(week - 1)))
+        return WeekView(
+            week=week,
+            unit=unit,
+            first_day=first,
+            last_day=last,
+            cutoff=cutoff,
+            reported=reported,
+            known=known,
+            late=late_reports(reported, known),
+            diff=week_diff(previous, reported, first - timedelta(days=1), last),
+        )
+
+    def week_table(self, unit: str = "") -> list[WeekCounts]:
+        """Count every report week's new, completed, accepted and overdue findings."""
+        weeks = []
+        for n in self.campaign.report_weeks:
+            first, last = self.campaign.week_days(n)
+            weeks.append((n, first, last, self.week_cutoff(n - 1), self.week_cutoff(n)))
+        return week_counts(self.events_in_order(), weeks, unit)
 
     def official_sheet(self, unit: str, week: int | None = None) -> OfficialSheet:
         """Build the official ledger of one unit, for a report week or as it stands now."""
@@ -417,16 +463,17 @@ class Ledger(Application):
 
     # Helpers
 
-    def _all_events(self, batch: int = 1000) -> Iterator[Any]:
+    def events_in_order(self, batch: int = 1000) -> list[Any]:
+        """Decode every event of the log in the order it was stored."""
+        events: list[Any] = []
         last = 0
         while True:
             notes = self.recorder.select_notifications(
                 start=last, limit=batch, inclusive_of_start=False
             )
             if not notes:
-                return
-            for note in notes:
-                yield self.mapper.to_domain_event(note)
+                return events
+            events.extend(self.mapper.to_domain_event(n) for n in notes)
             last = notes[-1].id
 
     def _sheet_row(self, number: int, s: FindingState, today: date) -> SheetRow:

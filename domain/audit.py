@@ -1,0 +1,199 @@
+"""Audit replays: the ledger as reported and as now known, and what changed between weeks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from domain.state import FindingState, Status
+
+# The fields a week-over-week comparison reports as "changed".
+COMPARED_FIELDS = (
+    "category",
+    "check_item",
+    "nature",
+    "statement",
+    "cause",
+    "found_on",
+    "measures",
+    "deadline",
+    "responsible_unit",
+    "responsible_leader",
+    "status",
+)
+
+
+def replay(
+    events: Iterable[Any],
+    *,
+    recorded_before: datetime | None = None,
+    business_until: date | None = None,
+) -> dict[str, FindingState]:
+    """Fold finding events into states, keeping only some of them.
+
+    With `recorded_before`, a finding's events count up to the first one
+    recorded at or after that moment: the ledger as it could have been
+    reported then. With `business_until`, every event whose business day is
+    on or before that day counts, however late it was recorded: the ledger as
+    now known. A finding whose Recorded event does not count is left out.
+    """
+    states: dict[str, FindingState] = {}
+    stopped: set[str] = set()
+    for event in events:
+        if not hasattr(event, "evolve"):
+            continue
+        key = str(event.originator_id)
+        if key in stopped:
+            continue
+        counts = (recorded_before is None or event.timestamp < recorded_before) and (
+            business_until is None or event.on <= business_until
+        )
+        if not counts:
+            if recorded_before is not None or key not in states:
+                stopped.add(key)
+            continue
+        states[key] = event.evolve(states.get(key))
+    return states
+
+
+@dataclass(frozen=True)
+class LateEntry:
+    """A finding, or a step on it, that the week's report did not show but should have."""
+
+    finding_id: str
+    unit: str
+    statement: str
+    kind: str  # "finding": recorded after the cut-off; "step": its state differs
+    reported: str
+    known: str
+
+
+def late_reports(
+    reported: dict[str, FindingState], known: dict[str, FindingState]
+) -> list[LateEntry]:
+    """List what the as-known ledger has that the as-reported one lacked."""
+    entries = []
+    for key, now in sorted(known.items(), key=lambda kv: (kv[1].recorded_at, kv[0])):
+        then = reported.get(key)
+        if then is None:
+            entries.append(
+                LateEntry(key, now.reporting_unit, now.statement, "finding", "（未报）",
+                          str(now.status))
+            )
+        elif then.status != now.status or then.deadline != now.deadline:
+            entries.append(
+                LateEntry(
+                    key,
+                    now.reporting_unit,
+                    now.statement,
+                    "step",
+                    _brief(then),
+                    _brief(now),
+                )
+            )
+    return entries
+
+
+def _brief(state: FindingState) -> str:
+    deadline = state.deadline.isoformat() if state.deadline else "无时限"
+    return f"{state.status}，{deadline}"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of a finding that differs between two weeks' ledgers."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class WeekDiff:
+    """What changed from one week's reported ledger to the next."""
+
+    new: list[FindingState] = field(default_factory=list)
+    closed: list[FindingState] = field(default_factory=list)
+    slipped: list[FindingState] = field(default_factory=list)
+    changed: list[tuple[FindingState, list[Change]]] = field(default_factory=list)
+
+
+def week_diff(
+    before: dict[str, FindingState],
+    after: dict[str, FindingState],
+    before_day: date,
+    after_day: date,
+) -> WeekDiff:
+    """Compare two ledgers, each judged on its own last day for overdue."""
+    diff = WeekDiff()
+    for key, now in sorted(after.items(), key=lambda kv: (kv[1].recorded_at, kv[0])):
+        then = before.get(key)
+        if then is None:
+            diff.new.append(now)
+            continue
+        if now.status is Status.CLOSED and then.status is not Status.CLOSED:
+            diff.closed.append(now)
+        if now.is_overdue(after_day) and not then.is_overdue(before_day):
+            diff.slipped.append(now)
+        changes = [
+            Change(name, getattr(then, name), getattr(now, name))
+            for name in COMPARED_FIELDS
+            if getattr(then, name) != getattr(now, name)
+        ]
+        if changes:
+            diff.changed.append((now, changes))
+    return diff
+
+
+@dataclass(frozen=True)
+class WeekCounts:
+    """A report week's activity as it was recorded, and its overdue tally at week end."""
+
+    week: int
+    first_day: date
+    last_day: date
+    new: int
+    completed: int
+    accepted: int
+    overdue: int
+
+
+def week_counts(
+    events: Sequence[Any],
+    weeks: Sequence[tuple[int, date, date, datetime, datetime]],
+    unit: str = "",
+) -> list[WeekCounts]:
+    """Count each week's new, completed and accepted findings by recording time.
+
+    `weeks` holds (number, first day, last day, start, cut-off) with start and
+    cut-off as UTC moments. Overdue is taken from the as-reported replay at
+    each week's cut-off.
+    """
+    counted = []
+    for number, first, last, start, cutoff in weeks:
+        states = replay(events, recorded_before=cutoff)
+        units = {k for k, s in states.items() if not unit or s.reporting_unit == unit}
+        tally = {"Recorded": 0, "RectificationCompleted": 0, "AcceptancePassed": 0}
+        for event in events:
+            kind = type(event).__name__
+            if (
+                kind in tally
+                and start <= event.timestamp < cutoff
+                and str(event.originator_id) in units
+            ):
+                tally[kind] += 1
+        overdue = sum(1 for k in units if states[k].is_overdue(last))
+        counted.append(
+            WeekCounts(
+                number,
+                first,
+                last,
+                tally["Recorded"],
+                tally["RectificationCompleted"],
+                tally["AcceptancePassed"],
+                overdue,
+            )
+        )
+    return counted
