@@ -64,6 +64,14 @@ class DateBeforeFoundError(LedgerError):
 
 
 @dataclass
+class FoundAfterStepError(LedgerError):
+    """A found date corrected to after a rectification step already recorded."""
+
+    found_on: date
+    step_on: date
+
+
+@dataclass
 class DateInFutureError(LedgerError):
     field: str
     day: date

@@ -18,6 +18,7 @@ from domain.errors import (
     EmptyTextError,
     FindingClosedError,
     FindingWithdrawnError,
+    FoundAfterStepError,
     NothingChangedError,
     NotPlannedError,
     TextTooLongError,
@@ -163,6 +164,7 @@ class Finding(Aggregate):
                 state,
                 latest_progress=self.progress,
                 progress_on=self.on,
+                first_step_on=state.with_step_on(self.on),
                 progress_count=state.progress_count + 1,
                 status=Status.IN_PROGRESS,
             )
@@ -174,6 +176,7 @@ class Finding(Aggregate):
             return dataclasses.replace(
                 state,
                 completed_on=self.on,
+                first_step_on=state.with_step_on(self.on),
                 effect=self.effect,
                 status=Status.AWAITING_ACCEPTANCE,
             )
@@ -357,6 +360,8 @@ class Finding(Aggregate):
             not_in_future(field, value, stamp)
             if self.state.deadline is not None and self.state.deadline < value:
                 raise DeadlineBeforeFoundError(self.state.deadline, value)
+            if self.state.first_step_on is not None and self.state.first_step_on < value:
+                raise FoundAfterStepError(value, self.state.first_step_on)
         if field in ("measures", "responsible_unit") and not self.state.planned:
             raise NotPlannedError(self.state.finding_id)
         old = getattr(self.state, field)

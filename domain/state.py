@@ -68,6 +68,7 @@ class FindingState:
     extensions: int = 0
     latest_progress: str = ""
     progress_on: date | None = None
+    first_step_on: date | None = None
     progress_count: int = 0
     completed_on: date | None = None
     effect: str = ""
@@ -77,6 +78,10 @@ class FindingState:
     status: Status = Status.PENDING
     updated_at: datetime | None = None
     version: int = 1
+
+    def with_step_on(self, day: date) -> date:
+        """Return the earliest business day of any step, counting this one."""
+        return day if self.first_step_on is None else min(self.first_step_on, day)
 
     def is_overdue(self, today: date) -> bool:
         """Tell whether the deadline has passed with the work still open."""

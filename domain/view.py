@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import typing
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,8 +17,13 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 from domain.search import search_key
 from domain.state import FINAL, FindingState, Status
 
-_DATE_FIELDS = ("found_on", "deadline", "progress_on", "completed_on", "accepted_on")
-_DATETIME_FIELDS = ("recorded_at", "updated_at")
+# Which state fields hold days and moments, read off FindingState's annotations so
+# a new field cannot be forgotten here.
+_HINTS = typing.get_type_hints(FindingState)
+_DATE_FIELDS = tuple(n for n, t in _HINTS.items() if date in (t, *typing.get_args(t)))
+_DATETIME_FIELDS = tuple(
+    n for n, t in _HINTS.items() if datetime in (t, *typing.get_args(t))
+)
 
 
 def dump_state(state: FindingState) -> str:
@@ -34,7 +40,7 @@ def load_state(text: str) -> FindingState:
     """Decode a finding's state written by dump_state."""
     data: dict[str, Any] = json.loads(text)
     for name in _DATE_FIELDS:
-        if data[name] is not None:
+        if data.get(name) is not None:
             data[name] = date.fromisoformat(data[name])
     for name in _DATETIME_FIELDS:
         if data[name] is not None:

@@ -78,6 +78,9 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     e.DateBeforeFoundError: lambda x: (
         f"{field_name(x.field)} {_day(x.day)} 早于 {_day(x.found_on)}，请核对。"
     ),
+    e.FoundAfterStepError: lambda x: (
+        f"发现日期 {_day(x.found_on)} 晚于已记录的整改步骤日期 {_day(x.step_on)}，不能这样更正。"
+    ),
     e.DateInFutureError: lambda x: (
         f"{field_name(x.field)} {_day(x.day)} 晚于今天（{_day(x.today)}），不能预填。"
     ),
@@ -112,9 +115,21 @@ def explain(error: Exception) -> str:
         if kind in _EXPLAIN:
             return _EXPLAIN[kind](error)
     if isinstance(error, CampaignError):
-        where = f"字段 {error.field}" if error.field else "文件格式"
-        return f"工作定义文件 {error.path} 有误（{where}）：{error.problem}"
+        return campaign_problem(error)
     return f"操作失败：{error}"
+
+
+def campaign_problem(error: CampaignError) -> str:
+    """Say in Chinese what is wrong with a campaign definition file."""
+    if error.line is not None:
+        what = f"第 {error.line} 行不是有效的 TOML 格式"
+    elif not error.field and "not found" in error.problem:
+        what = "文件不存在"
+    elif not error.field:
+        what = "无法读取（需为 UTF-8 编码的 TOML 文件）"
+    else:
+        what = f"字段 {error.field} 不符合要求（{error.problem}）"
+    return f"工作定义文件 {error.path} 有误：{what}。"
 
 
 def is_refusal(error: Exception) -> bool:

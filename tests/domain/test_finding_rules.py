@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from domain.errors import (
+    FoundAfterStepError,
     AlreadyPlannedError,
     DateBeforeFoundError,
     DateInFutureError,
@@ -750,3 +751,16 @@ def test_a_correction_to_the_same_value_is_refused(field: str, value: Any) -> No
     )
 
     assert error == NothingChangedError(field)
+
+
+def test_found_date_corrected_past_a_recorded_step_is_refused() -> None:
+    """Found 6-01, progress reported for 6-02, then found_on corrected to 6-05: refused."""
+    finding = in_progress()
+    finding.report_progress(STAMP, on=TODAY, progress="已上门", evidence=[])
+    version = finding.version
+
+    with pytest.raises(FoundAfterStepError) as caught:
+        finding.correct(later(4), field="found_on", value=date(2022, 6, 5), reason="记错")
+
+    assert caught.value == FoundAfterStepError(date(2022, 6, 5), TODAY)
+    assert finding.version == version
