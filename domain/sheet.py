@@ -30,6 +30,20 @@ class SheetRow:
 
 
 @dataclass(frozen=True)
+class TableSheet:
+    """A plain table sheet beside the official one (differences, statistics).
+
+    Each width is in spreadsheet characters; a Chinese character takes two.
+    Cells hold text, whole numbers or days.
+    """
+
+    title: str
+    headers: tuple[str, ...]
+    widths: tuple[int, ...]
+    rows: tuple[tuple[int | str | date | None, ...], ...]
+
+
+@dataclass(frozen=True)
 class OfficialSheet:
     """Everything an exporter needs to lay out one official ledger.
 
@@ -45,3 +59,4 @@ class OfficialSheet:
     rows: tuple[SheetRow, ...]
     cutoff: datetime | None = None
     fingerprint: str | None = None
+    extra: tuple[TableSheet, ...] = ()

@@ -22,7 +22,7 @@ from openpyxl.worksheet.header_footer import HeaderFooterItem
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
-from domain.sheet import OfficialSheet, SheetRow
+from domain.sheet import OfficialSheet, SheetRow, TableSheet
 
 LEDGER_TITLE = "整改台账"
 DETAIL_TITLE = "明细"
@@ -149,6 +149,8 @@ def write_official_sheet(sheet: OfficialSheet, path: Path) -> Path:
     assert ledger is not None  # a fresh Workbook always has one sheet
     _write_ledger(ledger, sheet)
     _write_detail(workbook.create_sheet(DETAIL_TITLE), sheet.rows)
+    for table in sheet.extra:
+        _write_table(workbook.create_sheet(_sheet_title(table.title)), table)
     _stamp_properties(workbook, sheet)
     _save_atomically(workbook, path)
     return path
@@ -230,6 +232,24 @@ def _write_detail(ws: Worksheet, rows: Sequence[SheetRow]) -> None:
     _set_up_printing(ws, "1:1", None)
 
 
+def _write_table(ws: Worksheet, table: TableSheet) -> None:
+    columns = [
+        _Column(header, width, centred=width <= 16)
+        for header, width in zip(table.headers, table.widths, strict=True)
+    ]
+    pixels = _set_widths(ws, columns)
+    _write_table_row(ws, 1, columns, pixels, table.headers, header=True)
+    for row_index, values in enumerate(table.rows, start=2):
+        _write_table_row(ws, row_index, columns, pixels, values)
+    ws.freeze_panes = "A2"
+    _set_up_printing(ws, "1:1", None)
+
+
+def _sheet_title(title: str) -> str:
+    """Make a sheet title Excel accepts: no []:*?/\\ and at most 31 characters."""
+    return re.sub(r"[\[\]:*?/\\]", "-", title)[:31] or "表"
+
+
 def _set_widths(ws: Worksheet, columns: Sequence[_Column]) -> list[int]:
     """Set the column widths and return each column's width in pixels."""
     for index, column in enumerate(columns, start=1):
@@ -256,7 +276,7 @@ def _write_table_row(
         font = _HEADER_FONT if header else _BODY_FONT
         cell, text = _put(ws, row_index, col_index, value, font, alignment)
         cell.border = _BORDER
-        if column.is_date and not header:
+        if (column.is_date or isinstance(value, date)) and not header:
             cell.number_format = DATE_FORMAT
         lines = max(lines, _line_count(text, width, _BODY_UNIT_PX))
     ws.row_dimensions[row_index].height = _row_points(lines) + (5 if header else 0)

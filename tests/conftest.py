@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -72,3 +73,17 @@ def new_finding() -> Callable[..., NewFinding]:
         return dataclasses.replace(VALID_FINDING, **overrides)
 
     return build
+
+
+# Sample inputs live in shared/samples beside the repository.
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+
+
+@pytest.fixture(scope="session")
+def samples() -> Path:
+    """The folder of outside sample ledgers; under CI its absence fails the run."""
+    if not SAMPLES.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"sample folder missing: {SAMPLES}")
+        pytest.skip("shared/samples is not beside this checkout")
+    return SAMPLES

@@ -18,7 +18,7 @@ import pytest
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from domain.sheet import OfficialSheet, SheetRow
+from domain.sheet import OfficialSheet, SheetRow, TableSheet
 from exporters.official import (
     DATE_FORMAT,
     TRUNCATION_MARK,
@@ -27,17 +27,7 @@ from exporters.official import (
 )
 
 SAMPLE_NAME = "official-chuhe-week1.xlsx"
-REPO = Path(__file__).resolve().parents[2]
 FINGERPRINT = "ab12cd34ef56ab78cd90ef12ab34cd56ef78ab90cd12ef34ab56cd78ef90ab12"
-
-
-def _find_sample() -> Path | None:
-    """Look for the hand-filled sample: fixtures, $TAIZHANG_SAMPLES, shared folder."""
-    candidates = [REPO / "tests" / "fixtures" / SAMPLE_NAME]
-    if folder := os.environ.get("TAIZHANG_SAMPLES"):
-        candidates.append(Path(folder) / SAMPLE_NAME)
-    candidates.append(REPO.parent / "shared" / "samples" / SAMPLE_NAME)
-    return next((path for path in candidates if path.is_file()), None)
 
 
 def _sheet(workbook: Workbook, title: str) -> Worksheet:
@@ -89,11 +79,8 @@ def _small_sheet(*rows: SheetRow) -> OfficialSheet:
 
 
 @pytest.fixture(scope="module")
-def sample() -> Worksheet:
-    path = _find_sample()
-    if path is None:
-        pytest.skip(f"{SAMPLE_NAME} not found (copy it to tests/fixtures/)")
-    return _sheet(openpyxl.load_workbook(path), "整改台账")
+def sample(samples: Path) -> Worksheet:
+    return _sheet(openpyxl.load_workbook(samples / SAMPLE_NAME), "整改台账")
 
 
 @pytest.fixture(scope="module")
@@ -471,3 +458,28 @@ def test_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
     write_official_sheet(_small_sheet(_row(1)), target)
 
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_extra_table_sheets_follow_the_detail_sheet(tmp_path: Path) -> None:
+    """A differences sheet: headers, text, numbers and days read back as written."""
+    table = TableSheet(
+        title="迟报/漏报: 第1周?",
+        headers=("序号", "问题表述", "发现日期"),
+        widths=(6, 40, 16),
+        rows=((1, "=1+1", date(2022, 6, 5)), (2, "东村王某", None)),
+    )
+    sheet = OfficialSheet(
+        title="台账", unit="褚河街道", report_date=date(2022, 6, 7), note="备注", rows=(),
+        extra=(table,),
+    )
+
+    out = write_official_sheet(sheet, tmp_path / "extra.xlsx")
+
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["整改台账", "明细", "迟报-漏报- 第1周-"]
+    ws = book["迟报-漏报- 第1周-"]
+    assert [c.value for c in ws[1]] == ["序号", "问题表述", "发现日期"]
+    assert ws["B2"].value == "=1+1" and ws["B2"].data_type == "s"
+    assert ws["C2"].value.date() == date(2022, 6, 5)
+    assert ws["C2"].number_format == 'yyyy"年"m"月"d"日"'
+    assert ws["A3"].value == 2 and ws["C3"].value is None
