@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, time, timedelta, tzinfo
 
 # Full-width digits and punctuation typed with a Chinese input method.
 _NARROW = str.maketrans(
@@ -81,3 +81,25 @@ def parse_day(text: str, *, year: int) -> date:
 def format_day(day: date) -> str:
     """Write `day` as the ledger does: 2022年6月20日, without zero padding."""
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+_TIME_OF_DAY = re.compile(r"^(?P<day>.+?)[\sT]+(?P<h>\d{1,2})[:：](?P<m>\d{2})$")
+
+
+def parse_moment(text: str, *, year: int, tz: tzinfo) -> datetime:
+    """Read a moment: a day with an optional time of day, local to `tz`.
+
+    A day alone means the end of that day (midnight after it), so "6月10日"
+    asks for the ledger as it stood once June 10 was over. With a time,
+    `2022-06-10T18:00` or `2022-06-10 18:00`, that exact minute.
+    """
+    cleaned = text.translate(_NARROW).strip()
+    timed = _TIME_OF_DAY.match(cleaned)
+    if timed is None:
+        day = parse_day(cleaned, year=year)
+        return datetime.combine(day + timedelta(days=1), time(), tz)
+    day = parse_day(timed["day"], year=year)
+    hour, minute = int(timed["h"]), int(timed["m"])
+    if hour > 23 or minute > 59:
+        raise DayParseError(text, "no such time of day")
+    return datetime.combine(day, time(hour, minute), tz)

@@ -39,7 +39,7 @@ from domain.errors import (
 from domain.finding import Finding, Stamp
 from domain.sheet import OfficialSheet, SheetRow
 from domain.state import FindingState, Status
-from domain.view import LedgerProjection, LedgerQuery, LedgerView
+from domain.view import LedgerProjection, LedgerQuery, LedgerView, filter_states
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +120,65 @@ class HistoryEntry:
     details: Mapping[str, Any] = field(default_factory=dict)
 
 
+_BASE_FIELDS = frozenset(
+    {
+        "originator_id",
+        "originator_version",
+        "originator_topic",
+        "timestamp",
+        "operator",
+        "operator_unit",
+        "on",
+    }
+)
+
+
+def _entry(event: Any) -> HistoryEntry:
+    return HistoryEntry(
+        version=event.originator_version,
+        kind=type(event).__name__,
+        recorded_at=event.timestamp,
+        on=event.on,
+        operator=event.operator,
+        operator_unit=event.operator_unit,
+        details={k: v for k, v in event.__dict__.items() if k not in _BASE_FIELDS},
+    )
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One event of the store with the finding it belongs to."""
+
+    finding_id: str
+    unit: str
+    statement: str
+    event: HistoryEntry
+
+
+@dataclass(frozen=True)
+class JournalQuery:
+    """Which events the journal lists; empty fields do not filter.
+
+    `since` and `until` are local recording days, both included.
+    """
+
+    unit: str = ""
+    operator: str = ""
+    kind: str = ""
+    since: date | None = None
+    until: date | None = None
+
+    def admits(self, entry: JournalEntry, tz: Any) -> bool:
+        day = entry.event.recorded_at.astimezone(tz).date()
+        return (
+            (not self.unit or entry.unit == self.unit)
+            and (not self.operator or self.operator in entry.event.operator)
+            and (not self.kind or entry.event.kind == self.kind)
+            and (self.since is None or day >= self.since)
+            and (self.until is None or day <= self.until)
+        )
+
+
 class Ledger(Application):
     """The rectification ledger of one campaign.
 
@@ -177,8 +236,14 @@ class Ledger(Application):
             ),
         )
         if new.has_plan:
-            self._plan(finding, stamp, new.measures, new.deadline, new.responsible_unit,
-                       new.responsible_leader)
+            self._plan(
+                finding,
+                stamp,
+                new.measures,
+                new.deadline,
+                new.responsible_unit,
+                new.responsible_leader,
+            )
         self._save(finding)
         return str(finding.id)
 
@@ -204,7 +269,13 @@ class Ledger(Application):
         )
 
     def extend_deadline(
-        self, by: Operator, finding_id: str, version: int, *, deadline: date, reason: str
+        self,
+        by: Operator,
+        finding_id: str,
+        version: int,
+        *,
+        deadline: date,
+        reason: str,
     ) -> None:
         """Move a finding's deadline later, with the reason."""
         self._check_deadline_day(deadline)
@@ -244,14 +315,22 @@ class Ledger(Application):
         )
 
     def pass_acceptance(
-        self, by: Operator, finding_id: str, version: int, *, on: date, remarks: str = ""
+        self,
+        by: Operator,
+        finding_id: str,
+        version: int,
+        *,
+        on: date,
+        remarks: str = "",
     ) -> None:
         """Record that acceptance passed: the finding is closed out (销号)."""
         self._change(
             by,
             finding_id,
             version,
-            lambda f, s: f.pass_acceptance(s, on=on, inspector=by.name, remarks=remarks),
+            lambda f, s: f.pass_acceptance(
+                s, on=on, inspector=by.name, remarks=remarks
+            ),
         )
 
     def fail_acceptance(
@@ -262,7 +341,9 @@ class Ledger(Application):
             by,
             finding_id,
             version,
-            lambda f, s: f.fail_acceptance(s, on=on, inspector=by.name, remarks=remarks),
+            lambda f, s: f.fail_acceptance(
+                s, on=on, inspector=by.name, remarks=remarks
+            ),
         )
 
     def correct(
@@ -297,11 +378,11 @@ class Ledger(Application):
 
         self._change(by, finding_id, version, apply)
 
-    def withdraw(self, by: Operator, finding_id: str, version: int, *, reason: str) -> None:
+    def withdraw(
+        self, by: Operator, finding_id: str, version: int, *, reason: str
+    ) -> None:
         """Withdraw a duplicate or mistaken finding; nothing is deleted."""
-        self._change(
-            by, finding_id, version, lambda f, s: f.withdraw(s, reason=reason)
-        )
+        self._change(by, finding_id, version, lambda f, s: f.withdraw(s, reason=reason))
 
     # Queries
 
@@ -327,36 +408,38 @@ class Ledger(Application):
 
     def history(self, finding_id: str) -> list[HistoryEntry]:
         """List every event of a finding, oldest first."""
-        entries = []
-        for event in self.events.get(self._uuid(finding_id)):
-            details = {
-                k: v
-                for k, v in event.__dict__.items()
-                if k
-                not in (
-                    "originator_id",
-                    "originator_version",
-                    "originator_topic",
-                    "timestamp",
-                    "operator",
-                    "operator_unit",
-                    "on",
-                )
-            }
-            entries.append(
-                HistoryEntry(
-                    version=event.originator_version,
-                    kind=type(event).__name__,
-                    recorded_at=event.timestamp,
-                    on=event.on,
-                    operator=event.operator,
-                    operator_unit=event.operator_unit,
-                    details=details,
-                )
-            )
+        entries = [_entry(e) for e in self.events.get(self._uuid(finding_id))]
         if not entries:
             raise FindingNotFoundError(finding_id)
         return entries
+
+    def journal(self, query: JournalQuery | None = None) -> list[JournalEntry]:
+        """List every finding event of the store, oldest first, filtered."""
+        query = query or JournalQuery()
+        states = {s.finding_id: s for s in self.rows()}
+        entries = []
+        for event in self.events_in_order():
+            if not hasattr(event, "evolve"):
+                continue
+            state = states.get(str(event.originator_id))
+            if state is None:
+                continue
+            entry = JournalEntry(
+                finding_id=state.finding_id,
+                unit=state.reporting_unit,
+                statement=state.statement,
+                event=_entry(event),
+            )
+            if query.admits(entry, self.campaign.tz):
+                entries.append(entry)
+        return entries
+
+    def rows_as_of(
+        self, moment: datetime, query: LedgerQuery | None = None
+    ) -> list[FindingState]:
+        """Return the ledger rows as they stood at a moment, filtered like `rows`."""
+        states = self.states_as_of(moment).values()
+        return filter_states(states, query or LedgerQuery(), self._category_terms)
 
     def week_cutoff(self, week: int) -> datetime:
         """Return the end of a report week: midnight after its last day, in UTC."""
@@ -381,7 +464,9 @@ class Ledger(Application):
         cutoff = self.week_cutoff(week)
 
         def mine(states: dict[str, FindingState]) -> dict[str, FindingState]:
-            return {k: s for k, s in states.items() if not unit or s.reporting_unit == unit}
+            return {
+                k: s for k, s in states.items() if not unit or s.reporting_unit == unit
+            }
 
         reported = mine(replay(events, recorded_before=cutoff))
         known = mine(replay(events, business_until=last))
@@ -419,11 +504,15 @@ class Ledger(Application):
             cutoff = self.week_cutoff(week)
             report_date = self.campaign.week_days(week)[1]
             states = [
-                s for s in self.states_as_of(cutoff).values() if s.reporting_unit == unit
+                s
+                for s in self.states_as_of(cutoff).values()
+                if s.reporting_unit == unit
             ]
         states = [s for s in states if s.status is not Status.WITHDRAWN]
         order = {c.key: i for i, c in enumerate(self.campaign.categories)}
-        states.sort(key=lambda s: (order.get(s.category, 99), s.found_on, s.recorded_at))
+        states.sort(
+            key=lambda s: (order.get(s.category, 99), s.found_on, s.recorded_at)
+        )
         return OfficialSheet(
             title=self.campaign.ledger_title,
             unit=unit,
@@ -451,7 +540,9 @@ class Ledger(Application):
                     break
                 events = [self.mapper.to_domain_event(n) for n in notes]
                 last = notes[-1].id
-                if self.projection.process_batch(events, Tracking(self.name, last), start):
+                if self.projection.process_batch(
+                    events, Tracking(self.name, last), start
+                ):
                     done += len(notes)
         if done:
             log.debug("ledger view folded in %d events", done)

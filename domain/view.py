@@ -61,6 +61,34 @@ class LedgerQuery:
     text: str = ""
 
 
+def filter_states(
+    states: Iterable[FindingState],
+    query: LedgerQuery,
+    extra_terms: Callable[[FindingState], Iterable[str]] = lambda state: (),
+) -> list[FindingState]:
+    """Apply a query to states in memory, as `LedgerView.select` does in SQL."""
+    words = query.text.lower().split()
+    chosen = []
+    for s in states:
+        if query.unit and s.reporting_unit != query.unit:
+            continue
+        if query.category and s.category != query.category:
+            continue
+        if query.nature and s.nature != query.nature:
+            continue
+        if query.status and str(s.status) != query.status:
+            continue
+        if query.overdue_on is not None and not s.is_overdue(query.overdue_on):
+            continue
+        if words:
+            key = search_key(s, extra_terms(s))
+            if not all(word in key for word in words):
+                continue
+        chosen.append(s)
+    chosen.sort(key=lambda s: (s.recorded_at, s.finding_id))
+    return chosen
+
+
 class LedgerView(SQLiteTrackingRecorder):
     """The ledger rows and the position in the event log they reflect.
 

@@ -15,10 +15,11 @@ from textual.worker import Worker, WorkerState
 
 from domain.ledger import Ledger, Operator
 from exporters.official import write_official_sheet
+from exporters.week_report import with_differences
 from tui.form import Field, FormModal, choices
 from tui.help_screen import HelpScreen
 from tui.ledger_screen import LedgerScreen
-from tui.wording import explain, is_refusal
+from tui.wording import FIELD_NAMES, explain, is_refusal
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,8 @@ class TaizhangApp(App[None]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield SystemCommand("新建问题", "登记一条新发现的问题", self.new_finding)
         yield SystemCommand("导出台账", "导出某单位某周的正式整改台账 .xlsx", self.action_export)
+        yield SystemCommand("各周台账", "按时上报与现在所知的对比、迟报漏报、与上周比较", self.action_weeks)
+        yield SystemCommand("全部记录（日志）", "按单位、操作员、事项、日期查看每一条记录", self.action_journal)
         yield SystemCommand("只看逾期", "在台账中只显示已逾期的问题", self.toggle_overdue)
         yield SystemCommand("清除筛选", "显示全部问题", self.clear_filters)
         yield SystemCommand("帮助", "按键与用法说明", self.action_help)
@@ -111,14 +114,8 @@ class TaizhangApp(App[None]):
         def submit(values: dict[str, Any]) -> None:
             week = int(values["week"]) if values["week"] else None
             typed = values["path"].strip()
-            if typed:
-                path = Path(typed).expanduser()
-                if path.suffix.lower() != ".xlsx":
-                    path = path.with_name(path.name + ".xlsx")
-                if path.is_dir():
-                    path = free_path(path / export_name(values["unit"], week))
-            else:
-                path = free_path(self.export_dir / export_name(values["unit"], week))
+            name = export_name(values["unit"], week)
+            path = self.target(Path(typed).expanduser() if typed else None, name)
             self.ledger.official_sheet(values["unit"], week)  # refuse bad input now
             self.export_sheet(values["unit"], week, path)
 
@@ -127,16 +124,47 @@ class TaizhangApp(App[None]):
                       hint="不选周次则导出当前台账，日期为今天。")
         )
 
+    def target(self, typed: Path | None, name: str) -> Path:
+        """Where an export goes: the typed file, or a free name in a folder."""
+        if typed is None:
+            return free_path(self.export_dir / name)
+        if typed.is_dir():
+            return free_path(typed / name)
+        if typed.suffix.lower() != ".xlsx":
+            return typed.with_name(typed.name + ".xlsx")
+        return typed
+
+    def export_week(self, unit: str, week: int, typed: Path | None) -> None:
+        """Export a week's sheet with its late reports and changes beside it."""
+        path = self.target(typed, f"整改台账-{unit}-第{week}周-含差异.xlsx")
+        self.export_sheet(unit, week, path, differences=True)
+
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
-    def export_sheet(self, unit: str, week: int | None, path: Path) -> Path:
+    def export_sheet(
+        self, unit: str, week: int | None, path: Path, differences: bool = False
+    ) -> Path:
         """Build and write one unit's sheet off the event loop."""
         self.call_from_thread(self.notify, f"正在导出 {path.name} …", timeout=2)
         sheet = self.ledger.official_sheet(unit, week)
+        if differences and week is not None:
+            sheet = with_differences(sheet, self.ledger.week_view(week, unit), FIELD_NAMES)
         written = write_official_sheet(sheet, path)
         self.call_from_thread(
             self.notify, f"已导出 {len(sheet.rows)} 条：{written}", title="导出完成", timeout=8
         )
         return written
+
+    def action_weeks(self) -> None:
+        from tui.weeks_screen import WeeksScreen
+
+        screen = self.ledger_screen()
+        unit = screen.ledger_query().unit if screen else ""
+        self.push_screen(WeeksScreen(self.ledger, unit))
+
+    def action_journal(self) -> None:
+        from tui.journal_screen import JournalScreen
+
+        self.push_screen(JournalScreen(self.ledger))
 
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
     def poll_log(self) -> None:

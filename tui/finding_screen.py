@@ -19,7 +19,7 @@ from domain.errors import ConcurrentChangeError
 from domain.ledger import HistoryEntry, Ledger
 from domain.state import CORRECTABLE_FIELDS, FindingState
 from tui.form import Field, FormModal, choices
-from tui.wording import explain, field_name
+from tui.wording import field_name
 
 EVENT_NAMES = {
     "Recorded": "登记问题",
@@ -81,11 +81,20 @@ class FindingScreen(Screen[None]):
         Binding("w", "withdraw", "作废", id="finding.withdraw"),
     ]
 
-    def __init__(self, ledger: Ledger, finding_id: str) -> None:
+    def __init__(
+        self, ledger: Ledger, finding_id: str, as_of: datetime | None = None
+    ) -> None:
         super().__init__()
         self.ledger = ledger
         self.finding_id = finding_id
-        self.state: FindingState = ledger.row(finding_id)
+        # A moment (UTC) to show the finding as it stood; None shows it now.
+        self.as_of = as_of
+        self.state: FindingState = self.read_state()
+
+    def read_state(self) -> FindingState:
+        if self.as_of is None:
+            return self.ledger.row(self.finding_id)
+        return self.ledger.states_as_of(self.as_of)[self.finding_id]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -94,6 +103,9 @@ class FindingScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        if self.as_of is not None:
+            local = self.as_of.astimezone(self.ledger.campaign.tz)
+            self.sub_title = f"历史视图（只读）：{local:%Y-%m-%d %H:%M} 时"
         self.reload()
         self.query_one(DataTable).focus()
 
@@ -102,7 +114,7 @@ class FindingScreen(Screen[None]):
 
     def reload(self) -> None:
         """Read the finding and its history again from the store."""
-        self.state = self.ledger.row(self.finding_id)
+        self.state = self.read_state()
         self.query_one("#finding-detail", Static).update(self.detail())
         table = self.query_one(DataTable)
         table.clear(columns=True)
@@ -112,6 +124,8 @@ class FindingScreen(Screen[None]):
         rest = self.size.width - sum(w for _, w in widths) - 2
         table.add_column("内容", width=max(20, rest))
         for entry in self.ledger.history(self.finding_id):
+            if self.as_of is not None and entry.recorded_at >= self.as_of:
+                continue
             table.add_row(
                 f"{entry.version:>2}",
                 local_time(entry.recorded_at, self.ledger),
@@ -169,6 +183,9 @@ class FindingScreen(Screen[None]):
         command: Callable[[dict[str, Any], int], None],
     ) -> None:
         """Open a form whose saving runs one command against the current version."""
+        if self.as_of is not None:
+            self.notify("历史视图只读，回到当前后才能办理。", severity="warning")
+            return
 
         def submit(values: dict[str, Any]) -> None:
             try:
@@ -298,7 +315,4 @@ class FindingScreen(Screen[None]):
         )
 
     def on_screen_resume(self) -> None:
-        try:
-            self.reload()
-        except Exception as error:  # the finding may have vanished from a shared store
-            self.notify(explain(error), severity="error")
+        self.reload()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -12,9 +13,11 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
+from domain.dates import parse_moment
 from domain.ledger import Ledger
 from domain.state import FINAL, FindingState, Status
 from domain.view import LedgerQuery
+from tui.form import Field, FormModal
 
 # Days before the deadline from which the lamp turns yellow.
 WARN_DAYS = 3
@@ -64,6 +67,9 @@ class LedgerScreen(Screen[None]):
         Binding("o", "toggle_overdue", "逾期", tooltip="只看逾期 / 全部", id="ledger.overdue"),
         Binding("x", "clear_filters", "清筛选", tooltip="清除筛选", id="ledger.clear"),
         Binding("e", "app.export", "导出", id="ledger.export"),
+        Binding("t", "time_travel", "回溯", tooltip="查看过去某一时刻的台账", id="ledger.travel"),
+        Binding("w", "app.weeks", "周报", tooltip="各周台账：按时上报与现在所知", id="ledger.weeks"),
+        Binding("j", "app.journal", "日志", tooltip="全部记录（审计）", id="ledger.journal"),
         Binding("escape", "focus_table", "回到表格", show=False, id="ledger.table"),
     ]
 
@@ -72,6 +78,8 @@ class LedgerScreen(Screen[None]):
         self.ledger = ledger
         self.overdue_only = False
         self.rows: list[FindingState] = []
+        # The moment (UTC) whose ledger is shown; None shows the present.
+        self.as_of: datetime | None = None
 
     def compose(self) -> ComposeResult:
         campaign = self.ledger.campaign
@@ -98,6 +106,7 @@ class LedgerScreen(Screen[None]):
             yield Input(
                 placeholder="搜索：文字或拼音首字母，如 zjj", compact=True, id="filter-text"
             )
+        yield Static("", id="history-banner")
         yield DataTable(
             cursor_type="row", zebra_stripes=True, cell_padding=0, id="ledger-table"
         )
@@ -112,6 +121,13 @@ class LedgerScreen(Screen[None]):
     def on_resize(self) -> None:
         self.reload()
 
+    def day(self) -> date:
+        """The day lamps and overdue are judged on: today, or the shown moment's day."""
+        if self.as_of is None:
+            return self.ledger.today()
+        local = self.as_of.astimezone(self.ledger.campaign.tz)
+        return (local - timedelta(microseconds=1)).date()
+
     def ledger_query(self) -> LedgerQuery:
         def chosen(selector: str) -> str:
             value = self.query_one(selector, Select).value
@@ -121,7 +137,7 @@ class LedgerScreen(Screen[None]):
             unit=chosen("#filter-unit"),
             category=chosen("#filter-category"),
             status=chosen("#filter-status"),
-            overdue_on=self.ledger.today() if self.overdue_only else None,
+            overdue_on=self.day() if self.overdue_only else None,
             text=self.query_one("#filter-text", Input).value.strip(),
         )
 
@@ -129,8 +145,18 @@ class LedgerScreen(Screen[None]):
         """Read the rows again from the ledger view, keeping the cursor's finding."""
         table = self.query_one(DataTable)
         current = self.current_id()
-        self.rows = self.ledger.rows(self.ledger_query())
-        today = self.ledger.today()
+        banner = self.query_one("#history-banner", Static)
+        today = self.day()
+        if self.as_of is None:
+            self.rows = self.ledger.rows(self.ledger_query())
+            banner.display = False
+        else:
+            self.rows = self.ledger.rows_as_of(self.as_of, self.ledger_query())
+            local = self.as_of.astimezone(self.ledger.campaign.tz)
+            banner.update(
+                f"历史视图（只读）：{local:%Y年%m月%d日 %H:%M} 时的台账。按 t 回到当前。"
+            )
+            banner.display = True
         table.clear(columns=True)
         fixed = sum(w for _, _, w in COLUMNS) + 2
         statement_width = max(MIN_STATEMENT, self.size.width - fixed)
@@ -184,11 +210,12 @@ class LedgerScreen(Screen[None]):
         detail.update(f"问题表述：{state.statement}{measures}")
 
     def show_summary(self, today: date) -> None:
+        label = "当天" if self.as_of is not None else "今天"
         overdue = sum(1 for s in self.rows if s.is_overdue(today))
         near = sum(1 for s in self.rows if lamp(s, today).plain and not s.is_overdue(today))
         flags = "（只看逾期）" if self.overdue_only else ""
         self.query_one("#ledger-summary", Static).update(
-            f"共 {len(self.rows)} 条{flags}　逾期 {overdue}　临期 {near}　今天 {today.isoformat()}"
+            f"共 {len(self.rows)} 条{flags}　逾期 {overdue}　临期 {near}　{label} {today.isoformat()}"
         )
 
     @on(DataTable.RowHighlighted)
@@ -200,7 +227,9 @@ class LedgerScreen(Screen[None]):
         from tui.finding_screen import FindingScreen
 
         if event.row_key.value is not None:
-            self.app.push_screen(FindingScreen(self.ledger, event.row_key.value))
+            self.app.push_screen(
+                FindingScreen(self.ledger, event.row_key.value, as_of=self.as_of)
+            )
 
     @on(Select.Changed)
     def filter_changed(self) -> None:
@@ -231,8 +260,36 @@ class LedgerScreen(Screen[None]):
         self.overdue_only = False
         self.reload()
 
+    def action_time_travel(self) -> None:
+        """Ask for a moment and show the ledger as it stood then; again to return."""
+        if self.as_of is not None:
+            self.as_of = None
+            self.reload()
+            return
+        campaign = self.ledger.campaign
+
+        def go(values: dict[str, Any]) -> None:
+            moment = parse_moment(values["moment"], year=campaign.year, tz=campaign.tz)
+            self.as_of = moment.astimezone(UTC)
+            self.reload()
+
+        self.app.push_screen(
+            FormModal(
+                "查看过去某一时刻的台账",
+                [Field("moment", "时刻", required=True,
+                       placeholder="如 2022-06-10 18:00，或 6月10日（当天结束时）")],
+                go,
+                year=campaign.year,
+                hint="只写日期表示那一天结束时。历史视图只读。",
+            )
+        )
+
     def action_new_finding(self) -> None:
         from tui.finding_form import new_finding_form
+
+        if self.as_of is not None:
+            self.notify("历史视图只读，按 t 回到当前后再登记。", severity="warning")
+            return
 
         def done(saved: bool | None) -> None:
             if saved:

@@ -38,6 +38,7 @@ FIELD_NAMES = {
     "remarks": "验收意见",
     "week": "周次",
     "operator": "操作员",
+    "status": "状态",
 }
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.dates import DayParseError, format_day, parse_day
+from domain.dates import DayParseError, format_day, parse_day, parse_moment
 
 JUNE_20 = date(2022, 6, 20)
 
@@ -119,3 +120,26 @@ def test_other_text_is_refused(text: str) -> None:
 def test_format_day(day: date, text: str) -> None:
     assert format_day(day) == text
     assert parse_day(text, year=1999) == day
+
+
+SHANGHAI_TZ = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2022-06-10T18:00", datetime(2022, 6, 10, 18, 0, tzinfo=SHANGHAI_TZ)),
+        ("2022-06-10 18:00", datetime(2022, 6, 10, 18, 0, tzinfo=SHANGHAI_TZ)),
+        ("6月10日 8：05", datetime(2022, 6, 10, 8, 5, tzinfo=SHANGHAI_TZ)),
+        ("2022-06-10", datetime(2022, 6, 11, 0, 0, tzinfo=SHANGHAI_TZ)),
+        ("6月10日", datetime(2022, 6, 11, 0, 0, tzinfo=SHANGHAI_TZ)),
+    ],
+)
+def test_a_moment_is_a_day_with_an_optional_time(text: str, expected: datetime) -> None:
+    assert parse_moment(text, year=2022, tz=SHANGHAI_TZ) == expected
+
+
+@pytest.mark.parametrize("text", ["2022-06-10 24:00", "2022-06-10 18:60", "明天", ""])
+def test_a_moment_that_is_not_one_is_refused(text: str) -> None:
+    with pytest.raises(DayParseError):
+        parse_moment(text, year=2022, tz=SHANGHAI_TZ)

@@ -1,0 +1,73 @@
+"""The weeks screen: every report week of the campaign with its counts."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Select, Static
+
+from domain.ledger import Ledger
+
+
+class WeeksScreen(Screen[None]):
+    """List the report weeks; Enter opens a week's reported and known ledgers."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "返回", id="weeks.back")]
+
+    def __init__(self, ledger: Ledger, unit: str = "") -> None:
+        super().__init__()
+        self.ledger = ledger
+        self.unit = unit
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Select(
+            [(u, u) for u in self.ledger.campaign.all_units],
+            prompt="全部单位",
+            value=self.unit or Select.NULL,
+            compact=True,
+            id="weeks-unit",
+        )
+        yield DataTable(cursor_type="row", id="weeks-table")
+        yield Static(
+            "新增、完成、销号按记录时间计入当周；逾期为当周最后一天仍未完成且已过时限的问题。"
+            "Enter 查看该周按时上报与现在所知的对比。",
+            id="weeks-note",
+        )
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one(DataTable).focus()
+
+    def reload(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        for label, width in (
+            ("周次", 6), ("起止", 16), ("新增", 6), ("完成", 6), ("销号", 6), ("周末逾期", 8)
+        ):
+            table.add_column(label, width=width)
+        for week in self.ledger.week_table(self.unit):
+            table.add_row(
+                f"第{week.week}周",
+                f"{week.first_day:%m-%d}—{week.last_day:%m-%d}",
+                str(week.new),
+                str(week.completed),
+                str(week.accepted),
+                str(week.overdue),
+                key=str(week.week),
+            )
+
+    @on(Select.Changed, "#weeks-unit")
+    def unit_changed(self, event: Select.Changed) -> None:
+        self.unit = "" if event.value is Select.NULL else str(event.value)
+        self.reload()
+
+    @on(DataTable.RowSelected)
+    def open_week(self, event: DataTable.RowSelected) -> None:
+        from tui.week_screen import WeekScreen
+
+        if event.row_key.value is not None:
+            self.app.push_screen(WeekScreen(self.ledger, int(event.row_key.value), self.unit))
