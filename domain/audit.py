@@ -75,7 +75,7 @@ def late_reports(
 ) -> list[LateEntry]:
     """List what the as-known ledger has that the as-reported one lacked."""
     entries = []
-    for key, now in sorted(known.items(), key=lambda kv: (kv[1].recorded_at, kv[0])):
+    for key, now in sorted(known.items(), key=lambda kv: kv[1].recorded_at):
         then = reported.get(key)
         if then is None:
             entries.append(
@@ -128,7 +128,7 @@ def week_diff(
 ) -> WeekDiff:
     """Compare two ledgers, each judged on its own last day for overdue."""
     diff = WeekDiff()
-    for key, now in sorted(after.items(), key=lambda kv: (kv[1].recorded_at, kv[0])):
+    for key, now in sorted(after.items(), key=lambda kv: kv[1].recorded_at):
         then = before.get(key)
         if then is None:
             diff.new.append(now)

@@ -85,7 +85,8 @@ def filter_states(
             if not all(word in key for word in words):
                 continue
         chosen.append(s)
-    chosen.sort(key=lambda s: (s.recorded_at, s.finding_id))
+    # Stable: states come in log order, which breaks ties of equal recording times.
+    chosen.sort(key=lambda s: s.recorded_at)
     return chosen
 
 

@@ -7,27 +7,32 @@ import getpass
 import logging
 import os
 import re
+import shutil
 import sqlite3
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import NoReturn
 
 from eventsourcing.persistence import PersistenceError
+from rich import box
+from rich.console import Console
+from rich.table import Table
 
 from domain.campaign import Campaign, CampaignError, load_campaign
 from domain.clock import Clock, SetClock
-from domain.dates import DayParseError, format_day
+from domain.dates import DayParseError, format_day, parse_moment
 from domain.demo import fill_demo
 from domain.errors import EmptyTextError, LedgerError, UnknownValueError
 from domain.ledger import Ledger, Operator, default_store_path, open_ledger
 from domain.state import Status
 from domain.view import LedgerQuery
 from exporters.official import ExportError, write_official_sheet
-from tui.wording import explain
+from exporters.week_report import LATE_KINDS, with_differences
+from tui.wording import FIELD_NAMES, explain, field_name
 
 log = logging.getLogger(__name__)
 
@@ -211,6 +216,44 @@ def build_parser() -> argparse.ArgumentParser:
         help="随机种子，同一种子总是生成同样的数据（默认 7）",
     )
     _add_shared(options, after=True)
+
+    replay = commands.add_parser(
+        "replay",
+        help="显示过去某一时刻的台账",
+        description="重放记录，显示某一时刻的台账：只计入该时刻之前录入的记录。",
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    options = replay.add_argument_group("选项")
+    _add_help(options)
+    options.add_argument(
+        "--as-of",
+        required=True,
+        metavar="时刻",
+        help="如 2022-06-10T18:00、“2022-06-10 18:00”；只写日期表示那一天结束时",
+    )
+    options.add_argument("--unit", dest="command_unit", metavar="单位", help="只看该单位")
+    _add_shared(options, after=True)
+
+    week = commands.add_parser(
+        "week",
+        help="某一周的按时上报与现在所知、迟报漏报和与上周比较",
+        description="显示某一报送周的台账两种视角的差异，可导出带差异表的台账。",
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    options = week.add_argument_group("选项")
+    _add_help(options)
+    options.add_argument("number", type=_week, metavar="周次", help="第几周")
+    options.add_argument("--unit", dest="command_unit", metavar="单位", help="只看该单位")
+    options.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="文件",
+        help="同时导出该单位该周的台账及差异表（.xlsx）；须同时指定 --unit",
+    )
+    _add_shared(options, after=True)
     return parser
 
 
@@ -287,6 +330,24 @@ def _run(args: argparse.Namespace, store: Path) -> int:
         with _opened(campaign, store) as ledger:
             return _export(ledger, unit, week, target)
 
+    if args.command == "replay":
+        moment = parse_moment(args.as_of, year=campaign.year, tz=campaign.tz)
+        with _opened(campaign, store) as ledger:
+            return _replay(ledger, moment, args.command_unit or "")
+
+    if args.command == "week":
+        if args.number not in campaign.report_weeks:
+            first, last = campaign.report_weeks[0], campaign.report_weeks[-1]
+            raise CommandRefused(
+                f"本次工作没有第 {args.number} 周，报送周次为第 {first} 至第 {last} 周。"
+            )
+        if args.output is not None and not args.command_unit:
+            raise CommandRefused("导出某一周的台账须用 --unit 指定单位。")
+        if args.output is not None and args.output.suffix.lower() != ".xlsx":
+            raise CommandRefused(f"导出文件须以 .xlsx 结尾：{args.output}")
+        with _opened(campaign, store) as ledger:
+            return _week_report(ledger, args.number, args.command_unit or "", args.output)
+
     if args.command == "demo":
         first_morning = datetime.combine(
             campaign.weeks.first_day, time(8), tzinfo=campaign.tz
@@ -314,6 +375,73 @@ def _export(ledger: Ledger, unit: str, week: int | None, target: Path) -> int:
     else:
         when = f"第 {week} 周（截至{format_day(sheet.report_date)}）"
     print(f"已导出 {target}：{unit}，{when}，共 {len(sheet.rows)} 行。")
+    return EXIT_OK
+
+
+def _table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """Print an aligned table; Chinese characters count two columns."""
+    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    Console(width=max(100, shutil.get_terminal_size().columns)).print(table)
+
+
+def _replay(ledger: Ledger, moment: datetime, unit: str) -> int:
+    if unit:
+        ledger.official_sheet(unit)  # refuse an unknown unit in Chinese
+    rows = ledger.rows_as_of(moment.astimezone(UTC), LedgerQuery(unit=unit))
+    day = (moment - timedelta(microseconds=1)).date()
+    labels = {c.key: c.label for c in ledger.campaign.categories}
+    _table(
+        f"{moment:%Y年%m月%d日 %H:%M} 时的台账（{unit or '全部单位'}）：{len(rows)} 条",
+        ("序号", "单位", "问题类型", "性质", "问题表述", "完成时限", "责任单位", "状态"),
+        [
+            (
+                str(n),
+                s.reporting_unit,
+                labels.get(s.category, s.category),
+                s.nature.removesuffix("问题"),
+                s.statement,
+                (s.deadline.isoformat() if s.deadline else "")
+                + ("（逾期）" if s.is_overdue(day) else ""),
+                s.responsible_unit,
+                str(s.status),
+            )
+            for n, s in enumerate(rows, 1)
+        ],
+    )
+    return EXIT_OK
+
+
+def _week_report(ledger: Ledger, week: int, unit: str, target: Path | None) -> int:
+    view = ledger.week_view(week, unit)
+    print(
+        f"第 {week} 周（{format_day(view.first_day)}—{format_day(view.last_day)}），"
+        f"{unit or '全部单位'}：按时上报 {len(view.reported)} 条，现在所知 {len(view.known)} 条。"
+    )
+    _table(
+        f"迟报/漏报 {len(view.late)} 条",
+        ("情形", "单位", "问题表述", "按时上报时", "现在所知"),
+        [(LATE_KINDS[e.kind], e.unit, e.statement, e.reported, e.known) for e in view.late],
+    )
+    d = view.diff
+    changes = [
+        (kind, s.reporting_unit, s.statement, "")
+        for kind, states in (("新增", d.new), ("销号", d.closed), ("新逾期", d.slipped))
+        for s in states
+    ]
+    changes += [
+        ("变更", s.reporting_unit, s.statement,
+         "；".join(f"{field_name(c.field)}：{c.before} → {c.after}" for c in fields))
+        for s, fields in d.changed
+    ]
+    _table(f"与上周比较 {len(changes)} 项", ("变化", "单位", "问题表述", "内容"), changes)
+    if target is not None:
+        sheet = with_differences(ledger.official_sheet(unit, week), view, FIELD_NAMES)
+        write_official_sheet(sheet, target)
+        print(f"已导出 {target}：{unit}，第 {week} 周，共 {len(sheet.rows)} 行，含差异表。")
     return EXIT_OK
 
 

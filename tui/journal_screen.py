@@ -36,11 +36,15 @@ class JournalScreen(Screen[None]):
         with Horizontal(id="journal-filters"):
             yield Select(
                 [(u, u) for u in self.ledger.campaign.all_units],
-                prompt="全部单位", compact=True, id="journal-unit",
+                prompt="全部单位",
+                compact=True,
+                id="journal-unit",
             )
             yield Select(
                 [(name, kind) for kind, name in EVENT_NAMES.items()],
-                prompt="全部事项", compact=True, id="journal-kind",
+                prompt="全部事项",
+                compact=True,
+                id="journal-kind",
             )
             yield Input(placeholder="操作员", compact=True, id="journal-operator")
             yield Input(placeholder="起 6月1日", compact=True, id="journal-since")
@@ -80,7 +84,13 @@ class JournalScreen(Screen[None]):
         self.entries = self.ledger.journal(query)
         table = self.query_one(DataTable)
         table.clear(columns=True)
-        widths = (("记录时间", 17), ("业务日期", 11), ("操作员", 9), ("单位", 9), ("事项", 11))
+        widths = (
+            ("记录时间", 17),
+            ("业务日期", 11),
+            ("操作员", 9),
+            ("单位", 9),
+            ("事项", 11),
+        )
         for label, width in widths:
             table.add_column(label, width=width)
         rest = max(20, self.size.width - sum(w for _, w in widths) - 2)
@@ -93,7 +103,11 @@ class JournalScreen(Screen[None]):
                 e.operator,
                 entry.unit,
                 EVENT_NAMES.get(e.kind, e.kind),
-                Text(f"{entry.statement}｜{describe(e)}", no_wrap=True, overflow="ellipsis"),
+                Text(
+                    f"{entry.statement}｜{describe(e)}",
+                    no_wrap=True,
+                    overflow="ellipsis",
+                ),
             )
         summary.update(f"共 {len(self.entries)} 条记录。Enter 打开该问题。")
 

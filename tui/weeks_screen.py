@@ -46,7 +46,12 @@ class WeeksScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.clear(columns=True)
         for label, width in (
-            ("周次", 6), ("起止", 16), ("新增", 6), ("完成", 6), ("销号", 6), ("周末逾期", 8)
+            ("周次", 6),
+            ("起止", 16),
+            ("新增", 6),
+            ("完成", 6),
+            ("销号", 6),
+            ("周末逾期", 8),
         ):
             table.add_column(label, width=width)
         for week in self.ledger.week_table(self.unit):
@@ -70,4 +75,6 @@ class WeeksScreen(Screen[None]):
         from tui.week_screen import WeekScreen
 
         if event.row_key.value is not None:
-            self.app.push_screen(WeekScreen(self.ledger, int(event.row_key.value), self.unit))
+            self.app.push_screen(
+                WeekScreen(self.ledger, int(event.row_key.value), self.unit)
+            )

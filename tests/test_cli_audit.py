@@ -1,0 +1,146 @@
+"""Audit from the command line: replay a moment, a week two ways, stable past exports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from domain.campaign import Campaign
+from domain.clock import SetClock
+from domain.ledger import NewFinding, Operator, open_ledger
+from exporters.official import write_official_sheet
+from tests.conftest import SHANGHAI
+from tui.cli import main
+
+OPERATOR = Operator("张三", "褚河街道")
+
+
+def finding(statement: str, found_on: date, **plan: object) -> NewFinding:
+    return NewFinding(
+        reporting_unit="褚河街道",
+        category="housing",
+        check_item=1,
+        nature="个性问题",
+        statement=statement,
+        found_on=found_on,
+        **plan,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path, campaign: Campaign) -> Path:
+    """Two findings in week 1; in week 2 one is completed and one recorded late."""
+    path = tmp_path / "ledger.sqlite"
+    clock = SetClock(datetime(2022, 6, 2, 10, tzinfo=SHANGHAI))
+    ledger = open_ledger(campaign, path, clock)
+    a = ledger.record(
+        OPERATOR,
+        finding(
+            "东村王某未挂牌",
+            date(2022, 6, 1),
+            measures="挂牌",
+            deadline=date(2022, 6, 10),
+            responsible_unit="市住建局",
+        ),
+    )
+    ledger.record(OPERATOR, finding("西村李某房屋漏雨", date(2022, 6, 2)))
+    clock.set(datetime(2022, 6, 9, 10, tzinfo=SHANGHAI))
+    ledger.complete(OPERATOR, a, 2, on=date(2022, 6, 6), effect="已挂牌")
+    ledger.record(OPERATOR, finding("南村赵某危房未改造", date(2022, 6, 3)))
+    ledger.close()
+    return path
+
+
+def test_replay_prints_the_ledger_as_it_stood(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "--store",
+            str(store),
+            "replay",
+            "--as-of",
+            "2022-06-05T18:00",
+            "--unit",
+            "褚河街道",
+        ]
+    )
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "2022年06月05日 18:00 时的台账（褚河街道）：2 条" in out
+    assert "东村王某未挂牌" in out and "西村李某房屋漏雨" in out
+    assert "南村赵某" not in out
+    assert "整改中" in out and "待验收" not in out
+
+
+def test_replay_refuses_a_bad_moment_in_chinese(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["--store", str(store), "replay", "--as-of", "2022-06-31"])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "不是有效日期" in err and "Traceback" not in err
+
+
+def test_week_shows_late_reports_and_exports_them(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_file = tmp_path / "w1.xlsx"
+
+    code = main(
+        ["--store", str(store), "week", "1", "--unit", "褚河街道", "-o", str(out_file)]
+    )
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "按时上报 2 条，现在所知 3 条" in out
+    assert "迟报/漏报 2 条" in out
+    book = load_workbook(out_file)
+    assert book.sheetnames == ["整改台账", "明细", "迟报漏报", "与上周比较"]
+
+
+def test_a_past_week_exported_later_gives_the_cells_exported_at_the_time(
+    tmp_path: Path, campaign: Campaign
+) -> None:
+    """Export week 1 during week 1, keep working for weeks, export week 1 again."""
+    clock = SetClock(datetime(2022, 6, 2, 10, tzinfo=SHANGHAI))
+    ledger = open_ledger(campaign, tmp_path / "ledger.sqlite", clock)
+    a = ledger.record(
+        OPERATOR,
+        finding(
+            "东村王某未挂牌",
+            date(2022, 6, 1),
+            measures="挂牌",
+            deadline=date(2022, 6, 10),
+            responsible_unit="市住建局",
+        ),
+    )
+    b = ledger.record(OPERATOR, finding("西村李某房屋漏雨", date(2022, 6, 2)))
+    clock.set(datetime(2022, 6, 7, 17, tzinfo=SHANGHAI))
+    at_the_time = write_official_sheet(
+        ledger.official_sheet("褚河街道", 1), tmp_path / "then.xlsx"
+    )
+
+    clock.set(datetime(2022, 6, 9, 10, tzinfo=SHANGHAI))
+    ledger.correct(
+        OPERATOR, a, 2, field="statement", value="东村王某住房未挂牌", reason="补全"
+    )
+    ledger.extend_deadline(
+        OPERATOR, a, 3, deadline=date(2022, 6, 20), reason="材料未到"
+    )
+    ledger.withdraw(OPERATOR, b, 1, reason="重复")
+    ledger.record(OPERATOR, finding("南村赵某危房未改造", date(2022, 6, 3)))
+    later = write_official_sheet(
+        ledger.official_sheet("褚河街道", 1), tmp_path / "later.xlsx"
+    )
+    ledger.close()
+
+    def cells(path: Path) -> list[list[tuple[object, ...]]]:
+        return [list(ws.iter_rows(values_only=True)) for ws in load_workbook(path)]
+
+    assert cells(later) == cells(at_the_time)

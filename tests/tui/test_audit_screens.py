@@ -1,0 +1,199 @@
+"""Audit screens driven by keys: time travel, the weeks, the journal."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+
+from domain.clock import SetClock
+from domain.ledger import Ledger, NewFinding, Operator
+from domain.state import Status
+from tests.conftest import SHANGHAI
+from tests.tui.pilot_keys import choose, type_text
+from tui.app import TaizhangApp
+from tui.finding_screen import FindingScreen
+from tui.form import FormModal
+from tui.journal_screen import JournalScreen
+from tui.ledger_screen import LedgerScreen
+from tui.week_screen import WeekScreen
+from tui.weeks_screen import WeeksScreen
+
+OPERATOR = Operator("张三", "褚河街道")
+
+
+def at(clock: SetClock, month: int, day: int, hour: int = 10) -> None:
+    clock.set(datetime(2022, month, day, hour, 0, tzinfo=SHANGHAI))
+
+
+def two_weeks(ledger: Ledger, clock: SetClock) -> tuple[str, str, str]:
+    """A planned finding in week 1; in week 2 it is completed (backdated) and
+    a finding found in week 1 is recorded late."""
+    at(clock, 6, 2)
+    a = ledger.record(
+        OPERATOR,
+        NewFinding(
+            reporting_unit="褚河街道",
+            category="housing",
+            check_item=1,
+            nature="个性问题",
+            statement="东村王某未挂牌",
+            found_on=date(2022, 6, 1),
+            measures="挂牌",
+            deadline=date(2022, 6, 10),
+            responsible_unit="市住建局",
+        ),
+    )
+    b = ledger.record(
+        OPERATOR,
+        NewFinding(
+            reporting_unit="褚河街道",
+            category="water",
+            check_item=2,
+            nature="共性问题",
+            statement="西村水质报告未张贴",
+            found_on=date(2022, 6, 2),
+        ),
+    )
+    at(clock, 6, 9)
+    ledger.complete(OPERATOR, a, 2, on=date(2022, 6, 6), effect="已挂牌")
+    c = ledger.record(
+        OPERATOR,
+        NewFinding(
+            reporting_unit="褚河街道",
+            category="health",
+            check_item=1,
+            nature="个性问题",
+            statement="李某未参保",
+            found_on=date(2022, 6, 3),
+        ),
+    )
+    ledger.withdraw(OPERATOR, b, 1, reason="重复")
+    return a, b, c
+
+
+async def test_time_travel_shows_the_past_read_only_and_returns(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    a, b, c = two_weeks(ledger, clock)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LedgerScreen)
+        assert {s.finding_id for s in screen.rows} == {a, b, c}
+
+        await pilot.press("t")
+        await type_text(pilot, "2022-06-05 18:00")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, LedgerScreen)
+        assert {s.finding_id: s.status for s in screen.rows} == {
+            a: Status.IN_PROGRESS,
+            b: Status.PENDING,
+        }
+        banner = str(screen.query_one("#history-banner").render())
+        assert "历史视图（只读）" in banner and "2022年06月05日 18:00" in banner
+
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, LedgerScreen)  # no form in history
+
+        screen.query_one("#ledger-table").move_cursor(row=0)
+        await pilot.press("enter")
+        await pilot.pause()
+        finding = app.screen
+        assert isinstance(finding, FindingScreen)
+        assert finding.state.status is Status.IN_PROGRESS
+        assert finding.query_one("#finding-history").row_count == 2
+        await pilot.press("c")
+        await pilot.pause()
+        assert not isinstance(app.screen, FormModal)  # read-only
+        await pilot.press("escape")
+        await pilot.pause()
+
+        await pilot.press("t")
+        await pilot.pause()
+        assert {s.finding_id for s in screen.rows} == {a, b, c}
+        assert not screen.query_one("#history-banner").display
+
+
+async def test_the_weeks_screen_compares_reported_and_known_and_exports(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    a, b, c = two_weeks(ledger, clock)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("w")
+        await pilot.pause()
+        weeks = app.screen
+        assert isinstance(weeks, WeeksScreen)
+        assert weeks.query_one("#weeks-table").get_row_at(0)[2:4] == ["2", "0"]
+        assert weeks.query_one("#weeks-table").get_row_at(1)[2:4] == ["1", "1"]
+
+        await pilot.press("enter")
+        await pilot.pause()
+        week = app.screen
+        assert isinstance(week, WeekScreen)
+        assert week.query_one("#week-reported").row_count == 2
+        assert week.query_one("#week-known").row_count == 3
+        late = week.query_one("#week-late")
+        assert late.row_count == 2
+        assert {late.get_row_at(i)[1] for i in range(2)} == {
+            "东村王某未挂牌",
+            "李某未参保",
+        }
+
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+    book = openpyxl.load_workbook(tmp_path / "整改台账-褚河街道-第1周-含差异.xlsx")
+    assert book.sheetnames == ["整改台账", "明细", "迟报漏报", "与上周比较"]
+    ledger_sheet = book["整改台账"]
+    assert [ledger_sheet["D4"].value, ledger_sheet["D5"].value] == [
+        "东村王某未挂牌",
+        "西村水质报告未张贴",
+    ]
+    late_sheet = book["迟报漏报"]
+    assert {late_sheet["C2"].value, late_sheet["C3"].value} == {
+        "东村王某未挂牌",
+        "李某未参保",
+    }
+
+
+async def test_the_journal_filters_events_and_jumps_to_the_finding(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    a, b, c = two_weeks(ledger, clock)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("j")
+        await pilot.pause()
+        journal = app.screen
+        assert isinstance(journal, JournalScreen)
+        assert len(journal.entries) == 6
+
+        await choose(pilot, "#journal-kind", "作废")
+        assert [e.finding_id for e in journal.entries] == [b]
+
+        await choose(pilot, "#journal-kind", "")
+        journal.query_one("#journal-since").focus()
+        await type_text(pilot, "6月9日")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert len(journal.entries) == 3
+
+        journal.query_one("#journal-table").move_cursor(row=0)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, FindingScreen)
+        assert app.screen.finding_id == a
