@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
