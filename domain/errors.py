@@ -113,3 +113,14 @@ class ConcurrentChangeError(LedgerError):
     """Someone else changed the finding since it was loaded; reload and retry."""
 
     finding_id: str
+
+
+@dataclass
+class EventLogDamagedError(LedgerError):
+    """The log was edited outside the app: the chain already covers `position`.
+
+    Raised instead of storing an event there, since chaining it would hide the
+    deleted event whose position SQLite is about to reuse.
+    """
+
+    position: int

@@ -18,8 +18,10 @@ from eventsourcing.persistence import (
     Transcoder,
     Transcoding,
 )
+from eventsourcing.utils import get_topic
 
 from domain.campaign import Campaign
+from domain.chain import ChainedRecorder
 from domain.clock import Clock, SystemClock
 from domain.errors import (
     ConcurrentChangeError,
@@ -578,6 +580,8 @@ def sqlite_env(path: Path) -> dict[str, str]:
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(path),
         "SQLITE_LOCK_TIMEOUT": "10",
+        # Every save also extends the tamper-evident hash chain (domain.chain).
+        "APPLICATION_RECORDER_TOPIC": get_topic(ChainedRecorder),
     }
 
 
