@@ -116,6 +116,14 @@ class ConcurrentChangeError(LedgerError):
 
 
 @dataclass
+class PositionOutsideLogError(LedgerError):
+    """A fingerprint was asked for at a position the event log does not reach."""
+
+    position: int
+    head: int
+
+
+@dataclass
 class EventLogDamagedError(LedgerError):
     """The log was edited outside the app: the chain already covers `position`.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -27,11 +27,13 @@ from domain.errors import (
     ConcurrentChangeError,
     DateOutsideCampaignError,
     FindingNotFoundError,
+    PositionOutsideLogError,
     UnknownValueError,
 )
 from domain.finding import Finding, Stamp
 from domain.sheet import OfficialSheet, SheetRow
 from domain.state import FindingState, Status
+from domain.verify import Fingerprint, SubmittedFile, VerifyReport, verify_log
 from domain.view import LedgerProjection, LedgerQuery, LedgerView
 
 log = logging.getLogger(__name__)
@@ -417,6 +419,34 @@ class Ledger(Application):
         """Return the position of the newest event in the log (0 when empty)."""
         return self.recorder.max_notification_id() or 0
 
+    # Tamper evidence
+
+    def fingerprint(self, position: int | None = None) -> Fingerprint:
+        """Return the fingerprint of the log up to a position (default: the newest).
+
+        Hand out `str(fingerprint)`; `verify` later says whether the log up to
+        that position is still as it was.
+        """
+        head = self.head()
+        if position is None:
+            position = head
+        elif not 0 <= position <= head:
+            raise PositionOutsideLogError(position, head)
+        return Fingerprint(position, self._chain().link_at(position).hex())
+
+    def verify(
+        self, fingerprints: Sequence[str] = (), files: Sequence[SubmittedFile] = ()
+    ) -> VerifyReport:
+        """Check the stored events against their chain, and fingerprints against both.
+
+        Reads the raw stored rows, not decoded events, so a row that no longer
+        decodes is still checked. Files come already read by the edge (their
+        fingerprint, or why it could not be read), since the domain reads no
+        workbooks. Discrepancies and refusals are values in the report.
+        """
+        with self._chain().read_log() as log:
+            return verify_log(log, fingerprints, files)
+
     # Helpers
 
     def _all_events(self, batch: int = 1000) -> Iterator[Any]:
@@ -430,6 +460,14 @@ class Ledger(Application):
             for note in notes:
                 yield self.mapper.to_domain_event(note)
             last = notes[-1].id
+
+    def _chain(self) -> ChainedRecorder:
+        # Limitation: only the SQLite store keeps a chain. A PostgreSQL store
+        # needs a PostgresApplicationRecorder subclass that does the same in
+        # its insert transaction (which already holds an EXCLUSIVE lock).
+        if not isinstance(self.recorder, ChainedRecorder):
+            raise NotImplementedError("this store keeps no event chain")
+        return self.recorder
 
     def _sheet_row(self, number: int, s: FindingState, today: date) -> SheetRow:
         category = self.campaign.category(s.category)
