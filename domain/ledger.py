@@ -350,35 +350,30 @@ class Ledger(Application):
         A finding's events are taken in order up to the first one recorded at
         or after the cutoff, so each state is one the finding really had.
         """
-        states: dict[str, FindingState] = {}
-        stopped: set[str] = set()
-        for event in self._all_events():
-            if not hasattr(event, "evolve"):
-                continue
-            key = str(event.originator_id)
-            if key in stopped:
-                continue
-            if event.timestamp >= cutoff:
-                stopped.add(key)
-                continue
-            states[key] = event.evolve(states.get(key))
-        return states
+        return self._replay_until(cutoff)[0]
 
     def official_sheet(self, unit: str, week: int | None = None) -> OfficialSheet:
-        """Build the official ledger of one unit, for a report week or as it stands now."""
+        """Build the official ledger of one unit, for a report week or as it stands now.
+
+        The sheet carries the fingerprint of the log up to the last event it
+        could have used: for a week, the newest event (of any unit) recorded
+        before the cut-off, so exporting that week again later gives the same
+        fingerprint; as it stands now, the newest event in the log.
+        """
         self._known("unit", unit)
         if week is None:
             cutoff = None
             report_date = self.today()
             states = self.rows(LedgerQuery(unit=unit))
+            # Read after the rows, so the fingerprint covers every event in them.
+            position = self.head()
         else:
             if week not in self.campaign.report_weeks:
                 raise UnknownValueError("week", str(week))
             cutoff = self.week_cutoff(week)
             report_date = self.campaign.week_days(week)[1]
-            states = [
-                s for s in self.states_as_of(cutoff).values() if s.reporting_unit == unit
-            ]
+            replayed, position = self._replay_until(cutoff)
+            states = [s for s in replayed.values() if s.reporting_unit == unit]
         states = [s for s in states if s.status is not Status.WITHDRAWN]
         order = {c.key: i for i, c in enumerate(self.campaign.categories)}
         states.sort(key=lambda s: (order.get(s.category, 99), s.found_on, s.recorded_at))
@@ -391,6 +386,7 @@ class Ledger(Application):
                 self._sheet_row(n, s, report_date) for n, s in enumerate(states, 1)
             ),
             cutoff=cutoff,
+            fingerprint=self._public_fingerprint(position),
         )
 
     # Read model upkeep
@@ -449,7 +445,7 @@ class Ledger(Application):
 
     # Helpers
 
-    def _all_events(self, batch: int = 1000) -> Iterator[Any]:
+    def _all_events(self, batch: int = 1000) -> Iterator[tuple[int, Any]]:
         last = 0
         while True:
             notes = self.recorder.select_notifications(
@@ -458,8 +454,31 @@ class Ledger(Application):
             if not notes:
                 return
             for note in notes:
-                yield self.mapper.to_domain_event(note)
+                yield note.id, self.mapper.to_domain_event(note)
             last = notes[-1].id
+
+    def _replay_until(self, cutoff: datetime) -> tuple[dict[str, FindingState], int]:
+        """Replay as states_as_of does, and say how far the replay reached.
+
+        The position returned is the newest one whose event was recorded
+        before the cutoff (0 when none was).
+        """
+        states: dict[str, FindingState] = {}
+        stopped: set[str] = set()
+        position = 0
+        for note_id, event in self._all_events():
+            if event.timestamp < cutoff:
+                position = note_id
+            if not hasattr(event, "evolve"):
+                continue
+            key = str(event.originator_id)
+            if key in stopped:
+                continue
+            if event.timestamp >= cutoff:
+                stopped.add(key)
+                continue
+            states[key] = event.evolve(states.get(key))
+        return states, position
 
     def _chain(self) -> ChainedRecorder:
         # Limitation: only the SQLite store keeps a chain. A PostgreSQL store
@@ -468,6 +487,11 @@ class Ledger(Application):
         if not isinstance(self.recorder, ChainedRecorder):
             raise NotImplementedError("this store keeps no event chain")
         return self.recorder
+
+    def _public_fingerprint(self, position: int) -> str | None:
+        if not isinstance(self.recorder, ChainedRecorder):
+            return None
+        return str(self.fingerprint(position))
 
     def _sheet_row(self, number: int, s: FindingState, today: date) -> SheetRow:
         category = self.campaign.category(s.category)

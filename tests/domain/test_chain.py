@@ -390,6 +390,28 @@ def test_a_fingerprint_of_removed_last_events_differs_rather_than_lies_beyond(
     assert report.head == 4
 
 
+def test_a_sheet_as_it_stands_now_carries_the_head_fingerprint(
+    ledger: Ledger, recorded: list[str], operator: Operator
+) -> None:
+    ledger.withdraw(operator, recorded[2], 1, reason="重复")
+
+    sheet = ledger.official_sheet("褚河街道")
+
+    assert sheet.fingerprint == str(ledger.fingerprint()) == str(ledger.fingerprint(5))
+
+
+def test_a_week_with_no_events_yet_carries_the_genesis_fingerprint(
+    ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
+) -> None:
+    clock.set(at(6, 9))
+    ledger.record(operator, new_finding())
+
+    sheet = ledger.official_sheet("褚河街道", 1)
+
+    assert sheet.rows == ()
+    assert sheet.fingerprint == str(ledger.fingerprint(0))
+
+
 def _record_without_chain(
     campaign: Campaign, store: Path, clock: SetClock, finding: NewFinding, count: int
 ) -> list[str]:
