@@ -28,6 +28,8 @@ from domain.clock import SetClock
 from domain.errors import EventLogDamagedError, PositionOutsideLogError
 from domain.ledger import Ledger, NewFinding, Operator, open_ledger, sqlite_env
 from domain.verify import Match, Problem, ProblemKind, parse_fingerprint
+from exporters.fingerprint import verify_ledger
+from exporters.official import write_official_sheet
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -388,6 +390,35 @@ def test_a_fingerprint_of_removed_last_events_differs_rather_than_lies_beyond(
 
     assert report.fingerprints[0].match is Match.DIFFERS
     assert report.head == 4
+
+
+def test_an_exported_week_one_workbook_matches_until_an_earlier_event_changes(
+    ledger: Ledger,
+    recorded: list[str],
+    store: Path,
+    clock: SetClock,
+    operator: Operator,
+    new_finding: NewFindingFactory,
+    tmp_path: Path,
+) -> None:
+    clock.set(at(6, 9))
+    ledger.record(operator, new_finding(statement="第二周登记的问题"))
+    sheet = ledger.official_sheet("褚河街道", 1)
+    path = write_official_sheet(sheet, tmp_path / "第1周.xlsx")
+
+    assert sheet.fingerprint == str(ledger.fingerprint(4))
+    assert verify_ledger(ledger, [path]).files[0].matches
+
+    flip_a_byte(store, 5)
+    after_the_cutoff = verify_ledger(ledger, [path])
+    flip_a_byte(store, 2)
+    before_the_cutoff = verify_ledger(ledger, [path])
+
+    assert after_the_cutoff.files[0].matches
+    assert [p.position for p in after_the_cutoff.problems] == [5]
+    check = before_the_cutoff.files[0].check
+    assert check is not None and check.match is Match.DIFFERS
+    assert check.fingerprint == sheet.fingerprint
 
 
 def test_a_sheet_as_it_stands_now_carries_the_head_fingerprint(
