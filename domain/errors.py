@@ -121,3 +121,22 @@ class ConcurrentChangeError(LedgerError):
     """Someone else changed the finding since it was loaded; reload and retry."""
 
     finding_id: str
+
+
+@dataclass
+class PositionOutsideLogError(LedgerError):
+    """A fingerprint was asked for at a position the event log does not reach."""
+
+    position: int
+    head: int
+
+
+@dataclass
+class EventLogDamagedError(LedgerError):
+    """The log was edited outside the app: the chain already covers `position`.
+
+    Raised instead of storing an event there, since chaining it would hide the
+    deleted event whose position SQLite is about to reuse.
+    """
+
+    position: int

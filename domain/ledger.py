@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -18,6 +18,7 @@ from eventsourcing.persistence import (
     Transcoder,
     Transcoding,
 )
+from eventsourcing.utils import get_topic
 
 from domain.audit import (
     LateEntry,
@@ -29,16 +30,19 @@ from domain.audit import (
     week_diff,
 )
 from domain.campaign import Campaign
+from domain.chain import ChainedRecorder
 from domain.clock import Clock, SystemClock
 from domain.errors import (
     ConcurrentChangeError,
     DateOutsideCampaignError,
     FindingNotFoundError,
+    PositionOutsideLogError,
     UnknownValueError,
 )
 from domain.finding import Finding, Stamp
 from domain.sheet import OfficialSheet, SheetRow
 from domain.state import FindingState, Status
+from domain.verify import Fingerprint, SubmittedFile, VerifyReport, verify_log
 from domain.view import LedgerProjection, LedgerQuery, LedgerView, filter_states
 
 log = logging.getLogger(__name__)
@@ -451,7 +455,7 @@ class Ledger(Application):
         A finding's events are taken in order up to the first one recorded at
         or after the cutoff, so each state is one the finding really had.
         """
-        return replay(self.events_in_order(), recorded_before=cutoff)
+        return self._replay_until(cutoff)[0]
 
     def week_view(self, week: int, unit: str = "") -> WeekView:
         """Show a report week as reported and as now known, and its change from the last."""
@@ -492,22 +496,27 @@ class Ledger(Application):
         return week_counts(self.events_in_order(), weeks, unit)
 
     def official_sheet(self, unit: str, week: int | None = None) -> OfficialSheet:
-        """Build the official ledger of one unit, for a report week or as it stands now."""
+        """Build the official ledger of one unit, for a report week or as it stands now.
+
+        The sheet carries the fingerprint of the log up to the last event it
+        could have used: for a week, the newest event (of any unit) recorded
+        before the cut-off, so exporting that week again later gives the same
+        fingerprint; as it stands now, the newest event in the log.
+        """
         self._known("unit", unit)
         if week is None:
             cutoff = None
             report_date = self.today()
             states = self.rows(LedgerQuery(unit=unit))
+            # Read after the rows, so the fingerprint covers every event in them.
+            position = self.head()
         else:
             if week not in self.campaign.report_weeks:
                 raise UnknownValueError("week", str(week))
             cutoff = self.week_cutoff(week)
             report_date = self.campaign.week_days(week)[1]
-            states = [
-                s
-                for s in self.states_as_of(cutoff).values()
-                if s.reporting_unit == unit
-            ]
+            replayed, position = self._replay_until(cutoff)
+            states = [s for s in replayed.values() if s.reporting_unit == unit]
         states = [s for s in states if s.status is not Status.WITHDRAWN]
         order = {c.key: i for i, c in enumerate(self.campaign.categories)}
         states.sort(
@@ -522,6 +531,7 @@ class Ledger(Application):
                 self._sheet_row(n, s, report_date) for n, s in enumerate(states, 1)
             ),
             cutoff=cutoff,
+            fingerprint=self._public_fingerprint(position),
         )
 
     # Read model upkeep
@@ -552,20 +562,75 @@ class Ledger(Application):
         """Return the position of the newest event in the log (0 when empty)."""
         return self.recorder.max_notification_id() or 0
 
+    # Tamper evidence
+
+    def fingerprint(self, position: int | None = None) -> Fingerprint:
+        """Return the fingerprint of the log up to a position (default: the newest).
+
+        Hand out `str(fingerprint)`; `verify` later says whether the log up to
+        that position is still as it was.
+        """
+        head = self.head()
+        if position is None:
+            position = head
+        elif not 0 <= position <= head:
+            raise PositionOutsideLogError(position, head)
+        return Fingerprint(position, self._chain().link_at(position).hex())
+
+    def verify(
+        self, fingerprints: Sequence[str] = (), files: Sequence[SubmittedFile] = ()
+    ) -> VerifyReport:
+        """Check the stored events against their chain, and fingerprints against both.
+
+        Reads the raw stored rows, not decoded events, so a row that no longer
+        decodes is still checked. Files come already read by the edge (their
+        fingerprint, or why it could not be read), since the domain reads no
+        workbooks. Discrepancies and refusals are values in the report.
+        """
+        with self._chain().read_log() as log:
+            return verify_log(log, fingerprints, files)
+
     # Helpers
 
-    def events_in_order(self, batch: int = 1000) -> list[Any]:
+    def events_in_order(self) -> list[Any]:
         """Decode every event of the log in the order it was stored."""
-        events: list[Any] = []
+        return [event for _, event in self._all_events()]
+
+    def _all_events(self, batch: int = 1000) -> Iterator[tuple[int, Any]]:
         last = 0
         while True:
             notes = self.recorder.select_notifications(
                 start=last, limit=batch, inclusive_of_start=False
             )
             if not notes:
-                return events
-            events.extend(self.mapper.to_domain_event(n) for n in notes)
+                return
+            for note in notes:
+                yield note.id, self.mapper.to_domain_event(note)
             last = notes[-1].id
+
+    def _replay_until(self, cutoff: datetime) -> tuple[dict[str, FindingState], int]:
+        """Replay as states_as_of does, and say how far the replay reached.
+
+        The position returned is the newest one whose event was recorded
+        before the cutoff (0 when none was).
+        """
+        notes = list(self._all_events())
+        position = max((n for n, e in notes if e.timestamp < cutoff), default=0)
+        states = replay([e for _, e in notes], recorded_before=cutoff)
+        return states, position
+
+    def _chain(self) -> ChainedRecorder:
+        # Limitation: only the SQLite store keeps a chain. A PostgreSQL store
+        # needs a PostgresApplicationRecorder subclass that does the same in
+        # its insert transaction (which already holds an EXCLUSIVE lock).
+        if not isinstance(self.recorder, ChainedRecorder):
+            raise NotImplementedError("this store keeps no event chain")
+        return self.recorder
+
+    def _public_fingerprint(self, position: int) -> str | None:
+        if not isinstance(self.recorder, ChainedRecorder):
+            return None
+        return str(self.fingerprint(position))
 
     def _sheet_row(self, number: int, s: FindingState, today: date) -> SheetRow:
         category = self.campaign.category(s.category)
@@ -716,6 +781,8 @@ def sqlite_env(path: Path) -> dict[str, str]:
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(path),
         "SQLITE_LOCK_TIMEOUT": "10",
+        # Every save also extends the tamper-evident hash chain (domain.chain).
+        "APPLICATION_RECORDER_TOPIC": get_topic(ChainedRecorder),
     }
 
 

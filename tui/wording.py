@@ -101,6 +101,13 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     e.UncorrectableFieldError: lambda x: f"“{field_name(x.field)}”不能直接更正。",
     e.NothingChangedError: lambda x: f"“{field_name(x.field)}”的新值与原值相同，无需更正。",
     e.ConcurrentChangeError: lambda x: "该问题刚被其他人修改过，已重新载入，请核对后再操作。",
+    e.PositionOutsideLogError: lambda x: (
+        f"记录中没有第 {x.position} 条（目前共 {x.head} 条），无法给出该位置的指纹。"
+    ),
+    e.EventLogDamagedError: lambda x: (
+        f"记录库已在软件之外被改动（第 {x.position} 条位置已被占用），"
+        "为保留证据已停止写入，请先运行核验。"
+    ),
     ExportError: lambda x: (
         f"无法写入 {x.path}：{EXPORT_PROBLEMS.get(x.problem, x.problem)}。"
     ),
