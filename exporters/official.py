@@ -373,10 +373,9 @@ def _set_up_printing(ws: Worksheet, title_rows: str, fingerprint: str | None) ->
     footer = HeaderFooterItem()
     footer.center.text = FOOTER_PAGES
     if fingerprint:
+        # Printed whole, so a paper copy can be typed into `taizhang verify`.
         # "&" starts a header/footer code; "&&" prints a literal ampersand.
-        short = _clean_text(fingerprint[:16]).replace("&", "&&")
-        more = "…" if len(fingerprint) > 16 else ""
-        footer.right.text = f"指纹 {short}{more}"
+        footer.right.text = "指纹 " + _clean_text(fingerprint).replace("&", "&&")
     ws.oddFooter = footer
 
 

@@ -190,7 +190,7 @@ def test_print_setup_is_a4_landscape_one_page_wide(exported: Path) -> None:
     footer = ours.oddFooter
     assert footer is not None
     assert footer.center.text == "第 &P 页 / 共 &N 页"
-    assert footer.right.text == f"指纹 {FINGERPRINT[:16]}…"
+    assert footer.right.text == f"指纹 {FINGERPRINT}"
 
 
 def test_header_and_body_are_bordered_and_wrapped(exported: Path) -> None:
