@@ -140,3 +140,32 @@ class EventLogDamagedError(LedgerError):
     """
 
     position: int
+
+
+@dataclass
+class WeekNotOverError(LedgerError):
+    """A week's ledger can be submitted only once the week has ended."""
+
+    week: int
+    last_day: date
+
+
+@dataclass
+class NotInFinalPhaseError(LedgerError):
+    """A final ledger can be sealed only in the campaign's last phase."""
+
+    phase: str
+    start: date
+
+
+@dataclass
+class AlreadySealedError(LedgerError):
+    unit: str
+    signer: str
+
+
+@dataclass
+class UnitSealedError(LedgerError):
+    """The unit's final ledger is sealed: its findings take only acceptance results."""
+
+    unit: str

@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     RecordConflictError,
     Tracking,
@@ -36,10 +37,14 @@ from domain.errors import (
     ConcurrentChangeError,
     DateOutsideCampaignError,
     FindingNotFoundError,
+    NotInFinalPhaseError,
     PositionOutsideLogError,
+    UnitSealedError,
     UnknownValueError,
+    WeekNotOverError,
 )
 from domain.finding import Finding, Stamp
+from domain.unit_ledger import UnitLedger
 from domain.sheet import OfficialSheet, SheetRow
 from domain.state import FindingState, Status
 from domain.verify import Fingerprint, SubmittedFile, VerifyReport, verify_log
@@ -94,6 +99,29 @@ class NewFinding:
     @property
     def has_plan(self) -> bool:
         return bool(self.measures.strip() or self.deadline or self.responsible_unit)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A week's ledger as a unit handed it in."""
+
+    unit: str
+    week: int
+    cutoff: datetime
+    position: int
+    fingerprint: str
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class UnitReports:
+    """Which weeks a unit has handed in, which are missing, and its seal."""
+
+    unit: str
+    submitted: tuple[int, ...]
+    missing: tuple[int, ...]
+    sealed_by: str
 
 
 @dataclass(frozen=True)
@@ -222,6 +250,8 @@ class Ledger(Application):
         if not 1 <= new.check_item <= item_count:
             raise UnknownValueError("check_item", str(new.check_item))
         self._check_campaign_day("found_on", new.found_on)
+        if self.sealed_by(new.reporting_unit):
+            raise UnitSealedError(new.reporting_unit)
         finding = Finding.record(
             stamp,
             reporting_unit=self._known("reporting_unit", new.reporting_unit),
@@ -335,6 +365,7 @@ class Ledger(Application):
             lambda f, s: f.pass_acceptance(
                 s, on=on, inspector=by.name, remarks=remarks
             ),
+            acceptance=True,
         )
 
     def fail_acceptance(
@@ -348,6 +379,7 @@ class Ledger(Application):
             lambda f, s: f.fail_acceptance(
                 s, on=on, inspector=by.name, remarks=remarks
             ),
+            acceptance=True,
         )
 
     def correct(
@@ -387,6 +419,46 @@ class Ledger(Application):
     ) -> None:
         """Withdraw a duplicate or mistaken finding; nothing is deleted."""
         self._change(by, finding_id, version, lambda f, s: f.withdraw(s, reason=reason))
+
+    def submit_week(self, by: Operator, unit: str, week: int) -> str:
+        """Record that a unit handed in a week's ledger; return its fingerprint.
+
+        A week can be submitted once it is over. The fingerprint is the log's
+        at the week's cut-off, the same one the week's exported sheet carries,
+        so the office can match the file it received against the store.
+        """
+        self._known("unit", unit)
+        if week not in self.campaign.report_weeks:
+            raise UnknownValueError("week", str(week))
+        cutoff = self.week_cutoff(week)
+        if self.clock.now() < cutoff:
+            raise WeekNotOverError(week, self.campaign.week_days(week)[1])
+        position = self._replay_until(cutoff)[1]
+        fingerprint = self._public_fingerprint(position) or ""
+        stamp = self.stamp(by)
+        record = self._unit_ledger(stamp, unit)
+        record.submit_week(
+            stamp, week=week, cutoff=cutoff, position=position, fingerprint=fingerprint
+        )
+        self._save(record)
+        return fingerprint
+
+    def seal(self, by: Operator, unit: str, signer: str) -> str:
+        """Seal a unit's final ledger in the last phase; return its fingerprint.
+
+        From then on the unit's findings take only acceptance results.
+        """
+        self._known("unit", unit)
+        final = self.campaign.phases[-1]
+        if self.today() < final.start:
+            raise NotInFinalPhaseError(final.name, final.start)
+        position = self.head()
+        fingerprint = self._public_fingerprint(position) or ""
+        stamp = self.stamp(by)
+        record = self._unit_ledger(stamp, unit)
+        record.seal(stamp, signer=signer, position=position, fingerprint=fingerprint)
+        self._save(record)
+        return fingerprint
 
     # Queries
 
@@ -534,6 +606,39 @@ class Ledger(Application):
             fingerprint=self._public_fingerprint(position),
         )
 
+    def submissions(self, unit: str = "") -> list[Submission]:
+        """List every weekly submission, oldest first."""
+        found = []
+        for name in [unit] if unit else self.campaign.all_units:
+            record = self._find_unit_ledger(name)
+            if record is None:
+                continue
+            found += [Submission(unit=name, **s) for s in record.submissions]
+        return sorted(found, key=lambda s: s.at)
+
+    def unit_reports(self) -> list[UnitReports]:
+        """Say for every unit which weeks are in, which are due and missing, and any seal."""
+        now = self.clock.now()
+        due = [w for w in self.campaign.report_weeks if self.week_cutoff(w) <= now]
+        reports = []
+        for unit in self.campaign.all_units:
+            record = self._find_unit_ledger(unit)
+            weeks = sorted({s["week"] for s in record.submissions}) if record else []
+            reports.append(
+                UnitReports(
+                    unit=unit,
+                    submitted=tuple(weeks),
+                    missing=tuple(w for w in due if w not in weeks),
+                    sealed_by=record.sealed_by if record else "",
+                )
+            )
+        return reports
+
+    def sealed_by(self, unit: str) -> str:
+        """Return who signed the unit's sealed final ledger, or "" if it is open."""
+        record = self._find_unit_ledger(unit)
+        return record.sealed_by if record else ""
+
     # Read model upkeep
 
     def catch_up(self, batch: int = 1000) -> int:
@@ -662,19 +767,38 @@ class Ledger(Application):
         finding_id: str,
         version: int,
         command: Callable[[Finding, Stamp], None],
+        *,
+        acceptance: bool = False,
     ) -> None:
         finding = self._get(finding_id)
         if finding.version != version:
             raise ConcurrentChangeError(finding_id)
+        if not acceptance and self.sealed_by(finding.state.reporting_unit):
+            raise UnitSealedError(finding.state.reporting_unit)
         command(finding, self.stamp(by))
         self._save(finding)
 
-    def _save(self, finding: Finding) -> None:
+    def _save(self, aggregate: Aggregate) -> None:
         try:
-            self.save(finding)
+            self.save(aggregate)
         except RecordConflictError as error:
-            raise ConcurrentChangeError(str(finding.id)) from error
+            raise ConcurrentChangeError(str(aggregate.id)) from error
         self.catch_up()
+
+    def _find_unit_ledger(self, unit: str) -> UnitLedger | None:
+        try:
+            record: UnitLedger = self.repository.get(
+                UnitLedger.id_for(self.campaign.id, unit)
+            )
+        except AggregateNotFoundError:
+            return None
+        return record
+
+    def _unit_ledger(self, stamp: Stamp, unit: str) -> UnitLedger:
+        found = self._find_unit_ledger(unit)
+        if found is None:
+            return UnitLedger.open(stamp, campaign_id=self.campaign.id, unit=unit)
+        return found
 
     def _get(self, finding_id: str) -> Finding:
         try:

@@ -38,6 +38,7 @@ FIELD_NAMES = {
     "remarks": "验收意见",
     "week": "周次",
     "operator": "操作员",
+    "signer": "签字人",
     "status": "状态",
 }
 
@@ -110,6 +111,16 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     ),
     ExportError: lambda x: (
         f"无法写入 {x.path}：{EXPORT_PROBLEMS.get(x.problem, x.problem)}。"
+    ),
+    e.WeekNotOverError: lambda x: (
+        f"第 {x.week} 周到 {_day(x.last_day)} 才结束，结束后才能报送。"
+    ),
+    e.NotInFinalPhaseError: lambda x: (
+        f"终版台账只能在“{x.phase}”阶段（{_day(x.start)} 起）封存。"
+    ),
+    e.AlreadySealedError: lambda x: f"{x.unit} 的终版台账已由 {x.signer} 签字封存，不能再次封存或报送。",
+    e.UnitSealedError: lambda x: (
+        f"{x.unit} 的终版台账已封存，其问题只能记录验收结果。"
     ),
     DayParseError: lambda x: (
         f"“{x.text}”不是有效日期，请写成 2022-06-20、2022/6/20、6月20日 等形式。"

@@ -1,0 +1,129 @@
+"""A unit's ledger as a whole: its weekly submissions and the seal on its final ledger."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from domain.errors import AlreadySealedError, EmptyTextError
+from domain.finding import Stamp
+
+
+class UnitLedger(Aggregate):
+    """What a unit handed in: one aggregate per campaign and unit.
+
+    The id is derived from both, so every operator of a shared store finds
+    the same aggregate without a lookup table.
+    """
+
+    unit: str
+    submissions: list[dict[str, Any]]
+    sealed_by: str
+
+    @staticmethod
+    def id_for(campaign_id: str, unit: str) -> UUID:
+        return uuid5(NAMESPACE_URL, f"taizhang:{campaign_id}:{unit}")
+
+    class Event(Aggregate.Event):
+        operator: str
+        operator_unit: str
+        on: date
+
+    class Opened(Event, Aggregate.Created):
+        unit: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.unit = self.unit
+            aggregate.submissions = []
+            aggregate.sealed_by = ""
+
+    class WeekSubmitted(Event):
+        week: int
+        cutoff: datetime
+        position: int
+        fingerprint: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.submissions.append(
+                {
+                    "week": self.week,
+                    "cutoff": self.cutoff,
+                    "position": self.position,
+                    "fingerprint": self.fingerprint,
+                    "by": self.operator,
+                    "at": self.timestamp,
+                }
+            )
+
+    class FinalLedgerSealed(Event):
+        signer: str
+        position: int
+        fingerprint: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.sealed_by = self.signer
+
+    def __init__(self) -> None:
+        """Leave the state to the Opened event's apply."""
+
+    @classmethod
+    def open(cls, stamp: Stamp, *, campaign_id: str, unit: str) -> UnitLedger:
+        """Start a unit's record; the first submission or seal does this."""
+        return cls._create(
+            cls.Opened,
+            id=cls.id_for(campaign_id, unit),
+            timestamp=stamp.at,
+            operator=stamp.operator,
+            operator_unit=stamp.operator_unit,
+            on=stamp.today,
+            unit=unit,
+        )
+
+    def submit_week(
+        self,
+        stamp: Stamp,
+        *,
+        week: int,
+        cutoff: datetime,
+        position: int,
+        fingerprint: str,
+    ) -> None:
+        """Record that a week's ledger was handed in, fixed by its fingerprint."""
+        self._check_not_sealed()
+        self.trigger_event(
+            self.WeekSubmitted,
+            timestamp=stamp.at,
+            operator=stamp.operator,
+            operator_unit=stamp.operator_unit,
+            on=stamp.today,
+            week=week,
+            cutoff=cutoff,
+            position=position,
+            fingerprint=fingerprint,
+        )
+
+    def seal(
+        self, stamp: Stamp, *, signer: str, position: int, fingerprint: str
+    ) -> None:
+        """Seal the final ledger, signed by the unit's principal."""
+        self._check_not_sealed()
+        signer = signer.strip()
+        if not signer:
+            raise EmptyTextError("signer")
+        self.trigger_event(
+            self.FinalLedgerSealed,
+            timestamp=stamp.at,
+            operator=stamp.operator,
+            operator_unit=stamp.operator_unit,
+            on=stamp.today,
+            signer=signer,
+            position=position,
+            fingerprint=fingerprint,
+        )
+
+    def _check_not_sealed(self) -> None:
+        if self.sealed_by:
+            raise AlreadySealedError(self.unit, self.sealed_by)

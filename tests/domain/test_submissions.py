@@ -1,0 +1,130 @@
+"""Weekly submissions and the seal on a unit's final ledger, on a real store."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from domain.clock import SetClock
+from domain.errors import (
+    AlreadySealedError,
+    NotInFinalPhaseError,
+    UnitSealedError,
+    WeekNotOverError,
+)
+from domain.ledger import Ledger, NewFinding, Operator
+from domain.verify import Match
+from exporters.official import write_official_sheet
+from exporters.fingerprint import read_fingerprint
+from tests.conftest import SHANGHAI
+
+NewFindingFactory = Callable[..., NewFinding]
+PLAN = {
+    "measures": "入户核实",
+    "deadline": date(2022, 6, 10),
+    "responsible_unit": "市住建局",
+}
+
+
+def at(clock: SetClock, month: int, day: int, hour: int = 10) -> None:
+    clock.set(datetime(2022, month, day, hour, 0, tzinfo=SHANGHAI))
+
+
+def test_a_week_is_submitted_once_over_with_the_fingerprint_its_sheet_carries(
+    ledger: Ledger,
+    clock: SetClock,
+    operator: Operator,
+    new_finding: NewFindingFactory,
+    tmp_path: Path,
+) -> None:
+    ledger.record(operator, new_finding(**PLAN))
+
+    with pytest.raises(WeekNotOverError) as early:
+        ledger.submit_week(operator, "褚河街道", 1)
+    assert early.value == WeekNotOverError(1, date(2022, 6, 7))
+
+    at(clock, 6, 8, 9)
+    ledger.record(
+        operator, new_finding(statement="第二周的问题", found_on=date(2022, 6, 8))
+    )
+    fingerprint = ledger.submit_week(operator, "褚河街道", 1)
+    sheet = write_official_sheet(
+        ledger.official_sheet("褚河街道", 1), tmp_path / "w1.xlsx"
+    )
+
+    assert fingerprint == read_fingerprint(sheet)
+    [submission] = ledger.submissions()
+    assert (submission.unit, submission.week, submission.by) == ("褚河街道", 1, "张三")
+    assert submission.fingerprint == fingerprint
+    assert submission.position == 2  # recorded and planned; week 2 came after
+
+
+def test_the_office_sees_who_submitted_and_who_is_missing(
+    ledger: Ledger, clock: SetClock, operator: Operator
+) -> None:
+    at(clock, 6, 15)
+    ledger.submit_week(operator, "褚河街道", 1)
+    ledger.submit_week(Operator("李四", "火龙镇"), "火龙镇", 2)
+
+    reports = {r.unit: r for r in ledger.unit_reports()}
+
+    assert reports["褚河街道"].submitted == (1,)
+    assert reports["褚河街道"].missing == (2,)
+    assert reports["火龙镇"].missing == (1,)
+    assert reports["颍川街道"].missing == (1, 2)
+    assert len(reports) == len(ledger.campaign.all_units)
+
+
+def test_a_sealed_unit_takes_only_acceptance_results(
+    ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
+) -> None:
+    done = ledger.record(operator, new_finding(**PLAN))
+    open_one = ledger.record(operator, new_finding(**PLAN))
+    ledger.complete(operator, done, 2, on=date(2022, 6, 2), effect="已整改")
+
+    with pytest.raises(NotInFinalPhaseError):
+        ledger.seal(operator, "褚河街道", "王主任")
+
+    at(clock, 6, 21)
+    ledger.seal(operator, "褚河街道", "王主任")
+
+    with pytest.raises(UnitSealedError):
+        ledger.report_progress(
+            operator, open_one, 2, on=date(2022, 6, 21), progress="又做了"
+        )
+    with pytest.raises(UnitSealedError):
+        ledger.record(operator, new_finding())
+    with pytest.raises(AlreadySealedError) as again:
+        ledger.seal(operator, "褚河街道", "别人")
+    assert again.value == AlreadySealedError("褚河街道", "王主任")
+    inspector = Operator("赵组长", "市巩固拓展脱贫攻坚成果调研指导组")
+    ledger.pass_acceptance(inspector, done, 3, on=date(2022, 6, 21))
+    assert ledger.sealed_by("褚河街道") == "王主任"
+    assert ledger.sealed_by("火龙镇") == ""
+
+
+def test_a_submitted_fingerprint_stops_matching_after_tampering(
+    ledger: Ledger,
+    clock: SetClock,
+    operator: Operator,
+    new_finding: NewFindingFactory,
+    store: Path,
+) -> None:
+    ledger.record(operator, new_finding(**PLAN))
+    at(clock, 6, 8)
+    fingerprint = ledger.submit_week(operator, "褚河街道", 1)
+    assert ledger.verify([fingerprint]).fingerprints[0].match is Match.MATCHES
+
+    with sqlite3.connect(store) as db:
+        db.execute(
+            "UPDATE stored_events SET state = replace(state, ?, ?) WHERE rowid = 1",
+            ("入户核实".encode(), "已经整改".encode()),
+        )
+
+    report = ledger.verify([s.fingerprint for s in ledger.submissions()])
+    assert report.fingerprints[0].match is Match.DIFFERS
+    assert report.problem is not None and report.problem.position == 1
