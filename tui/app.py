@@ -17,6 +17,7 @@ from domain.ledger import Ledger, Operator
 from exporters.official import write_official_sheet
 from exporters.week_report import with_differences
 from tui.form import Field, FormModal, choices
+from tui.finding_screen import FindingScreen
 from tui.help_screen import HelpScreen
 from tui.ledger_screen import LedgerScreen
 from tui.wording import FIELD_NAMES, explain, is_refusal
@@ -59,6 +60,7 @@ class TaizhangApp(App[None]):
         self.ledger = ledger
         self.operator = operator
         self.export_dir = export_dir or Path.cwd()
+        self.seen_head = ledger.head()
         self.sub_title = f"{ledger.campaign.name}　操作员：{operator.name}（{operator.unit}）"
 
     def on_mount(self) -> None:
@@ -168,15 +170,22 @@ class TaizhangApp(App[None]):
 
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
     def poll_log(self) -> None:
-        """Fold other operators' new events into the view and refresh if any came."""
-        if self.ledger.catch_up():
+        """Fold new events into the view and refresh the screens when the log grew.
+
+        The log's head, not what this process folded, tells: another process
+        on the same file may have folded the events into the shared view first.
+        """
+        self.ledger.catch_up()
+        head = self.ledger.head()
+        if head != self.seen_head:
+            self.seen_head = head
             self.call_from_thread(self.refresh_screens)
 
     def refresh_screens(self) -> None:
+        # Only screens that show the live ledger; a form keeps what is typed.
         for screen in self.screen_stack:
-            reload = getattr(screen, "reload", None)
-            if reload is not None:
-                reload()
+            if isinstance(screen, (LedgerScreen, FindingScreen)):
+                screen.reload()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is not WorkerState.ERROR or event.worker.error is None:

@@ -121,6 +121,9 @@ class LedgerScreen(Screen[None]):
     def on_resize(self) -> None:
         self.reload()
 
+    def on_screen_resume(self) -> None:
+        self.reload()
+
     def day(self) -> date:
         """The day lamps and overdue are judged on: today, or the shown moment's day."""
         if self.as_of is None:

@@ -265,3 +265,50 @@ async def test_help_and_command_palette(ledger: Ledger, tmp_path: Path) -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, FormModal)
+
+
+async def test_the_list_shows_a_change_made_on_the_finding_page(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """Extending a deadline and going back left the list showing the old date."""
+    seed(ledger, measures="挂牌", deadline=date(2022, 6, 10), responsible_unit="市住建局")
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await open_row(pilot, 0)
+        await pilot.press("d")
+        await fill(pilot, "deadline", "2022-06-20")
+        await fill(pilot, "reason", "材料未到")
+        await save(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+
+        table = app.screen.query_one("#ledger-table")
+        assert table.get_cell_at((0, 5)) == "6月20日"
+
+
+async def test_a_second_instance_sees_changes_within_two_seconds(
+    campaign: Any, store: Path, clock: SetClock, tmp_path: Path
+) -> None:
+    """Two apps on one store: the other's new finding shows without a restart."""
+    from domain.ledger import open_ledger
+
+    mine = open_ledger(campaign, store, clock)
+    theirs = open_ledger(campaign, store, clock)
+    app = TaizhangApp(mine, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LedgerScreen)
+        assert screen.rows == []
+
+        seed(theirs, statement="另一台电脑登记的问题")
+        await pilot.pause(2.0)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+        assert [s.statement for s in screen.rows] == ["另一台电脑登记的问题"]
+    mine.close()
+    theirs.close()
