@@ -169,3 +169,15 @@ class UnitSealedError(LedgerError):
     """The unit's final ledger is sealed: its findings take only acceptance results."""
 
     unit: str
+
+
+@dataclass
+class CampaignMismatchError(LedgerError):
+    """The store holds findings the campaign definition cannot describe.
+
+    `categories` are category keys the definition lacks; `items` are
+    (category key, check item number) pairs past the category's items.
+    """
+
+    categories: list[str]
+    items: list[tuple[str, int]]

@@ -34,6 +34,7 @@ from domain.campaign import Campaign
 from domain.chain import ChainedRecorder
 from domain.clock import Clock, SystemClock
 from domain.errors import (
+    CampaignMismatchError,
     ConcurrentChangeError,
     DateOutsideCampaignError,
     FindingNotFoundError,
@@ -235,6 +236,27 @@ class Ledger(Application):
         self.projection = LedgerProjection(view)
         self._catch_up_lock = threading.Lock()
         self.catch_up()
+        self.check_campaign_fits()
+
+    def check_campaign_fits(self) -> None:
+        """Refuse a definition that lacks categories or check items the store uses.
+
+        Another definition file may rename or drop what recorded findings
+        refer to; opening the store with it would misread them.
+        """
+        missing: list[str] = []
+        short: list[tuple[str, int]] = []
+        for key, top in sorted(self.projection.view.category_usage().items()):
+            try:
+                items = self.campaign.category(key).items
+            except KeyError:
+                missing.append(key)
+                continue
+            if top > len(items):
+                short.append((key, top))
+        if missing or short:
+            self.close()
+            raise CampaignMismatchError(missing, short)
 
     def register_transcodings(self, transcoder: Transcoder) -> None:
         super().register_transcodings(transcoder)  # type: ignore[arg-type]

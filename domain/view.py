@@ -202,6 +202,15 @@ class LedgerView(SQLiteTrackingRecorder):
                 found[state.finding_id] = state
         return found
 
+    def category_usage(self) -> dict[str, int]:
+        """Return each category in use with the highest check item number used."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT category, max(json_extract(state, '$.check_item'))"
+                " FROM ledger_rows GROUP BY category"
+            )
+            return {category: int(top) for category, top in c.fetchall()}
+
     def select(self, query: LedgerQuery) -> list[FindingState]:
         """Return the rows matching a query, in recording order."""
         where: list[str] = []

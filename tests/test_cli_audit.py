@@ -144,3 +144,23 @@ def test_a_past_week_exported_later_gives_the_cells_exported_at_the_time(
         return [list(ws.iter_rows(values_only=True)) for ws in load_workbook(path)]
 
     assert cells(later) == cells(at_the_time)
+
+
+def test_a_campaign_file_that_does_not_fit_the_store_is_refused(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A definition without the store's housing category crashed the screen with a
+    KeyError traceback and exit code 0; it must be refused before anything opens."""
+    from domain.campaign import DEFAULT_CAMPAIGN_FILE
+
+    text = DEFAULT_CAMPAIGN_FILE.read_text(encoding="utf-8")
+    start = text.index("[[categories]]")
+    end = text.index("[[categories]]", start + 1)
+    other = tmp_path / "no-housing.toml"
+    other.write_text(text[:start] + text[end:], encoding="utf-8")
+
+    code = main(["--store", str(store), "--campaign", str(other), "export", "--unit", "褚河街道"])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "housing" in err and "工作定义" in err and "Traceback" not in err

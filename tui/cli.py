@@ -361,7 +361,12 @@ def _run(args: argparse.Namespace, store: Path) -> int:
 
     with _opened(campaign, store) as ledger:
         log.info("opening the ledger screen for %s (%s)", operator.name, operator.unit)
-        TaizhangApp(ledger, operator).run()
+        app = TaizhangApp(ledger, operator)
+        app.run()
+    if app.return_code:
+        log.error("the ledger screen stopped with code %s", app.return_code)
+        _say("台账界面意外退出，详情已写入日志。")
+        return EXIT_FAULT
     return EXIT_OK
 
 

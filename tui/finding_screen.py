@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from domain.campaign import Campaign
 from domain.dates import format_day
 from domain.errors import ConcurrentChangeError
 from domain.ledger import HistoryEntry, Ledger
@@ -44,13 +45,24 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
-def describe(entry: HistoryEntry) -> str:
+def field_value(field: str, value: Any, campaign: Campaign) -> str:
+    """Show a stored value as the campaign names it (category key -> its label)."""
+    if field == "category" and isinstance(value, str):
+        try:
+            category = campaign.category(value)
+        except KeyError:
+            return value
+        return f"{category.name}（{category.label}）"
+    return show_value(value)
+
+
+def describe(entry: HistoryEntry, campaign: Campaign) -> str:
     """Say in one line what an event recorded."""
     d = entry.details
     if entry.kind == "FieldCorrected":
         return (
-            f"{field_name(d['field'])}：{show_value(d['old'])} → "
-            f"{show_value(d['new'])}（原因：{d['reason']}）"
+            f"{field_name(d['field'])}：{field_value(d['field'], d['old'], campaign)} → "
+            f"{field_value(d['field'], d['new'], campaign)}（原因：{d['reason']}）"
         )
     if entry.kind == "Recorded":
         return f"{d['statement']}（来源：{d['source']}）"
@@ -58,7 +70,7 @@ def describe(entry: HistoryEntry) -> str:
     for key, value in d.items():
         if value in ("", [], None):
             continue
-        parts.append(f"{field_name(key)}：{show_value(value)}")
+        parts.append(f"{field_name(key)}：{field_value(key, value, campaign)}")
     return "；".join(parts)
 
 
@@ -132,7 +144,7 @@ class FindingScreen(Screen[None]):
                 entry.on.isoformat(),
                 entry.operator,
                 EVENT_NAMES.get(entry.kind, entry.kind),
-                Text(describe(entry), overflow="fold"),
+                Text(describe(entry, self.ledger.campaign), overflow="fold"),
                 height=None,
             )
 
@@ -170,6 +182,7 @@ class FindingScreen(Screen[None]):
             ("原因分析", s.cause),
             ("整改措施", s.measures),
             ("最新进展", s.latest_progress),
+            ("整改成效", s.effect),
             ("作废原因", s.withdrawn_reason),
         ):
             if value:

@@ -104,7 +104,7 @@ class JournalScreen(Screen[None]):
                 entry.unit,
                 EVENT_NAMES.get(e.kind, e.kind),
                 Text(
-                    f"{entry.statement}｜{describe(e)}",
+                    f"{entry.statement}｜{describe(e, self.ledger.campaign)}",
                     no_wrap=True,
                     overflow="ellipsis",
                 ),

@@ -122,6 +122,14 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     e.UnitSealedError: lambda x: (
         f"{x.unit} 的终版台账已封存，其问题只能记录验收结果。"
     ),
+    e.CampaignMismatchError: lambda x: (
+        "数据文件中的问题用到了当前工作定义里没有的"
+        + "、".join(
+            [f"问题类型“{c}”" for c in x.categories]
+            + [f"“{c}”的第 {n} 项排查内容" for c, n in x.items]
+        )
+        + "；请改用登记这些问题时的工作定义文件（--campaign）。"
+    ),
     DayParseError: lambda x: (
         f"“{x.text}”不是有效日期，请写成 2022-06-20、2022/6/20、6月20日 等形式。"
     ),

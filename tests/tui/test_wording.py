@@ -34,6 +34,8 @@ SAMPLES: dict[Any, Any] = {
     str: "health",
     int: 3,
     date: date(2022, 6, 20),
+    list[str]: ["finance"],
+    list[tuple[str, int]]: [("water", 5)],
 }
 
 
