@@ -121,3 +121,20 @@ class ConcurrentChangeError(LedgerError):
     """Someone else changed the finding since it was loaded; reload and retry."""
 
     finding_id: str
+
+
+@dataclass
+class NothingToUndoError(LedgerError):
+    """The finding's latest event may not be undone: its recording, or an undo."""
+
+    finding_id: str
+    kind: str
+
+
+@dataclass
+class NotYourChangeError(LedgerError):
+    """Only the operator who recorded the latest event may undo it."""
+
+    finding_id: str
+    recorded_by: str
+    operator: str

@@ -303,6 +303,25 @@ class Ledger(Application):
             by, finding_id, version, lambda f, s: f.withdraw(s, reason=reason)
         )
 
+    def undo_last(self, by: Operator, finding_id: str, version: int) -> None:
+        """Undo the operator's own latest event on a finding; both stay on the record.
+
+        The undo records the fields that event changed with their values
+        before it. A finding's recording cannot be undone (withdraw it), nor
+        can an undo.
+        """
+
+        def undo(finding: Finding, stamp: Stamp) -> None:
+            previous = None
+            if finding.version > 1:
+                before: Finding = self.repository.get(
+                    finding.id, version=finding.version - 1
+                )
+                previous = before.state
+            finding.undo(stamp, previous=previous)
+
+        self._change(by, finding_id, version, undo)
+
     # Queries
 
     def today(self) -> date:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 
 from domain import errors as e
@@ -38,6 +39,31 @@ FIELD_NAMES = {
     "remarks": "验收意见",
     "week": "周次",
     "operator": "操作员",
+    "status": "状态",
+    "planned": "已制定整改",
+    "extensions": "延期次数",
+    "latest_progress": "最新进展",
+    "first_step_on": "首次整改日期",
+    "progress_count": "进展次数",
+    "returned_count": "退回次数",
+    "withdrawn_reason": "作废原因",
+    "undone_version": "撤销第几步",
+    "undone_kind": "撤销的事项",
+    "restored": "恢复为",
+}
+
+# The same names as the finding screen's; the command line must not load Textual.
+EVENT_NAMES = {
+    "Recorded": "登记问题",
+    "RectificationPlanned": "制定整改",
+    "DeadlineExtended": "延期",
+    "ProgressReported": "报告进展",
+    "RectificationCompleted": "完成整改",
+    "AcceptancePassed": "验收通过（销号）",
+    "AcceptanceFailed": "验收未通过（退回）",
+    "FieldCorrected": "更正",
+    "Withdrawn": "作废",
+    "ChangeUndone": "撤销",
 }
 
 
@@ -100,6 +126,14 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     e.UncorrectableFieldError: lambda x: f"“{field_name(x.field)}”不能直接更正。",
     e.NothingChangedError: lambda x: f"“{field_name(x.field)}”的新值与原值相同，无需更正。",
     e.ConcurrentChangeError: lambda x: "该问题刚被其他人修改过，已重新载入，请核对后再操作。",
+    e.NothingToUndoError: lambda x: (
+        "最近一步已是撤销，不能再撤销。"
+        if x.kind == "ChangeUndone"
+        else "该问题只有登记记录，没有可撤销的步骤；如属重复或误录，请用“作废”。"
+    ),
+    e.NotYourChangeError: lambda x: (
+        f"该问题最近一步是 {x.recorded_by} 记录的，只有记录人本人可以撤销。"
+    ),
     ExportError: lambda x: (
         f"无法写入 {x.path}：{EXPORT_PROBLEMS.get(x.problem, x.problem)}。"
     ),
@@ -135,3 +169,26 @@ def campaign_problem(error: CampaignError) -> str:
 def is_refusal(error: Exception) -> bool:
     """Tell whether an error is an expected refusal rather than a fault."""
     return isinstance(error, (e.LedgerError, DayParseError, CampaignError, ExportError))
+
+
+def event_name(kind: str) -> str:
+    """Return the Chinese name of a finding event, or the kind itself when unknown."""
+    return EVENT_NAMES.get(kind, kind)
+
+
+def show_value(value: Any) -> str:
+    """Show a stored value the way a ledger reader writes it."""
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, date):
+        return format_day(value)
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value) or "（无）"
+    return str(value)
+
+
+def restored_text(restored: Mapping[str, Any]) -> str:
+    """Say which values an undo put back: 状态：待验收；验收日期：（空）."""
+    return "；".join(f"{field_name(k)}：{show_value(v)}" for k, v in restored.items())
