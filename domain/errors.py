@@ -138,3 +138,22 @@ class NotYourChangeError(LedgerError):
     finding_id: str
     recorded_by: str
     operator: str
+
+
+@dataclass
+class SampleSizeError(LedgerError):
+    """A spot-check sample needs at least one finding from each stratum."""
+
+    per_stratum: int
+
+
+@dataclass
+class NothingToSampleError(LedgerError):
+    """No finding awaited acceptance at that position of the log."""
+
+    position: int
+
+
+@dataclass
+class SampleNotFoundError(LedgerError):
+    sample_id: str

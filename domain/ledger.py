@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -12,12 +13,14 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     RecordConflictError,
     Tracking,
     Transcoder,
     Transcoding,
 )
+from eventsourcing.utils import get_topic
 
 from domain.audit import (
     LateEntry,
@@ -34,10 +37,14 @@ from domain.errors import (
     ConcurrentChangeError,
     DateOutsideCampaignError,
     FindingNotFoundError,
+    NothingToSampleError,
+    SampleNotFoundError,
+    SampleSizeError,
     UnknownValueError,
 )
 from domain.finding import Finding, Stamp
 from domain.sheet import OfficialSheet, SheetRow
+from domain.spotcheck import Sample, SpotCheck, draw, sample_from
 from domain.state import FindingState, Status
 from domain.view import LedgerProjection, LedgerQuery, LedgerView
 
@@ -45,6 +52,9 @@ log = logging.getLogger(__name__)
 
 # How far past the campaign's last day a deadline may still lie.
 DEADLINE_HORIZON = timedelta(days=366)
+
+# Chosen seeds stay below this so a person can read one out and type it back.
+SEED_LIMIT = 10**9
 
 
 class DateAsISO(Transcoding):
@@ -322,7 +332,62 @@ class Ledger(Application):
 
         self._change(by, finding_id, version, undo)
 
+    def draw_sample(
+        self, by: Operator, *, per_stratum: int, seed: int | None = None
+    ) -> str:
+        """Draw findings awaiting acceptance for a spot-check; return the sample id.
+
+        Up to `per_stratum` findings are drawn from each reporting unit and
+        category (all of a smaller stratum). Without a seed one is chosen at
+        random. The seed and the log position are recorded, so `redraw` can
+        repeat the draw later, whatever was recorded since.
+        """
+        if per_stratum < 1:
+            raise SampleSizeError(per_stratum)
+        if seed is None:
+            seed = secrets.randbelow(SEED_LIMIT)
+        position = self.head()
+        finding_ids = self._draw(position, per_stratum, seed)
+        if not finding_ids:
+            raise NothingToSampleError(position)
+        spot_check = SpotCheck.draw(
+            self.clock.now(),
+            operator=by.name,
+            operator_unit=by.unit,
+            seed=seed,
+            per_stratum=per_stratum,
+            position=position,
+            finding_ids=finding_ids,
+        )
+        self._save(spot_check)
+        return str(spot_check.id)
+
     # Queries
+
+    def redraw(self, sample_id: str) -> list[str]:
+        """Draw a recorded sample again from the log as it stood; return the ids.
+
+        The result equals the recorded ids unless the log before the
+        sample's position, or the drawing rule, has changed.
+        """
+        sample = self.sample(sample_id)
+        return self._draw(sample.position, sample.per_stratum, sample.seed)
+
+    def sample(self, sample_id: str) -> Sample:
+        """Return a recorded spot-check sample."""
+        try:
+            key = UUID(sample_id)
+        except ValueError:
+            raise SampleNotFoundError(sample_id) from None
+        for event in self.events.get(key, limit=1):
+            if isinstance(event, SpotCheck.SampleDrawn):
+                return sample_from(event)
+        raise SampleNotFoundError(sample_id)
+
+    def samples(self) -> list[Sample]:
+        """List every spot-check sample drawn, oldest first."""
+        topic = get_topic(SpotCheck.SampleDrawn)
+        return [sample_from(e) for e in self.events_in_order(topics=(topic,))]
 
     def today(self) -> date:
         """Return today's date where the campaign runs."""
@@ -348,6 +413,8 @@ class Ledger(Application):
         """List every event of a finding, oldest first."""
         entries = []
         for event in self.events.get(self._uuid(finding_id)):
+            if not isinstance(event, Finding.Event):
+                break
             details = {
                 k: v
                 for k, v in event.__dict__.items()
@@ -482,13 +549,27 @@ class Ledger(Application):
 
     # Helpers
 
-    def events_in_order(self, batch: int = 1000) -> list[Any]:
-        """Decode every event of the log in the order it was stored."""
+    def events_in_order(
+        self,
+        batch: int = 1000,
+        *,
+        until: int | None = None,
+        topics: tuple[str, ...] = (),
+    ) -> list[Any]:
+        """Decode the events of the log in the order they were stored.
+
+        `until` stops at that log position (inclusive); `topics` keeps only
+        events of those types.
+        """
         events: list[Any] = []
         last = 0
         while True:
             notes = self.recorder.select_notifications(
-                start=last, limit=batch, inclusive_of_start=False
+                start=last,
+                limit=batch,
+                stop=until,
+                topics=topics,
+                inclusive_of_start=False,
             )
             if not notes:
                 return events
@@ -532,19 +613,26 @@ class Ledger(Application):
         command(finding, self.stamp(by))
         self._save(finding)
 
-    def _save(self, finding: Finding) -> None:
+    def _save(self, aggregate: Aggregate) -> None:
         try:
-            self.save(finding)
+            self.save(aggregate)
         except RecordConflictError as error:
-            raise ConcurrentChangeError(str(finding.id)) from error
+            raise ConcurrentChangeError(str(aggregate.id)) from error
         self.catch_up()
 
     def _get(self, finding_id: str) -> Finding:
         try:
-            finding: Finding = self.repository.get(self._uuid(finding_id))
+            finding: Aggregate = self.repository.get(self._uuid(finding_id))
         except AggregateNotFoundError as error:
             raise FindingNotFoundError(finding_id) from error
+        if not isinstance(finding, Finding):
+            # A spot-check sample's id, say: not a finding.
+            raise FindingNotFoundError(finding_id)
         return finding
+
+    def _draw(self, position: int, per_stratum: int, seed: int) -> list[str]:
+        states = replay(self.events_in_order(until=position))
+        return draw(states.values(), per_stratum, seed)
 
     @staticmethod
     def _uuid(finding_id: str) -> UUID:

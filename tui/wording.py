@@ -134,6 +134,9 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     e.NotYourChangeError: lambda x: (
         f"该问题最近一步是 {x.recorded_by} 记录的，只有记录人本人可以撤销。"
     ),
+    e.SampleSizeError: lambda x: f"每层抽取数须至少为 1，不能是 {x.per_stratum}。",
+    e.NothingToSampleError: lambda x: "目前没有待验收的问题，无从抽取样本。",
+    e.SampleNotFoundError: lambda x: f"找不到抽样记录 {x.sample_id}，请核对编号。",
     ExportError: lambda x: (
         f"无法写入 {x.path}：{EXPORT_PROBLEMS.get(x.problem, x.problem)}。"
     ),

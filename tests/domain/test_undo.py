@@ -16,6 +16,7 @@ from domain.campaign import Campaign
 from domain.clock import SetClock
 from domain.errors import (
     ConcurrentChangeError,
+    FindingNotFoundError,
     NothingToUndoError,
     NotYourChangeError,
 )
@@ -290,3 +291,19 @@ def test_an_undo_from_a_stale_version_is_refused(
         ledger.undo_last(ME, finding_id, 2)
 
     assert ledger.row(finding_id).progress_count == 1
+
+
+def test_a_spot_check_sample_is_not_a_finding_to_undo(
+    ledger: Ledger, new_finding: NewFindingFactory
+) -> None:
+    finding_id = ledger.record(ME, new_finding(**PLAN))
+    ledger.complete(ME, finding_id, 2, on=date(2022, 6, 2), effect="已挂牌")
+    sample_id = ledger.draw_sample(ME, per_stratum=1, seed=3)
+
+    for call in (
+        lambda: ledger.undo_last(ME, sample_id, 1),
+        lambda: ledger.history(sample_id),
+        lambda: ledger.row(sample_id),
+    ):
+        with pytest.raises(FindingNotFoundError):
+            call()
