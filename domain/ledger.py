@@ -22,6 +22,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic
 
+from domain import inspection
 from domain.audit import (
     LateEntry,
     WeekCounts,
@@ -43,6 +44,7 @@ from domain.errors import (
     UnknownValueError,
 )
 from domain.finding import Finding, Stamp
+from domain.inspection import Signal
 from domain.sheet import OfficialSheet, SheetRow
 from domain.spotcheck import Sample, SpotCheck, draw, sample_from
 from domain.state import FindingState, Status
@@ -388,6 +390,13 @@ class Ledger(Application):
         """List every spot-check sample drawn, oldest first."""
         topic = get_topic(SpotCheck.SampleDrawn)
         return [sample_from(e) for e in self.events_in_order(topics=(topic,))]
+
+    def signals(self, unit: str = "") -> list[Signal]:
+        """List what an inspector would ask about, by unit then recording time."""
+        if unit:
+            self._known("unit", unit)
+        found = inspection.signals(self.events_in_order(), self.campaign)
+        return [s for s in found if not unit or s.unit == unit]
 
     def today(self) -> date:
         """Return today's date where the campaign runs."""
