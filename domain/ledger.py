@@ -33,6 +33,7 @@ from domain.audit import (
     week_diff,
 )
 from domain.campaign import Campaign
+from domain.checks import Problem, check_ledger
 from domain.clock import Clock, SystemClock
 from domain.errors import (
     ConcurrentChangeError,
@@ -397,6 +398,13 @@ class Ledger(Application):
             self._known("unit", unit)
         found = inspection.signals(self.events_in_order(), self.campaign)
         return [s for s in found if not unit or s.unit == unit]
+
+    def check(self, unit: str = "") -> list[Problem]:
+        """List what is wrong with the current ledger rows of one unit or all."""
+        if unit:
+            self._known("unit", unit)
+        rows = self.rows(LedgerQuery(unit=unit))
+        return check_ledger(rows, self.campaign, self.today())
 
     def today(self) -> date:
         """Return today's date where the campaign runs."""
