@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from domain import errors as e
 from domain.campaign import CampaignError
+from domain.checks import Problem, ProblemKind
 from domain.dates import DayParseError, format_day
+from domain.inspection import Signal, SignalKind
 from exporters.official import ExportError
 
 FIELD_NAMES = {
@@ -47,6 +49,10 @@ FIELD_NAMES = {
     "progress_count": "进展次数",
     "returned_count": "退回次数",
     "withdrawn_reason": "作废原因",
+    "recorded_at": "录入时间",
+    "cutoff": "报送截止",
+    "old_deadline": "原完成时限",
+    "new_deadline": "新完成时限",
     "undone_version": "撤销第几步",
     "undone_kind": "撤销的事项",
     "restored": "恢复为",
@@ -195,3 +201,81 @@ def show_value(value: Any) -> str:
 def restored_text(restored: Mapping[str, Any]) -> str:
     """Say which values an undo put back: 状态：待验收；验收日期：（空）."""
     return "；".join(f"{field_name(k)}：{show_value(v)}" for k, v in restored.items())
+
+
+SIGNAL_NAMES = {
+    SignalKind.LATE_RECORDED: "迟录（疑似漏报）",
+    SignalKind.SPOT_CHECK_FOUND: "抽查发现（疑似漏报）",
+    SignalKind.WITHDRAWN_BEFORE_CUTOFF: "截止前作废",
+    SignalKind.NATURE_FLIPPED_BEFORE_CUTOFF: "截止前改性质",
+    SignalKind.DEADLINE_MOVED_BEFORE_OVERDUE: "临期延期",
+    SignalKind.LATE_COMPLETION: "补录完成（疑似倒签）",
+}
+
+
+def _moment(value: date | datetime) -> str:
+    if isinstance(value, datetime):
+        return f"{format_day(value.date())} {value:%H:%M}"
+    return format_day(value)
+
+
+def _day_of(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def signal_text(signal: Signal) -> str:
+    """Say in one Chinese sentence what a signal shows, naming its dates."""
+    when = {name: _moment(value) for name, value in signal.dates}
+    recorded = when["recorded_at"]
+    recorded_on = _day_of(signal.when("recorded_at"))
+    reason = f"；原因：{signal.detail}" if signal.detail else ""
+    kind = signal.kind
+    if kind is SignalKind.LATE_RECORDED:
+        return f"{when['found_on']}发现，应在第 {signal.week} 周报送，{recorded}才录入"
+    if kind is SignalKind.SPOT_CHECK_FOUND:
+        ref = f"（{signal.detail}）" if signal.detail else ""
+        return f"验收抽查时发现{ref}：{when['found_on']}发现，{recorded}录入"
+    if kind is SignalKind.DEADLINE_MOVED_BEFORE_OVERDUE:
+        passed = recorded_on > _day_of(signal.when("old_deadline"))
+        state = "原时限已过" if passed else "临近原时限"
+        return (
+            f"{recorded}延期（{state}）：{when['old_deadline']} → "
+            f"{when['new_deadline']}{reason}"
+        )
+    if kind is SignalKind.LATE_COMPLETION:
+        gap = (recorded_on - _day_of(signal.when("completed_on"))).days
+        return f"声称{when['completed_on']}完成，{recorded}才录入，相隔 {gap} 天"
+
+    left = signal.when("cutoff") - signal.when("recorded_at")
+    minutes = int(left.total_seconds() // 60)
+    span = f"{minutes} 分钟" if minutes < 60 else f"{minutes // 60} 小时"
+    if kind is SignalKind.WITHDRAWN_BEFORE_CUTOFF:
+        what = f"作废{reason}"
+    else:
+        what = f"将问题性质由 {signal.detail}"
+    return f"{recorded}{what}，距第 {signal.week} 周报送截止仅 {span}"
+
+
+PROBLEM_NAMES = {
+    ProblemKind.DEADLINE_MISSING: "缺完成时限",
+    ProblemKind.DEADLINE_BEFORE_FOUND: "时限早于发现",
+    ProblemKind.MEASURES_MISSING: "缺整改措施",
+    ProblemKind.COMPLETED_WITHOUT_PROGRESS: "完成无进展",
+    ProblemKind.CAUSE_MISSING: "缺原因分析",
+    ProblemKind.UNKNOWN_RESPONSIBLE_UNIT: "责任单位有误",
+    ProblemKind.OVERDUE: "已逾期",
+}
+
+
+def problem_text(problem: Problem) -> str:
+    """Say in Chinese what is wrong with a ledger row."""
+    detail = problem.detail
+    return {
+        ProblemKind.DEADLINE_MISSING: "未填写完成时限",
+        ProblemKind.DEADLINE_BEFORE_FOUND: f"完成时限早于发现日期（{detail}）",
+        ProblemKind.MEASURES_MISSING: "未填写整改措施",
+        ProblemKind.COMPLETED_WITHOUT_PROGRESS: "已完成整改，但从未报告过进展",
+        ProblemKind.CAUSE_MISSING: "未填写产生原因及分析",
+        ProblemKind.UNKNOWN_RESPONSIBLE_UNIT: f"责任单位“{detail}”不是本次工作的单位",
+        ProblemKind.OVERDUE: f"已过完成时限 {detail}，仍未完成",
+    }[problem.kind]
