@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
@@ -380,3 +383,27 @@ def test_undo_refusals_are_one_chinese_line(
     assert_refused(code, err)
     assert "不能再撤销" in err
     assert CHINESE.search(err)
+
+
+def test_a_reader_that_stops_reading_early_is_not_a_fault(
+    store: Path, setup: Callable[[], Ledger], new_finding: NewFindingFactory
+) -> None:
+    """`taizhang check | head` used to end in 发生意外错误 once head had stopped."""
+    ledger = setup()
+    ledger.record(ME, new_finding())
+    ledger.close()
+    script = Path(sys.executable).parent / "taizhang"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAIZHANG_")}
+
+    command = subprocess.Popen(
+        [str(script), "--store", str(store), "check"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert command.stdout is not None
+    command.stdout.close()
+    _, err = command.communicate(timeout=120)
+
+    assert command.returncode == 141
+    assert err == b""

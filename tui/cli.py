@@ -46,6 +46,8 @@ EXIT_FAULT = 1
 EXIT_FOUND = 1
 EXIT_REFUSED = 2
 EXIT_INTERRUPTED = 130
+# What a shell reports for a command whose output reader stopped (128 + SIGPIPE).
+EXIT_BROKEN_PIPE = 141
 
 OPERATOR_ENV = "TAIZHANG_OPERATOR"
 UNIT_ENV = "TAIZHANG_UNIT"
@@ -327,7 +329,8 @@ def main(argv: list[str] | None = None) -> int:
     0 when done, 2 when the request was refused (the reason is printed in
     Chinese on stderr), 1 on an unexpected fault (details go to the log file
     beside the store) and also when `check` finds problems or a redrawn
-    sample differs from its record, 130 when interrupted.
+    sample differs from its record, 130 when interrupted, 141 when the
+    reader of the output closed it early.
     """
     try:
         args = build_parser().parse_args(argv)
@@ -347,7 +350,14 @@ def main(argv: list[str] | None = None) -> int:
         root.addHandler(handler)
         if root.getEffectiveLevel() > logging.INFO:
             root.setLevel(logging.INFO)
-        return _run(args, store)
+        code = _run(args, store)
+        # A reader that went away (`taizhang check | head`) shows here, not at exit.
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        log.info("the reader of the output closed it early")
+        _drop_output()
+        return EXIT_BROKEN_PIPE
     except (LedgerError, CampaignError, DayParseError, ExportError) as error:
         log.info("refused: %r", error)
         _say(explain(error))
@@ -726,6 +736,15 @@ def _see(log_file: Path | None, error: BaseException | None) -> str:
     if log_file is not None:
         return f"详情见日志 {log_file}。"
     return f"（{type(error).__name__}: {error}）" if error is not None else ""
+
+
+def _drop_output() -> None:
+    """Send what is left of stdout nowhere, so exiting does not fail on it again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _say(message: str) -> None:
