@@ -143,6 +143,37 @@ class EventLogDamagedError(LedgerError):
 
 
 @dataclass
+class NothingToUndoError(LedgerError):
+    """The finding's latest event may not be undone: its recording, or an undo."""
+
+    finding_id: str
+    kind: str
+
+
+@dataclass
+class NotYourChangeError(LedgerError):
+    """Only the operator who recorded the latest event may undo it."""
+
+    finding_id: str
+    recorded_by: str
+    operator: str
+
+
+@dataclass
+class SampleSizeError(LedgerError):
+    """A spot-check sample needs at least one finding from each stratum."""
+
+    per_stratum: int
+
+
+@dataclass
+class NothingToSampleError(LedgerError):
+    """No finding awaited acceptance at that position of the log."""
+
+    position: int
+
+
+@dataclass
 class WeekNotOverError(LedgerError):
     """A week's ledger can be submitted only once the week has ended."""
 
@@ -181,3 +212,8 @@ class CampaignMismatchError(LedgerError):
 
     categories: list[str]
     items: list[tuple[str, int]]
+
+
+@dataclass
+class SampleNotFoundError(LedgerError):
+    sample_id: str

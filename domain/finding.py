@@ -20,7 +20,9 @@ from domain.errors import (
     FindingWithdrawnError,
     FoundAfterStepError,
     NothingChangedError,
+    NothingToUndoError,
     NotPlannedError,
+    NotYourChangeError,
     TextTooLongError,
     UncorrectableFieldError,
     WrongStatusError,
@@ -56,6 +58,20 @@ def optional_text(field: str, value: str) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class LastStep:
+    """The latest event of a finding: what it was, who recorded it, which day it names."""
+
+    kind: str
+    operator: str
+    operator_unit: str
+    on: date
+
+
+# State fields an undo never puts back: they describe the undo itself.
+NOT_RESTORED = frozenset({"updated_at", "version"})
+
+
 def not_in_future(field: str, day: date, stamp: Stamp) -> date:
     if day > stamp.today:
         raise DateInFutureError(field, day, stamp.today)
@@ -71,6 +87,7 @@ class Finding(Aggregate):
     """
 
     state: FindingState
+    last: LastStep
 
     class Event(Aggregate.Event):
         """Common facts of every finding event: who, from which unit, for which day."""
@@ -81,6 +98,12 @@ class Finding(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             aggregate.state = self.evolve(aggregate.state)
+            aggregate.last = self.step()
+
+        def step(self) -> LastStep:
+            return LastStep(
+                type(self).__name__, self.operator, self.operator_unit, self.on
+            )
 
         def evolve(self, state: FindingState) -> FindingState:
             return dataclasses.replace(
@@ -107,6 +130,7 @@ class Finding(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             aggregate.state = self.evolve(None)
+            aggregate.last = self.step()
 
         def evolve(self, state: FindingState | None) -> FindingState:  # type: ignore[override]
             return FindingState(
@@ -216,6 +240,24 @@ class Finding(Aggregate):
             return dataclasses.replace(
                 state, withdrawn_reason=self.reason, status=Status.WITHDRAWN
             )
+
+    class ChangeUndone(Event):
+        """The latest event was taken back; `restored` holds the values it had replaced.
+
+        The undone event stays in the log. Its business day is the undone
+        event's, so a replay by business day keeps or drops both together.
+        """
+
+        undone_version: int
+        undone_kind: str
+        restored: dict[str, Any]
+
+        def changes(self, state: FindingState) -> FindingState:
+            values = dict(self.restored)
+            if "status" in values:
+                # Stored as JSON text; the state holds the enum.
+                values["status"] = Status(values["status"])
+            return dataclasses.replace(state, **values)
 
     def __init__(self) -> None:
         """Leave the state to the Recorded event's apply."""
@@ -382,6 +424,36 @@ class Finding(Aggregate):
         self._check_open()
         self._record(
             self.Withdrawn, stamp, stamp.today, reason=required_text("reason", reason)
+        )
+
+    def undo(self, stamp: Stamp, *, previous: FindingState | None) -> None:
+        """Take back the latest event, which the same operator must have recorded.
+
+        `previous` is the state before that event (None only when the finding
+        has nothing but its recording). A recording is withdrawn, never undone,
+        and an undo is not undone in turn.
+        """
+        last = self.last
+        if last.kind in (self.Recorded.__name__, self.ChangeUndone.__name__):
+            raise NothingToUndoError(self.state.finding_id, last.kind)
+        if (last.operator, last.operator_unit) != (stamp.operator, stamp.operator_unit):
+            raise NotYourChangeError(
+                self.state.finding_id, last.operator, stamp.operator
+            )
+        assert previous is not None and previous.version == self.version - 1
+        restored = {
+            f.name: getattr(previous, f.name)
+            for f in dataclasses.fields(FindingState)
+            if f.name not in NOT_RESTORED
+            and getattr(previous, f.name) != getattr(self.state, f.name)
+        }
+        self._record(
+            self.ChangeUndone,
+            stamp,
+            last.on,
+            undone_version=self.version,
+            undone_kind=last.kind,
+            restored=restored,
         )
 
     def _record(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic
 
+from domain import inspection
 from domain.audit import (
     LateEntry,
     WeekCounts,
@@ -32,6 +34,7 @@ from domain.audit import (
 )
 from domain.campaign import Campaign
 from domain.chain import ChainedRecorder
+from domain.checks import Problem, check_ledger
 from domain.clock import Clock, SystemClock
 from domain.errors import (
     CampaignMismatchError,
@@ -41,12 +44,17 @@ from domain.errors import (
     NotInFinalPhaseError,
     PositionOutsideLogError,
     UnitSealedError,
+    NothingToSampleError,
+    SampleNotFoundError,
+    SampleSizeError,
     UnknownValueError,
     WeekNotOverError,
 )
 from domain.finding import Finding, Stamp
+from domain.inspection import Signal
 from domain.unit_ledger import UnitLedger
 from domain.sheet import OfficialSheet, SheetRow
+from domain.spotcheck import Sample, SpotCheck, draw, sample_from
 from domain.state import FindingState, Status
 from domain.verify import Fingerprint, SubmittedFile, VerifyReport, verify_log
 from domain.view import LedgerProjection, LedgerQuery, LedgerView, filter_states
@@ -55,6 +63,9 @@ log = logging.getLogger(__name__)
 
 # How far past the campaign's last day a deadline may still lie.
 DEADLINE_HORIZON = timedelta(days=366)
+
+# Chosen seeds stay below this so a person can read one out and type it back.
+SEED_LIMIT = 10**9
 
 
 class DateAsISO(Transcoding):
@@ -482,7 +493,95 @@ class Ledger(Application):
         self._save(record)
         return fingerprint
 
+    def undo_last(self, by: Operator, finding_id: str, version: int) -> None:
+        """Undo the operator's own latest event on a finding; both stay on the record.
+
+        The undo records the fields that event changed with their values
+        before it. A finding's recording cannot be undone (withdraw it), nor
+        can an undo.
+        """
+
+        def undo(finding: Finding, stamp: Stamp) -> None:
+            previous = None
+            if finding.version > 1:
+                before: Finding = self.repository.get(
+                    finding.id, version=finding.version - 1
+                )
+                previous = before.state
+            finding.undo(stamp, previous=previous)
+
+        self._change(by, finding_id, version, undo)
+
+    def draw_sample(
+        self, by: Operator, *, per_stratum: int, seed: int | None = None
+    ) -> str:
+        """Draw findings awaiting acceptance for a spot-check; return the sample id.
+
+        Up to `per_stratum` findings are drawn from each reporting unit and
+        category (all of a smaller stratum). Without a seed one is chosen at
+        random. The seed and the log position are recorded, so `redraw` can
+        repeat the draw later, whatever was recorded since.
+        """
+        if per_stratum < 1:
+            raise SampleSizeError(per_stratum)
+        if seed is None:
+            seed = secrets.randbelow(SEED_LIMIT)
+        position = self.head()
+        finding_ids = self._draw(position, per_stratum, seed)
+        if not finding_ids:
+            raise NothingToSampleError(position)
+        spot_check = SpotCheck.draw(
+            self.clock.now(),
+            operator=by.name,
+            operator_unit=by.unit,
+            seed=seed,
+            per_stratum=per_stratum,
+            position=position,
+            finding_ids=finding_ids,
+        )
+        self._save(spot_check)
+        return str(spot_check.id)
+
     # Queries
+
+    def redraw(self, sample_id: str) -> list[str]:
+        """Draw a recorded sample again from the log as it stood; return the ids.
+
+        The result equals the recorded ids unless the log before the
+        sample's position, or the drawing rule, has changed.
+        """
+        sample = self.sample(sample_id)
+        return self._draw(sample.position, sample.per_stratum, sample.seed)
+
+    def sample(self, sample_id: str) -> Sample:
+        """Return a recorded spot-check sample."""
+        try:
+            key = UUID(sample_id)
+        except ValueError:
+            raise SampleNotFoundError(sample_id) from None
+        for event in self.events.get(key, limit=1):
+            if isinstance(event, SpotCheck.SampleDrawn):
+                return sample_from(event)
+        raise SampleNotFoundError(sample_id)
+
+    def samples(self) -> list[Sample]:
+        """List every spot-check sample drawn, oldest first."""
+        topic = get_topic(SpotCheck.SampleDrawn)
+        return [sample_from(e) for e in self.events_in_order(topics=(topic,))]
+
+    def signals(self, unit: str = "") -> list[Signal]:
+        """List what an inspector would ask about, by unit then recording time."""
+        if unit:
+            self._known("unit", unit)
+        found = inspection.signals(self.events_in_order(), self.campaign)
+        return [s for s in found if not unit or s.unit == unit]
+
+    def check(self, unit: str = "") -> list[Problem]:
+        """List what is wrong with the current ledger rows of one unit or all."""
+        if unit:
+            self._known("unit", unit)
+        rows = self.rows(LedgerQuery(unit=unit))
+        return check_ledger(rows, self.campaign, self.today())
 
     def today(self) -> date:
         """Return today's date where the campaign runs."""
@@ -506,7 +605,11 @@ class Ledger(Application):
 
     def history(self, finding_id: str) -> list[HistoryEntry]:
         """List every event of a finding, oldest first."""
-        entries = [_entry(e) for e in self.events.get(self._uuid(finding_id))]
+        entries = [
+            _entry(e)
+            for e in self.events.get(self._uuid(finding_id))
+            if isinstance(e, Finding.Event)  # a sample's id is not a finding's
+        ]
         if not entries:
             raise FindingNotFoundError(finding_id)
         return entries
@@ -719,15 +822,27 @@ class Ledger(Application):
 
     # Helpers
 
-    def events_in_order(self) -> list[Any]:
-        """Decode every event of the log in the order it was stored."""
-        return [event for _, event in self._all_events()]
+    def events_in_order(
+        self, *, until: int | None = None, topics: tuple[str, ...] = ()
+    ) -> list[Any]:
+        """Decode the events of the log in the order they were stored.
 
-    def _all_events(self, batch: int = 1000) -> Iterator[tuple[int, Any]]:
+        `until` stops at that log position (inclusive); `topics` keeps only
+        events of those types.
+        """
+        return [event for _, event in self._all_events(until=until, topics=topics)]
+
+    def _all_events(
+        self, batch: int = 1000, *, until: int | None = None, topics: tuple[str, ...] = ()
+    ) -> Iterator[tuple[int, Any]]:
         last = 0
         while True:
             notes = self.recorder.select_notifications(
-                start=last, limit=batch, inclusive_of_start=False
+                start=last,
+                limit=batch,
+                stop=until,
+                topics=topics,
+                inclusive_of_start=False,
             )
             if not notes:
                 return
@@ -824,10 +939,17 @@ class Ledger(Application):
 
     def _get(self, finding_id: str) -> Finding:
         try:
-            finding: Finding = self.repository.get(self._uuid(finding_id))
+            finding: Aggregate = self.repository.get(self._uuid(finding_id))
         except AggregateNotFoundError as error:
             raise FindingNotFoundError(finding_id) from error
+        if not isinstance(finding, Finding):
+            # A spot-check sample's id, say: not a finding.
+            raise FindingNotFoundError(finding_id)
         return finding
+
+    def _draw(self, position: int, per_stratum: int, seed: int) -> list[str]:
+        states = replay(self.events_in_order(until=position))
+        return draw(states.values(), per_stratum, seed)
 
     @staticmethod
     def _uuid(finding_id: str) -> UUID:

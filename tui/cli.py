@@ -10,6 +10,7 @@ import re
 import shutil
 import sqlite3
 import sys
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -32,14 +33,28 @@ from domain.state import Status
 from domain.view import LedgerQuery
 from exporters.official import ExportError, write_official_sheet
 from exporters.week_report import LATE_KINDS, with_differences
-from tui.wording import FIELD_NAMES, explain, field_name
+from tui.wording import (
+    FIELD_NAMES,
+    PROBLEM_NAMES,
+    SIGNAL_NAMES,
+    event_name,
+    explain,
+    field_name,
+    problem_text,
+    restored_text,
+    signal_text,
+)
 
 log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_FAULT = 1
+# A check that found problems, or a redraw that differs from its record.
+EXIT_FOUND = 1
 EXIT_REFUSED = 2
 EXIT_INTERRUPTED = 130
+# What a shell reports for a command whose output reader stopped (128 + SIGPIPE).
+EXIT_BROKEN_PIPE = 141
 
 OPERATOR_ENV = "TAIZHANG_OPERATOR"
 UNIT_ENV = "TAIZHANG_UNIT"
@@ -69,6 +84,11 @@ _ARGPARSE_WORDS = (
     (
         re.compile(r"^argument (\S+): invalid choice: (\S+) \(choose from (.*)\)$"),
         r"没有命令 \2，可用的命令有：\3",
+    ),
+    (re.compile(r"^one of the arguments (.*) is required$"), r"须给出以下选项之一：\1"),
+    (
+        re.compile(r"^argument (\S+): not allowed with argument (\S+)$"),
+        r"选项 \1 不能与 \2 同时使用",
     ),
     (re.compile(r"^argument (\S+): (.*)$"), r"选项 \1：\2"),
 )
@@ -116,6 +136,13 @@ def _seed(text: str) -> int:
         return int(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"种子应是整数，而不是“{text}”") from None
+
+
+def _count(text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应是整数，而不是“{text}”") from None
 
 
 def _add_shared(group: argparse._ActionsContainer, *, after: bool) -> None:
@@ -254,7 +281,91 @@ def build_parser() -> argparse.ArgumentParser:
         help="同时导出该单位该周的台账及差异表（.xlsx）；须同时指定 --unit",
     )
     _add_shared(options, after=True)
+    _add_inspection_commands(commands)
     return parser
+
+
+def _add_inspection_commands(
+    commands: argparse._SubParsersAction[_Parser],
+) -> None:
+    """Add the commands of the inspection team: check, signals, sample, undo."""
+    for name, summary, description in (
+        (
+            "check",
+            "检查台账中验收时会被指出的问题",
+            (
+                "检查当前台账：缺完成时限、缺整改措施、缺原因分析、完成却无进展、"
+                "时限早于发现日期、责任单位有误、已逾期。有问题时退出码为 1。"
+            ),
+        ),
+        (
+            "signals",
+            "列出疑似漏报、瞒报、弄虚作假的线索",
+            (
+                "按单位列出值得核查的记录：迟录、抽查发现、截止前作废或改性质、"
+                "临期延期、补录完成，并给出相应日期。"
+            ),
+        ),
+    ):
+        command = commands.add_parser(
+            name,
+            help=summary,
+            description=description,
+            formatter_class=_Formatter,
+            add_help=False,
+        )
+        options = command.add_argument_group("选项")
+        _add_help(options)
+        options.add_argument(
+            "--unit",
+            dest="filter_unit",
+            default="",
+            metavar="单位",
+            help="只看这个单位；默认看全部单位",
+        )
+        _add_shared(options, after=True)
+
+    sample = commands.add_parser(
+        "sample",
+        help="随机抽取待验收问题，或复核一次抽样",
+        description="按单位和问题类型分层，从待验收的问题中随机抽取验收样本，"
+        "并记录种子，任何人都可以用 --redraw 重抽核对。",
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    options = sample.add_argument_group("选项")
+    _add_help(options)
+    what = options.add_mutually_exclusive_group(required=True)
+    what.add_argument(
+        "--per-stratum",
+        type=_count,
+        metavar="N",
+        help="每个单位、每个问题类型抽取几个（不足则全取）",
+    )
+    what.add_argument(
+        "--redraw", metavar="抽样编号", help="按记录的种子重抽，核对是否与记录一致"
+    )
+    what.add_argument("--list", action="store_true", help="列出全部抽样记录")
+    options.add_argument(
+        "--seed",
+        type=_seed,
+        metavar="整数",
+        help="随机种子；不写则随机选取，并与样本一起记录",
+    )
+    _add_shared(options, after=True)
+
+    undo = commands.add_parser(
+        "undo",
+        help="撤销自己在某个问题上记录的最近一步",
+        description="撤销操作员本人在该问题上记录的最近一步；撤销本身也留在记录中。"
+        "登记问题不能撤销（请用作废），撤销也不能再撤销。",
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    options = undo.add_argument_group("选项")
+    _add_help(options)
+    options.add_argument("finding_id", metavar="问题编号", help="要撤销的问题的编号")
+    _add_shared(options, after=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -262,7 +373,9 @@ def main(argv: list[str] | None = None) -> int:
 
     0 when done, 2 when the request was refused (the reason is printed in
     Chinese on stderr), 1 on an unexpected fault (details go to the log file
-    beside the store), 130 when interrupted.
+    beside the store) and also when `check` finds problems or a redrawn
+    sample differs from its record, 130 when interrupted, 141 when the
+    reader of the output closed it early.
     """
     try:
         args = build_parser().parse_args(argv)
@@ -282,7 +395,14 @@ def main(argv: list[str] | None = None) -> int:
         root.addHandler(handler)
         if root.getEffectiveLevel() > logging.INFO:
             root.setLevel(logging.INFO)
-        return _run(args, store)
+        code = _run(args, store)
+        # A reader that went away (`taizhang check | head`) shows here, not at exit.
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        log.info("the reader of the output closed it early")
+        _drop_output()
+        return EXIT_BROKEN_PIPE
     except (LedgerError, CampaignError, DayParseError, ExportError) as error:
         log.info("refused: %r", error)
         _say(explain(error))
@@ -355,6 +475,10 @@ def _run(args: argparse.Namespace, store: Path) -> int:
         clock = SetClock(first_morning)
         with _opened(campaign, store, clock) as ledger:
             return _demo(ledger, clock, store, args.seed)
+
+    if args.command in ("check", "signals", "sample", "undo"):
+        with _opened(campaign, store) as ledger:
+            return _inspect(args, ledger, operator)
 
     # Textual loads only when the screen is really wanted.
     from tui.app import TaizhangApp
@@ -471,6 +595,199 @@ def _demo(ledger: Ledger, clock: SetClock, store: Path, seed: int) -> int:
     return EXIT_OK
 
 
+def _inspect(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int:
+    if args.command == "check":
+        return _check(ledger, args.filter_unit)
+    if args.command == "signals":
+        return _signals(ledger, args.filter_unit)
+    if args.command == "undo":
+        return _undo(ledger, operator, args.finding_id)
+    if args.seed is not None and args.per_stratum is None:
+        raise CommandRefused("--seed 只能与 --per-stratum 一起使用。")
+    if args.list:
+        return _list_samples(ledger)
+    if args.redraw is not None:
+        return _redraw(ledger, args.redraw.strip())
+    return _draw(ledger, operator, args.per_stratum, args.seed)
+
+
+def _check(ledger: Ledger, unit: str) -> int:
+    problems = ledger.check(unit)
+    scope = unit or "全部单位"
+    checked = len(ledger.rows(LedgerQuery(unit=unit)))
+    if not problems:
+        print(f"{scope}：检查了 {checked} 条台账记录，未发现问题。")
+        return EXIT_OK
+
+    findings = len({p.finding_id for p in problems})
+    print(
+        f"{scope}：检查了 {checked} 条台账记录，"
+        f"{findings} 条有问题，共 {len(problems)} 处："
+    )
+    _print_table(
+        ("单位", "问题", "说明", "问题表述", "问题编号"),
+        [
+            (p.unit, PROBLEM_NAMES[p.kind], problem_text(p), p.statement, p.finding_id)
+            for p in problems
+        ],
+        (None, None, SENTENCE_WIDTH, STATEMENT_WIDTH),
+    )
+    return EXIT_FOUND
+
+
+def _signals(ledger: Ledger, unit: str) -> int:
+    found = ledger.signals(unit)
+    scope = unit or "全部单位"
+    if not found:
+        print(f"{scope}：未发现需要核查的线索。")
+        return EXIT_OK
+
+    print(
+        f"{scope}：发现 {len(found)} 条需要核查的线索（线索不等于问题，请逐条核实）："
+    )
+    _print_table(
+        ("单位", "线索", "日期与经过", "问题表述", "问题编号"),
+        [
+            (s.unit, SIGNAL_NAMES[s.kind], signal_text(s), s.statement, s.finding_id)
+            for s in found
+        ],
+        (None, None, SENTENCE_WIDTH, STATEMENT_WIDTH),
+    )
+    return EXIT_OK
+
+
+def _draw(
+    ledger: Ledger, operator: Operator, per_stratum: int, seed: int | None
+) -> int:
+    sample_id = ledger.draw_sample(operator, per_stratum=per_stratum, seed=seed)
+    sample = ledger.sample(sample_id)
+    count = len(sample.finding_ids)
+    log.info("drew sample %s: seed %d, %d findings", sample_id, sample.seed, count)
+
+    print(
+        f"已抽取样本 {sample_id}：种子 {sample.seed}，每层 {sample.per_stratum} 个，"
+        f"共 {count} 个待验收问题。"
+    )
+    _print_sample(ledger, sample.finding_ids)
+    print(f"复核：taizhang sample --redraw {sample_id}")
+    return EXIT_OK
+
+
+def _redraw(ledger: Ledger, sample_id: str) -> int:
+    sample = ledger.sample(sample_id)
+    again = tuple(ledger.redraw(sample_id))
+    if again == sample.finding_ids:
+        print(
+            f"重抽结果与记录一致：样本 {sample_id}，种子 {sample.seed}，"
+            f"{len(again)} 个问题。"
+        )
+        return EXIT_OK
+
+    print(f"重抽结果与记录不一致：样本 {sample_id}，种子 {sample.seed}。")
+    print("记录的样本：")
+    _print_sample(ledger, sample.finding_ids)
+    print("重抽的样本：")
+    _print_sample(ledger, again)
+    return EXIT_FOUND
+
+
+def _list_samples(ledger: Ledger) -> int:
+    samples = ledger.samples()
+    if not samples:
+        print("还没有抽样记录。")
+        return EXIT_OK
+
+    tz = ledger.campaign.tz
+    _print_table(
+        ("抽样编号", "抽取时间", "抽取人", "单位", "种子", "每层", "问题数"),
+        [
+            (
+                s.sample_id,
+                s.drawn_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                s.operator,
+                s.operator_unit,
+                str(s.seed),
+                str(s.per_stratum),
+                str(len(s.finding_ids)),
+            )
+            for s in samples
+        ],
+    )
+    return EXIT_OK
+
+
+def _print_sample(ledger: Ledger, finding_ids: Sequence[str]) -> None:
+    campaign = ledger.campaign
+    rows = []
+    for finding_id in finding_ids:
+        state = ledger.row(finding_id)
+        category = campaign.category(state.category).name
+        rows.append((state.reporting_unit, category, state.statement, finding_id))
+    _print_table(
+        ("单位", "问题类型", "问题表述", "问题编号"),
+        rows,
+        (None, None, STATEMENT_WIDTH),
+    )
+
+
+def _undo(ledger: Ledger, operator: Operator, finding_id: str) -> int:
+    finding_id = finding_id.strip()
+    version = ledger.row(finding_id).version
+    ledger.undo_last(operator, finding_id, version)
+    undo = ledger.history(finding_id)[-1]
+    log.info("%s undid version %d of %s", operator.name, version, finding_id)
+
+    restored = undo.details["restored"]
+    what = event_name(undo.details["undone_kind"])
+    print(
+        f"已撤销第 {undo.details['undone_version']} 步（{what}），"
+        f"恢复为：{restored_text(restored) or '（无变化）'}。"
+    )
+    return EXIT_OK
+
+
+# The widest a statement may print in a table before it is cut short with an ellipsis;
+# a sentence of ours, which may quote an operator's reason, gets twice as much.
+STATEMENT_WIDTH = 40
+SENTENCE_WIDTH = 80
+
+
+def _cells(text: str) -> int:
+    """Count terminal cells: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _fit(text: str, limit: int | None) -> str:
+    text = " ".join(text.split())
+    if limit is None or _cells(text) <= limit:
+        return text
+    kept, used = [], 0
+    for ch in text:
+        used += _cells(ch)
+        if used > limit - 1:
+            break
+        kept.append(ch)
+    return "".join(kept) + "…"
+
+
+def _print_table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    limits: Sequence[int | None] = (),
+) -> None:
+    """Print rows under headers, each column padded to its widest cell.
+
+    `limits` gives each column's widest cell in terminal cells (None: no limit).
+    """
+    limits = [*limits, *[None] * (len(headers) - len(limits))]
+    lines = [list(headers)]
+    lines += [[_fit(cell, limit) for cell, limit in zip(row, limits)] for row in rows]
+    widths = [max(_cells(line[n]) for line in lines) for n in range(len(headers))]
+    for line in lines:
+        padded = (cell + " " * (w - _cells(cell)) for cell, w in zip(line, widths))
+        print("  ".join(padded).rstrip())
+
+
 @contextmanager
 def _opened(
     campaign: Campaign, store: Path, clock: Clock | None = None
@@ -554,6 +871,15 @@ def _see(log_file: Path | None, error: BaseException | None) -> str:
     if log_file is not None:
         return f"详情见日志 {log_file}。"
     return f"（{type(error).__name__}: {error}）" if error is not None else ""
+
+
+def _drop_output() -> None:
+    """Send what is left of stdout nowhere, so exiting does not fail on it again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _say(message: str) -> None:

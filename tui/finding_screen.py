@@ -32,6 +32,7 @@ EVENT_NAMES = {
     "AcceptanceFailed": "验收未通过（退回）",
     "FieldCorrected": "更正",
     "Withdrawn": "作废",
+    "ChangeUndone": "撤销",
 }
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
 from typing import Any
 
 from domain import errors as e
 from domain.campaign import CampaignError
+from domain.checks import Problem, ProblemKind
 from domain.dates import DayParseError, format_day
+from domain.inspection import Signal, SignalKind
 from exporters.official import ExportError
 
 FIELD_NAMES = {
@@ -40,6 +43,34 @@ FIELD_NAMES = {
     "operator": "操作员",
     "signer": "签字人",
     "status": "状态",
+    "planned": "已制定整改",
+    "extensions": "延期次数",
+    "latest_progress": "最新进展",
+    "first_step_on": "首次整改日期",
+    "progress_count": "进展次数",
+    "returned_count": "退回次数",
+    "withdrawn_reason": "作废原因",
+    "recorded_at": "录入时间",
+    "cutoff": "报送截止",
+    "old_deadline": "原完成时限",
+    "new_deadline": "新完成时限",
+    "undone_version": "撤销第几步",
+    "undone_kind": "撤销的事项",
+    "restored": "恢复为",
+}
+
+# The same names as the finding screen's; the command line must not load Textual.
+EVENT_NAMES = {
+    "Recorded": "登记问题",
+    "RectificationPlanned": "制定整改",
+    "DeadlineExtended": "延期",
+    "ProgressReported": "报告进展",
+    "RectificationCompleted": "完成整改",
+    "AcceptancePassed": "验收通过（销号）",
+    "AcceptanceFailed": "验收未通过（退回）",
+    "FieldCorrected": "更正",
+    "Withdrawn": "作废",
+    "ChangeUndone": "撤销",
 }
 
 
@@ -109,6 +140,17 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         f"记录库已在软件之外被改动（第 {x.position} 条位置已被占用），"
         "为保留证据已停止写入，请先运行核验。"
     ),
+    e.NothingToUndoError: lambda x: (
+        "最近一步已是撤销，不能再撤销。"
+        if x.kind == "ChangeUndone"
+        else "该问题只有登记记录，没有可撤销的步骤；如属重复或误录，请用“作废”。"
+    ),
+    e.NotYourChangeError: lambda x: (
+        f"该问题最近一步是 {x.recorded_by} 记录的，只有记录人本人可以撤销。"
+    ),
+    e.SampleSizeError: lambda x: f"每层抽取数须至少为 1，不能是 {x.per_stratum}。",
+    e.NothingToSampleError: lambda x: "目前没有待验收的问题，无从抽取样本。",
+    e.SampleNotFoundError: lambda x: f"找不到抽样记录 {x.sample_id}，请核对编号。",
     ExportError: lambda x: (
         f"无法写入 {x.path}：{EXPORT_PROBLEMS.get(x.problem, x.problem)}。"
     ),
@@ -162,3 +204,104 @@ def campaign_problem(error: CampaignError) -> str:
 def is_refusal(error: Exception) -> bool:
     """Tell whether an error is an expected refusal rather than a fault."""
     return isinstance(error, (e.LedgerError, DayParseError, CampaignError, ExportError))
+
+
+def event_name(kind: str) -> str:
+    """Return the Chinese name of a finding event, or the kind itself when unknown."""
+    return EVENT_NAMES.get(kind, kind)
+
+
+def show_value(value: Any) -> str:
+    """Show a stored value the way a ledger reader writes it."""
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, date):
+        return format_day(value)
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value) or "（无）"
+    return str(value)
+
+
+def restored_text(restored: Mapping[str, Any]) -> str:
+    """Say which values an undo put back: 状态：待验收；验收日期：（空）."""
+    return "；".join(f"{field_name(k)}：{show_value(v)}" for k, v in restored.items())
+
+
+SIGNAL_NAMES = {
+    SignalKind.LATE_RECORDED: "迟录（疑似漏报）",
+    SignalKind.SPOT_CHECK_FOUND: "抽查发现（疑似漏报）",
+    SignalKind.WITHDRAWN_BEFORE_CUTOFF: "截止前作废",
+    SignalKind.NATURE_FLIPPED_BEFORE_CUTOFF: "截止前改性质",
+    SignalKind.DEADLINE_MOVED_BEFORE_OVERDUE: "临期延期",
+    SignalKind.LATE_COMPLETION: "补录完成（疑似倒签）",
+}
+
+
+def _moment(value: date | datetime) -> str:
+    if isinstance(value, datetime):
+        return f"{format_day(value.date())} {value:%H:%M}"
+    return format_day(value)
+
+
+def _day_of(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def signal_text(signal: Signal) -> str:
+    """Say in one Chinese sentence what a signal shows, naming its dates."""
+    when = {name: _moment(value) for name, value in signal.dates}
+    recorded = when["recorded_at"]
+    recorded_on = _day_of(signal.when("recorded_at"))
+    reason = f"；原因：{signal.detail}" if signal.detail else ""
+    kind = signal.kind
+    if kind is SignalKind.LATE_RECORDED:
+        return f"{when['found_on']}发现，应在第 {signal.week} 周报送，{recorded}才录入"
+    if kind is SignalKind.SPOT_CHECK_FOUND:
+        ref = f"（{signal.detail}）" if signal.detail else ""
+        return f"验收抽查时发现{ref}：{when['found_on']}发现，{recorded}录入"
+    if kind is SignalKind.DEADLINE_MOVED_BEFORE_OVERDUE:
+        passed = recorded_on > _day_of(signal.when("old_deadline"))
+        state = "原时限已过" if passed else "临近原时限"
+        return (
+            f"{recorded}延期（{state}）：{when['old_deadline']} → "
+            f"{when['new_deadline']}{reason}"
+        )
+    if kind is SignalKind.LATE_COMPLETION:
+        gap = (recorded_on - _day_of(signal.when("completed_on"))).days
+        return f"声称{when['completed_on']}完成，{recorded}才录入，相隔 {gap} 天"
+
+    left = signal.when("cutoff") - signal.when("recorded_at")
+    minutes = int(left.total_seconds() // 60)
+    span = f"{minutes} 分钟" if minutes < 60 else f"{minutes // 60} 小时"
+    if kind is SignalKind.WITHDRAWN_BEFORE_CUTOFF:
+        what = f"作废{reason}"
+    else:
+        what = f"将问题性质由 {signal.detail}"
+    return f"{recorded}{what}，距第 {signal.week} 周报送截止仅 {span}"
+
+
+PROBLEM_NAMES = {
+    ProblemKind.DEADLINE_MISSING: "缺完成时限",
+    ProblemKind.DEADLINE_BEFORE_FOUND: "时限早于发现",
+    ProblemKind.MEASURES_MISSING: "缺整改措施",
+    ProblemKind.COMPLETED_WITHOUT_PROGRESS: "完成无进展",
+    ProblemKind.CAUSE_MISSING: "缺原因分析",
+    ProblemKind.UNKNOWN_RESPONSIBLE_UNIT: "责任单位有误",
+    ProblemKind.OVERDUE: "已逾期",
+}
+
+
+def problem_text(problem: Problem) -> str:
+    """Say in Chinese what is wrong with a ledger row."""
+    detail = problem.detail
+    return {
+        ProblemKind.DEADLINE_MISSING: "未填写完成时限",
+        ProblemKind.DEADLINE_BEFORE_FOUND: f"完成时限早于发现日期（{detail}）",
+        ProblemKind.MEASURES_MISSING: "未填写整改措施",
+        ProblemKind.COMPLETED_WITHOUT_PROGRESS: "已完成整改，但从未报告过进展",
+        ProblemKind.CAUSE_MISSING: "未填写产生原因及分析",
+        ProblemKind.UNKNOWN_RESPONSIBLE_UNIT: f"责任单位“{detail}”不是本次工作的单位",
+        ProblemKind.OVERDUE: f"已过完成时限 {detail}，仍未完成",
+    }[problem.kind]

@@ -1,0 +1,186 @@
+"""What an inspector looks for in the event log: candidate omitted or concealed reports.
+
+A signal is not a finding of fault. It points at an event whose timing
+deserves a question (漏报、瞒报、弄虚作假) and names the days that show it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from domain.campaign import Campaign
+from domain.state import FindingState
+
+# A withdrawal or a nature flip this close before a weekly cut-off is flagged.
+CUTOFF_WINDOW = timedelta(hours=48)
+
+# A deadline extended this many days or fewer before the old deadline is flagged.
+DEADLINE_MARGIN_DAYS = 2
+
+# A completion recorded more than this many days after the day it claims is flagged.
+BACKDATING_DAYS = 7
+
+# The campaign's source value for problems found by an acceptance spot-check.
+SPOT_CHECK_SOURCE = "验收抽查"
+
+
+class SignalKind(StrEnum):
+    """What an inspector would ask about."""
+
+    LATE_RECORDED = "late_recorded"
+    SPOT_CHECK_FOUND = "spot_check_found"
+    WITHDRAWN_BEFORE_CUTOFF = "withdrawn_before_cutoff"
+    NATURE_FLIPPED_BEFORE_CUTOFF = "nature_flipped_before_cutoff"
+    DEADLINE_MOVED_BEFORE_OVERDUE = "deadline_moved_before_overdue"
+    LATE_COMPLETION = "late_completion"
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One event worth an inspector's question, with the days that show it.
+
+    `dates` names its evidence in order, each a day or a moment in the
+    campaign's time zone: found_on, recorded_at (when the telling event was
+    stored), cutoff (the weekly cut-off it came just before), old_deadline,
+    new_deadline, completed_on (the day a completion claims). The field
+    `recorded_at` is the same moment in UTC, as the log holds it. `week` is
+    the report week the signal bears on. `detail` carries the operator's own
+    words or the values that changed (a reason, a source reference, old →
+    new nature), never wording of ours.
+    """
+
+    unit: str
+    finding_id: str
+    statement: str
+    kind: SignalKind
+    version: int
+    recorded_at: datetime
+    week: int
+    dates: tuple[tuple[str, date | datetime], ...]
+    detail: str = ""
+
+    def when(self, name: str) -> date | datetime:
+        """Return one of the evidence dates by name."""
+        return dict(self.dates)[name]
+
+
+def signals(events: Iterable[Any], campaign: Campaign) -> list[Signal]:
+    """List the signals in a log of events, by unit (campaign order) then time.
+
+    Events without `evolve` (not finding events) are passed over. Each
+    signal names the finding's reporting unit and statement as they stand
+    after the whole log.
+    """
+    states: dict[str, FindingState] = {}
+    found: list[Signal] = []
+    for event in events:
+        if not hasattr(event, "evolve"):
+            continue
+        key = str(event.originator_id)
+        before = states.get(key)
+        states[key] = event.evolve(before)
+        found.extend(_signals_of(event, before, states[key], campaign))
+
+    now = [
+        replace(
+            s,
+            unit=states[s.finding_id].reporting_unit,
+            statement=states[s.finding_id].statement,
+        )
+        for s in found
+    ]
+    units = {unit: n for n, unit in enumerate(campaign.all_units)}
+    now.sort(
+        key=lambda s: (units.get(s.unit, len(units)), s.unit, s.recorded_at, s.version)
+    )
+    return now
+
+
+def _signals_of(
+    event: Any, before: FindingState | None, after: FindingState, campaign: Campaign
+) -> Iterable[Signal]:
+    kind = type(event).__name__
+    at: datetime = event.timestamp
+    local = at.astimezone(campaign.tz)
+    recorded_on = local.date()
+
+    def signal(kind: SignalKind, week: int, *dates: Any, detail: str = "") -> Signal:
+        return Signal(
+            unit="",
+            finding_id=after.finding_id,
+            statement="",
+            kind=kind,
+            version=event.originator_version,
+            recorded_at=at,
+            week=week,
+            dates=tuple(dates),
+            detail=detail,
+        )
+
+    if kind == "Recorded":
+        # Whatever was found before week 1 belongs in week 1's report.
+        found_week = max(1, campaign.week_of(after.found_on))
+        if campaign.week_of(recorded_on) > found_week:
+            yield signal(
+                SignalKind.LATE_RECORDED,
+                found_week,
+                ("found_on", after.found_on),
+                ("recorded_at", local),
+            )
+        if after.source == SPOT_CHECK_SOURCE:
+            yield signal(
+                SignalKind.SPOT_CHECK_FOUND,
+                campaign.week_of(recorded_on),
+                ("found_on", after.found_on),
+                ("recorded_at", local),
+                detail=after.source_ref,
+            )
+        return
+
+    assert before is not None
+    week = campaign.week_of(recorded_on)
+    cutoff = campaign.week_cutoff(week)
+    near_cutoff = week in campaign.report_weeks and cutoff - at <= CUTOFF_WINDOW
+    if near_cutoff and kind == "Withdrawn":
+        yield signal(
+            SignalKind.WITHDRAWN_BEFORE_CUTOFF,
+            week,
+            ("recorded_at", local),
+            ("cutoff", cutoff),
+            detail=event.reason,
+        )
+    # A correction or an undo may flip it; either way the report changes its nature.
+    if near_cutoff and after.nature != before.nature:
+        yield signal(
+            SignalKind.NATURE_FLIPPED_BEFORE_CUTOFF,
+            week,
+            ("recorded_at", local),
+            ("cutoff", cutoff),
+            detail=f"{before.nature} → {after.nature}",
+        )
+
+    if kind == "DeadlineExtended":
+        old = before.deadline
+        assert old is not None
+        if (old - recorded_on).days <= DEADLINE_MARGIN_DAYS:
+            yield signal(
+                SignalKind.DEADLINE_MOVED_BEFORE_OVERDUE,
+                week,
+                ("recorded_at", local),
+                ("old_deadline", old),
+                ("new_deadline", event.deadline),
+                detail=event.reason,
+            )
+
+    late_by = (recorded_on - event.on).days
+    if kind == "RectificationCompleted" and late_by > BACKDATING_DAYS:
+        yield signal(
+            SignalKind.LATE_COMPLETION,
+            max(1, campaign.week_of(event.on)),
+            ("completed_on", event.on),
+            ("recorded_at", local),
+        )
