@@ -20,31 +20,7 @@ from domain.errors import ConcurrentChangeError
 from domain.ledger import HistoryEntry, Ledger
 from domain.state import CORRECTABLE_FIELDS, FindingState
 from tui.form import Field, FormModal, choices
-from tui.wording import field_name
-
-EVENT_NAMES = {
-    "Recorded": "登记问题",
-    "RectificationPlanned": "制定整改",
-    "DeadlineExtended": "延期",
-    "ProgressReported": "报告进展",
-    "RectificationCompleted": "完成整改",
-    "AcceptancePassed": "验收通过（销号）",
-    "AcceptanceFailed": "验收未通过（退回）",
-    "FieldCorrected": "更正",
-    "Withdrawn": "作废",
-    "ChangeUndone": "撤销",
-}
-
-
-def show_value(value: Any) -> str:
-    if value is None or value == "":
-        return "（空）"
-    if isinstance(value, date):
-        return format_day(value)
-    if isinstance(value, list):
-        return "、".join(str(v) for v in value) or "（无）"
-    return str(value)
-
+from tui.wording import EVENT_NAMES, field_name, restored_text, show_value
 
 def field_value(field: str, value: Any, campaign: Campaign) -> str:
     """Show a stored value as the campaign names it (category key -> its label)."""
@@ -67,6 +43,9 @@ def describe(entry: HistoryEntry, campaign: Campaign) -> str:
         )
     if entry.kind == "Recorded":
         return f"{d['statement']}（来源：{d['source']}）"
+    if entry.kind == "ChangeUndone":
+        step = EVENT_NAMES.get(d["undone_kind"], d["undone_kind"])
+        return f"撤销第 {d['undone_version']} 步（{step}），恢复为：{restored_text(d['restored'])}"
     parts = []
     for key, value in d.items():
         if value in ("", [], None):

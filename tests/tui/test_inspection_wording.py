@@ -88,7 +88,7 @@ def test_every_problem_kind_has_a_name_and_a_sentence(kind: ProblemKind) -> None
 
 
 def test_the_finding_screen_names_events_as_the_command_line_does() -> None:
-    assert finding_screen.EVENT_NAMES == EVENT_NAMES
+    assert finding_screen.EVENT_NAMES is EVENT_NAMES
     assert EVENT_NAMES["ChangeUndone"] == "撤销"
 
 
