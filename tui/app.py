@@ -72,6 +72,9 @@ class TaizhangApp(App[None]):
         yield SystemCommand("导出台账", "导出某单位某周的正式整改台账 .xlsx", self.action_export)
         yield SystemCommand("各周台账", "按时上报与现在所知的对比、迟报漏报、与上周比较", self.action_weeks)
         yield SystemCommand("全部记录（日志）", "按单位、操作员、事项、日期查看每一条记录", self.action_journal)
+        yield SystemCommand("审计", "疑点、台账检查、抽查样本、报送情况、完整性核验", self.action_inspect)
+        yield SystemCommand("校验记录完整性", "重算校验链，核对每条记录和每次报送的指纹", self.action_verify)
+        yield SystemCommand("封存终版台账", "总结验收阶段，由主要负责同志签字封存", self.action_seal)
         yield SystemCommand("只看逾期", "在台账中只显示已逾期的问题", self.toggle_overdue)
         yield SystemCommand("清除筛选", "显示全部问题", self.clear_filters)
         yield SystemCommand("帮助", "按键与用法说明", self.action_help)
@@ -154,6 +157,15 @@ class TaizhangApp(App[None]):
         self.call_from_thread(
             self.notify, f"已导出 {len(sheet.rows)} 条：{written}", title="导出完成", timeout=8
         )
+        problems = self.ledger.check(unit)
+        if problems:
+            self.call_from_thread(
+                self.notify,
+                f"台账检查发现 {len(problems)} 处验收时可能被指出的问题，按 i 查看“台账检查”。",
+                title="导出前检查",
+                severity="warning",
+                timeout=12,
+            )
         return written
 
     def action_weeks(self) -> None:
@@ -162,6 +174,41 @@ class TaizhangApp(App[None]):
         screen = self.ledger_screen()
         unit = screen.ledger_query().unit if screen else ""
         self.push_screen(WeeksScreen(self.ledger, unit))
+
+    def action_inspect(self) -> None:
+        from tui.inspection_screen import InspectionScreen
+
+        screen = self.ledger_screen()
+        unit = screen.ledger_query().unit if screen else ""
+        self.push_screen(InspectionScreen(self.ledger, unit))
+
+    def action_verify(self) -> None:
+        from tui.inspection_screen import InspectionScreen
+
+        screen = InspectionScreen(self.ledger)
+        self.push_screen(screen, callback=None)
+        self.call_after_refresh(screen.action_verify)
+
+    def action_seal(self) -> None:
+        campaign = self.ledger.campaign
+        fields = [
+            Field("unit", "单位", "select", True, choices(campaign.all_units),
+                  value=self.operator.unit),
+            Field("signer", "签字人", required=True, placeholder="单位主要负责同志姓名"),
+        ]
+
+        def submit(values: dict[str, Any]) -> None:
+            fingerprint = self.ledger.seal(self.operator, values["unit"], values["signer"])
+            self.notify(
+                f"{values['unit']} 终版台账已封存，指纹 {fingerprint}。此后只能记录验收结果。",
+                title="已封存",
+                timeout=10,
+            )
+
+        self.push_screen(
+            FormModal("封存终版台账（总结验收阶段）", fields, submit, year=campaign.year,
+                      hint="封存后，该单位的问题只能记录验收结果。封存记录不可撤销。")
+        )
 
     def action_journal(self) -> None:
         from tui.journal_screen import JournalScreen

@@ -16,11 +16,11 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from domain.campaign import Campaign
 from domain.dates import format_day
-from domain.errors import ConcurrentChangeError
+from domain.errors import ConcurrentChangeError, LedgerError
 from domain.ledger import HistoryEntry, Ledger
 from domain.state import CORRECTABLE_FIELDS, FindingState
 from tui.form import Field, FormModal, choices
-from tui.wording import EVENT_NAMES, field_name, restored_text, show_value
+from tui.wording import EVENT_NAMES, explain, field_name, restored_text, show_value
 
 def field_value(field: str, value: Any, campaign: Campaign) -> str:
     """Show a stored value as the campaign names it (category key -> its label)."""
@@ -71,6 +71,7 @@ class FindingScreen(Screen[None]):
         Binding("b", "reject", "退回", tooltip="验收未通过", id="finding.reject"),
         Binding("k", "correct", "更正", id="finding.correct"),
         Binding("w", "withdraw", "作废", id="finding.withdraw"),
+        Binding("u", "undo", "撤销", tooltip="撤销自己记录的最近一步", id="finding.undo"),
     ]
 
     def __init__(
@@ -306,6 +307,18 @@ class FindingScreen(Screen[None]):
             [Field("reason", "作废原因", "area", True)],
             lambda v, version: self.ledger.withdraw(self.by(), self.finding_id, version, **v),
         )
+
+    def action_undo(self) -> None:
+        if self.as_of is not None:
+            self.notify("历史视图只读，回到当前后才能办理。", severity="warning")
+            return
+        try:
+            self.ledger.undo_last(self.by(), self.finding_id, self.state.version)
+        except LedgerError as refusal:
+            self.notify(explain(refusal), severity="warning", timeout=8)
+        else:
+            self.notify("已撤销最近一步；撤销本身也记录在案。", timeout=5)
+        self.reload()
 
     def on_screen_resume(self) -> None:
         self.reload()

@@ -70,6 +70,7 @@ class LedgerScreen(Screen[None]):
         Binding("t", "time_travel", "回溯", tooltip="查看过去某一时刻的台账", id="ledger.travel"),
         Binding("w", "app.weeks", "周报", tooltip="各周台账：按时上报与现在所知", id="ledger.weeks"),
         Binding("j", "app.journal", "日志", tooltip="全部记录（审计）", id="ledger.journal"),
+        Binding("i", "app.inspect", "审计", tooltip="疑点、检查、抽样、报送、核验", id="ledger.inspect"),
         Binding("escape", "focus_table", "回到表格", show=False, id="ledger.table"),
     ]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,12 +11,16 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select, Static
 
 from domain.ledger import Ledger
+from tui.form import Field, FormModal, choices
 
 
 class WeeksScreen(Screen[None]):
     """List the report weeks; Enter opens a week's reported and known ledgers."""
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "返回", id="weeks.back")]
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "返回", id="weeks.back"),
+        Binding("s", "submit", "报送", tooltip="报送所选周的台账", id="weeks.submit"),
+    ]
 
     def __init__(self, ledger: Ledger, unit: str = "") -> None:
         super().__init__()
@@ -64,6 +70,34 @@ class WeeksScreen(Screen[None]):
                 str(week.overdue),
                 key=str(week.week),
             )
+
+    def action_submit(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return
+        week = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or 0)
+        app: Any = self.app
+        campaign = self.ledger.campaign
+
+        def submit(values: dict[str, Any]) -> None:
+            fingerprint = self.ledger.submit_week(app.operator, values["unit"], week)
+            self.notify(
+                f"已报送 {values['unit']} 第{week}周台账，指纹 {fingerprint}。"
+                "导出的该周台账带同一指纹。",
+                title="已报送",
+                timeout=10,
+            )
+
+        self.app.push_screen(
+            FormModal(
+                f"报送第{week}周台账",
+                [Field("unit", "单位", "select", True, choices(campaign.all_units),
+                       value=self.unit or app.operator.unit)],
+                submit,
+                year=campaign.year,
+                hint="报送记录该周截止时的记录指纹，之后的改动都会留下痕迹。",
+            )
+        )
 
     @on(Select.Changed, "#weeks-unit")
     def unit_changed(self, event: Select.Changed) -> None:

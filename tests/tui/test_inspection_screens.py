@@ -1,0 +1,164 @@
+"""The inspection team's screen driven by keys: signals, check, samples, reports, verify."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime
+from pathlib import Path
+
+from domain.clock import SetClock
+from domain.ledger import Ledger, NewFinding, Operator
+from domain.state import Status
+from tests.conftest import SHANGHAI
+from tests.tui.pilot_keys import type_text
+from tui.app import TaizhangApp
+from tui.finding_screen import FindingScreen
+from tui.inspection_screen import InspectionScreen
+from tui.weeks_screen import WeeksScreen
+
+OPERATOR = Operator("张三", "褚河街道")
+INSPECTOR = Operator("赵组长", "市巩固拓展脱贫攻坚成果调研指导组")
+
+
+def at(clock: SetClock, month: int, day: int, hour: int = 10) -> None:
+    clock.set(datetime(2022, month, day, hour, 0, tzinfo=SHANGHAI))
+
+
+def completed(ledger: Ledger, statement: str, category: str = "housing") -> str:
+    finding_id = ledger.record(
+        OPERATOR,
+        NewFinding(
+            reporting_unit="褚河街道", category=category, check_item=1,
+            nature="个性问题", statement=statement, found_on=date(2022, 6, 1),
+            cause="排查遗漏", measures="入户整改", deadline=date(2022, 6, 20),
+            responsible_unit="市住建局",
+        ),
+    )
+    ledger.report_progress(OPERATOR, finding_id, 2, on=date(2022, 6, 2), progress="已入户")
+    ledger.complete(OPERATOR, finding_id, 3, on=date(2022, 6, 2), effect="已整改")
+    return finding_id
+
+
+async def test_undo_on_the_finding_page_puts_the_step_back(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    finding_id = completed(ledger, "东村王某未挂牌")
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.push_screen(FindingScreen(ledger, finding_id))
+        await pilot.pause()
+        await pilot.press("u")
+        await pilot.pause()
+        assert app.screen.state.status is Status.IN_PROGRESS
+        history = app.screen.query_one("#finding-history")
+        assert history.row_count == 5
+        assert "撤销第 4 步（完成整改）" in str(history.get_row_at(4)[5])
+
+
+async def test_the_inspection_screen_samples_verifies_and_lists_reports(
+    ledger: Ledger, clock: SetClock, store: Path, tmp_path: Path
+) -> None:
+    completed(ledger, "东村王某未挂牌")
+    completed(ledger, "西村李某未参保", category="health")
+    at(clock, 6, 8)
+    ledger.submit_week(OPERATOR, "褚河街道", 1)
+    app = TaizhangApp(ledger, INSPECTOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, InspectionScreen)
+
+        await pilot.press("s")
+        await pilot.pause()
+        await type_text(pilot, "1")
+        app.screen.query_one("#field-seed").focus()
+        await type_text(pilot, "42")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        [sample] = ledger.samples()
+        assert sample.seed == 42 and len(sample.finding_ids) == 2
+        assert screen.query_one("#samples").row_count == 1
+
+        await pilot.press("r")
+        await pilot.pause()
+        assert ledger.redraw(sample.sample_id) == list(sample.finding_ids)
+
+        reports = screen.query_one("#reports")
+        rows = {reports.get_row_at(i)[0]: reports.get_row_at(i) for i in range(reports.row_count)}
+        assert rows["褚河街道"][1] == "第1周"
+        assert str(rows["火龙镇"][2]) == "第1周"
+
+        await pilot.press("v")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "记录完整" in str(screen.query_one("#verify-result").render())
+
+        with sqlite3.connect(store) as db:
+            db.execute(
+                "UPDATE stored_events SET state = replace(state, ?, ?) WHERE rowid = 1",
+                ("东村".encode(), "南村".encode()),
+            )
+        await pilot.press("v")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        result = str(screen.query_one("#verify-result").render())
+        assert "第 1 条记录被改动" in result and "不一致" in result
+
+
+async def test_a_week_is_submitted_from_the_weeks_screen(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    completed(ledger, "东村王某未挂牌")
+    at(clock, 6, 8)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("w")
+        await pilot.pause()
+        assert isinstance(app.screen, WeeksScreen)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+
+    [submission] = ledger.submissions()
+    assert (submission.unit, submission.week) == ("褚河街道", 1)
+
+
+async def test_sealing_from_the_palette_leaves_only_acceptance(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    finding_id = completed(ledger, "东村王某未挂牌")
+    at(clock, 6, 21)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await type_text(pilot, "封存终版台账")
+        await pilot.press("enter")
+        await pilot.pause()
+        app.screen.query_one("#field-signer").focus()
+        await type_text(pilot, "王主任")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+
+        assert ledger.sealed_by("褚河街道") == "王主任"
+        app.push_screen(FindingScreen(ledger, finding_id))
+        await pilot.pause()
+        await pilot.press("b")
+        await pilot.pause()
+        app.screen.query_one("#field-remarks").focus()
+        await type_text(pilot, "不合格")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert ledger.row(finding_id).status is Status.IN_PROGRESS  # acceptance still taken
+
+
