@@ -41,21 +41,21 @@ from domain.errors import (
     ConcurrentChangeError,
     DateOutsideCampaignError,
     FindingNotFoundError,
+    NothingToSampleError,
     NotInFinalPhaseError,
     PositionOutsideLogError,
-    UnitSealedError,
-    NothingToSampleError,
     SampleNotFoundError,
     SampleSizeError,
+    UnitSealedError,
     UnknownValueError,
     WeekNotOverError,
 )
 from domain.finding import Finding, Stamp
 from domain.inspection import Signal
-from domain.unit_ledger import UnitLedger
 from domain.sheet import OfficialSheet, SheetRow
 from domain.spotcheck import Sample, SpotCheck, draw, sample_from
 from domain.state import FindingState, Status
+from domain.unit_ledger import UnitLedger
 from domain.verify import Fingerprint, SubmittedFile, VerifyReport, verify_log
 from domain.view import LedgerProjection, LedgerQuery, LedgerView, filter_states
 
@@ -1017,7 +1017,9 @@ class Ledger(Application):
             raise DateOutsideCampaignError(field, day, first, self.today())
 
     def _check_deadline_day(self, day: date) -> None:
-        first, last = self.campaign.first_day, self.campaign.last_day + DEADLINE_HORIZON
+        # A finding found late in (or after) the campaign still gets a year.
+        first = self.campaign.first_day
+        last = max(self.campaign.last_day, self.today()) + DEADLINE_HORIZON
         if not first <= day <= last:
             raise DateOutsideCampaignError("deadline", day, first, last)
 

@@ -109,6 +109,8 @@ _DETAIL_COLUMNS = (
     _Column("发现日期", 16, is_date=True),
 )
 
+NOT_XLSX = "the file name must end in .xlsx"
+
 _PROBLEMS = {
     errno.ENOENT: "the folder does not exist",
     errno.ENOTDIR: "part of the folder path is not a folder",
@@ -398,6 +400,22 @@ def _cutoff_text(cutoff: datetime | None) -> str:
         # The sheet contract says cutoffs are UTC; a naive one is taken at its word.
         cutoff = cutoff.replace(tzinfo=UTC)
     return cutoff.astimezone(UTC).isoformat()
+
+
+def check_destination(path: Path) -> None:
+    """Refuse, before any work, a destination the workbook could not be saved to.
+
+    The same probe as the save itself: a temporary file in the folder.
+    """
+    if path.suffix.lower() != ".xlsx":
+        raise ExportError(path, NOT_XLSX)
+    if path.is_dir():
+        raise ExportError(path, _PROBLEMS[errno.EISDIR])
+    try:
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as error:
+        raise ExportError(path, _describe(error)) from error
 
 
 def _save_atomically(workbook: Workbook, path: Path) -> None:

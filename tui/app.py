@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -10,14 +11,15 @@ from typing import Any
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from domain.ledger import Ledger, Operator
-from exporters.official import write_official_sheet
+from exporters.official import check_destination, write_official_sheet
 from exporters.week_report import with_differences
-from tui.form import Field, FormModal, choices
 from tui.finding_screen import FindingScreen
+from tui.form import Field, FormModal, choices
 from tui.help_screen import HelpScreen
 from tui.ledger_screen import LedgerScreen
 from tui.wording import FIELD_NAMES, explain, is_refusal
@@ -26,6 +28,8 @@ log = logging.getLogger(__name__)
 
 # Seconds between looks at the event log for other operators' changes.
 POLL_SECONDS = 1.0
+# How long a first Ctrl+Q over an unsaved form waits for the second one.
+QUIT_CONFIRM_SECONDS = 5.0
 
 
 def export_name(unit: str, week: int | None) -> str:
@@ -50,6 +54,7 @@ class TaizhangApp(App[None]):
         Binding("f1", "help", "帮助", id="app.help"),
         Binding("question_mark", "help", "帮助", show=False, id="app.help-alt"),
         Binding("ctrl+q", "quit", "退出", priority=True, id="app.quit"),
+        Binding("ctrl+c", "help_quit", show=False, system=True, id="app.ctrl-c"),
         Binding(
             "ctrl+p", "command_palette", "命令", show=False, priority=True, id="app.palette"
         ),
@@ -61,7 +66,29 @@ class TaizhangApp(App[None]):
         self.operator = operator
         self.export_dir = export_dir or Path.cwd()
         self.seen_head = ledger.head()
+        self.quit_asked = 0.0
         self.sub_title = f"{ledger.campaign.name}　操作员：{operator.name}（{operator.unit}）"
+
+    async def action_quit(self) -> None:
+        """Quit, unless a form holds unsaved text: then ask for a second Ctrl+Q."""
+        open_forms = [s for s in self.screen_stack if isinstance(s, FormModal) and s.dirty()]
+        now = time.monotonic()
+        if open_forms and now - self.quit_asked > QUIT_CONFIRM_SECONDS:
+            self.quit_asked = now
+            self.notify(
+                "表单还有未保存的内容：按 Ctrl+S 保存，或再按一次 Ctrl+Q 放弃并退出。",
+                severity="warning",
+                timeout=QUIT_CONFIRM_SECONDS,
+            )
+            return
+        self.exit()
+
+    def action_help_quit(self) -> None:
+        self.notify("退出请按 Ctrl+Q。", timeout=3)
+
+    def action_command_palette(self) -> None:
+        if not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder="搜索命令……", id="--command-palette"))
 
     def on_mount(self) -> None:
         self.push_screen(LedgerScreen(self.ledger))
@@ -130,14 +157,19 @@ class TaizhangApp(App[None]):
         )
 
     def target(self, typed: Path | None, name: str) -> Path:
-        """Where an export goes: the typed file, or a free name in a folder."""
+        """Where an export goes: the typed file, or a free name in a folder.
+
+        Refuses (ExportError) a destination that cannot be written, while the
+        form is still open, so what was chosen is not lost.
+        """
         if typed is None:
-            return free_path(self.export_dir / name)
-        if typed.is_dir():
-            return free_path(typed / name)
-        if typed.suffix.lower() != ".xlsx":
-            return typed.with_name(typed.name + ".xlsx")
-        return typed
+            path = free_path(self.export_dir / name)
+        elif typed.is_dir():
+            path = free_path(typed / name)
+        else:
+            path = typed
+        check_destination(path)
+        return path
 
     def export_week(self, unit: str, week: int, typed: Path | None) -> None:
         """Export a week's sheet with its late reports and changes beside it."""

@@ -22,6 +22,7 @@ from domain.state import CORRECTABLE_FIELDS, FindingState
 from tui.form import Field, FormModal, choices
 from tui.wording import EVENT_NAMES, explain, field_name, restored_text, show_value
 
+
 def field_value(field: str, value: Any, campaign: Campaign) -> str:
     """Show a stored value as the campaign names it (category key -> its label)."""
     if field == "category" and isinstance(value, str):

@@ -85,7 +85,29 @@ class FormModal(ModalScreen[bool]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(f"#field-{self.fields[0].name}").focus()
+        self.initial = self.raw_values()
+        self.cancel_asked = False
+        first_empty = next(
+            (f for f in self.fields if f.required and not f.value), self.fields[0]
+        )
+        self.query_one(f"#field-{first_empty.name}").focus()
+
+    def raw_values(self) -> list[Any]:
+        """What each field holds now, unparsed; to tell whether anything was typed."""
+        held: list[Any] = []
+        for field in self.fields:
+            widget = self.query_one(f"#field-{field.name}")
+            if isinstance(widget, Select):
+                held.append(widget.value)
+            elif isinstance(widget, TextArea):
+                held.append(widget.text)
+            elif isinstance(widget, Input):
+                held.append(widget.value)
+        return held
+
+    def dirty(self) -> bool:
+        """Tell whether the operator changed anything since the form opened."""
+        return self.is_mounted and self.raw_values() != getattr(self, "initial", None)
 
     def _widget(self, field: Field) -> Widget:
         wid = f"field-{field.name}"
@@ -157,6 +179,8 @@ class FormModal(ModalScreen[bool]):
         error = self.query_one(f"#error-{name}", Static)
         error.update(text)
         error.display = bool(text)
+        if text:
+            error.scroll_visible()
 
     def action_submit(self) -> None:
         values = self.values()
@@ -175,11 +199,21 @@ class FormModal(ModalScreen[bool]):
     def show_refusal(self, error: Exception) -> None:
         message = explain(error)
         field = getattr(error, "field", None)
+        if field is None and hasattr(error, "path"):
+            field = "path"  # a file that cannot be written: beside the path typed
         if isinstance(field, str) and any(f.name == field for f in self.fields):
             self.show_error(field, message)
+            self.query_one(f"#field-{field}").focus()
         self.query_one("#form-message", Static).update(message)
 
     def action_cancel(self) -> None:
+        """Close without saving; with typed content, only on a second Esc."""
+        if self.dirty() and not self.cancel_asked:
+            self.cancel_asked = True
+            self.query_one("#form-message", Static).update(
+                "已填写的内容尚未保存。再按一次 Esc 放弃，或按 Ctrl+S 保存。"
+            )
+            return
         self.dismiss(False)
 
 

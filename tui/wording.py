@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
+
+from eventsourcing.persistence import PersistenceError
 
 from domain import errors as e
 from domain.campaign import CampaignError
@@ -88,6 +91,7 @@ EXPORT_PROBLEMS = {
     "the disk is full": "磁盘已满",
     "the destination is a folder": "目标是一个文件夹",
     "the file name is too long": "文件名太长",
+    "the file name must end in .xlsx": "文件名须以 .xlsx 结尾",
 }
 
 
@@ -185,6 +189,8 @@ def explain(error: Exception) -> str:
             return _EXPLAIN[kind](error)
     if isinstance(error, CampaignError):
         return campaign_problem(error)
+    if isinstance(error, (PersistenceError, sqlite3.Error)):
+        return "数据文件暂时无法读写（可能正被其他程序占用），请稍后再试；所填内容仍在。"
     return f"操作失败：{error}"
 
 

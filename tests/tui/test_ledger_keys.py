@@ -143,6 +143,10 @@ async def test_a_refused_step_keeps_the_form_open_with_the_reason_beside_the_fie
         await pilot.pause()
         assert "不是有效日期" in str(app.screen.query_one("#error-deadline").render())
 
+        await pilot.press("escape")  # typed text: the first Esc only warns
+        await pilot.pause()
+        assert isinstance(app.screen, FormModal)
+        assert "再按一次 Esc" in str(app.screen.query_one("#form-message").render())
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, FindingScreen)
@@ -312,3 +316,45 @@ async def test_a_second_instance_sees_changes_within_two_seconds(
         assert [s.statement for s in screen.rows] == ["另一台电脑登记的问题"]
     mine.close()
     theirs.close()
+
+
+async def test_ctrl_q_over_an_unsaved_form_asks_before_quitting(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """Ctrl+Q quit at once from a half-filled form and the typed text was lost."""
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await fill(pilot, "statement", "写了一半")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, FormModal)
+
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_an_export_to_a_folder_that_does_not_exist_keeps_the_form(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """A failed export closed the form and lost the chosen unit, week and path."""
+    seed(ledger)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("e")
+        await fill(pilot, "path", str(tmp_path / "no-such-folder" / "a.xlsx"))
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+
+        assert isinstance(app.screen, FormModal)
+        assert "文件夹不存在" in str(app.screen.query_one("#error-path").render())
+
+        await fill(pilot, "path", str(tmp_path / "a.csv"))
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "须以 .xlsx 结尾" in str(app.screen.query_one("#error-path").render())
