@@ -95,6 +95,18 @@ class TaizhangApp(App[None]):
         self.set_interval(POLL_SECONDS, self.poll_log)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        if isinstance(screen, FindingScreen):
+            for binding in screen.BINDINGS:
+                assert isinstance(binding, Binding)
+                if binding.action.startswith("app."):
+                    continue
+                yield SystemCommand(
+                    binding.tooltip or binding.description,
+                    f"本问题：{binding.tooltip or binding.description}（按 {binding.key}）",
+                    getattr(screen, f"action_{binding.action}"),
+                )
+            yield SystemCommand("帮助", "按键与用法说明", self.action_help)
+            return
         yield SystemCommand("新建问题", "登记一条新发现的问题", self.new_finding)
         yield SystemCommand("导出台账", "导出某单位某周的正式整改台账 .xlsx", self.action_export)
         yield SystemCommand("各周台账", "按时上报与现在所知的对比、迟报漏报、与上周比较", self.action_weeks)

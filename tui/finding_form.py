@@ -22,7 +22,8 @@ def new_finding_form(app: HasOperator, ledger: Ledger) -> FormModal:
             items = campaign.category(category_key).items
         except KeyError:
             return []
-        return [(f"{n}. {text}", str(n)) for n, text in enumerate(items, 1)]
+        # No space after the number: the option list wraps at spaces.
+        return [(f"{n}.{text}", str(n)) for n, text in enumerate(items, 1)]
 
     unit = app.operator.unit
     fields = [

@@ -16,9 +16,17 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from domain.campaign import Campaign
 from domain.dates import format_day
-from domain.errors import ConcurrentChangeError, LedgerError
+from domain.errors import (
+    AlreadyPlannedError,
+    ConcurrentChangeError,
+    FindingClosedError,
+    FindingWithdrawnError,
+    LedgerError,
+    NotPlannedError,
+    WrongStatusError,
+)
 from domain.ledger import HistoryEntry, Ledger
-from domain.state import CORRECTABLE_FIELDS, FindingState
+from domain.state import CORRECTABLE_FIELDS, FindingState, Status
 from tui.form import Field, FormModal, choices
 from tui.wording import EVENT_NAMES, explain, field_name, restored_text, show_value
 
@@ -171,6 +179,29 @@ class FindingScreen(Screen[None]):
                 long.add_row(label, value)
         return Group(short, long)
 
+    def refuse_early(self, action: str) -> bool:
+        """Say at once, before any typing, why a step cannot be taken now."""
+        s = self.state
+        error: LedgerError | None = None
+        if s.status is Status.WITHDRAWN:
+            error = FindingWithdrawnError(s.finding_id)
+        elif s.status is Status.CLOSED:
+            error = FindingClosedError(s.finding_id)
+        elif action in ("extend", "progress", "complete") and not s.planned:
+            error = NotPlannedError(s.finding_id)
+        elif action == "plan" and s.planned:
+            error = AlreadyPlannedError(s.finding_id)
+        elif action in ("accept", "reject") and s.status is not Status.AWAITING_ACCEPTANCE:
+            error = WrongStatusError(s.finding_id, s.status, Status.AWAITING_ACCEPTANCE)
+        elif (
+            action in ("extend", "progress", "complete")
+            and s.status is Status.AWAITING_ACCEPTANCE
+        ):
+            error = WrongStatusError(s.finding_id, s.status, Status.IN_PROGRESS)
+        if error is not None:
+            self.notify(explain(error), severity="warning", timeout=6)
+        return error is not None
+
     def step(
         self,
         title: str,
@@ -204,6 +235,8 @@ class FindingScreen(Screen[None]):
         return self.ledger.today().isoformat()
 
     def action_plan(self) -> None:
+        if self.as_of is None and self.refuse_early("plan"):
+            return
         campaign = self.ledger.campaign
         lead = campaign.category(self.state.category).lead_units
         self.step(
@@ -219,6 +252,8 @@ class FindingScreen(Screen[None]):
         )
 
     def action_extend(self) -> None:
+        if self.as_of is None and self.refuse_early("extend"):
+            return
         self.step(
             "延期",
             [Field("deadline", "新完成时限", "date", True), Field("reason", "延期原因", "area", True)],
@@ -228,6 +263,8 @@ class FindingScreen(Screen[None]):
         )
 
     def action_progress(self) -> None:
+        if self.as_of is None and self.refuse_early("progress"):
+            return
         self.step(
             "报告进展",
             [
@@ -246,6 +283,8 @@ class FindingScreen(Screen[None]):
         )
 
     def action_complete(self) -> None:
+        if self.as_of is None and self.refuse_early("complete"):
+            return
         self.step(
             "完成整改",
             [Field("on", "完成日期", "date", True, value=self.today()),
@@ -254,6 +293,8 @@ class FindingScreen(Screen[None]):
         )
 
     def action_accept(self) -> None:
+        if self.as_of is None and self.refuse_early("accept"):
+            return
         self.step(
             "验收通过（销号）",
             [Field("on", "验收日期", "date", True, value=self.today()),
@@ -264,6 +305,8 @@ class FindingScreen(Screen[None]):
         )
 
     def action_reject(self) -> None:
+        if self.as_of is None and self.refuse_early("reject"):
+            return
         self.step(
             "验收未通过，退回整改",
             [Field("on", "验收日期", "date", True, value=self.today()),
@@ -274,6 +317,8 @@ class FindingScreen(Screen[None]):
         )
 
     def action_correct(self) -> None:
+        if self.as_of is None and self.refuse_early("correct"):
+            return
         self.step(
             "更正字段",
             [
@@ -303,6 +348,8 @@ class FindingScreen(Screen[None]):
         )
 
     def action_withdraw(self) -> None:
+        if self.as_of is None and self.refuse_early("withdraw"):
+            return
         self.step(
             "作废（重复或误录）",
             [Field("reason", "作废原因", "area", True)],

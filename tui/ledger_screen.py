@@ -185,14 +185,17 @@ class LedgerScreen(Screen[None]):
         if state.deadline:
             d = state.deadline
             deadline = f"{d.month}月{d.day}日" if d.year == campaign.year else d.isoformat()
+        def cut(text: str) -> Text:
+            return Text(text.replace("\n", " "), no_wrap=True, overflow="ellipsis")
+
         return [
             f"{number:>3} ",
-            state.reporting_unit,
-            category,
+            cut(state.reporting_unit),
+            cut(category),
             state.nature.removesuffix("问题"),
-            Text(state.statement.replace("\n", " "), no_wrap=True, overflow="ellipsis"),
+            cut(state.statement),
             deadline,
-            state.responsible_unit,
+            cut(state.responsible_unit),
             Text(str(state.status), style=STATUS_STYLES[state.status]),
             lamp(state, today),
         ]
@@ -218,8 +221,11 @@ class LedgerScreen(Screen[None]):
         overdue = sum(1 for s in self.rows if s.is_overdue(today))
         near = sum(1 for s in self.rows if lamp(s, today).plain and not s.is_overdue(today))
         flags = "（只看逾期）" if self.overdue_only else ""
+        operator = getattr(self.app, "operator", None)
+        who = f"　{operator.name}（{operator.unit}）" if operator else ""
         self.query_one("#ledger-summary", Static).update(
-            f"共 {len(self.rows)} 条{flags}　逾期 {overdue}　临期 {near}　{label} {today.isoformat()}"
+            f"共 {len(self.rows)} 条{flags}　逾期 {overdue}　临期 {near}　"
+            f"{label} {today.isoformat()}{who}"
         )
 
     @on(DataTable.RowHighlighted)
@@ -296,8 +302,13 @@ class LedgerScreen(Screen[None]):
             return
 
         def done(saved: bool | None) -> None:
-            if saved:
-                self.reload()
+            if not saved:
+                return
+            before = {s.finding_id for s in self.rows}
+            self.reload()
+            if len(self.rows) > len(before):
                 self.query_one(DataTable).move_cursor(row=len(self.rows) - 1)
+            else:
+                self.notify("已保存。当前筛选条件下不显示这条问题，按 x 清除筛选可见。", timeout=8)
 
         self.app.push_screen(new_finding_form(self.app, self.ledger), done)  # type: ignore[arg-type]

@@ -150,10 +150,10 @@ async def test_a_refused_step_keeps_the_form_open_with_the_reason_beside_the_fie
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, FindingScreen)
-        await pilot.press("a")  # acceptance before completion
-        await pilot.press("ctrl+s")
+        await pilot.press("a")  # acceptance before completion: refused at once
         await pilot.pause()
-        assert "待验收" in str(app.screen.query_one("#form-message").render())
+        assert isinstance(app.screen, FindingScreen)
+        assert "待验收" in list(app._notifications)[-1].message  # noqa: SLF001
 
 
 async def test_withdraw_and_correct_stay_in_history(ledger: Ledger, tmp_path: Path) -> None:
@@ -358,3 +358,22 @@ async def test_an_export_to_a_folder_that_does_not_exist_keeps_the_form(
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert "须以 .xlsx 结尾" in str(app.screen.query_one("#error-path").render())
+
+
+async def test_a_step_that_cannot_be_taken_is_refused_before_any_typing(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """Forms for impossible steps opened anyway; the refusal came only after typing."""
+    seed(ledger)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await open_row(pilot, 0)
+        for key in ("g", "c", "a", "b", "d"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, FindingScreen), key
+        messages = [n.message for n in app._notifications]  # noqa: SLF001
+        assert any("请先“制定整改”" in m for m in messages)
+        assert any("需要状态为“待验收”" in m for m in messages)

@@ -51,7 +51,7 @@ async def record_by_keys(pilot: Any, campaign: Campaign, row: dict[str, Any], de
     await pilot.pause()
 
     await choose(pilot, "#field-category", f"{category.name}（{category.label}）")
-    await choose(pilot, "#field-check_item", f"1. {category.items[0]}")
+    await choose(pilot, "#field-check_item", f"1.{category.items[0]}")
     await choose(pilot, "#field-nature", row["nature"])
     pilot.app.screen.query_one("#field-statement").focus()
     await type_text(pilot, row["statement"])
