@@ -1059,7 +1059,11 @@ def sqlite_env(path: Path) -> dict[str, str]:
 def open_ledger(
     campaign: Campaign, store: Path | None = None, clock: Clock | None = None
 ) -> Ledger:
-    """Open (creating on first use) the embedded SQLite store of a campaign."""
+    """Open (creating on first use) the embedded SQLite store of a campaign.
+
+    The default store's folder is created; a given path's folder must exist.
+    """
     path = store or default_store_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if store is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     return Ledger(campaign, env=sqlite_env(path), clock=clock)

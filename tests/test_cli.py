@@ -28,6 +28,7 @@ def plain_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Keep the operator's own settings and working folder out of the tests."""
     monkeypatch.delenv("TAIZHANG_OPERATOR", raising=False)
     monkeypatch.delenv("TAIZHANG_UNIT", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.chdir(tmp_path)
 
 
@@ -72,7 +73,7 @@ def assert_refused(code: int, err: str) -> None:
 def test_demo_fills_a_fresh_store_with_every_status(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    store = tmp_path / "new" / "ledger.sqlite"
+    store = tmp_path / "ledger.sqlite"
 
     code = main(["--store", str(store), "demo", "--seed", "3"])
 
@@ -251,7 +252,7 @@ def test_a_store_that_cannot_be_opened_is_logged_not_shown(
     err = capsys.readouterr().err
     assert code == 1
     assert "无法读写台账数据文件" in err and "Traceback" not in err
-    log_file = tmp_path / "folder.log"
+    log_file = tmp_path / "data" / "taizhang" / "taizhang.log"
     assert "Traceback" in log_file.read_text(encoding="utf-8")
 
 
@@ -299,3 +300,39 @@ def test_the_console_script_fills_a_demo(tmp_path: Path) -> None:
     assert "演示数据" in done.stdout
     assert done.stderr == ""
     assert store.is_file()
+
+
+def test_a_store_in_a_missing_folder_is_refused_not_created(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`demo --store /nonexistent/x.sqlite` silently created the folder."""
+    store = tmp_path / "nowhere" / "ledger.sqlite"
+
+    code = main(["--store", str(store), "demo"])
+
+    assert_refused(code, capsys.readouterr().err)
+    assert not store.parent.exists()
+
+
+def test_an_interrupted_demo_leaves_no_store_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl+C during demo left a half-filled store that demo then refused to fill."""
+    import domain.demo
+    import tui.cli
+
+    real_fill = domain.demo.fill_demo
+
+    def interrupted(ledger: Ledger, clock: Any, *, seed: int = 7) -> int:
+        real_fill(ledger, clock, seed=seed)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tui.cli, "fill_demo", interrupted)
+    store = tmp_path / "ledger.sqlite"
+
+    assert main(["--store", str(store), "demo"]) == 130
+    assert not store.exists()
+    assert list(tmp_path.glob(".ledger.sqlite.demo-*")) == []
+
+    monkeypatch.setattr(tui.cli, "fill_demo", real_fill)
+    assert main(["--store", str(store), "demo"]) == 0

@@ -391,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         store: Path = (args.store or default_store_path()).expanduser()
         root.removeHandler(handler)
-        handler, log_file = _log_to(_log_path(store))
+        handler, log_file = _log_to(_log_path())
         root.addHandler(handler)
         if root.getEffectiveLevel() > logging.INFO:
             root.setLevel(logging.INFO)
@@ -433,6 +433,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, store: Path) -> int:
+    if args.store is not None and not store.parent.is_dir():
+        raise CommandRefused(f"数据文件所在的文件夹不存在：{store.parent}")
     campaign = load_campaign(args.campaign)
     operator = _operator(args, campaign)
 
@@ -469,12 +471,7 @@ def _run(args: argparse.Namespace, store: Path) -> int:
             return _week_report(ledger, args.number, args.command_unit or "", args.output)
 
     if args.command == "demo":
-        first_morning = datetime.combine(
-            campaign.weeks.first_day, time(8), tzinfo=campaign.tz
-        )
-        clock = SetClock(first_morning)
-        with _opened(campaign, store, clock) as ledger:
-            return _demo(ledger, clock, store, args.seed)
+        return _demo(campaign, store, args.seed)
 
     if args.command in ("check", "signals", "sample", "undo"):
         with _opened(campaign, store) as ledger:
@@ -574,25 +571,56 @@ def _week_report(ledger: Ledger, week: int, unit: str, target: Path | None) -> i
     return EXIT_OK
 
 
-def _demo(ledger: Ledger, clock: SetClock, store: Path, seed: int) -> int:
-    held = ledger.head()
-    if held > 0:
-        raise CommandRefused(
-            f"数据文件 {store} 已有 {held} 条记录，演示数据只能填入新的数据文件；"
-            "请用 --store 指定一个还不存在的文件。"
-        )
-    count = fill_demo(ledger, clock, seed=seed)
+def _demo(campaign: Campaign, store: Path, seed: int) -> int:
+    """Fill a fresh store with the demo campaign, all or nothing.
+
+    The events go into a file beside the store, which takes the store's name
+    only when complete and only if no store with events appeared meanwhile:
+    an interrupted or concurrent demo leaves no half-filled store behind.
+    """
+    if store.exists():
+        with _opened(campaign, store) as existing:
+            held = existing.head()
+        if held > 0:
+            raise CommandRefused(
+                f"数据文件 {store} 已有 {held} 条记录，演示数据只能填入新的数据文件；"
+                "请用 --store 指定一个还不存在的文件。"
+            )
+    partial = store.with_name(f".{store.name}.demo-{os.getpid()}")
+    first_morning = datetime.combine(campaign.weeks.first_day, time(8), tzinfo=campaign.tz)
+    clock = SetClock(first_morning)
+    try:
+        with _opened(campaign, partial, clock) as ledger:
+            count = fill_demo(ledger, clock, seed=seed)
+            rows = ledger.rows()
+            last_day = ledger.campaign.last_day
+            overdue = len(ledger.rows(LedgerQuery(overdue_on=last_day)))
+        _claim(partial, store)
+    finally:
+        for leftover in (partial, *(Path(f"{partial}{end}") for end in ("-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)
     log.info("filled %s with %d demo findings (seed %d)", store, count, seed)
 
-    rows = ledger.rows()
     statuses = Counter(row.status for row in rows)
     units = len({row.reporting_unit for row in rows})
-    last_day = ledger.campaign.last_day
-    overdue = len(ledger.rows(LedgerQuery(overdue_on=last_day)))
     print(f"已在 {store} 填入演示数据：{units} 个单位，{count} 个问题。")
     print("，".join(f"{status} {statuses[status]} 个" for status in Status) + "；")
     print(f"截至 {format_day(last_day)}，已逾期 {overdue} 个。")
     return EXIT_OK
+
+
+def _claim(partial: Path, store: Path) -> None:
+    """Give the finished demo file the store's name, unless another store got it."""
+    if store.exists():
+        # Only an empty store (opened once, never written) may be replaced.
+        os.replace(partial, store)
+        return
+    try:
+        os.link(partial, store)
+    except FileExistsError:
+        raise CommandRefused(
+            f"数据文件 {store} 刚被另一个程序创建，演示数据未写入；请换一个文件。"
+        ) from None
 
 
 def _inspect(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int:
@@ -839,10 +867,10 @@ class _QuietFileHandler(logging.FileHandler):
         pass
 
 
-def _log_path(store: Path) -> Path | None:
-    """Return the log file beside the store: ledger.sqlite.log for ledger.sqlite."""
-    store = store.expanduser().absolute()
-    return store.with_name(store.name + ".log") if store.name else None
+def _log_path() -> Path:
+    """Return the log file: taizhang.log in the user's data folder, never beside
+    a store, whose folder may be anyone's (`--store /etc/passwd`)."""
+    return default_store_path().parent / "taizhang.log"
 
 
 def _log_to(path: Path | None) -> tuple[logging.Handler, Path | None]:
