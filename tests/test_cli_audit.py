@@ -164,3 +164,41 @@ def test_a_campaign_file_that_does_not_fit_the_store_is_refused(
     err = capsys.readouterr().err
     assert code == 2
     assert "housing" in err and "工作定义" in err and "Traceback" not in err
+
+
+def test_submit_reports_seal_and_verify_from_the_command_line(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The week-1 file and the submission match until an event is edited in the file."""
+    import sqlite3
+
+    base = ["--store", str(store), "--unit", "褚河街道", "--operator", "张三"]
+    week1 = tmp_path / "w1.xlsx"
+    assert main([*base, "submit", "--week", "1"]) == 0
+    assert main([*base, "export", "--week", "1", "-o", str(week1)]) == 0
+    assert main([*base, "reports"]) == 0
+    out = capsys.readouterr().out
+    assert "已报送 褚河街道 第 1 周台账，指纹 p" in out
+    assert "第1周" in out
+
+    assert main([*base, "verify", "--against", str(week1)]) == 0
+    out = capsys.readouterr().out
+    assert "记录完整" in out
+    assert out.count("：一致") == 2  # the submission and the file
+
+    with sqlite3.connect(store) as db:
+        db.execute(
+            "UPDATE stored_events SET state = replace(state, ?, ?) WHERE rowid = 2",
+            ("挂牌".encode(), "拆除".encode()),
+        )
+    assert main([*base, "verify", "--against", str(week1), str(tmp_path / "none.xlsx")]) == 1
+    out = capsys.readouterr().out
+    assert "第 2 条记录被改动" in out
+    assert out.count("不一致") == 2
+    assert "找不到该文件" in out
+
+    assert main([*base, "seal", "--signer", "王主任"]) == 0  # the system clock is past 6-20
+    assert "签字封存" in capsys.readouterr().out
+    code = main([*base, "seal", "--signer", "别人"])
+    err = capsys.readouterr().err
+    assert code == 2 and "已由 王主任 签字封存" in err

@@ -31,11 +31,15 @@ from domain.errors import EmptyTextError, LedgerError, UnknownValueError
 from domain.ledger import Ledger, Operator, default_store_path, open_ledger
 from domain.state import Status
 from domain.view import LedgerQuery
+from exporters.fingerprint import verify_ledger
 from exporters.official import ExportError, write_official_sheet
 from exporters.week_report import LATE_KINDS, with_differences
 from tui.wording import (
     FIELD_NAMES,
+    MATCH_WORDS,
     PROBLEM_NAMES,
+    PROBLEM_WORDS,
+    REFUSAL_WORDS,
     SIGNAL_NAMES,
     event_name,
     explain,
@@ -282,7 +286,49 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_shared(options, after=True)
     _add_inspection_commands(commands)
+    _add_report_commands(commands)
     return parser
+
+
+def _add_report_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """Add submitting, sealing, the office's overview and verification."""
+
+    def command(name: str, summary: str, description: str) -> argparse._ArgumentGroup:
+        parser = commands.add_parser(
+            name, help=summary, description=description,
+            formatter_class=_Formatter, add_help=False,
+        )
+        options = parser.add_argument_group("选项")
+        _add_help(options)
+        _add_shared(options, after=True)
+        return options
+
+    options = command(
+        "submit", "报送某一周的台账",
+        "记录某单位报送了某一周的台账，连同该周截止时的记录指纹；该周结束后才能报送。",
+    )
+    options.add_argument("--week", type=_week, required=True, metavar="周次", help="第几周")
+    options.add_argument("--unit", dest="command_unit", metavar="单位",
+                         help="报送哪个单位；默认为操作员所在单位")
+
+    options = command(
+        "seal", "签字封存终版台账",
+        "总结验收阶段，由单位主要负责同志签字封存终版台账；此后只能记录验收结果。",
+    )
+    options.add_argument("--signer", required=True, metavar="姓名", help="签字人")
+    options.add_argument("--unit", dest="command_unit", metavar="单位",
+                         help="封存哪个单位；默认为操作员所在单位")
+
+    command("reports", "各单位的报送与封存情况", "列出每个单位已报送、应报未报的周次及终版台账封存情况。")
+
+    options = command(
+        "verify", "校验记录是否被改动",
+        "重算全部记录的校验链，指出第一条被改动、删除或插入的记录；"
+        "核对每次报送的指纹和给出的台账文件。有异常时退出码为 1。",
+    )
+    options.add_argument("--against", nargs="+", type=Path, default=[], metavar="文件",
+                         help="要核对的台账文件（.xlsx），可给多个")
+
 
 
 def _add_inspection_commands(
@@ -477,6 +523,10 @@ def _run(args: argparse.Namespace, store: Path) -> int:
         with _opened(campaign, store) as ledger:
             return _inspect(args, ledger, operator)
 
+    if args.command in ("submit", "seal", "reports", "verify"):
+        with _opened(campaign, store) as ledger:
+            return _report(args, ledger, operator)
+
     # Textual loads only when the screen is really wanted.
     from tui.app import TaizhangApp
 
@@ -621,6 +671,63 @@ def _claim(partial: Path, store: Path) -> None:
         raise CommandRefused(
             f"数据文件 {store} 刚被另一个程序创建，演示数据未写入；请换一个文件。"
         ) from None
+
+
+def _report(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int:
+    unit = getattr(args, "command_unit", None) or operator.unit
+    if args.command == "submit":
+        fingerprint = ledger.submit_week(operator, unit, args.week)
+        print(f"已报送 {unit} 第 {args.week} 周台账，指纹 {fingerprint}。")
+        return EXIT_OK
+    if args.command == "seal":
+        fingerprint = ledger.seal(operator, unit, args.signer)
+        print(f"{unit} 终版台账已由 {args.signer.strip()} 签字封存，指纹 {fingerprint}。")
+        return EXIT_OK
+    if args.command == "reports":
+        _table(
+            "各单位报送情况",
+            ("单位", "已报送", "应报未报", "终版台账"),
+            [
+                (
+                    r.unit,
+                    "、".join(f"第{w}周" for w in r.submitted) or "—",
+                    "、".join(f"第{w}周" for w in r.missing) or "—",
+                    f"{r.sealed_by} 签字封存" if r.sealed_by else "未封存",
+                )
+                for r in ledger.unit_reports()
+            ],
+        )
+        return EXIT_OK
+    return _verify(ledger, args.against)
+
+
+def _verify(ledger: Ledger, files: list[Path]) -> int:
+    submitted = [s for s in ledger.submissions() if s.fingerprint]
+    report = verify_ledger(ledger, files, [s.fingerprint for s in submitted])
+    problem = report.problem
+    if problem is None:
+        print(f"记录完整：共 {report.head} 条记录，校验链逐条一致。")
+    else:
+        word = PROBLEM_WORDS.get(str(problem.kind), str(problem.kind))
+        print(
+            f"发现异常：第 {problem.position} 条记录{word}"
+            f"（问题 {problem.finding_id or '—'}，第 {problem.version or '—'} 步），"
+            f"共 {len(report.problems)} 处。"
+        )
+    for submission, check in zip(submitted, report.fingerprints, strict=True):
+        print(
+            f"{submission.unit} 第 {submission.week} 周报送的指纹 {check.fingerprint}："
+            f"{MATCH_WORDS[check.match]}"
+        )
+    for checked in report.files:
+        if checked.refusal is not None:
+            print(f"文件 {checked.path}：{REFUSAL_WORDS.get(str(checked.refusal), str(checked.refusal))}")
+        elif checked.check is not None:
+            print(
+                f"文件 {checked.path} 的指纹 {checked.check.fingerprint}："
+                f"{MATCH_WORDS[checked.check.match]}"
+            )
+    return EXIT_OK if report.clean else 1
 
 
 def _inspect(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int:

@@ -12,23 +12,17 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from domain.ledger import Ledger
-from domain.verify import Match, VerifyReport
+from domain.verify import VerifyReport
 from exporters.fingerprint import verify_ledger
 from tui.form import Field, FormModal
-from tui.wording import PROBLEM_NAMES, SIGNAL_NAMES, problem_text, signal_text
-
-PROBLEM_WORDS = {
-    "altered": "被改动",
-    "removed": "被删除",
-    "inserted": "被插入",
-    "broken": "校验链被改动",
-}
-MATCH_WORDS = {
-    Match.MATCHES: "一致",
-    Match.DIFFERS: "不一致",
-    Match.BEYOND: "超出记录范围",
-    Match.MALFORMED: "格式不对",
-}
+from tui.wording import (
+    MATCH_WORDS,
+    PROBLEM_NAMES,
+    PROBLEM_WORDS,
+    SIGNAL_NAMES,
+    problem_text,
+    signal_text,
+)
 
 
 def describe_report(report: VerifyReport) -> str:

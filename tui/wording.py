@@ -311,3 +311,25 @@ def problem_text(problem: Problem) -> str:
         ProblemKind.UNKNOWN_RESPONSIBLE_UNIT: f"责任单位“{detail}”不是本次工作的单位",
         ProblemKind.OVERDUE: f"已过完成时限 {detail}，仍未完成",
     }[problem.kind]
+
+
+# How `verify` reports the log, fingerprints and files.
+PROBLEM_WORDS = {
+    "altered": "被改动",
+    "removed": "被删除",
+    "inserted": "被插入",
+    "broken": "的校验链被改动",
+}
+MATCH_WORDS = {
+    "matches": "一致",
+    "differs": "不一致",
+    "beyond": "超出现有记录范围",
+    "malformed": "格式不对",
+}
+REFUSAL_WORDS = {
+    "not_found": "找不到该文件",
+    "unreadable": "无法读取（可能已损坏或加密）",
+    "not_xlsx": "不是 .xlsx 台账文件",
+    "no_fingerprint": "文件中没有记录指纹（不是由本软件导出的）",
+    "conflicting": "文件属性中的两处指纹不一致（文件可能被改过）",
+}
