@@ -194,6 +194,7 @@ class TaizhangApp(App[None]):
     ) -> Path:
         """Build and write one unit's sheet off the event loop."""
         self.call_from_thread(self.notify, f"正在导出 {path.name} …", timeout=2)
+        problems = self.ledger.check(unit)
         sheet = self.ledger.official_sheet(unit, week)
         if differences and week is not None:
             sheet = with_differences(sheet, self.ledger.week_view(week, unit), FIELD_NAMES)
@@ -201,7 +202,6 @@ class TaizhangApp(App[None]):
         self.call_from_thread(
             self.notify, f"已导出 {len(sheet.rows)} 条：{written}", title="导出完成", timeout=8
         )
-        problems = self.ledger.check(unit)
         if problems:
             self.call_from_thread(
                 self.notify,
