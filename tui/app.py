@@ -53,7 +53,7 @@ class TaizhangApp(App[None]):
     BINDINGS = [
         Binding("f1", "help", "帮助", id="app.help"),
         Binding("question_mark", "help", "帮助", show=False, id="app.help-alt"),
-        Binding("ctrl+q", "quit", "退出", priority=True, id="app.quit"),
+        Binding("ctrl+q", "quit", "退出", show=False, priority=True, id="app.quit"),
         Binding("ctrl+c", "help_quit", show=False, system=True, id="app.ctrl-c"),
         Binding(
             "ctrl+p", "command_palette", "命令", show=False, priority=True, id="app.palette"
