@@ -519,7 +519,7 @@ class Ledger(Application):
         self._known("unit", unit)
         key = self._category_key(category)
         number = self._check_item(key, check_item)
-        self._check_campaign_day("on", self.today())
+        self._check_campaign_day("screened_on", self.today())
         stamp = self.stamp(by)
         record = self._unit_ledger(stamp, unit)
         record.screen_item(

@@ -1,4 +1,4 @@
-"""Statistics of the ledger: counts by kind and unit, overdue, on-time rate, weekly flow.
+"""Ledger statistics: counts by kind and unit, overdue, on-time rate, weekly flow.
 
 Every figure is computed here from finding states and the day they are
 judged on, so the screen, the command line, the sheets and the Markdown
