@@ -174,3 +174,43 @@ def test_final_refuses_before_writing_either_file(
     assert {p for p in tmp_path.iterdir() if p.suffix in (".xlsx", ".md")} == {
         p for p in before if p.suffix in (".xlsx", ".md")
     }
+
+
+def test_screening_is_recorded_and_coverage_lists_what_is_left(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--category", "住房保障", "--item", "2", "--households", "120"]
+    code = main(
+        [
+            "--store",
+            str(store),
+            "--unit",
+            "褚河街道",
+            "screening",
+            *args,
+            "--found",
+            "0",
+        ]
+    )
+    assert code == 0
+    assert "已登记 褚河街道 的排查情况：住房保障 第 2 项" in capsys.readouterr().out
+
+    code = main(["--store", str(store), "coverage", "--unit", "褚河街道"])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert re.search(r"褚河街道\s+4/31\s+2\s+27", out)
+    assert "褚河街道 未排查的排查内容 27 项" in out
+    assert "危房改造质量达标" in out
+
+
+def test_a_negative_count_is_refused_in_one_chinese_line(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--category", "住房保障", "--item", "2", "--households", "-5"]
+
+    code = main(["--store", str(store), "screening", *args, "--found", "0"])
+
+    err = capsys.readouterr().err
+    assert_refused(code, err)
+    assert "“排查户数”应填 0 或正整数，不能是“-5”" in err

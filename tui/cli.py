@@ -25,6 +25,7 @@ from rich.table import Table
 
 from domain.campaign import Campaign, CampaignError, load_campaign
 from domain.clock import Clock, SetClock
+from domain.coverage import Screened
 from domain.dates import DayParseError, format_day, parse_moment
 from domain.demo import fill_demo
 from domain.errors import EmptyTextError, LedgerError, UnknownValueError
@@ -350,6 +351,46 @@ def _add_statistics_commands(commands: argparse._SubParsersAction[_Parser]) -> N
     )
     _add_shared(options, after=True)
 
+    screening = commands.add_parser(
+        "screening",
+        help="登记某单位某项排查内容的排查情况",
+        description="登记某单位排查了某项排查内容：排查户数、发现问题数（没有发现填 0）。"
+        "排查日期记为今天；同一项可多次登记，户数和问题数累加。",
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    options = screening.add_argument_group("选项")
+    _add_help(options)
+    options.add_argument(
+        "--unit", dest="command_unit", metavar="单位", help="哪个单位；默认为操作员所在单位"
+    )
+    options.add_argument(
+        "--category", required=True, metavar="问题类型", help="如 住房保障 或 农村危房改造"
+    )
+    options.add_argument(
+        "--item", type=_count, required=True, metavar="N", help="该类第几项排查内容"
+    )
+    options.add_argument(
+        "--households", type=_count, required=True, metavar="户数", help="排查户数"
+    )
+    options.add_argument(
+        "--found", type=_count, required=True, metavar="个数", help="发现问题数，没有填 0"
+    )
+    _add_shared(options, after=True)
+
+    cover = commands.add_parser(
+        "coverage",
+        help="各单位排查内容覆盖情况",
+        description="列出各单位已排查的排查内容项数；只看一个单位时列出其未排查的各项。"
+        "登记了排查情况，或在该项下登记了问题，即算已排查。",
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    options = cover.add_argument_group("选项")
+    _add_help(options)
+    options.add_argument("--unit", dest="command_unit", metavar="单位", help="只看该单位")
+    _add_shared(options, after=True)
+
 
 def _add_report_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
     """Add submitting, sealing, the office's overview and verification."""
@@ -588,7 +629,7 @@ def _run(args: argparse.Namespace, store: Path) -> int:
         with _opened(campaign, store) as ledger:
             return _report(args, ledger, operator)
 
-    if args.command in ("stats", "final"):
+    if args.command in ("stats", "final", "screening", "coverage"):
         with _opened(campaign, store) as ledger:
             return _figures(args, ledger, operator)
 
@@ -776,7 +817,24 @@ def _figures(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> in
             )
         return _stats(ledger, args.command_unit or "", args.week)
 
+    if args.command == "coverage":
+        return _coverage(ledger, args.command_unit or "")
     unit = args.command_unit or operator.unit
+    if args.command == "screening":
+        ledger.record_screening(
+            operator,
+            unit,
+            args.category,
+            args.item,
+            households=args.households,
+            problems_found=args.found,
+        )
+        print(
+            f"已登记 {unit} 的排查情况：{args.category} 第 {args.item} 项，"
+            f"排查 {args.households} 户，发现问题 {args.found} 个。"
+        )
+        return EXIT_OK
+
     target: Path = args.output or Path(f"整改台账-{unit}-终版.xlsx")
     summary: Path = args.markdown or markdown_path(target)
     # Both files are checked before either is written.
@@ -792,6 +850,32 @@ def _figures(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> in
         f"已导出 {target}：{unit} 终版台账，共 {len(sheet.rows)} 行，"
         f"附统计表和汇总表；总结数据 {summary}。"
     )
+    return EXIT_OK
+
+
+def _coverage(ledger: Ledger, unit: str) -> int:
+    rows = ledger.coverage(unit)
+    names = {c.key: c.name for c in ledger.campaign.categories}
+    _table(
+        "排查内容覆盖",
+        ("单位", "已排查", "其中登记了排查", "未排查"),
+        [
+            (
+                r.unit,
+                f"{r.screened}/{len(r.items)}",
+                str(sum(1 for i in r.items if i.screened is Screened.RECORDED)),
+                str(len(r.items) - r.screened),
+            )
+            for r in rows
+        ],
+    )
+    if unit:
+        missing = [i for i in rows[0].items if i.screened is Screened.NOT]
+        _table(
+            f"{unit} 未排查的排查内容 {len(missing)} 项",
+            ("问题类型", "项", "排查内容"),
+            [(names[i.category], str(i.check_item), i.item) for i in missing],
+        )
     return EXIT_OK
 
 
