@@ -202,7 +202,7 @@ class NotInFinalPhaseError(LedgerError):
 
 @dataclass
 class FinalReportTooEarlyError(LedgerError):
-    """The final ledger and its summary are exported only in the campaign's last phase."""
+    """The final ledger and its summary are exported in the last phase only."""
 
     phase: str
     start: date

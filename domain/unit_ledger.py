@@ -131,7 +131,7 @@ class UnitLedger(Aggregate):
         households: int,
         problems_found: int,
     ) -> None:
-        """Record that a check item was screened; the caller checks the campaign values."""
+        """Record that a check item was screened; the caller checks campaign values."""
         if self.sealed_by:
             raise UnitSealedError(self.unit)
         counts = {"households": households, "problems_found": problems_found}

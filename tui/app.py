@@ -119,9 +119,17 @@ class TaizhangApp(App[None]):
         yield SystemCommand("新建问题", "登记一条新发现的问题", self.new_finding)
         yield SystemCommand("导出台账", "导出某单位某周的正式整改台账 .xlsx", self.action_export)
         yield SystemCommand("各周台账", "按时上报与现在所知的对比、迟报漏报、与上周比较", self.action_weeks)
-        yield SystemCommand("统计", "分类、单位、逾期、按时完成率、每周新增与销号", self.action_statistics)
-        yield SystemCommand("排查覆盖", "各单位 31 项排查内容的排查情况，登记排查", self.action_coverage)
-        yield SystemCommand("导出终版台账及总结", "总结验收阶段：终版台账附统计、汇总，另写 Markdown 总结", self.action_final_export)
+        yield SystemCommand(
+            "统计", "分类、单位、逾期、按时完成率、每周新增与销号", self.action_statistics
+        )
+        yield SystemCommand(
+            "排查覆盖", "各单位各项排查内容的排查情况，登记排查", self.action_coverage
+        )
+        yield SystemCommand(
+            "导出终版台账及总结",
+            "总结验收阶段：终版台账附统计、汇总，另写 Markdown 总结",
+            self.action_final_export,
+        )
         yield SystemCommand("全部记录（日志）", "按单位、操作员、事项、日期查看每一条记录", self.action_journal)
         yield SystemCommand("审计", "疑点、台账检查、抽查样本、报送情况、完整性核验", self.action_inspect)
         yield SystemCommand("校验记录完整性", "重算校验链，核对每条记录和每次报送的指纹", self.action_verify)
