@@ -99,6 +99,17 @@ class TextTooLongError(LedgerError):
 
 
 @dataclass
+class CountError(LedgerError):
+    """A count (households screened, problems found) must be a whole number, 0 or more.
+
+    `value` is what was given, as text, so the edge can show typed input too.
+    """
+
+    field: str
+    value: str
+
+
+@dataclass
 class UnknownValueError(LedgerError):
     """A value is not one the campaign defines (a category, a unit, a nature)."""
 
@@ -184,6 +195,14 @@ class WeekNotOverError(LedgerError):
 @dataclass
 class NotInFinalPhaseError(LedgerError):
     """A final ledger can be sealed only in the campaign's last phase."""
+
+    phase: str
+    start: date
+
+
+@dataclass
+class FinalReportTooEarlyError(LedgerError):
+    """The final ledger and its summary are exported in the last phase only."""
 
     phase: str
     start: date

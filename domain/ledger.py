@@ -36,10 +36,12 @@ from domain.campaign import Campaign
 from domain.chain import ChainedRecorder
 from domain.checks import Problem, check_ledger
 from domain.clock import Clock, SystemClock
+from domain.coverage import Screening, UnitCoverage, coverage
 from domain.errors import (
     CampaignMismatchError,
     ConcurrentChangeError,
     DateOutsideCampaignError,
+    FinalReportTooEarlyError,
     FindingNotFoundError,
     NothingToSampleError,
     NotInFinalPhaseError,
@@ -55,6 +57,7 @@ from domain.inspection import Signal
 from domain.sheet import OfficialSheet, SheetRow
 from domain.spotcheck import Sample, SpotCheck, draw, sample_from
 from domain.state import FindingState, Status
+from domain.statistics import FinalReport, Statistics, statistics
 from domain.unit_ledger import UnitLedger
 from domain.verify import Fingerprint, SubmittedFile, VerifyReport, verify_log
 from domain.view import LedgerProjection, LedgerQuery, LedgerView, filter_states
@@ -257,7 +260,11 @@ class Ledger(Application):
         """
         missing: list[str] = []
         short: list[tuple[str, int]] = []
-        for key, top in sorted(self.projection.view.category_usage().items()):
+        usage = self.projection.view.category_usage()
+        for screening in self.screenings():
+            top = usage.get(screening.category, 0)
+            usage[screening.category] = max(top, screening.check_item)
+        for key, top in sorted(usage.items()):
             try:
                 items = self.campaign.category(key).items
             except KeyError:
@@ -492,6 +499,37 @@ class Ledger(Application):
         record.seal(stamp, signer=signer, position=position, fingerprint=fingerprint)
         self._save(record)
         return fingerprint
+
+    def record_screening(
+        self,
+        by: Operator,
+        unit: str,
+        category: str,
+        check_item: int,
+        *,
+        households: int,
+        problems_found: int,
+    ) -> None:
+        """Record that a unit screened a check item, on today's business date.
+
+        `problems_found` 0 records that the item was screened and nothing was
+        found. A unit may screen an item more than once (village by village);
+        coverage adds the screenings up.
+        """
+        self._known("unit", unit)
+        key = self._category_key(category)
+        number = self._check_item(key, check_item)
+        self._check_campaign_day("screened_on", self.today())
+        stamp = self.stamp(by)
+        record = self._unit_ledger(stamp, unit)
+        record.screen_item(
+            stamp,
+            category=key,
+            check_item=number,
+            households=households,
+            problems_found=problems_found,
+        )
+        self._save(record)
 
     def undo_last(self, by: Operator, finding_id: str, version: int) -> None:
         """Undo the operator's own latest event on a finding; both stay on the record.
@@ -729,6 +767,95 @@ class Ledger(Application):
             ),
             cutoff=cutoff,
             fingerprint=self._public_fingerprint(position),
+        )
+
+    def statistics(self, unit: str = "", week: int | None = None) -> Statistics:
+        """Compute the statistics of one unit or all, now or as of a report week.
+
+        As of week N the figures come from the ledger as reported at the
+        week's cut-off (`states_as_of`), judged on the week's last day; now,
+        from the current rows, judged today. The weekly flow covers the
+        report weeks up to that day. Definitions: `domain.statistics`.
+        """
+        if unit:
+            self._known("unit", unit)
+        if week is None:
+            day = self.today()
+            states = self.rows(LedgerQuery(unit=unit))
+        else:
+            if week not in self.campaign.report_weeks:
+                raise UnknownValueError("week", str(week))
+            day = self.campaign.week_days(week)[1]
+            states = list(self.states_as_of(self.week_cutoff(week)).values())
+        weeks = self.campaign.report_weeks
+        shown = [n for n in weeks if self.campaign.week_days(n)[0] <= day] or weeks[:1]
+        return statistics(
+            states, day, self.campaign, weeks=shown, unit=unit, week=week
+        )
+
+    def screenings(self, unit: str = "") -> list[Screening]:
+        """List every recorded check-item screening, oldest first."""
+        # A unit's record is found by its derived id, so no Opened event is read.
+        units = {
+            UnitLedger.id_for(self.campaign.id, name): name
+            for name in ([unit] if unit else self.campaign.all_units)
+        }
+        topic = get_topic(UnitLedger.ItemScreened)
+        found = []
+        for event in self.events_in_order(topics=(topic,)):
+            if event.originator_id not in units:
+                continue
+            found.append(
+                Screening(
+                    unit=units[event.originator_id],
+                    category=event.category,
+                    check_item=event.check_item,
+                    households=event.households,
+                    problems_found=event.problems_found,
+                    on=event.on,
+                    operator=event.operator,
+                    recorded_at=event.timestamp,
+                )
+            )
+        return found
+
+    def coverage(self, unit: str = "") -> list[UnitCoverage]:
+        """Say for every unit (or one) which check items it has screened.
+
+        A recorded screening counts, and so does a finding recorded under the
+        item (withdrawn findings do not).
+        """
+        if unit:
+            self._known("unit", unit)
+        units = [unit] if unit else self.campaign.all_units
+        return coverage(
+            self.screenings(unit),
+            self.rows(LedgerQuery(unit=unit)),
+            self.campaign,
+            units,
+        )
+
+    def final_report(self, unit: str) -> FinalReport:
+        """Gather a unit's final ledger, its statistics and coverage, as they stand.
+
+        Only in the campaign's last phase (总结验收): before it there is no
+        final ledger to summarise. Acceptance results recorded after the seal
+        are included; the sheet's fingerprint says how far the log reached.
+        """
+        self._known("unit", unit)
+        final = self.campaign.phases[-1]
+        if self.today() < final.start:
+            raise FinalReportTooEarlyError(final.name, final.start)
+        sheet = self.official_sheet(unit)
+        return FinalReport(
+            campaign=self.campaign.name,
+            unit=unit,
+            day=sheet.report_date,
+            sheet=sheet,
+            statistics=self.statistics(unit),
+            coverage=self.coverage(unit)[0],
+            categories=tuple((c.key, c.name) for c in self.campaign.categories),
+            sealed_by=self.sealed_by(unit),
         )
 
     def submissions(self, unit: str = "") -> list[Submission]:

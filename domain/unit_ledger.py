@@ -1,4 +1,4 @@
-"""A unit's ledger as a whole: its weekly submissions and the seal on its final ledger."""
+"""A unit's ledger as a whole: weekly submissions, screened check items, the seal."""
 
 from __future__ import annotations
 
@@ -8,7 +8,12 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.errors import AlreadySealedError, EmptyTextError
+from domain.errors import (
+    AlreadySealedError,
+    CountError,
+    EmptyTextError,
+    UnitSealedError,
+)
 from domain.finding import Stamp
 
 
@@ -58,6 +63,18 @@ class UnitLedger(Aggregate):
                 }
             )
 
+    class ItemScreened(Event):
+        """The unit screened a check item: how many households, how many problems.
+
+        `problems_found` 0 says the item was screened and nothing was found.
+        The findings themselves are recorded one by one as findings.
+        """
+
+        category: str
+        check_item: int
+        households: int
+        problems_found: int
+
     class FinalLedgerSealed(Event):
         signer: str
         position: int
@@ -103,6 +120,34 @@ class UnitLedger(Aggregate):
             cutoff=cutoff,
             position=position,
             fingerprint=fingerprint,
+        )
+
+    def screen_item(
+        self,
+        stamp: Stamp,
+        *,
+        category: str,
+        check_item: int,
+        households: int,
+        problems_found: int,
+    ) -> None:
+        """Record that a check item was screened; the caller checks campaign values."""
+        if self.sealed_by:
+            raise UnitSealedError(self.unit)
+        counts = {"households": households, "problems_found": problems_found}
+        for field, count in counts.items():
+            if count < 0:
+                raise CountError(field, str(count))
+        self.trigger_event(
+            self.ItemScreened,
+            timestamp=stamp.at,
+            operator=stamp.operator,
+            operator_unit=stamp.operator_unit,
+            on=stamp.today,
+            category=category,
+            check_item=check_item,
+            households=households,
+            problems_found=problems_found,
         )
 
     def seal(

@@ -16,12 +16,21 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from domain.ledger import Ledger, Operator
+from exporters.final_report import (
+    check_markdown_destination,
+    final_markdown,
+    final_sheet,
+    markdown_path,
+    write_markdown,
+)
 from exporters.official import check_destination, write_official_sheet
 from exporters.week_report import with_differences
+from tui.coverage_screen import CoverageScreen
 from tui.finding_screen import FindingScreen
 from tui.form import Field, FormModal, choices
 from tui.help_screen import HelpScreen
 from tui.ledger_screen import LedgerScreen
+from tui.statistics_screen import StatisticsScreen
 from tui.wording import FIELD_NAMES, explain, is_refusal
 
 log = logging.getLogger(__name__)
@@ -110,6 +119,17 @@ class TaizhangApp(App[None]):
         yield SystemCommand("新建问题", "登记一条新发现的问题", self.new_finding)
         yield SystemCommand("导出台账", "导出某单位某周的正式整改台账 .xlsx", self.action_export)
         yield SystemCommand("各周台账", "按时上报与现在所知的对比、迟报漏报、与上周比较", self.action_weeks)
+        yield SystemCommand(
+            "统计", "分类、单位、逾期、按时完成率、每周新增与销号", self.action_statistics
+        )
+        yield SystemCommand(
+            "排查覆盖", "各单位各项排查内容的排查情况，登记排查", self.action_coverage
+        )
+        yield SystemCommand(
+            "导出终版台账及总结",
+            "总结验收阶段：终版台账附统计、汇总，另写 Markdown 总结",
+            self.action_final_export,
+        )
         yield SystemCommand("全部记录（日志）", "按单位、操作员、事项、日期查看每一条记录", self.action_journal)
         yield SystemCommand("审计", "疑点、台账检查、抽查样本、报送情况、完整性核验", self.action_inspect)
         yield SystemCommand("校验记录完整性", "重算校验链，核对每条记录和每次报送的指纹", self.action_verify)
@@ -254,6 +274,60 @@ class TaizhangApp(App[None]):
                       hint="封存后，该单位的问题只能记录验收结果。封存记录不可撤销。")
         )
 
+    def action_statistics(self) -> None:
+        screen = self.ledger_screen()
+        unit = screen.ledger_query().unit if screen else ""
+        self.push_screen(StatisticsScreen(self.ledger, unit))
+
+    def action_coverage(self) -> None:
+        screen = self.ledger_screen()
+        unit = screen.ledger_query().unit if screen else ""
+        self.push_screen(CoverageScreen(self.ledger, unit))
+
+    def action_final_export(self) -> None:
+        campaign = self.ledger.campaign
+        fields = [
+            Field("unit", "单位", "select", True, choices(campaign.all_units),
+                  value=self.operator.unit),
+            Field("path", "台账保存到", placeholder=f"不填则保存在 {self.export_dir}"),
+            Field("markdown", "总结保存到", placeholder="不填则与台账同名（.md）、同一文件夹"),
+        ]
+
+        def submit(values: dict[str, Any]) -> None:
+            unit = values["unit"]
+            self.ledger.final_report(unit)  # refuse before the last phase, now
+            typed = values["path"].strip()
+            path = self.target(
+                Path(typed).expanduser() if typed else None, f"整改台账-{unit}-终版.xlsx"
+            )
+            summary = markdown_path(path)
+            if typed_md := values["markdown"].strip():
+                chosen = Path(typed_md).expanduser()
+                summary = chosen / summary.name if chosen.is_dir() else chosen
+            check_markdown_destination(summary)
+            self.export_final(unit, path, summary)
+
+        self.push_screen(
+            FormModal("导出终版台账及总结", fields, submit, year=campaign.year,
+                      hint="终版台账附统计表和汇总表；总结（Markdown）数字与之相同，可贴入整改报告。")
+        )
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    def export_final(self, unit: str, path: Path, summary: Path) -> Path:
+        """Write a unit's final ledger and its Markdown summary off the event loop."""
+        self.call_from_thread(self.notify, f"正在导出 {path.name} …", timeout=2)
+        report = self.ledger.final_report(unit)
+        written = write_official_sheet(final_sheet(report), path)
+        write_markdown(final_markdown(report), summary)
+        self.call_from_thread(
+            self.notify,
+            f"已导出终版台账 {written}（{len(report.sheet.rows)} 条，附统计、汇总）"
+            f"和总结 {summary.name}",
+            title="导出完成",
+            timeout=8,
+        )
+        return written
+
     def action_journal(self) -> None:
         from tui.journal_screen import JournalScreen
 
@@ -275,7 +349,9 @@ class TaizhangApp(App[None]):
     def refresh_screens(self) -> None:
         # Only screens that show the live ledger; a form keeps what is typed.
         for screen in self.screen_stack:
-            if isinstance(screen, (LedgerScreen, FindingScreen)):
+            if isinstance(
+                screen, (LedgerScreen, FindingScreen, StatisticsScreen, CoverageScreen)
+            ):
                 screen.reload()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

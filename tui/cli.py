@@ -25,15 +25,26 @@ from rich.table import Table
 
 from domain.campaign import Campaign, CampaignError, load_campaign
 from domain.clock import Clock, SetClock
+from domain.coverage import Screened
 from domain.dates import DayParseError, format_day, parse_moment
 from domain.demo import fill_demo
 from domain.errors import EmptyTextError, LedgerError, UnknownValueError
 from domain.ledger import Ledger, Operator, default_store_path, open_ledger
 from domain.state import Status
+from domain.statistics import Tally
 from domain.view import LedgerQuery
 from exporters.fingerprint import verify_ledger
-from exporters.official import ExportError, write_official_sheet
+from exporters.final_report import (
+    check_markdown_destination,
+    final_markdown,
+    final_sheet,
+    markdown_path,
+    rate_text,
+    write_markdown,
+)
+from exporters.official import ExportError, check_destination, write_official_sheet
 from exporters.week_report import LATE_KINDS, with_differences
+from tui.bars import bar
 from tui.wording import (
     FIELD_NAMES,
     MATCH_WORDS,
@@ -287,7 +298,98 @@ def build_parser() -> argparse.ArgumentParser:
     _add_shared(options, after=True)
     _add_inspection_commands(commands)
     _add_report_commands(commands)
+    _add_statistics_commands(commands)
     return parser
+
+
+def _add_statistics_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """Add the figures of the ledger and the final summary export."""
+    stats = commands.add_parser(
+        "stats",
+        help="统计：分类、单位、逾期、按时完成率、每周新增与销号",
+        description="按问题类型、问题性质、状态和单位统计问题，列出逾期问题、"
+        "按时完成率和每周新增与销号；可按某一周结束时上报的情况统计。",
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    options = stats.add_argument_group("选项")
+    _add_help(options)
+    options.add_argument("--unit", dest="command_unit", metavar="单位", help="只看该单位")
+    options.add_argument(
+        "--week",
+        type=_week,
+        metavar="周次",
+        help="按该周结束时已录入的情况、以该周最后一天统计；不写则统计当前",
+    )
+    _add_shared(options, after=True)
+
+    final = commands.add_parser(
+        "final",
+        help="导出终版台账（含统计、汇总）和总结数据（Markdown）",
+        description="总结验收阶段导出某单位的终版整改台账，附统计表和汇总表，"
+        "并写出同样数字的 Markdown 总结，供整改报告引用。",
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    options = final.add_argument_group("选项")
+    _add_help(options)
+    options.add_argument(
+        "--unit", dest="command_unit", metavar="单位", help="哪个单位；默认为操作员所在单位"
+    )
+    options.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="文件",
+        help="终版台账文件，须以 .xlsx 结尾；默认“整改台账-单位-终版.xlsx”",
+    )
+    options.add_argument(
+        "--markdown",
+        type=Path,
+        metavar="文件",
+        help="总结数据文件，须以 .md 结尾；默认与台账同名、放在同一文件夹",
+    )
+    _add_shared(options, after=True)
+
+    screening = commands.add_parser(
+        "screening",
+        help="登记某单位某项排查内容的排查情况",
+        description="登记某单位排查了某项排查内容：排查户数、发现问题数（没有发现填 0）。"
+        "排查日期记为今天；同一项可多次登记，户数和问题数累加。",
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    options = screening.add_argument_group("选项")
+    _add_help(options)
+    options.add_argument(
+        "--unit", dest="command_unit", metavar="单位", help="哪个单位；默认为操作员所在单位"
+    )
+    options.add_argument(
+        "--category", required=True, metavar="问题类型", help="如 住房保障 或 农村危房改造"
+    )
+    options.add_argument(
+        "--item", type=_count, required=True, metavar="N", help="该类第几项排查内容"
+    )
+    options.add_argument(
+        "--households", type=_count, required=True, metavar="户数", help="排查户数"
+    )
+    options.add_argument(
+        "--found", type=_count, required=True, metavar="个数", help="发现问题数，没有填 0"
+    )
+    _add_shared(options, after=True)
+
+    cover = commands.add_parser(
+        "coverage",
+        help="各单位排查内容覆盖情况",
+        description="列出各单位已排查的排查内容项数；只看一个单位时列出其未排查的各项。"
+        "登记了排查情况，或在该项下登记了问题，即算已排查。",
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    options = cover.add_argument_group("选项")
+    _add_help(options)
+    options.add_argument("--unit", dest="command_unit", metavar="单位", help="只看该单位")
+    _add_shared(options, after=True)
 
 
 def _add_report_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
@@ -527,6 +629,10 @@ def _run(args: argparse.Namespace, store: Path) -> int:
         with _opened(campaign, store) as ledger:
             return _report(args, ledger, operator)
 
+    if args.command in ("stats", "final", "screening", "coverage"):
+        with _opened(campaign, store) as ledger:
+            return _figures(args, ledger, operator)
+
     # Textual loads only when the screen is really wanted.
     from tui.app import TaizhangApp
 
@@ -705,6 +811,143 @@ def _report(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int
         )
         return EXIT_OK
     return _verify(ledger, args.against)
+
+
+def _figures(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int:
+    campaign = ledger.campaign
+    if args.command == "stats":
+        if args.week is not None and args.week not in campaign.report_weeks:
+            first, last = campaign.report_weeks[0], campaign.report_weeks[-1]
+            raise CommandRefused(
+                f"本次工作没有第 {args.week} 周，报送周次为第 {first} 至第 {last} 周。"
+            )
+        return _stats(ledger, args.command_unit or "", args.week)
+
+    if args.command == "coverage":
+        return _coverage(ledger, args.command_unit or "")
+    unit = args.command_unit or operator.unit
+    if args.command == "screening":
+        ledger.record_screening(
+            operator,
+            unit,
+            args.category,
+            args.item,
+            households=args.households,
+            problems_found=args.found,
+        )
+        print(
+            f"已登记 {unit} 的排查情况：{args.category} 第 {args.item} 项，"
+            f"排查 {args.households} 户，发现问题 {args.found} 个。"
+        )
+        return EXIT_OK
+
+    target: Path = args.output or Path(f"整改台账-{unit}-终版.xlsx")
+    summary: Path = args.markdown or markdown_path(target)
+    # Both files are checked before either is written.
+    check_destination(target)
+    check_markdown_destination(summary)
+    report = ledger.final_report(unit)
+    sheet = final_sheet(report)
+    write_official_sheet(sheet, target)
+    write_markdown(final_markdown(report), summary)
+    log.info("exported the final ledger of %s to %s and %s", unit, target, summary)
+
+    print(
+        f"已导出 {target}：{unit} 终版台账，共 {len(sheet.rows)} 行，"
+        f"附统计表和汇总表；总结数据 {summary}。"
+    )
+    return EXIT_OK
+
+
+def _coverage(ledger: Ledger, unit: str) -> int:
+    rows = ledger.coverage(unit)
+    names = {c.key: c.name for c in ledger.campaign.categories}
+    _table(
+        "排查内容覆盖",
+        ("单位", "已排查", "其中登记了排查", "未排查"),
+        [
+            (
+                r.unit,
+                f"{r.screened}/{len(r.items)}",
+                str(sum(1 for i in r.items if i.screened is Screened.RECORDED)),
+                str(len(r.items) - r.screened),
+            )
+            for r in rows
+        ],
+    )
+    if unit:
+        missing = [i for i in rows[0].items if i.screened is Screened.NOT]
+        _table(
+            f"{unit} 未排查的排查内容 {len(missing)} 项",
+            ("问题类型", "项", "排查内容"),
+            [(names[i.category], str(i.check_item), i.item) for i in missing],
+        )
+    return EXIT_OK
+
+
+def _stats(ledger: Ledger, unit: str, week: int | None) -> int:
+    stats = ledger.statistics(unit, week)
+    names = {c.key: c.name for c in ledger.campaign.categories}
+    when = "当前" if week is None else f"第 {week} 周结束时上报的情况"
+    t = stats.total
+    print(
+        f"{unit or '全部单位'}，{when}，以 {format_day(stats.day)} 计："
+        f"发现问题 {t.found} 个，已完成整改 {t.rectified} 个（已销号 {t.closed} 个），"
+        f"尚未完成 {t.still_open} 个，逾期 {t.overdue} 个，已作废 {t.withdrawn} 个；"
+        f"按时完成率 {rate_text(t)}（按时完成 {t.on_time} 个，应完成 {t.due} 个）。"
+    )
+    statuses = [str(s) for s in Status]
+    _table(
+        "分类分性质统计",
+        ("问题类型", "问题性质", *statuses, "合计", "逾期"),
+        [
+            (names.get(r.category, r.category), r.nature, *_tally_cells(r.tally))
+            for r in stats.by_kind
+        ]
+        + [("合计", "", *_tally_cells(t))],
+    )
+    _table(
+        "按单位统计",
+        ("单位", *statuses, "合计", "逾期", "按时完成率"),
+        [(r.unit, *_tally_cells(r.tally), rate_text(r.tally)) for r in stats.by_unit],
+    )
+    _table(
+        f"逾期问题 {len(stats.overdue)} 个",
+        ("单位", "问题类型", "问题表述", "完成时限", "逾期天数", "责任单位"),
+        [
+            (
+                r.unit,
+                names.get(r.category, r.category),
+                r.statement,
+                format_day(r.deadline),
+                str(r.days_overdue),
+                r.responsible_unit,
+            )
+            for r in stats.overdue
+        ],
+    )
+    top = max((max(w.new, w.closed) for w in stats.weeks), default=0)
+    _table(
+        "每周新增与销号",
+        ("周次", "起止", "新增", "", "销号", ""),
+        [
+            (
+                f"第{w.week}周",
+                f"{w.first_day:%m-%d}—{w.last_day:%m-%d}",
+                str(w.new),
+                bar(w.new, top, 20),
+                str(w.closed),
+                bar(w.closed, top, 20),
+            )
+            for w in stats.weeks
+        ],
+    )
+    return EXIT_OK
+
+
+def _tally_cells(tally: Tally) -> tuple[str, ...]:
+    counts = [tally.count(s) for s in Status]
+    return tuple(str(n) for n in (*counts, tally.found, tally.overdue))
 
 
 def _verify(ledger: Ledger, files: list[Path]) -> int:

@@ -70,6 +70,10 @@ class FormModal(ModalScreen[bool]):
         self.submit = submit
         self.year = year
         self.hint = hint
+        self.parent_values = {f.depends_on: "" for f in self.fields if f.depends_on}
+        for field in self.fields:
+            if field.name in self.parent_values:
+                self.parent_values[field.name] = field.value
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form-dialog"):
@@ -141,9 +145,13 @@ class FormModal(ModalScreen[bool]):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         name = (event.select.id or "").removeprefix("field-")
+        value = "" if event.value is Select.NULL else str(event.value)
+        # A select announces its first value too; that must not clear a preset child.
+        if self.parent_values.get(name) == value:
+            return
+        self.parent_values[name] = value
         for field in self.fields:
             if field.depends_on == name and field.options_for:
-                value = "" if event.value is Select.NULL else str(event.value)
                 child = self.query_one(f"#field-{field.name}", Select)
                 child.set_options(field.options_for(value))
 

@@ -45,6 +45,9 @@ FIELD_NAMES = {
     "week": "周次",
     "operator": "操作员",
     "signer": "签字人",
+    "households": "排查户数",
+    "problems_found": "发现问题数",
+    "screened_on": "排查日期",
     "status": "状态",
     "planned": "已制定整改",
     "extensions": "延期次数",
@@ -92,6 +95,7 @@ EXPORT_PROBLEMS = {
     "the destination is a folder": "目标是一个文件夹",
     "the file name is too long": "文件名太长",
     "the file name must end in .xlsx": "文件名须以 .xlsx 结尾",
+    "the file name must end in .md": "文件名须以 .md 结尾",
 }
 
 
@@ -134,6 +138,9 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         if not x.value
         else f"“{field_name(x.field)}”的值“{x.value}”不在本次工作的定义中。"
     ),
+    e.CountError: lambda x: (
+        f"“{field_name(x.field)}”应填 0 或正整数，不能是“{x.value}”。"
+    ),
     e.UncorrectableFieldError: lambda x: f"“{field_name(x.field)}”不能直接更正。",
     e.NothingChangedError: lambda x: f"“{field_name(x.field)}”的新值与原值相同，无需更正。",
     e.ConcurrentChangeError: lambda x: "该问题刚被其他人修改过，已重新载入，请核对后再操作。",
@@ -163,6 +170,9 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     ),
     e.NotInFinalPhaseError: lambda x: (
         f"终版台账只能在“{x.phase}”阶段（{_day(x.start)} 起）封存。"
+    ),
+    e.FinalReportTooEarlyError: lambda x: (
+        f"终版台账及总结只能在“{x.phase}”阶段（{_day(x.start)} 起）导出。"
     ),
     e.AlreadySealedError: lambda x: f"{x.unit} 的终版台账已由 {x.signer} 签字封存，不能再次封存或报送。",
     e.UnitSealedError: lambda x: (

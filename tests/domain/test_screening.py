@@ -1,0 +1,233 @@
+"""Check-item screenings and coverage, and statistics as of a week, on a real store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from domain.campaign import Campaign
+from domain.clock import SetClock
+from domain.coverage import Screened
+from domain.errors import (
+    CampaignMismatchError,
+    CountError,
+    DateOutsideCampaignError,
+    FinalReportTooEarlyError,
+    UnitSealedError,
+    UnknownValueError,
+)
+from domain.ledger import Ledger, NewFinding, Operator, open_ledger
+from domain.state import Status
+from tests.conftest import SHANGHAI
+
+NewFindingFactory = Callable[..., NewFinding]
+UNIT = "褚河街道"
+
+
+def at(clock: SetClock, month: int, day: int, hour: int = 10) -> None:
+    clock.set(datetime(2022, month, day, hour, 0, tzinfo=SHANGHAI))
+
+
+def cell(ledger: Ledger, unit: str, category: str, item: int) -> tuple[object, ...]:
+    [row] = ledger.coverage(unit)
+    found = next(i for i in row.items if (i.category, i.check_item) == (category, item))
+    return (
+        found.screened,
+        found.screenings,
+        found.households,
+        found.problems_found,
+        found.findings,
+    )
+
+
+def test_a_screening_is_recorded_for_today_and_adds_up_per_item(
+    ledger: Ledger, clock: SetClock, operator: Operator
+) -> None:
+    ledger.record_screening(
+        operator, UNIT, "住房保障", 2, households=120, problems_found=0
+    )
+
+    at(clock, 6, 3)
+    ledger.record_screening(
+        operator, UNIT, "housing", 2, households=80, problems_found=3
+    )
+
+    assert cell(ledger, UNIT, "housing", 2) == (Screened.RECORDED, 2, 200, 3, 0)
+    first, second = ledger.screenings(UNIT)
+    assert (first.on, second.on) == (date(2022, 6, 2), date(2022, 6, 3))
+    assert (first.operator, first.category) == ("张三", "housing")
+    assert ledger.screenings("火龙镇") == []
+
+
+def test_a_finding_under_an_item_counts_as_screened_unless_withdrawn(
+    ledger: Ledger, operator: Operator, new_finding: NewFindingFactory
+) -> None:
+    kept = ledger.record(operator, new_finding(category="water", check_item=3))
+    dropped = ledger.record(operator, new_finding(category="water", check_item=4))
+
+    ledger.withdraw(operator, dropped, 1, reason="误录")
+
+    assert cell(ledger, UNIT, "water", 3) == (Screened.BY_FINDING, 0, 0, 0, 1)
+    assert cell(ledger, UNIT, "water", 4) == (Screened.NOT, 0, 0, 0, 0)
+    [row] = ledger.coverage(UNIT)
+    assert len(row.items) == 31
+    assert row.screened == 1
+    assert kept
+
+
+def test_every_unit_has_all_31_items_in_campaign_order(
+    ledger: Ledger, campaign: Campaign
+) -> None:
+    rows = ledger.coverage()
+
+    assert [r.unit for r in rows] == campaign.all_units
+    expected = [
+        (c.key, n) for c in campaign.categories for n in range(1, len(c.items) + 1)
+    ]
+    assert all([(i.category, i.check_item) for i in r.items] == expected for r in rows)
+    assert {i.screened for r in rows for i in r.items} == {Screened.NOT}
+
+
+@pytest.mark.parametrize(
+    ("args", "refusal"),
+    [
+        ((UNIT, "housing", 6, 1, 0), UnknownValueError("check_item", "6")),
+        ((UNIT, "housing", 0, 1, 0), UnknownValueError("check_item", "0")),
+        ((UNIT, "天气", 1, 1, 0), UnknownValueError("category", "天气")),
+        (("某某镇", "housing", 1, 1, 0), UnknownValueError("unit", "某某镇")),
+        ((UNIT, "housing", 1, -1, 0), CountError("households", "-1")),
+        ((UNIT, "housing", 1, 5, -2), CountError("problems_found", "-2")),
+    ],
+)
+def test_a_screening_with_a_value_outside_the_campaign_is_refused(
+    ledger: Ledger,
+    operator: Operator,
+    args: tuple[str, str, int, int, int],
+    refusal: Exception,
+) -> None:
+    unit, category, item, households, problems = args
+
+    with pytest.raises(type(refusal)) as refused:
+        ledger.record_screening(
+            operator,
+            unit,
+            category,
+            item,
+            households=households,
+            problems_found=problems,
+        )
+
+    assert refused.value == refusal
+    assert ledger.screenings() == []
+
+
+def test_no_screening_before_the_campaign_or_after_the_seal(
+    ledger: Ledger, clock: SetClock, operator: Operator
+) -> None:
+    at(clock, 5, 20)
+    with pytest.raises(DateOutsideCampaignError):
+        ledger.record_screening(
+            operator, UNIT, "housing", 1, households=1, problems_found=0
+        )
+
+    at(clock, 6, 21)
+    ledger.seal(operator, UNIT, "王主任")
+    with pytest.raises(UnitSealedError):
+        ledger.record_screening(
+            operator, UNIT, "housing", 1, households=1, problems_found=0
+        )
+
+    ledger.record_screening(
+        operator, "火龙镇", "housing", 1, households=1, problems_found=0
+    )
+    assert [s.unit for s in ledger.screenings()] == ["火龙镇"]
+
+
+def test_screenings_survive_a_restart_and_bind_the_campaign_definition(
+    ledger: Ledger,
+    campaign: Campaign,
+    store: Path,
+    clock: SetClock,
+    operator: Operator,
+) -> None:
+    ledger.record_screening(
+        operator, UNIT, "finance", 3, households=9, problems_found=1
+    )
+    ledger.close()
+
+    again = open_ledger(campaign, store, clock)
+    assert cell(again, UNIT, "finance", 3) == (Screened.RECORDED, 1, 9, 1, 0)
+    again.close()
+
+    shorter = campaign.model_copy(
+        update={
+            "categories": [
+                c.model_copy(update={"items": c.items[:2]}) if c.key == "finance" else c
+                for c in campaign.categories
+            ]
+        }
+    )
+    with pytest.raises(CampaignMismatchError) as refused:
+        open_ledger(shorter, store, clock)
+    assert refused.value.items == [("finance", 3)]
+
+
+def test_statistics_as_of_a_week_use_that_weeks_replay_and_last_day(
+    ledger: Ledger,
+    clock: SetClock,
+    operator: Operator,
+    new_finding: NewFindingFactory,
+) -> None:
+    plan = {
+        "measures": "入户",
+        "deadline": date(2022, 6, 6),
+        "responsible_unit": "市住建局",
+    }
+    first = ledger.record(operator, new_finding(**plan))
+    at(clock, 6, 9)
+    ledger.complete(operator, first, 2, on=date(2022, 6, 8), effect="已改")
+    ledger.record(operator, new_finding(statement="迟报", found_on=date(2022, 6, 5)))
+
+    week1 = ledger.statistics(week=1)
+    now = ledger.statistics()
+
+    assert week1.day == date(2022, 6, 7)
+    assert (week1.total.found, week1.total.overdue, week1.total.rate) == (1, 1, 0.0)
+    assert [(w.week, w.new) for w in week1.weeks] == [(1, 1)]
+    assert now.day == date(2022, 6, 9)
+    assert (now.total.found, now.total.awaiting, now.total.overdue) == (2, 1, 0)
+    assert (now.total.on_time, now.total.due) == (0, 1)
+    assert [(w.week, w.new) for w in now.weeks] == [(1, 2), (2, 0)]
+    assert now.total.count(Status.AWAITING_ACCEPTANCE) == 1
+
+
+def test_statistics_refuse_an_unknown_week_or_unit(ledger: Ledger) -> None:
+    with pytest.raises(UnknownValueError):
+        ledger.statistics(week=9)
+    with pytest.raises(UnknownValueError):
+        ledger.statistics(unit="某某镇")
+
+
+def test_the_final_report_waits_for_the_last_phase(
+    ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
+) -> None:
+    ledger.record(operator, new_finding())
+    with pytest.raises(FinalReportTooEarlyError) as early:
+        ledger.final_report(UNIT)
+    assert early.value == FinalReportTooEarlyError("总结验收", date(2022, 6, 20))
+
+    at(clock, 6, 21)
+    ledger.seal(operator, UNIT, "王主任")
+    report = ledger.final_report(UNIT)
+
+    assert (report.unit, report.day, report.sealed_by) == (
+        UNIT,
+        date(2022, 6, 21),
+        "王主任",
+    )
+    assert len(report.sheet.rows) == report.statistics.total.found == 1
+    assert report.coverage.unit == UNIT
+    assert report.categories[0] == ("housing", "住房保障")

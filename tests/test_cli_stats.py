@@ -1,0 +1,216 @@
+"""`taizhang stats` and `taizhang final` on a real store: figures, files and refusals."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from domain.campaign import Campaign
+from domain.clock import SetClock
+from domain.ledger import NewFinding, Operator, open_ledger
+from tests.conftest import SHANGHAI
+from tui.cli import main
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+OPERATOR = Operator("张三", "褚河街道")
+
+
+@pytest.fixture(autouse=True)
+def plain_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Keep the operator's own settings and working folder out of the tests."""
+    monkeypatch.delenv("TAIZHANG_OPERATOR", raising=False)
+    monkeypatch.delenv("TAIZHANG_UNIT", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def store(tmp_path: Path, campaign: Campaign) -> Path:
+    """Two findings of 褚河街道 in week 1, one done on time, one overdue."""
+    path = tmp_path / "ledger.sqlite"
+    clock = SetClock(datetime(2022, 6, 2, 10, 0, tzinfo=SHANGHAI))
+    ledger = open_ledger(campaign, path, clock)
+    plan = {"measures": "整改", "responsible_unit": "市住建局"}
+    done = ledger.record(
+        OPERATOR,
+        NewFinding(
+            "褚河街道",
+            "housing",
+            1,
+            "个性问题",
+            "未挂牌",
+            date(2022, 6, 1),
+            deadline=date(2022, 6, 5),
+            **plan,
+        ),
+    )
+    ledger.record(
+        OPERATOR,
+        NewFinding(
+            "褚河街道",
+            "water",
+            2,
+            "共性问题",
+            "水质报告未张贴",
+            date(2022, 6, 2),
+            deadline=date(2022, 6, 3),
+            **plan,
+        ),
+    )
+    ledger.complete(OPERATOR, done, 2, on=date(2022, 6, 2), effect="已挂牌")
+    ledger.record_screening(
+        OPERATOR, "褚河街道", "health", 1, households=30, problems_found=0
+    )
+    ledger.close()
+    return path
+
+
+def assert_refused(code: int, err: str) -> None:
+    assert code == 2
+    assert CHINESE.search(err), err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+
+
+def test_stats_prints_the_totals_tables_and_weekly_bars(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["--store", str(store), "stats", "--week", "1"])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith(
+        "全部单位，第 1 周结束时上报的情况，以 2022年6月7日 计：发现问题 2 个，"
+        "已完成整改 1 个（已销号 0 个），尚未完成 1 个，逾期 1 个，已作废 0 个；"
+        "按时完成率 50.0%（按时完成 1 个，应完成 2 个）。"
+    )
+    for title in ("分类分性质统计", "按单位统计", "逾期问题 1 个", "每周新增与销号"):
+        assert title in out
+    assert re.search(r"第1周\s+06-01—06-07\s+2\s+█+\s+0", out)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["stats", "--week", "9"],
+        ["stats", "--unit", "某某镇"],
+    ],
+)
+def test_stats_refuses_in_one_chinese_line(
+    store: Path, args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["--store", str(store), *args])
+
+    assert_refused(code, capsys.readouterr().err)
+
+
+def test_final_writes_the_ledger_and_the_markdown_beside_it(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["--store", str(store), "--unit", "褚河街道", "final"])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    workbook = tmp_path / "整改台账-褚河街道-终版.xlsx"
+    summary = tmp_path / "整改台账-褚河街道-终版.md"
+    assert f"已导出 {workbook.name}" in out and summary.name in out
+    assert load_workbook(workbook).sheetnames == ["整改台账", "明细", "统计", "汇总"]
+    text = summary.read_text(encoding="utf-8")
+    assert "共发现问题 2 个（共性问题 1 个、个性问题 1 个）" in text
+    assert "31 项排查内容已排查 3 项" in text
+
+
+def test_final_takes_its_unit_and_both_paths(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "--store",
+            str(store),
+            "final",
+            "--unit",
+            "火龙镇",
+            "-o",
+            str(tmp_path / "终版.xlsx"),
+            "--markdown",
+            str(tmp_path / "总结.md"),
+        ]
+    )
+
+    assert code == 0, capsys.readouterr().err
+    assert load_workbook(tmp_path / "终版.xlsx")["整改台账"]["A2"].value == (
+        "单位（盖章）：火龙镇"
+    )
+    assert "# 火龙镇整改情况统计" in (tmp_path / "总结.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["-o", "终版.txt"], "须以 .xlsx 结尾"),
+        (["--markdown", "没有的文件夹/总结.md"], "文件夹不存在"),
+        (["--markdown", "总结.txt"], "须以 .md 结尾"),
+        (["--unit", "某某镇"], "某某镇"),
+    ],
+)
+def test_final_refuses_before_writing_either_file(
+    store: Path,
+    tmp_path: Path,
+    args: list[str],
+    words: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    before = set(tmp_path.iterdir())
+
+    code = main(["--store", str(store), "final", *args])
+
+    err = capsys.readouterr().err
+    assert_refused(code, err)
+    assert words in err
+    assert {p for p in tmp_path.iterdir() if p.suffix in (".xlsx", ".md")} == {
+        p for p in before if p.suffix in (".xlsx", ".md")
+    }
+
+
+def test_screening_is_recorded_and_coverage_lists_what_is_left(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--category", "住房保障", "--item", "2", "--households", "120"]
+    code = main(
+        [
+            "--store",
+            str(store),
+            "--unit",
+            "褚河街道",
+            "screening",
+            *args,
+            "--found",
+            "0",
+        ]
+    )
+    assert code == 0
+    assert "已登记 褚河街道 的排查情况：住房保障 第 2 项" in capsys.readouterr().out
+
+    code = main(["--store", str(store), "coverage", "--unit", "褚河街道"])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert re.search(r"褚河街道\s+4/31\s+2\s+27", out)
+    assert "褚河街道 未排查的排查内容 27 项" in out
+    assert "危房改造质量达标" in out
+
+
+def test_a_negative_count_is_refused_in_one_chinese_line(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--category", "住房保障", "--item", "2", "--households", "-5"]
+
+    code = main(["--store", str(store), "screening", *args, "--found", "0"])
+
+    err = capsys.readouterr().err
+    assert_refused(code, err)
+    assert "“排查户数”应填 0 或正整数，不能是“-5”" in err

@@ -1,0 +1,201 @@
+"""The statistics and coverage screens, and the final export, driven by keys."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from textual.widgets import DataTable, Input, Select, TabbedContent
+
+from domain.clock import SetClock
+from domain.ledger import Ledger, NewFinding, Operator
+from tests.conftest import SHANGHAI
+from tests.tui.pilot_keys import type_text
+from tui.app import TaizhangApp
+from tui.coverage_screen import CoverageScreen
+from tui.form import FormModal
+from tui.ledger_screen import LedgerScreen
+from tui.statistics_screen import StatisticsScreen
+
+OPERATOR = Operator("张三", "褚河街道")
+CHUHE_ROW = 4  # 褚河街道 is the fifth unit of the campaign
+
+
+def overdue_finding(ledger: Ledger) -> str:
+    return ledger.record(
+        OPERATOR,
+        NewFinding(
+            reporting_unit="褚河街道",
+            category="housing",
+            check_item=3,
+            nature="个性问题",
+            statement="东村王某危房未改造",
+            found_on=date(2022, 6, 1),
+            measures="加固维修",
+            deadline=date(2022, 6, 1),
+            responsible_unit="市住建局",
+        ),
+    )
+
+
+def messages(app: TaizhangApp) -> str:
+    shown = app.screen.query(".form-error, #form-message")
+    return " | ".join(str(w.render()) for w in shown)
+
+
+async def test_s_opens_the_statistics_and_digits_pick_each_table(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    overdue_finding(ledger)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, StatisticsScreen)
+        tabs = screen.query_one(TabbedContent)
+        assert tabs.active == "tab-kinds"
+
+        await pilot.press("3")
+        await pilot.pause()
+        assert tabs.active == "tab-overdue"
+        overdue = screen.query_one("#stats-overdue", DataTable)
+        assert [str(c) for c in overdue.get_row_at(0)][2:5] == [
+            "东村王某危房未改造",
+            "2022-06-01",
+            "1天",
+        ]
+        assert "逾期 1" in str(tabs.get_tab("tab-overdue").label)
+
+        await pilot.press("4")
+        await pilot.pause()
+        assert tabs.active == "tab-weeks"
+        assert "第1周 06-01—06-07  新增    1 █" in str(
+            screen.query_one("#stats-bars").render()
+        )
+
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, LedgerScreen)
+
+
+async def test_the_statistics_follow_the_ledgers_unit_filter(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    overdue_finding(ledger)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#filter-unit", Select).value = "火龙镇"
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        units = app.screen.query_one("#stats-units", DataTable)
+        assert units.row_count == 1
+        assert str(units.get_row_at(0)[0]) == "火龙镇"
+        assert "火龙镇，当前" in str(app.screen.query_one("#stats-summary").render())
+
+
+async def test_r_records_a_screening_of_the_highlighted_item(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("v")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CoverageScreen)
+        table = screen.query_one(DataTable)
+        table.move_cursor(row=CHUHE_ROW, column=2)
+        await pilot.pause()
+        assert "褚河街道　住房保障第 2 项" in str(
+            screen.query_one("#coverage-detail").render()
+        )
+        assert str(table.get_cell_at(table.cursor_coordinate)).strip() == "✗"
+
+        await pilot.press("r")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormModal)
+        assert form.query_one("#field-unit", Select).value == "褚河街道"
+        assert form.query_one("#field-category", Select).value == "housing"
+        assert form.query_one("#field-check_item", Select).value == "2"
+        assert form.query_one("#field-households", Input).has_focus
+
+        await type_text(pilot, "-3")
+        await pilot.press("tab")
+        await type_text(pilot, "0")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+        assert "“排查户数”应填 0 或正整数，不能是“-3”" in str(
+            form.query_one("#error-households").render()
+        )
+        assert ledger.screenings() == []
+
+        households = form.query_one("#field-households", Input)
+        households.value = ""
+        households.focus()
+        await type_text(pilot, "１２０")  # typed with a Chinese input method
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is screen
+        [screening] = ledger.screenings()
+        assert (screening.unit, screening.category, screening.check_item) == (
+            "褚河街道",
+            "housing",
+            2,
+        )
+        assert (screening.households, screening.problems_found) == (120, 0)
+        assert str(table.get_cell_at(table.cursor_coordinate)).strip() == "✓"
+        assert "登记排查 1 次，排查 120 户" in str(
+            screen.query_one("#coverage-detail").render()
+        )
+
+
+async def test_the_final_export_waits_for_the_last_phase_then_writes_both_files(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    overdue_finding(ledger)
+    out = tmp_path / "out"
+    out.mkdir()
+    app = TaizhangApp(ledger, OPERATOR, export_dir=out)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.screen, FormModal)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, FormModal)
+        assert "只能在“总结验收”阶段（2022年6月20日 起）导出" in messages(app)
+        assert list(out.iterdir()) == []
+
+        clock.set(datetime(2022, 6, 21, 9, 0, tzinfo=SHANGHAI))
+        app.screen.query_one("#field-markdown", Input).focus()
+        await type_text(pilot, str(out / "总结.md"))
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, LedgerScreen)
+
+    assert {p.name for p in out.iterdir()} == {"整改台账-褚河街道-终版.xlsx", "总结.md"}
+    assert "其中逾期 1 个" in (out / "总结.md").read_text(encoding="utf-8")
+
+
+async def test_the_palette_offers_statistics_coverage_and_the_final_export(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+
+    assert {"统计", "排查覆盖", "导出终版台账及总结"} <= set(titles)
