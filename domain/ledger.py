@@ -107,6 +107,7 @@ class NewFinding:
     deadline: date | None = None
     responsible_unit: str = ""
     responsible_leader: str = ""
+    remarks: str = ""
 
     @property
     def has_plan(self) -> bool:
@@ -277,40 +278,7 @@ class Ledger(Application):
 
     def record(self, by: Operator, new: NewFinding) -> str:
         """Record a finding, and its rectification plan when one is given."""
-        stamp = self.stamp(by)
-        category = self._category_key(new.category)
-        item_count = len(self.campaign.category(category).items)
-        if not 1 <= new.check_item <= item_count:
-            raise UnknownValueError("check_item", str(new.check_item))
-        self._check_campaign_day("found_on", new.found_on)
-        if self.sealed_by(new.reporting_unit):
-            raise UnitSealedError(new.reporting_unit)
-        finding = Finding.record(
-            stamp,
-            reporting_unit=self._known("reporting_unit", new.reporting_unit),
-            category=category,
-            check_item=new.check_item,
-            nature=self._nature(new.nature),
-            statement=new.statement,
-            cause=new.cause,
-            found_on=new.found_on,
-            source=self._choice("source", new.source, self.campaign.sources),
-            source_ref=new.source_ref,
-            village=new.village,
-            household_head=new.household_head,
-            household_kind=self._choice(
-                "household_kind", new.household_kind, self.campaign.household_kinds
-            ),
-        )
-        if new.has_plan:
-            self._plan(
-                finding,
-                stamp,
-                new.measures,
-                new.deadline,
-                new.responsible_unit,
-                new.responsible_leader,
-            )
+        finding = self._new_finding(self.stamp(by), new)
         self._save(finding)
         return str(finding.id)
 
@@ -958,6 +926,50 @@ class Ledger(Application):
         except ValueError as error:
             raise FindingNotFoundError(finding_id) from error
 
+    def _new_finding(
+        self, stamp: Stamp, new: NewFinding, *, planned_on: date | None = None
+    ) -> Finding:
+        """Check a new finding against the campaign and build it, unsaved.
+
+        `planned_on` is the business day of its plan (default: the stamp's day).
+        """
+        category = self._category_key(new.category)
+        item_count = len(self.campaign.category(category).items)
+        if not 1 <= new.check_item <= item_count:
+            raise UnknownValueError("check_item", str(new.check_item))
+        self._check_campaign_day("found_on", new.found_on)
+        if self.sealed_by(new.reporting_unit):
+            raise UnitSealedError(new.reporting_unit)
+        finding = Finding.record(
+            stamp,
+            reporting_unit=self._known("reporting_unit", new.reporting_unit),
+            category=category,
+            check_item=new.check_item,
+            nature=self._nature(new.nature),
+            statement=new.statement,
+            cause=new.cause,
+            found_on=new.found_on,
+            source=self._choice("source", new.source, self.campaign.sources),
+            source_ref=new.source_ref,
+            village=new.village,
+            household_head=new.household_head,
+            household_kind=self._choice(
+                "household_kind", new.household_kind, self.campaign.household_kinds
+            ),
+            remarks=new.remarks,
+        )
+        if new.has_plan:
+            self._plan(
+                finding,
+                stamp,
+                new.measures,
+                new.deadline,
+                new.responsible_unit,
+                new.responsible_leader,
+                on=planned_on,
+            )
+        return finding
+
     def _plan(
         self,
         finding: Finding,
@@ -966,6 +978,8 @@ class Ledger(Application):
         deadline: date | None,
         responsible_unit: str,
         responsible_leader: str,
+        *,
+        on: date | None = None,
     ) -> None:
         if deadline is None:
             raise UnknownValueError("deadline", "")
@@ -976,6 +990,7 @@ class Ledger(Application):
             deadline=deadline,
             responsible_unit=self._known("responsible_unit", responsible_unit.strip()),
             responsible_leader=responsible_leader,
+            on=on,
         )
 
     def _check_item(self, category: str, value: Any) -> int:

@@ -174,6 +174,7 @@ class FindingScreen(Screen[None]):
             ("最新进展", s.latest_progress),
             ("整改成效", s.effect),
             ("作废原因", s.withdrawn_reason),
+            ("备注", s.remarks),
         ):
             if value:
                 long.add_row(label, value)
