@@ -1168,16 +1168,20 @@ class Ledger(Application):
             item = check("check_item", lambda: self._import_item(category, row))
         check("nature", lambda: self._nature(row.nature))
         check("statement", lambda: required_text("statement", row.statement))
-        check("measures", lambda: required_text("measures", row.measures))
-        if row.deadline is not None:
-            check("deadline", lambda: self._check_deadline_day(row.deadline))
-        elif "deadline" not in read:
-            found.append(
-                RowProblem(row.number, "deadline", UnknownValueError("deadline", ""))
+        # A row with none of the plan's cells is a finding not yet planned;
+        # with any of them, the plan needs them all.
+        responsible: str | None = ""
+        planned = row.measures.strip() or row.responsible_unit.strip()
+        if planned or row.deadline is not None or "deadline" in read:
+            check("measures", lambda: required_text("measures", row.measures))
+            if row.deadline is not None:
+                check("deadline", lambda: self._check_deadline_day(row.deadline))
+            elif "deadline" not in read:
+                missing = UnknownValueError("deadline", "")
+                found.append(RowProblem(row.number, "deadline", missing))
+            responsible = check(
+                "responsible_unit", lambda: self._unit_named(row.responsible_unit)
             )
-        responsible = check(
-            "responsible_unit", lambda: self._unit_named(row.responsible_unit)
-        )
         check("cause", lambda: optional_text("cause", row.cause))
         check("remarks", lambda: optional_text("remarks", row.remarks))
         check(

@@ -117,6 +117,22 @@ def test_rows_are_recorded_in_sheet_order_in_one_save(
     assert record.finding_ids == ids
 
 
+def test_a_row_without_a_plan_comes_in_waiting_for_one(
+    ledger: Ledger, operator: Operator
+) -> None:
+    bare = row(4, measures="", deadline=None, responsible_unit="")
+
+    result = ledger.import_sheet(operator, sheet(bare))
+
+    state = ledger.row(result.rows[0].finding_id)
+    assert (state.status, state.planned, state.deadline) == (
+        Status.PENDING,
+        False,
+        None,
+    )
+    assert state.found_on == date(2022, 6, 7)
+
+
 def test_one_bad_row_keeps_the_whole_file_out(
     ledger: Ledger, operator: Operator
 ) -> None:
