@@ -1067,6 +1067,9 @@ class Ledger(Application):
         if not sheet.rows:
             raise NothingToImportError(sheet.file_name)
 
+        # Another process may have recorded some of these rows since the view
+        # last followed the log.
+        self.catch_up()
         recorded = {
             same_statement(s.statement): s.finding_id
             for s in self.rows(LedgerQuery(unit=unit))
