@@ -67,6 +67,7 @@ class LedgerScreen(Screen[None]):
         Binding("o", "toggle_overdue", "逾期", tooltip="只看逾期 / 全部", id="ledger.overdue"),
         Binding("x", "clear_filters", "清筛选", tooltip="清除筛选", id="ledger.clear"),
         Binding("e", "app.export", "导出", id="ledger.export"),
+        Binding("d", "app.import_ledger", "导入", tooltip="导入手工台账 .xlsx", id="ledger.import"),
         Binding("t", "time_travel", "回溯", tooltip="查看过去某一时刻的台账", id="ledger.travel"),
         Binding("w", "app.weeks", "周报", tooltip="各周台账：按时上报与现在所知", id="ledger.weeks"),
         Binding("j", "app.journal", "日志", tooltip="全部记录（审计）", id="ledger.journal"),
