@@ -150,8 +150,9 @@ class ImportResult:
 
     @property
     def defaulted_items(self) -> int:
-        """How many good rows took the default check item (the sheet names none)."""
-        return sum(1 for r in self.good if r.check_item == DEFAULT_CHECK_ITEM)
+        """How many good rows took the default check item, naming none."""
+        named = {r.number for r in self.sheet.rows if r.check_item.strip()}
+        return sum(1 for r in self.good if r.number not in named)
 
 
 # The official form has no 排查内容 column: a row gets its category's first item,

@@ -459,8 +459,8 @@ def import_notes(result: ImportResult) -> list[str]:
     notes = []
     if result.defaulted_items:
         notes.append(
-            f"正式台账没有“排查内容”：{result.defaulted_items} 条问题记为该问题类型的"
-            "第 1 项排查内容，导入后可在问题页用“更正”改正。"
+            f"{result.defaulted_items} 条问题没有写“排查内容”（正式台账没有这一列），"
+            "记为该问题类型的第 1 项，导入后可在问题页用“更正”改正。"
         )
     if sheet.column("found_on") is None:
         day = format_day(sheet.report_day) if sheet.report_day else "今天"
