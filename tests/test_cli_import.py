@@ -12,10 +12,12 @@ import pytest
 from domain.campaign import load_campaign
 from domain.ledger import open_ledger
 from domain.state import FindingState
-from tests.exporters.workbooks import compound_file, make_book, row_values
+from tests.exporters.workbooks import make_book, row_values
 from tui.cli import main
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
+# Files written by LibreOffice and an encrypting tool; see fixtures/README.md.
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture(autouse=True)
@@ -141,8 +143,8 @@ def refused_files(tmp_path: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(docx, "w") as archive:
         archive.writestr("word/document.xml", "<w:document/>")
     return {
-        "旧版.xls": compound_file("Workbook"),
-        "加密.xlsx": compound_file("EncryptionInfo", "EncryptedPackage"),
+        "旧版.xls": (FIXTURES / "libreoffice-chuhe.xls").read_bytes(),
+        "加密.xlsx": (FIXTURES / "encrypted-chuhe.xlsx").read_bytes(),
         "导出.csv": "序号,问题类型\n1,饮水安全\n".encode("gbk"),
         "改名.xlsx": docx.read_bytes(),
         "空.xlsx": b"",

@@ -433,6 +433,34 @@ def test_a_1904_workbook_reads_its_serial_days(tmp_path: Path) -> None:
     assert [r.deadline for r in read(path).rows] == [e[4] for e in EXPECTED]
 
 
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def test_a_sheet_saved_again_by_libreoffice_reads_as_the_original(
+    samples: Path,
+) -> None:
+    original = read(samples / "handmade-wps-chuhe.xlsx")
+
+    resaved = read(FIXTURES / "libreoffice-chuhe.xlsx")
+
+    assert (resaved.unit, resaved.report_day) == (original.unit, original.report_day)
+    assert resaved.rows == original.rows
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("libreoffice-chuhe.xls", li.OLD_XLS),
+        ("libreoffice-chuhe.ods", li.ODS),
+        ("encrypted-chuhe.xlsx", li.ENCRYPTED),
+    ],
+)
+def test_files_real_programs_wrote_are_refused_saying_what_they_are(
+    name: str, problem: str
+) -> None:
+    assert refusal(FIXTURES / name) == problem
+
+
 # Files that are not a readable .xlsx
 
 
