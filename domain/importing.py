@@ -189,6 +189,8 @@ def found_days(
 
 def same_statement(text: str) -> str:
     """Return the key under which two statements count as the same finding."""
+    # Limitation: two findings of one unit worded exactly alike count as one;
+    # telling them apart would need a household or village column to compare.
     return "".join(text.split())
 
 

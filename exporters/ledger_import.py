@@ -187,6 +187,8 @@ def _ole_kind(data: bytes) -> str:
     An encrypted .xlsx is such a file holding EncryptionInfo and
     EncryptedPackage; an old .xls (or a WPS .et) holds Workbook or Book.
     """
+    # Limitation: an encrypted workbook is refused, not opened; opening it would
+    # take a decrypting library (msoffcrypto-tool) and asking for the password.
     if _utf16("EncryptedPackage") in data or _utf16("EncryptionInfo") in data:
         return ENCRYPTED
     if _utf16("Workbook") in data or _utf16("Book\x00") in data:
@@ -240,6 +242,9 @@ def _open(path: Path, data: bytes) -> Workbook:
     Normal mode, not read-only: only normal mode keeps merged ranges, and
     it reads every row whatever the file's own <dimension> claims.
     """
+    # Limitation: a formula whose result was never saved (a file written by a
+    # script, never opened in Excel, WPS or LibreOffice) reads as empty; reading
+    # it would take a formula evaluator.
     try:
         with warnings.catch_warnings():
             # openpyxl warns about parts it skips (WPS styles, extensions);

@@ -440,6 +440,8 @@ def import_column(result: ImportResult, problem: RowProblem) -> str:
 def import_reason(problem: RowProblem) -> str:
     """Say in Chinese why a row cannot come in."""
     error = problem.error
+    # FIELD_NAMES names "remarks" for acceptance (验收意见); a sheet's remarks
+    # are the cells beyond the official columns.
     if problem.field == "remarks" and isinstance(error, e.TextTooLongError):
         return f"表外各列合起来有 {error.length} 个字，超过单元格上限 {error.limit} 字。"
     return explain(error)
