@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 
 class LedgerError(Exception):
@@ -236,3 +236,60 @@ class CampaignMismatchError(LedgerError):
 @dataclass
 class SampleNotFoundError(LedgerError):
     sample_id: str
+
+
+@dataclass
+class AlreadyImportedError(LedgerError):
+    """A file with the same content was brought in before; nothing was written.
+
+    `previous_name` is the file's name then, which may differ from now.
+    """
+
+    file_name: str
+    previous_name: str
+    at: datetime
+    operator: str
+    findings: int
+
+
+@dataclass
+class RowsRefusedError(LedgerError):
+    """Some rows of a file cannot come in, and bringing in only the good ones
+    was not chosen; nothing was written."""
+
+    bad: int
+    total: int
+
+
+@dataclass
+class NothingToImportError(LedgerError):
+    """A file holds no row that could come in."""
+
+    file_name: str
+
+
+@dataclass
+class UnitNotGivenError(LedgerError):
+    """A sheet names no unit (no 单位（盖章） line) and none was chosen."""
+
+    file_name: str
+
+
+@dataclass
+class UnitMismatchError(LedgerError):
+    """A sheet's unit line names another unit than the one chosen."""
+
+    sheet_unit: str
+    chosen: str
+
+
+@dataclass
+class DuplicateFindingError(LedgerError):
+    """A statement repeats a recorded finding of the unit, or an earlier row.
+
+    Exactly one of `finding_id` (recorded) and `row` (earlier in the file) is set.
+    """
+
+    statement: str
+    finding_id: str = ""
+    row: int = 0

@@ -116,6 +116,14 @@ class Finding(Aggregate):
             raise NotImplementedError
 
     class Recorded(Event, Aggregate.Created):
+        """A finding was recorded.
+
+        Version 2 added `remarks`: what an imported sheet held beyond the
+        official columns. Version 1 events read back with no remarks.
+        """
+
+        class_version = 2
+
         reporting_unit: str
         category: str
         check_item: int
@@ -127,6 +135,11 @@ class Finding(Aggregate):
         household_kind: str
         source: str
         source_ref: str
+        remarks: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["remarks"] = ""
 
         def apply(self, aggregate: Any) -> None:
             aggregate.state = self.evolve(None)
@@ -144,6 +157,7 @@ class Finding(Aggregate):
                 found_on=self.on,
                 source=self.source,
                 source_ref=self.source_ref,
+                remarks=self.remarks,
                 village=self.village,
                 household_head=self.household_head,
                 household_kind=self.household_kind,
@@ -279,6 +293,7 @@ class Finding(Aggregate):
         village: str = "",
         household_head: str = "",
         household_kind: str = "",
+        remarks: str = "",
     ) -> Finding:
         """Record a newly found problem. Campaign values are checked by the caller."""
         return cls._create(
@@ -298,6 +313,7 @@ class Finding(Aggregate):
             household_kind=household_kind,
             source=source,
             source_ref=source_ref,
+            remarks=optional_text("remarks", remarks),
         )
 
     def plan(
@@ -308,8 +324,13 @@ class Finding(Aggregate):
         deadline: date,
         responsible_unit: str,
         responsible_leader: str,
+        on: date | None = None,
     ) -> None:
-        """Plan the rectification: measures, a deadline, who answers for it."""
+        """Plan the rectification: measures, a deadline, who answers for it.
+
+        `on` is the day the plan speaks of: by default the stamp's day; an
+        imported sheet gives the day it reports as of.
+        """
         self._check_open()
         if self.state.planned:
             raise AlreadyPlannedError(self.state.finding_id)
@@ -317,7 +338,7 @@ class Finding(Aggregate):
         self._record(
             self.RectificationPlanned,
             stamp,
-            stamp.today,
+            stamp.today if on is None else self._step_day("planned_on", on, stamp),
             measures=required_text("measures", measures),
             deadline=deadline,
             responsible_unit=required_text("responsible_unit", responsible_unit),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,21 +39,41 @@ from domain.checks import Problem, check_ledger
 from domain.clock import Clock, SystemClock
 from domain.coverage import Screening, UnitCoverage, coverage
 from domain.errors import (
+    AlreadyImportedError,
     CampaignMismatchError,
     ConcurrentChangeError,
     DateOutsideCampaignError,
     FinalReportTooEarlyError,
+    DuplicateFindingError,
     FindingNotFoundError,
+    LedgerError,
+    NothingToImportError,
     NothingToSampleError,
     NotInFinalPhaseError,
     PositionOutsideLogError,
+    RowsRefusedError,
     SampleNotFoundError,
     SampleSizeError,
+    UnitMismatchError,
+    UnitNotGivenError,
     UnitSealedError,
     UnknownValueError,
     WeekNotOverError,
 )
-from domain.finding import Finding, Stamp
+from domain.finding import Finding, Stamp, optional_text, required_text
+from domain.importing import (
+    DEFAULT_CHECK_ITEM,
+    IMPORT_SOURCE,
+    CheckedRow,
+    ImportedFile,
+    ImportResult,
+    ImportRow,
+    ImportSheet,
+    PreviousImport,
+    RowProblem,
+    found_days,
+    same_statement,
+)
 from domain.inspection import Signal
 from domain.sheet import OfficialSheet, SheetRow
 from domain.spotcheck import Sample, SpotCheck, draw, sample_from
@@ -110,6 +131,7 @@ class NewFinding:
     deadline: date | None = None
     responsible_unit: str = ""
     responsible_leader: str = ""
+    remarks: str = ""
 
     @property
     def has_plan(self) -> bool:
@@ -284,42 +306,74 @@ class Ledger(Application):
 
     def record(self, by: Operator, new: NewFinding) -> str:
         """Record a finding, and its rectification plan when one is given."""
-        stamp = self.stamp(by)
-        category = self._category_key(new.category)
-        item_count = len(self.campaign.category(category).items)
-        if not 1 <= new.check_item <= item_count:
-            raise UnknownValueError("check_item", str(new.check_item))
-        self._check_campaign_day("found_on", new.found_on)
-        if self.sealed_by(new.reporting_unit):
-            raise UnitSealedError(new.reporting_unit)
-        finding = Finding.record(
-            stamp,
-            reporting_unit=self._known("reporting_unit", new.reporting_unit),
-            category=category,
-            check_item=new.check_item,
-            nature=self._nature(new.nature),
-            statement=new.statement,
-            cause=new.cause,
-            found_on=new.found_on,
-            source=self._choice("source", new.source, self.campaign.sources),
-            source_ref=new.source_ref,
-            village=new.village,
-            household_head=new.household_head,
-            household_kind=self._choice(
-                "household_kind", new.household_kind, self.campaign.household_kinds
-            ),
-        )
-        if new.has_plan:
-            self._plan(
-                finding,
-                stamp,
-                new.measures,
-                new.deadline,
-                new.responsible_unit,
-                new.responsible_leader,
-            )
+        finding = self._new_finding(self.stamp(by), new)
         self._save(finding)
         return str(finding.id)
+
+    def check_import(
+        self, by: Operator, sheet: ImportSheet, *, unit: str = ""
+    ) -> ImportResult:
+        """Check every row of a sheet as `import_sheet` would, writing nothing.
+
+        `unit` chooses the reporting unit; without it, the sheet's unit line
+        names it. A refusal of the whole file (no unit, a sealed unit, no
+        rows) is raised; the problems of single rows are values in the result.
+        """
+        return self._check_import(self.stamp(by), sheet, unit)[0]
+
+    def import_sheet(
+        self,
+        by: Operator,
+        sheet: ImportSheet,
+        *,
+        unit: str = "",
+        only_good: bool = False,
+    ) -> ImportResult:
+        """Record a sheet's rows as findings in one save: all of them, or nothing.
+
+        Every row is checked first by the rules `record` applies. One bad
+        row keeps the whole file out (RowsRefusedError) unless `only_good`.
+        Each row becomes a Recorded event (source 导入, the file's name and
+        row number as its reference) and, since the form has them, a
+        RectificationPlanned event dated the day the sheet reports as of.
+        A record of the file, keyed by its content, is saved with them, so
+        the same file brought in again is refused (AlreadyImportedError),
+        also after only its good rows came in.
+        """
+        stamp = self.stamp(by)
+        result, findings = self._check_import(stamp, sheet, unit)
+        if result.previous is not None:
+            raise self._already_imported(sheet, result.previous)
+        if result.bad and not only_good:
+            raise RowsRefusedError(len(result.bad), len(result.rows))
+        if not findings:
+            raise NothingToImportError(sheet.file_name)
+
+        numbers = [row.number for row in result.good]
+        ids = [str(finding.id) for finding in findings]
+        record = ImportedFile.record(
+            stamp,
+            campaign_id=self.campaign.id,
+            sheet=sheet,
+            unit=result.unit,
+            rows=numbers,
+            finding_ids=ids,
+            left_out=[row.number for row in result.bad],
+        )
+        try:
+            self.save(*findings, record)
+        except RecordConflictError as error:
+            # Someone brought the same file in between the check and the save.
+            previous = self._previous_import(sheet.digest)
+            if previous is None:
+                raise
+            raise self._already_imported(sheet, previous) from error
+        self.catch_up()
+        log.info("imported %d rows of %s for %s", len(ids), sheet.file_name, unit)
+
+        by_row = dict(zip(numbers, ids, strict=True))
+        rows = tuple(replace(r, finding_id=by_row.get(r.number, "")) for r in result.rows)
+        return replace(result, rows=rows, written=True)
 
     def plan(
         self,
@@ -1085,6 +1139,247 @@ class Ledger(Application):
         except ValueError as error:
             raise FindingNotFoundError(finding_id) from error
 
+    def _new_finding(
+        self, stamp: Stamp, new: NewFinding, *, planned_on: date | None = None
+    ) -> Finding:
+        """Check a new finding against the campaign and build it, unsaved.
+
+        `planned_on` is the business day of its plan (default: the stamp's day).
+        """
+        category = self._category_key(new.category)
+        item_count = len(self.campaign.category(category).items)
+        if not 1 <= new.check_item <= item_count:
+            raise UnknownValueError("check_item", str(new.check_item))
+        self._check_campaign_day("found_on", new.found_on)
+        if self.sealed_by(new.reporting_unit):
+            raise UnitSealedError(new.reporting_unit)
+        finding = Finding.record(
+            stamp,
+            reporting_unit=self._known("reporting_unit", new.reporting_unit),
+            category=category,
+            check_item=new.check_item,
+            nature=self._nature(new.nature),
+            statement=new.statement,
+            cause=new.cause,
+            found_on=new.found_on,
+            source=self._choice("source", new.source, self.campaign.sources),
+            source_ref=new.source_ref,
+            village=new.village,
+            household_head=new.household_head,
+            household_kind=self._choice(
+                "household_kind", new.household_kind, self.campaign.household_kinds
+            ),
+            remarks=new.remarks,
+        )
+        if new.has_plan:
+            self._plan(
+                finding,
+                stamp,
+                new.measures,
+                new.deadline,
+                new.responsible_unit,
+                new.responsible_leader,
+                on=planned_on,
+            )
+        return finding
+
+    def _check_import(
+        self, stamp: Stamp, sheet: ImportSheet, chosen_unit: str
+    ) -> tuple[ImportResult, list[Finding]]:
+        """Check a sheet's rows; build, unsaved, the findings of the good ones."""
+        unit = self._import_unit(sheet, chosen_unit)
+        if self.sealed_by(unit):
+            raise UnitSealedError(unit)
+        self._choice("source", IMPORT_SOURCE, self.campaign.sources)
+        if not sheet.rows:
+            raise NothingToImportError(sheet.file_name)
+
+        # Another process may have recorded some of these rows since the view
+        # last followed the log.
+        self.catch_up()
+        recorded = {
+            same_statement(s.statement): s.finding_id
+            for s in self.rows(LedgerQuery(unit=unit))
+            if s.status is not Status.WITHDRAWN
+        }
+        first_row: dict[str, int] = {}
+        problems: dict[int, list[RowProblem]] = {}
+        values: dict[int, tuple[str, int, str]] = {}
+        for row in sheet.rows:
+            found, checked = self._row_problems(row)
+            key = same_statement(row.statement)
+            earlier = first_row.setdefault(key, row.number) if key else row.number
+            if key in recorded:
+                duplicate = DuplicateFindingError(row.statement, recorded[key])
+                found.append(RowProblem(row.number, "statement", duplicate))
+            elif earlier != row.number:
+                duplicate = DuplicateFindingError(row.statement, row=earlier)
+                found.append(RowProblem(row.number, "statement", duplicate))
+            problems[row.number] = found
+            if checked is not None:
+                values[row.number] = checked
+
+        good = [row for row in sheet.rows if not problems[row.number]]
+        latest = min(sheet.report_day or stamp.today, stamp.today)
+        days = found_days(
+            (
+                (row.number, values[row.number][0], row.deadline, row.found_on)
+                for row in good
+            ),
+            latest,
+        )
+        built: dict[int, Finding] = {}
+        for row in good:
+            category, item, responsible = values[row.number]
+            day = days[row.number]
+            new = NewFinding(
+                reporting_unit=unit,
+                category=category,
+                check_item=item,
+                nature=row.nature,
+                statement=row.statement,
+                found_on=day,
+                cause=row.cause,
+                source=IMPORT_SOURCE,
+                source_ref=f"{sheet.file_name} 第{row.number}行",
+                measures=row.measures,
+                deadline=row.deadline,
+                responsible_unit=responsible,
+                responsible_leader=row.responsible_leader,
+                remarks=row.remarks,
+            )
+            try:
+                built[row.number] = self._new_finding(
+                    stamp, new, planned_on=max(day, latest)
+                )
+            except LedgerError as error:
+                field = getattr(error, "field", "")
+                field = field if isinstance(field, str) else ""
+                problems[row.number].append(RowProblem(row.number, field, error))
+
+        result = ImportResult(
+            sheet=sheet,
+            unit=unit,
+            rows=tuple(
+                CheckedRow(
+                    number=row.number,
+                    statement=row.statement,
+                    found_on=days.get(row.number),
+                    check_item=values[row.number][1] if row.number in values else 0,
+                    problems=tuple(problems[row.number]),
+                )
+                for row in sheet.rows
+            ),
+            previous=self._previous_import(sheet.digest),
+        )
+        return result, [built[row.number] for row in result.good]
+
+    def _row_problems(
+        self, row: ImportRow
+    ) -> tuple[list[RowProblem], tuple[str, int, str] | None]:
+        """Check one row's fields on their own; all problems, not only the first.
+
+        Returns the problems and, when the category, check item and
+        responsible unit are good, their campaign values.
+        """
+        found = list(row.problems)
+        read = {problem.field for problem in row.problems}
+
+        def check(field: str, value: Any) -> Any:
+            try:
+                return value()
+            except LedgerError as error:
+                found.append(RowProblem(row.number, field, error))
+                return None
+
+        category = check("category", lambda: self._category_key(row.category))
+        item = None
+        if category is not None:
+            item = check("check_item", lambda: self._import_item(category, row))
+        check("nature", lambda: self._nature(row.nature))
+        check("statement", lambda: required_text("statement", row.statement))
+        # A row with none of the plan's cells is a finding not yet planned;
+        # with any of them, the plan needs them all.
+        responsible: str | None = ""
+        planned = row.measures.strip() or row.responsible_unit.strip()
+        if planned or row.deadline is not None or "deadline" in read:
+            check("measures", lambda: required_text("measures", row.measures))
+            if row.deadline is not None:
+                check("deadline", lambda: self._check_deadline_day(row.deadline))
+            elif "deadline" not in read:
+                missing = UnknownValueError("deadline", "")
+                found.append(RowProblem(row.number, "deadline", missing))
+            responsible = check(
+                "responsible_unit", lambda: self._unit_named(row.responsible_unit)
+            )
+        check("cause", lambda: optional_text("cause", row.cause))
+        check("remarks", lambda: optional_text("remarks", row.remarks))
+        check(
+            "responsible_leader",
+            lambda: optional_text("responsible_leader", row.responsible_leader),
+        )
+        if category is None or item is None or responsible is None:
+            return found, None
+        return found, (category, item, responsible)
+
+    def _import_item(self, category: str, row: ImportRow) -> int:
+        """Return the check item a row names: its number, or its text, or the default."""
+        text = "".join(row.check_item.split())
+        if not text:
+            return DEFAULT_CHECK_ITEM
+        items = ["".join(item.split()) for item in self.campaign.category(category).items]
+        number = re.match(r"(\d+)(?:[.．、]|$)", text)
+        if number and 1 <= int(number.group(1)) <= len(items):
+            return int(number.group(1))
+        for index, item in enumerate(items, 1):
+            if text == item or (len(text) >= 4 and text in item):
+                return index
+        raise UnknownValueError("check_item", row.check_item)
+
+    def _unit_named(self, text: str) -> str:
+        """Return the campaign unit a sheet names, also when it drops the 市 prefix."""
+        name = "".join(text.split())
+        units = self.campaign.all_units
+        if name and name not in units and f"市{name}" in units:
+            return f"市{name}"
+        return self._known("responsible_unit", name)
+
+    def _import_unit(self, sheet: ImportSheet, chosen: str) -> str:
+        written = "".join(sheet.unit.split())
+        chosen = chosen.strip()
+        if chosen:
+            self._known("unit", chosen)
+            # A unit line with a typo may be overruled; another real unit may not.
+            if written and written != chosen and written in self.campaign.all_units:
+                raise UnitMismatchError(written, chosen)
+            return chosen
+        if not written:
+            raise UnitNotGivenError(sheet.file_name)
+        return self._known("unit", written)
+
+    def _previous_import(self, digest: str) -> PreviousImport | None:
+        try:
+            record: ImportedFile = self.repository.get(
+                ImportedFile.id_for(self.campaign.id, digest)
+            )
+        except AggregateNotFoundError:
+            return None
+        previous = record.previous()
+        # In the campaign's zone, so a refusal can name the local time.
+        return replace(previous, at=previous.at.astimezone(self.campaign.tz))
+
+    @staticmethod
+    def _already_imported(
+        sheet: ImportSheet, previous: PreviousImport
+    ) -> AlreadyImportedError:
+        return AlreadyImportedError(
+            sheet.file_name,
+            previous.file_name,
+            previous.at,
+            previous.operator,
+            previous.findings,
+        )
+
     def _plan(
         self,
         finding: Finding,
@@ -1093,6 +1388,8 @@ class Ledger(Application):
         deadline: date | None,
         responsible_unit: str,
         responsible_leader: str,
+        *,
+        on: date | None = None,
     ) -> None:
         if deadline is None:
             raise UnknownValueError("deadline", "")
@@ -1103,6 +1400,7 @@ class Ledger(Application):
             deadline=deadline,
             responsible_unit=self._known("responsible_unit", responsible_unit.strip()),
             responsible_leader=responsible_leader,
+            on=on,
         )
 
     def _check_item(self, category: str, value: Any) -> int:

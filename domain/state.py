@@ -60,6 +60,7 @@ class FindingState:
     household_head: str = ""
     household_kind: str = ""
     source_ref: str = ""
+    remarks: str = ""
     measures: str = ""
     deadline: date | None = None
     responsible_unit: str = ""

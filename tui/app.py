@@ -15,6 +15,7 @@ from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from domain.importing import ImportResult, ImportSheet
 from domain.ledger import Ledger, Operator
 from exporters.final_report import (
     check_markdown_destination,
@@ -23,15 +24,17 @@ from exporters.final_report import (
     markdown_path,
     write_markdown,
 )
+from exporters.ledger_import import read_ledger, sniff
 from exporters.official import check_destination, write_official_sheet
 from exporters.week_report import with_differences
 from tui.coverage_screen import CoverageScreen
 from tui.finding_screen import FindingScreen
 from tui.form import Field, FormModal, choices
 from tui.help_screen import HelpScreen
+from tui.import_screen import ImportScreen
 from tui.ledger_screen import LedgerScreen
 from tui.statistics_screen import StatisticsScreen
-from tui.wording import FIELD_NAMES, explain, is_refusal
+from tui.wording import FIELD_NAMES, explain, import_done, is_refusal
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +121,7 @@ class TaizhangApp(App[None]):
             return
         yield SystemCommand("新建问题", "登记一条新发现的问题", self.new_finding)
         yield SystemCommand("导出台账", "导出某单位某周的正式整改台账 .xlsx", self.action_export)
+        yield SystemCommand("导入台账", "把手工填写的整改台账 .xlsx 逐行检查后导入", self.action_import_ledger)
         yield SystemCommand("各周台账", "按时上报与现在所知的对比、迟报漏报、与上周比较", self.action_weeks)
         yield SystemCommand(
             "统计", "分类、单位、逾期、按时完成率、每周新增与销号", self.action_statistics
@@ -231,6 +235,46 @@ class TaizhangApp(App[None]):
                 timeout=12,
             )
         return written
+
+    def action_import_ledger(self) -> None:
+        """Ask for a ledger file to bring in; the check runs before anything is written."""
+        campaign = self.ledger.campaign
+        fields = [
+            Field("path", "文件", required=True, placeholder="整改台账 .xlsx 的路径"),
+            Field("unit", "导入到单位", "select", options=choices(campaign.all_units),
+                  placeholder="不选则取表中“单位（盖章）”一行"),
+            Field("sheet", "工作表", placeholder="不填则取第一张有台账表头的工作表"),
+        ]
+
+        def submit(values: dict[str, Any]) -> None:
+            path = Path(values["path"].strip()).expanduser()
+            if not path.is_absolute():
+                path = self.export_dir / path
+            sniff(path)  # refuse a file that is no .xlsx beside the path typed
+            self.check_import(path, values["unit"], values["sheet"].strip())
+
+        self.push_screen(
+            FormModal("导入整改台账", fields, submit, year=campaign.year,
+                      hint="先逐行检查并列出不能导入的行，确认后才写入；同一文件不会导入两次。")
+        )
+
+    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
+    def check_import(self, path: Path, unit: str, sheet_name: str) -> None:
+        """Read and check a ledger file off the event loop, then show the report."""
+        self.call_from_thread(self.notify, f"正在读取 {path.name} …", timeout=2)
+        sheet = read_ledger(path, year=self.ledger.campaign.year, sheet=sheet_name)
+        result = self.ledger.check_import(self.operator, sheet, unit=unit)
+        self.call_from_thread(self.show_import, sheet, result, unit)
+
+    def show_import(self, sheet: ImportSheet, result: ImportResult, unit: str) -> None:
+        screen = ImportScreen(self.ledger, self.operator, sheet, result, unit)
+        self.push_screen(screen, self.imported)
+
+    def imported(self, result: ImportResult | None) -> None:
+        if result is None:
+            return
+        self.notify(import_done(result), title="导入完成", timeout=8)
+        self.refresh_screens()
 
     def action_weeks(self) -> None:
         from tui.weeks_screen import WeeksScreen

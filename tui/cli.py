@@ -28,7 +28,15 @@ from domain.clock import Clock, SetClock
 from domain.coverage import Screened
 from domain.dates import DayParseError, format_day, parse_moment
 from domain.demo import fill_demo
-from domain.errors import EmptyTextError, LedgerError, UnknownValueError
+from domain.errors import (
+    AlreadyImportedError,
+    EmptyTextError,
+    LedgerError,
+    NothingToImportError,
+    RowsRefusedError,
+    UnknownValueError,
+)
+from domain.importing import ImportSheet
 from domain.ledger import Ledger, Operator, default_store_path, open_ledger
 from domain.state import Status
 from domain.statistics import Tally
@@ -42,6 +50,7 @@ from exporters.final_report import (
     rate_text,
     write_markdown,
 )
+from exporters.ledger_import import ImportFileError, read_ledger
 from exporters.official import ExportError, check_destination, write_official_sheet
 from exporters.week_report import LATE_KINDS, with_differences
 from tui.bars import bar
@@ -55,6 +64,10 @@ from tui.wording import (
     event_name,
     explain,
     field_name,
+    import_done,
+    import_notes,
+    import_problems,
+    import_summary,
     problem_text,
     restored_text,
     signal_text,
@@ -296,6 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="同时导出该单位该周的台账及差异表（.xlsx）；须同时指定 --unit",
     )
     _add_shared(options, after=True)
+    _add_import_command(commands)
     _add_inspection_commands(commands)
     _add_report_commands(commands)
     _add_statistics_commands(commands)
@@ -389,6 +403,42 @@ def _add_statistics_commands(commands: argparse._SubParsersAction[_Parser]) -> N
     options = cover.add_argument_group("选项")
     _add_help(options)
     options.add_argument("--unit", dest="command_unit", metavar="单位", help="只看该单位")
+    _add_shared(options, after=True)
+
+
+def _add_import_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """Add bringing a hand-kept ledger workbook in."""
+    command = commands.add_parser(
+        "import",
+        help="导入手工填写的整改台账（.xlsx）",
+        description="读取按正式整改台账格式（或相近格式）填写的 .xlsx，先逐行检查并列出"
+        "不能导入的行；全部无误才登记为问题（来源：导入），否则什么也不写入。"
+        "同一文件不会导入两次。有不能导入的行、文件无法读取或已导入过时，退出码为 2。",
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    options = command.add_argument_group("选项")
+    _add_help(options)
+    options.add_argument("file", type=Path, metavar="文件", help="要导入的台账文件（.xlsx）")
+    options.add_argument(
+        "--unit",
+        dest="import_unit",
+        default="",
+        metavar="单位",
+        help="导入到哪个单位；默认取表中“单位（盖章）：……”一行",
+    )
+    options.add_argument(
+        "--sheet",
+        default="",
+        metavar="工作表",
+        help="读取哪张工作表；默认取第一张有台账表头的工作表",
+    )
+    options.add_argument(
+        "--dry-run", action="store_true", help="只检查并列出报告，不写入任何内容"
+    )
+    options.add_argument(
+        "--only-good", action="store_true", help="只导入无误的行，不能导入的行留在报告中"
+    )
     _add_shared(options, after=True)
 
 
@@ -551,7 +601,13 @@ def main(argv: list[str] | None = None) -> int:
         log.info("the reader of the output closed it early")
         _drop_output()
         return EXIT_BROKEN_PIPE
-    except (LedgerError, CampaignError, DayParseError, ExportError) as error:
+    except (
+        LedgerError,
+        CampaignError,
+        DayParseError,
+        ExportError,
+        ImportFileError,
+    ) as error:
         log.info("refused: %r", error)
         _say(explain(error))
         return EXIT_REFUSED
@@ -621,6 +677,12 @@ def _run(args: argparse.Namespace, store: Path) -> int:
     if args.command == "demo":
         return _demo(campaign, store, args.seed)
 
+    if args.command == "import":
+        # The file is read before the store is opened: a bad file touches nothing.
+        sheet = read_ledger(args.file.expanduser(), year=campaign.year, sheet=args.sheet)
+        with _opened(campaign, store) as ledger:
+            return _import(ledger, operator, sheet, args)
+
     if args.command in ("check", "signals", "sample", "undo"):
         with _opened(campaign, store) as ledger:
             return _inspect(args, ledger, operator)
@@ -663,6 +725,45 @@ def _export(ledger: Ledger, unit: str, week: int | None, target: Path) -> int:
             f"导出前检查：当前台账有 {len(problems)} 处验收时可能被指出的问题，"
             f"运行 taizhang check --unit {unit} 查看。"
         )
+    return EXIT_OK
+
+
+def _import(
+    ledger: Ledger, operator: Operator, sheet: ImportSheet, args: argparse.Namespace
+) -> int:
+    """Check a sheet, print the report, and import it unless refused."""
+    result = ledger.check_import(operator, sheet, unit=args.import_unit)
+    previous = result.previous
+    if previous is not None:
+        # Its rows would all repeat recorded findings: the refusal says enough.
+        raise AlreadyImportedError(
+            sheet.file_name,
+            previous.file_name,
+            previous.at,
+            previous.operator,
+            previous.findings,
+        )
+
+    print(import_summary(result))
+    problems = import_problems(result)
+    if problems:
+        print("不能导入的行：")
+        _print_table(("行号", "列", "原因"), problems)
+    for note in import_notes(result):
+        print(f"说明：{note}")
+    if args.dry_run:
+        if result.bad and not args.only_good:
+            raise RowsRefusedError(len(result.bad), len(result.rows))
+        if not result.good:
+            raise NothingToImportError(sheet.file_name)
+        print(f"只做了检查，未写入；可以导入 {len(result.good)} 行。")
+        return EXIT_OK
+
+    done = ledger.import_sheet(
+        operator, sheet, unit=args.import_unit, only_good=args.only_good
+    )
+    log.info("imported %d rows of %s", len(done.good), sheet.file_name)
+    print(import_done(done))
     return EXIT_OK
 
 

@@ -51,7 +51,8 @@ def describe(entry: HistoryEntry, campaign: Campaign) -> str:
             f"{field_value(d['field'], d['new'], campaign)}（原因：{d['reason']}）"
         )
     if entry.kind == "Recorded":
-        return f"{d['statement']}（来源：{d['source']}）"
+        ref = f"，{d['source_ref']}" if d.get("source_ref") else ""
+        return f"{d['statement']}（来源：{d['source']}{ref}）"
     if entry.kind == "ChangeUndone":
         step = EVENT_NAMES.get(d["undone_kind"], d["undone_kind"])
         return f"撤销第 {d['undone_version']} 步（{step}），恢复为：{restored_text(d['restored'])}"
@@ -174,6 +175,7 @@ class FindingScreen(Screen[None]):
             ("最新进展", s.latest_progress),
             ("整改成效", s.effect),
             ("作废原因", s.withdrawn_reason),
+            ("备注", s.remarks),
         ):
             if value:
                 long.add_row(label, value)

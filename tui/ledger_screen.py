@@ -67,20 +67,29 @@ class LedgerScreen(Screen[None]):
         Binding("o", "toggle_overdue", "逾期", tooltip="只看逾期 / 全部", id="ledger.overdue"),
         Binding("x", "clear_filters", "清除", tooltip="清除筛选", id="ledger.clear"),
         Binding("e", "app.export", "导出", id="ledger.export"),
+        # Less frequent keys stay off the footer so F1 fits at 80 columns;
+        # the help screen and the palette list them.
+        Binding(
+            "d", "app.import_ledger", "导入", show=False, tooltip="导入手工台账 .xlsx",
+            id="ledger.import",
+        ),
         Binding("t", "time_travel", "回溯", tooltip="查看过去某一时刻的台账", id="ledger.travel"),
         Binding("w", "app.weeks", "周报", tooltip="各周台账：按时上报与现在所知", id="ledger.weeks"),
-        Binding("j", "app.journal", "日志", tooltip="全部记录（审计）", id="ledger.journal"),
+        Binding(
+            "j", "app.journal", "日志", show=False, tooltip="全部记录（审计）",
+            id="ledger.journal",
+        ),
         Binding("i", "app.inspect", "审计", tooltip="疑点、检查、抽样、报送、核验", id="ledger.inspect"),
         Binding(
             "s", "app.statistics", "统计", tooltip="分类、单位、逾期、完成率、每周",
             id="ledger.statistics",
         ),
         Binding(
-            "v", "app.coverage", "覆盖", tooltip="排查内容覆盖，登记排查",
+            "v", "app.coverage", "覆盖", show=False, tooltip="排查内容覆盖，登记排查",
             id="ledger.coverage",
         ),
         Binding(
-            "f", "app.final_export", "终版", tooltip="导出终版台账及总结",
+            "f", "app.final_export", "终版", show=False, tooltip="导出终版台账及总结",
             id="ledger.final",
         ),
         Binding("escape", "focus_table", "回到表格", show=False, id="ledger.table"),

@@ -13,7 +13,10 @@ from domain import errors as e
 from domain.campaign import CampaignError
 from domain.checks import Problem, ProblemKind
 from domain.dates import DayParseError, format_day
+from domain.importing import ImportResult, RowProblem
 from domain.inspection import Signal, SignalKind
+from exporters import ledger_import as li
+from exporters.ledger_import import ImportFileError
 from exporters.official import ExportError
 
 FIELD_NAMES = {
@@ -63,6 +66,7 @@ FIELD_NAMES = {
     "undone_version": "撤销第几步",
     "undone_kind": "撤销的事项",
     "restored": "恢复为",
+    "planned_on": "制定整改日期",
 }
 
 # The same names as the finding screen's; the command line must not load Textual.
@@ -186,6 +190,27 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         )
         + "；请改用登记这些问题时的工作定义文件（--campaign）。"
     ),
+    e.AlreadyImportedError: lambda x: (
+        f"此文件已于 {x.at:%Y-%m-%d %H:%M} 由 {x.operator} 导入过"
+        f"（当时文件名 {x.previous_name}，{x.findings} 条问题），未重复导入。"
+    ),
+    e.RowsRefusedError: lambda x: (
+        f"共 {x.total} 行中有 {x.bad} 行不能导入，未写入任何内容；"
+        "请按报告修改文件后重新导入，或选择只导入无误的行。"
+    ),
+    e.NothingToImportError: lambda x: f"{x.file_name} 中没有可以导入的问题行。",
+    e.UnitNotGivenError: lambda x: (
+        f"{x.file_name} 中没有“单位（盖章）：……”一行，请指定导入到哪个单位。"
+    ),
+    e.UnitMismatchError: lambda x: (
+        f"表中写的单位是“{x.sheet_unit}”，与所选的“{x.chosen}”不同；请核对文件或所选单位。"
+    ),
+    e.DuplicateFindingError: lambda x: (
+        f"与已登记的问题重复（问题编号 {x.finding_id}）。"
+        if x.finding_id
+        else f"与第 {x.row} 行的问题表述相同，重复了。"
+    ),
+    ImportFileError: lambda x: import_file_problem(x),
     DayParseError: lambda x: (
         f"“{x.text}”不是有效日期，请写成 2022-06-20、2022/6/20、6月20日 等形式。"
     ),
@@ -219,7 +244,9 @@ def campaign_problem(error: CampaignError) -> str:
 
 def is_refusal(error: Exception) -> bool:
     """Tell whether an error is an expected refusal rather than a fault."""
-    return isinstance(error, (e.LedgerError, DayParseError, CampaignError, ExportError))
+    return isinstance(
+        error, (e.LedgerError, DayParseError, CampaignError, ExportError, ImportFileError)
+    )
 
 
 def event_name(kind: str) -> str:
@@ -343,3 +370,128 @@ REFUSAL_WORDS = {
     "no_fingerprint": "文件中没有记录指纹（不是由本软件导出的）",
     "conflicting": "文件属性中的两处指纹不一致（文件可能被改过）",
 }
+
+
+# What a file is, when it cannot be imported, and what to do about it.
+_SAVE_AS = "请用 Excel 或 WPS 打开后“另存为” .xlsx 工作簿，再导入。"
+IMPORT_FILE_PROBLEMS = {
+    li.EMPTY: "是空文件（0 字节），请重新获取原台账文件。",
+    li.TOO_LARGE: "超过 50 MB，不像是一份台账，请确认没有选错文件。",
+    li.TEXT: "是纯文本文件（如 .csv），不是 Excel 工作簿；" + _SAVE_AS,
+    li.HTML: "是网页（HTML）格式的表格，常见于从业务系统导出的“.xls”；" + _SAVE_AS,
+    li.XML: "是 XML 格式的表格（如 Excel 2003 XML）；" + _SAVE_AS,
+    li.PDF: "是 PDF 文件，读不出其中的表格；请找到原来的 Excel 或 WPS 台账文件。",
+    li.OLD_XLS: "是旧版 Excel 工作簿（.xls，或 WPS 的 .et）；" + _SAVE_AS,
+    li.ENCRYPTED: (
+        "设有打开密码（已加密），无法读取；请在 Excel 或 WPS 中取消密码后另存为 .xlsx，再导入。"
+    ),
+    li.OLE: (
+        "是旧版 Office 复合文档（旧版 .xls、.doc，或加密的工作簿），不是 .xlsx 工作簿；"
+        + _SAVE_AS
+    ),
+    li.WORD: "是 Word 文档（.docx），不是工作簿；请把表格复制到 Excel 或 WPS 表格中另存为 .xlsx，再导入。",
+    li.POWERPOINT: "是 PowerPoint 演示文稿（.pptx），不是工作簿；请找到原台账的 .xlsx 文件。",
+    li.XLSB: "是 Excel 二进制工作簿（.xlsb）；" + _SAVE_AS,
+    li.ODS: "是 OpenDocument 表格（.ods）；请用 WPS、LibreOffice 或 Excel 另存为 .xlsx，再导入。",
+    li.ZIP: "是 zip 压缩包，不是工作簿；请解压后导入其中的 .xlsx 台账文件。",
+    li.TRUNCATED: "不完整（可能复制或下载时中断），无法打开；请重新获取原文件。",
+    li.DAMAGED: "已损坏，读不出工作簿的内容；请在 Excel 或 WPS 中打开，重新另存为 .xlsx，再导入。",
+    li.UNKNOWN: "不是 Excel 工作簿（.xlsx），无法导入。",
+}
+
+
+def import_file_problem(error: ImportFileError) -> str:
+    """Say in Chinese what a file that cannot be imported is, and what to do."""
+    name = error.path.name or str(error.path)
+    names = "、".join(f"“{n}”" for n in error.detail)
+    if error.problem == li.NOT_FOUND:
+        return f"找不到文件 {error.path}，请检查路径。"
+    if error.problem == li.UNREADABLE:
+        return f"无法读取 {error.path}（没有读取权限，或它是一个文件夹）。"
+    if error.problem == li.NO_SUCH_SHEET:
+        return f"{name} 中没有所指定的工作表；现有的工作表是 {names}。"
+    if error.problem == li.NO_HEADER:
+        return (
+            f"{name} 的工作表 {names} 中找不到台账的表头行"
+            "（序号、问题类型、问题性质、问题表述、整改措施、完成时限、责任单位）；"
+            "请确认选对了文件或工作表。"
+        )
+    if error.problem == li.MISSING_COLUMNS:
+        return (
+            f"{name} 的表头缺少 {names} 列；正式台账须有问题类型、问题性质、"
+            "问题表述、整改措施、完成时限、责任单位各列。"
+        )
+    return f"{name} " + IMPORT_FILE_PROBLEMS.get(error.problem, IMPORT_FILE_PROBLEMS[li.UNKNOWN])
+
+
+def import_summary(result: ImportResult) -> str:
+    """Say in one line what a checked (or imported) sheet holds."""
+    sheet = result.sheet
+    day = format_day(sheet.report_day) if sheet.report_day else "无"
+    return (
+        f"{sheet.file_name}（工作表“{sheet.sheet_name}”）：导入到 {result.unit}，"
+        f"表头日期 {day}；读到 {len(result.rows)} 行，"
+        f"可以导入 {len(result.good)} 行，不能导入 {len(result.bad)} 行。"
+    )
+
+
+def import_column(result: ImportResult, problem: RowProblem) -> str:
+    """Name the column a row problem is in: F列 完成时限."""
+    column = result.sheet.column(problem.field) if problem.field else None
+    if column is not None:
+        return f"{column.letter}列 {column.header}"
+    if problem.field == "found_on":
+        return "发现日期（推算）"
+    if problem.field == "remarks":
+        return "表外各列（备注）"
+    return field_name(problem.field) if problem.field else "整行"
+
+
+def import_reason(problem: RowProblem) -> str:
+    """Say in Chinese why a row cannot come in."""
+    error = problem.error
+    # FIELD_NAMES names "remarks" for acceptance (验收意见); a sheet's remarks
+    # are the cells beyond the official columns.
+    if problem.field == "remarks" and isinstance(error, e.TextTooLongError):
+        return f"表外各列合起来有 {error.length} 个字，超过单元格上限 {error.limit} 字。"
+    return explain(error)
+
+
+def import_problems(result: ImportResult) -> list[tuple[str, str, str]]:
+    """List (row, column, reason) for every problem, in sheet order."""
+    return [
+        (str(p.row), import_column(result, p), import_reason(p))
+        for p in result.problems
+    ]
+
+
+def import_notes(result: ImportResult) -> list[str]:
+    """Say what the import assumed or passed over, so nothing goes unseen."""
+    sheet = result.sheet
+    notes = []
+    if result.defaulted_items:
+        notes.append(
+            f"{result.defaulted_items} 条问题没有写“排查内容”（正式台账没有这一列），"
+            "记为该问题类型的第 1 项，导入后可在问题页用“更正”改正。"
+        )
+    if sheet.column("found_on") is None:
+        day = format_day(sheet.report_day) if sheet.report_day else "今天"
+        notes.append(
+            f"台账没有“发现日期”：取表头日期（{day}），完成时限更早的取完成时限，"
+            "同一问题类型中排在前面的不晚于后面的。"
+        )
+    extra = [c.header or f"{c.letter}列" for c in sheet.columns if not c.field and c.header]
+    if extra:
+        notes.append(f"表外各列（{'、'.join(extra)}）作为备注保存在问题中。")
+    for number, text in sheet.skipped:
+        notes.append(f"第 {number} 行不是问题行，未导入：{text}")
+    return notes
+
+
+def import_done(result: ImportResult) -> str:
+    """Say what an import wrote."""
+    left = f"，未导入 {len(result.bad)} 行" if result.bad else ""
+    return (
+        f"已导入 {len(result.good)} 条问题到 {result.unit}（来源：导入，"
+        f"文件 {result.sheet.file_name}）{left}。"
+    )

@@ -6,7 +6,7 @@ import dataclasses
 import inspect
 import re
 import typing
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -34,6 +34,7 @@ SAMPLES: dict[Any, Any] = {
     str: "health",
     int: 3,
     date: date(2022, 6, 20),
+    datetime: datetime(2022, 6, 20, 9, 30),
     list[str]: ["finance"],
     list[tuple[str, int]]: [("water", 5)],
 }

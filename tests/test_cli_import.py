@@ -1,0 +1,182 @@
+"""`taizhang import`: hand-kept ledgers in, with a report and clear refusals."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from domain.campaign import load_campaign
+from domain.ledger import open_ledger
+from domain.state import FindingState
+from tests.exporters.workbooks import make_book, row_values
+from tui.cli import main
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+# Files written by LibreOffice and an encrypting tool; see fixtures/README.md.
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def plain_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Keep the operator's own settings and working folder out of the tests."""
+    monkeypatch.delenv("TAIZHANG_OPERATOR", raising=False)
+    monkeypatch.delenv("TAIZHANG_UNIT", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    return tmp_path / "ledger.sqlite"
+
+
+def stored_rows(store: Path) -> list[FindingState]:
+    ledger = open_ledger(load_campaign(), store)
+    try:
+        return ledger.rows()
+    finally:
+        ledger.close()
+
+
+def run(store: Path, *args: str) -> int:
+    return main(["--store", str(store), "--operator", "张三", "import", *args])
+
+
+def assert_refused(code: int, err: str) -> None:
+    assert code == 2
+    assert CHINESE.search(err), err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+
+
+def test_a_handmade_sheet_comes_in_once(
+    samples: Path, store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = samples / "handmade-wps-chuhe.xlsx"
+
+    code = run(store, str(sample))
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "读到 6 行，可以导入 6 行，不能导入 0 行" in out
+    assert "已导入 6 条问题到 褚河街道" in out
+    rows = stored_rows(store)
+    assert len(rows) == 6
+    assert {(r.source, r.reporting_unit) for r in rows} == {("导入", "褚河街道")}
+    assert rows[0].source_ref == "handmade-wps-chuhe.xlsx 第4行"
+
+    again = run(store, str(sample))
+
+    out, err = capsys.readouterr()
+    assert_refused(again, err)
+    assert "导入过" in err
+    assert len(stored_rows(store)) == 6
+
+
+def test_a_sheet_without_a_unit_line_needs_the_unit(
+    samples: Path, store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = str(samples / "handmade-plain-chuhe.xlsx")
+
+    assert_refused(run(store, sample), capsys.readouterr().err)
+
+    assert run(store, sample, "--unit", "褚河街道") == 0
+    rows = stored_rows(store)
+    assert [r.remarks for r in rows] == ["备注：已入户核实"] * 3
+
+
+def test_bad_rows_are_listed_and_keep_the_file_out_unless_only_good(
+    tmp_path: Path, store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [
+        row_values(1),
+        ["2", "住房", "个性问题", "第2条问题", "措施", date(2022, 6, 9), "市住建局"],
+        row_values(3, "下周"),
+        row_values(4),
+    ]
+    path = make_book(tmp_path / "台账.xlsx", rows)
+
+    code = run(store, str(path))
+
+    out, err = capsys.readouterr()
+    assert_refused(code, err)
+    assert "4 行中有 2 行不能导入" in err
+    assert re.search(
+        r"^5\s+B列 问题类型\s+“问题类型”的值“住房”不在", out, re.MULTILINE
+    ), out
+    assert re.search(r"^6\s+F列 完成时限\s+“下周”不是有效日期", out, re.MULTILINE), out
+    assert not store.exists() or stored_rows(store) == []
+
+    assert run(store, str(path), "--only-good") == 0
+    out, _ = capsys.readouterr()
+    assert "已导入 2 条问题到 褚河街道" in out and "未导入 2 行" in out
+    assert [r.statement for r in stored_rows(store)] == ["第1条问题", "第4条问题"]
+    assert_refused(run(store, str(path), "--only-good"), capsys.readouterr().err)
+
+
+def test_a_dry_run_writes_nothing(
+    samples: Path, store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run(store, str(samples / "official-chuhe-week1.xlsx"), "--dry-run")
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "可以导入 14 行" in out and "未写入" in out
+    assert stored_rows(store) == []
+
+
+def test_the_unit_option_must_agree_with_the_unit_line(
+    samples: Path, store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = str(samples / "official-chuhe-week1.xlsx")
+
+    assert_refused(run(store, sample, "--unit", "火龙镇"), capsys.readouterr().err)
+
+
+def refused_files(tmp_path: Path) -> dict[str, bytes]:
+    good = make_book(tmp_path / "good.xlsx", [row_values(1)]).read_bytes()
+    docx = tmp_path / "doc.zip"
+    with zipfile.ZipFile(docx, "w") as archive:
+        archive.writestr("word/document.xml", "<w:document/>")
+    return {
+        "旧版.xls": (FIXTURES / "libreoffice-chuhe.xls").read_bytes(),
+        "加密.xlsx": (FIXTURES / "encrypted-chuhe.xlsx").read_bytes(),
+        "导出.csv": "序号,问题类型\n1,饮水安全\n".encode("gbk"),
+        "改名.xlsx": docx.read_bytes(),
+        "空.xlsx": b"",
+        "截断.xlsx": good[: len(good) // 2],
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("旧版.xls", "旧版 Excel"),
+        ("加密.xlsx", "密码"),
+        ("导出.csv", "纯文本"),
+        ("改名.xlsx", "Word 文档"),
+        ("空.xlsx", "空文件"),
+        ("截断.xlsx", "不完整"),
+    ],
+)
+def test_a_file_that_is_no_readable_xlsx_is_refused_in_one_line(
+    tmp_path: Path,
+    store: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    words: str,
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(refused_files(tmp_path)[name])
+
+    code = run(store, str(path))
+
+    _, err = capsys.readouterr()
+    assert_refused(code, err)
+    assert words in err and name in err
+    assert "另存为" in err or "重新获取" in err
+    assert not store.exists()

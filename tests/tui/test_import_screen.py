@@ -1,0 +1,206 @@
+"""Importing a ledger file from the app: the dialog, the report, the keys."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+from textual.widgets import DataTable, Input, Static
+
+from domain.clock import SetClock
+from domain.ledger import Ledger, Operator
+from exporters.ledger_import import read_ledger
+from tests.conftest import SHANGHAI
+from tests.exporters.workbooks import make_book, row_values
+from tui.app import TaizhangApp
+from tui.finding_screen import FindingScreen, describe
+from tui.form import FormModal
+from tui.import_screen import ImportScreen
+from tui.ledger_screen import LedgerScreen
+
+OPERATOR = Operator("张三", "褚河街道")
+
+
+@pytest.fixture(autouse=True)
+def mid_june(clock: SetClock) -> None:
+    clock.set(datetime(2022, 6, 15, 9, 0, tzinfo=SHANGHAI))
+
+
+def text_of(pilot: Any, selector: str) -> str:
+    return str(pilot.app.screen.query_one(selector, Static).render())
+
+
+async def settle(pilot: Any) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def ask_import(pilot: Any, path: Path, sheet: str = "") -> None:
+    """Open the dialog with d, give the file, save: the check runs."""
+    await pilot.press("d")
+    await pilot.pause()
+    form = pilot.app.screen
+    assert isinstance(form, FormModal)
+    form.query_one("#field-path", Input).value = str(path)
+    form.query_one("#field-sheet", Input).value = sheet
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+
+
+def bad_book(tmp_path: Path) -> Path:
+    rows = [
+        row_values(1),
+        ["2", "住房", "个性问题", "第2条问题", "措施", date(2022, 6, 9), "市住建局"],
+        row_values(3),
+    ]
+    return make_book(tmp_path / "台账.xlsx", rows)
+
+
+async def test_a_good_sheet_is_reported_then_imported_with_a(
+    ledger: Ledger, tmp_path: Path, samples: Path
+) -> None:
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await ask_import(pilot, samples / "handmade-wps-chuhe.xlsx")
+
+        assert isinstance(app.screen, ImportScreen)
+        assert "可以导入 6 行，不能导入 0 行" in text_of(pilot, "#import-summary")
+        assert "排查内容" in text_of(pilot, "#import-notes")
+        assert not app.screen.query_one(DataTable).display
+        assert ledger.rows() == []
+
+        await pilot.press("a")
+        await settle(pilot)
+
+        assert isinstance(app.screen, LedgerScreen)
+        assert app.screen.query_one("#ledger-table", DataTable).row_count == 6
+    assert {r.source for r in ledger.rows()} == {"导入"}
+
+
+async def test_bad_rows_are_listed_and_only_the_good_come_in_with_g(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        bad_book(tmp_path)
+        # A file named without a folder is looked for in the app's folder.
+        await ask_import(pilot, Path("台账.xlsx"))
+
+        screen = app.screen
+        assert isinstance(screen, ImportScreen)
+        table = screen.query_one(DataTable)
+        assert table.row_count == 1
+        assert [str(c) for c in table.get_row_at(0)[:2]] == ["5", "B列 问题类型"]
+        assert "住房" in str(table.get_row_at(0)[2])
+
+        await pilot.press("a")
+        await settle(pilot)
+        assert app.screen is screen
+        assert ledger.rows() == []
+
+        await pilot.press("g")
+        await settle(pilot)
+        assert isinstance(app.screen, LedgerScreen)
+    assert [r.statement for r in ledger.rows()] == ["第1条问题", "第3条问题"]
+
+
+async def test_escape_leaves_the_report_and_writes_nothing(
+    ledger: Ledger, tmp_path: Path, samples: Path
+) -> None:
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await ask_import(pilot, samples / "official-chuhe-week1.xlsx")
+        assert isinstance(app.screen, ImportScreen)
+
+        await pilot.press("escape")
+        await pilot.pause()
+
+        assert isinstance(app.screen, LedgerScreen)
+    assert ledger.rows() == []
+
+
+async def test_a_file_that_is_no_xlsx_is_refused_beside_the_path(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    csv = tmp_path / "台账.csv"
+    csv.write_text("序号,问题类型\n1,饮水安全\n", encoding="utf-8")
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await ask_import(pilot, csv)
+
+        assert isinstance(app.screen, FormModal)
+        assert "纯文本" in text_of(pilot, "#error-path")
+
+
+async def test_a_file_imported_before_is_shown_so_and_not_written_again(
+    ledger: Ledger, tmp_path: Path, samples: Path
+) -> None:
+    sample = samples / "handmade-wps-chuhe.xlsx"
+    ledger.import_sheet(OPERATOR, read_ledger(sample, year=2022))
+    head = ledger.head()
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await ask_import(pilot, sample)
+        assert "导入过" in text_of(pilot, "#import-summary")
+
+        await pilot.press("a")
+        await pilot.press("g")
+        await settle(pilot)
+
+        assert isinstance(app.screen, ImportScreen)
+    assert ledger.head() == head
+
+
+async def test_an_unknown_sheet_is_refused_with_a_notice(
+    ledger: Ledger, tmp_path: Path, samples: Path
+) -> None:
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await ask_import(pilot, samples / "handmade-plain-chuhe.xlsx", sheet="第9周")
+
+        assert isinstance(app.screen, LedgerScreen)
+        notices = [n.message for n in app._notifications]
+        assert any("没有所指定的工作表" in m for m in notices), notices
+
+
+async def test_the_finding_page_shows_an_imported_remark(
+    ledger: Ledger, tmp_path: Path, samples: Path
+) -> None:
+    sheet = read_ledger(samples / "handmade-plain-chuhe.xlsx", year=2022)
+    result = ledger.import_sheet(OPERATOR, sheet, unit="褚河街道")
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = FindingScreen(ledger, result.rows[0].finding_id)
+        app.push_screen(screen)
+        await pilot.pause()
+
+        console = Console(width=100, record=True, file=io.StringIO())
+        console.print(screen.detail())
+        assert re.search(
+            r"^备注\s+备注：已入户核实", console.export_text(), re.MULTILINE
+        )
+        recorded = ledger.history(result.rows[0].finding_id)[0]
+        assert "（来源：导入，handmade-plain-chuhe.xlsx 第2行）" in describe(
+            recorded, ledger.campaign
+        )

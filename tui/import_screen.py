@@ -1,0 +1,153 @@
+"""The import screen: a checked sheet's report, before anything is written."""
+
+from __future__ import annotations
+
+import logging
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import Worker, WorkerState
+
+from domain.errors import (
+    AlreadyImportedError,
+    NothingToImportError,
+    RowsRefusedError,
+)
+from domain.importing import ImportResult, ImportSheet
+from domain.ledger import Ledger, Operator
+from tui.wording import (
+    explain,
+    import_notes,
+    import_problems,
+    import_summary,
+    is_refusal,
+)
+
+log = logging.getLogger(__name__)
+
+
+class ImportScreen(Screen[ImportResult | None]):
+    """List the rows of a sheet that cannot come in; a key imports or cancels.
+
+    Dismisses with the result once the rows are recorded, None when cancelled.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "import_all", "全部导入", tooltip="导入全部行", id="import.all"),
+        Binding(
+            "g",
+            "import_good",
+            "只导入无误的行",
+            tooltip="跳过不能导入的行",
+            id="import.good",
+        ),
+        Binding("escape", "cancel", "取消", tooltip="不导入，返回", id="import.cancel"),
+    ]
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        operator: Operator,
+        sheet: ImportSheet,
+        result: ImportResult,
+        unit: str = "",
+    ) -> None:
+        super().__init__()
+        self.ledger = ledger
+        self.operator = operator
+        self.sheet = sheet
+        self.result = result
+        # The unit as chosen in the form ("" when the sheet's line names it).
+        self.unit = unit
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="import-summary")
+        yield DataTable(cursor_type="row", id="import-problems")
+        yield Static(id="import-notes")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = f"导入 {self.sheet.file_name}"
+        result = self.result
+        summary = import_summary(result)
+        if result.previous is not None:
+            summary += "\n" + explain(self.already())
+        elif result.bad:
+            summary += (
+                "\n下列各行不能导入。按 g 只导入无误的行，或按 Esc 取消后修改文件。"
+            )
+        else:
+            summary += "\n全部行都可以导入。按 a 导入，按 Esc 取消。"
+        self.query_one("#import-summary", Static).update(summary)
+
+        table = self.query_one(DataTable)
+        table.add_column("行号", width=5)
+        table.add_column("列", width=16)
+        table.add_column("原因", width=max(30, self.app.size.width - 27))
+        for number, column, reason in import_problems(result):
+            table.add_row(number, column, Text(reason, overflow="fold"), height=None)
+        # An earlier import makes every row a duplicate; the refusal says enough.
+        table.display = bool(result.problems) and result.previous is None
+        notes = import_notes(result)
+        self.query_one("#import-notes", Static).update(
+            "\n".join(f"说明：{n}" for n in notes)
+        )
+        table.focus()
+
+    def already(self) -> AlreadyImportedError:
+        previous = self.result.previous
+        assert previous is not None
+        return AlreadyImportedError(
+            self.sheet.file_name,
+            previous.file_name,
+            previous.at,
+            previous.operator,
+            previous.findings,
+        )
+
+    def refused(self, error: Exception) -> None:
+        self.notify(explain(error), severity="warning", timeout=8)
+
+    def action_import_all(self) -> None:
+        result = self.result
+        if result.previous is not None:
+            self.refused(self.already())
+        elif result.bad:
+            self.refused(RowsRefusedError(len(result.bad), len(result.rows)))
+        else:
+            self.write(only_good=False)
+
+    def action_import_good(self) -> None:
+        result = self.result
+        if result.previous is not None:
+            self.refused(self.already())
+        elif not result.good:
+            self.refused(NothingToImportError(self.sheet.file_name))
+        else:
+            self.write(only_good=True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
+    def write(self, only_good: bool) -> ImportResult:
+        """Record the rows off the event loop; the ledger checks them all again."""
+        done = self.ledger.import_sheet(
+            self.operator, self.sheet, unit=self.unit, only_good=only_good
+        )
+        self.app.call_from_thread(self.dismiss, done)
+        return done
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        error = event.worker.error
+        if event.state is not WorkerState.ERROR or not isinstance(error, Exception):
+            return
+        if not is_refusal(error):
+            log.error("import of %s failed", self.sheet.file_name, exc_info=error)
+        self.notify(explain(error), title="未导入", severity="error", timeout=10)
