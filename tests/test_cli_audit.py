@@ -202,3 +202,14 @@ def test_submit_reports_seal_and_verify_from_the_command_line(
     code = main([*base, "seal", "--signer", "别人"])
     err = capsys.readouterr().err
     assert code == 2 and "已由 王主任 签字封存" in err
+
+
+def test_export_runs_the_ledger_check_first(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two findings lack measures and a cause: the export names the check's count."""
+    code = main(["--store", str(store), "export", "--unit", "褚河街道", "-o", str(tmp_path / "a.xlsx")])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "导出前检查：当前台账有" in out and "taizhang check --unit 褚河街道" in out

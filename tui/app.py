@@ -62,7 +62,7 @@ class TaizhangApp(App[None]):
     BINDINGS = [
         Binding("f1", "help", "帮助", id="app.help"),
         Binding("question_mark", "help", "帮助", show=False, id="app.help-alt"),
-        Binding("ctrl+q", "quit", "退出", priority=True, id="app.quit"),
+        Binding("ctrl+q", "quit", "退出", show=False, priority=True, id="app.quit"),
         Binding("ctrl+c", "help_quit", show=False, system=True, id="app.ctrl-c"),
         Binding(
             "ctrl+p", "command_palette", "命令", show=False, priority=True, id="app.palette"
@@ -214,6 +214,7 @@ class TaizhangApp(App[None]):
     ) -> Path:
         """Build and write one unit's sheet off the event loop."""
         self.call_from_thread(self.notify, f"正在导出 {path.name} …", timeout=2)
+        problems = self.ledger.check(unit)
         sheet = self.ledger.official_sheet(unit, week)
         if differences and week is not None:
             sheet = with_differences(sheet, self.ledger.week_view(week, unit), FIELD_NAMES)
@@ -221,7 +222,6 @@ class TaizhangApp(App[None]):
         self.call_from_thread(
             self.notify, f"已导出 {len(sheet.rows)} 条：{written}", title="导出完成", timeout=8
         )
-        problems = self.ledger.check(unit)
         if problems:
             self.call_from_thread(
                 self.notify,

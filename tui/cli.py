@@ -648,6 +648,7 @@ def _run(args: argparse.Namespace, store: Path) -> int:
 
 
 def _export(ledger: Ledger, unit: str, week: int | None, target: Path) -> int:
+    problems = ledger.check(unit)
     sheet = ledger.official_sheet(unit, week)
     write_official_sheet(sheet, target)
     log.info("exported %s week %s to %s: %d rows", unit, week, target, len(sheet.rows))
@@ -657,6 +658,11 @@ def _export(ledger: Ledger, unit: str, week: int | None, target: Path) -> int:
     else:
         when = f"第 {week} 周（截至{format_day(sheet.report_date)}）"
     print(f"已导出 {target}：{unit}，{when}，共 {len(sheet.rows)} 行。")
+    if problems:
+        print(
+            f"导出前检查：当前台账有 {len(problems)} 处验收时可能被指出的问题，"
+            f"运行 taizhang check --unit {unit} 查看。"
+        )
     return EXIT_OK
 
 

@@ -77,19 +77,30 @@ class InspectionScreen(Screen[None]):
                 yield DataTable(cursor_type="row", cell_padding=0, id="reports")
             with TabPane("完整性核验", id="tab-verify"):
                 yield Static("按 v 重新计算校验链，核对每条记录和每次报送的指纹。", id="verify-result")
+        yield Static("", id="inspect-detail")
         yield Footer(compact=True)
+
+    @on(DataTable.RowHighlighted)
+    def show_detail(self, event: DataTable.RowHighlighted) -> None:
+        texts = self.texts.get(event.data_table.id or "", [])
+        row = event.cursor_row
+        self.query_one("#inspect-detail", Static).update(
+            texts[row] if 0 <= row < len(texts) else ""
+        )
 
     def on_mount(self) -> None:
         self.reload()
 
     def reload(self) -> None:
-        rest = max(20, self.size.width - 9 - 17 - 2)
+        rest = max(20, self.size.width - 9 - 21 - 2)
         signals = self.query_one("#signals", DataTable)
         signals.clear(columns=True)
-        for label, width in (("单位", 9), ("疑点", 17), ("问题表述 / 依据", rest)):
+        for label, width in (("单位", 9), ("疑点", 21), ("问题表述 / 依据", rest)):
             signals.add_column(label, width=width)
         self.finding_rows["signals"] = []
+        self.texts: dict[str, list[str]] = {"signals": [], "problems": []}
         for signal in self.ledger.signals(self.unit):
+            self.texts["signals"].append(f"{signal.statement}\n{signal_text(signal)}")
             signals.add_row(
                 signal.unit,
                 SIGNAL_NAMES[signal.kind],
@@ -100,10 +111,11 @@ class InspectionScreen(Screen[None]):
 
         problems = self.query_one("#problems", DataTable)
         problems.clear(columns=True)
-        for label, width in (("单位", 9), ("问题", 17), ("问题表述", rest)):
+        for label, width in (("单位", 9), ("问题", 21), ("问题表述", rest)):
             problems.add_column(label, width=width)
         self.finding_rows["problems"] = []
         for problem in self.ledger.check(self.unit):
+            self.texts["problems"].append(f"{problem.statement}\n{problem_text(problem)}")
             problems.add_row(
                 problem.unit,
                 PROBLEM_NAMES[problem.kind],

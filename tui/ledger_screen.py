@@ -65,7 +65,7 @@ class LedgerScreen(Screen[None]):
         Binding("n", "new_finding", "新建", tooltip="登记新问题", id="ledger.new"),
         Binding("slash", "search", "搜索", id="ledger.search"),
         Binding("o", "toggle_overdue", "逾期", tooltip="只看逾期 / 全部", id="ledger.overdue"),
-        Binding("x", "clear_filters", "清筛选", tooltip="清除筛选", id="ledger.clear"),
+        Binding("x", "clear_filters", "清除", tooltip="清除筛选", id="ledger.clear"),
         Binding("e", "app.export", "导出", id="ledger.export"),
         Binding("t", "time_travel", "回溯", tooltip="查看过去某一时刻的台账", id="ledger.travel"),
         Binding("w", "app.weeks", "周报", tooltip="各周台账：按时上报与现在所知", id="ledger.weeks"),
