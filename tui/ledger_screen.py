@@ -71,17 +71,19 @@ class LedgerScreen(Screen[None]):
         Binding("w", "app.weeks", "周报", tooltip="各周台账：按时上报与现在所知", id="ledger.weeks"),
         Binding("j", "app.journal", "日志", tooltip="全部记录（审计）", id="ledger.journal"),
         Binding("i", "app.inspect", "审计", tooltip="疑点、检查、抽样、报送、核验", id="ledger.inspect"),
+        # Not in the footer, which has no room left for F1 at 80 columns; the
+        # help screen and the command palette list them.
         Binding(
             "s", "app.statistics", "统计", tooltip="分类、单位、逾期、完成率、每周",
-            id="ledger.statistics",
+            show=False, id="ledger.statistics",
         ),
         Binding(
             "v", "app.coverage", "覆盖", tooltip="排查内容覆盖，登记排查",
-            id="ledger.coverage",
+            show=False, id="ledger.coverage",
         ),
         Binding(
             "f", "app.final_export", "终版", tooltip="导出终版台账及总结",
-            id="ledger.final",
+            show=False, id="ledger.final",
         ),
         Binding("escape", "focus_table", "回到表格", show=False, id="ledger.table"),
     ]
