@@ -91,6 +91,9 @@ DEADLINE_HORIZON = timedelta(days=366)
 # Chosen seeds stay below this so a person can read one out and type it back.
 SEED_LIMIT = 10**9
 
+# How often the final report reads again when other writes keep landing.
+FINAL_READ_TRIES = 5
+
 
 class DateAsISO(Transcoding):
     type = date
@@ -900,14 +903,26 @@ class Ledger(Application):
         final = self.campaign.phases[-1]
         if self.today() < final.start:
             raise FinalReportTooEarlyError(final.name, final.start)
-        sheet = self.official_sheet(unit)
+
+        # The sheet, the figures and the coverage are separate reads; read
+        # again while another operator's write lands between them, so all
+        # three describe the same events (the view is level with the log at
+        # the start of each try, so only a new event can change it).
+        for _ in range(FINAL_READ_TRIES):
+            self.catch_up()
+            head = self.head()
+            sheet = self.official_sheet(unit)
+            figures = self.statistics(unit)
+            covered = self.coverage(unit)[0]
+            if self.head() == head and figures.day == sheet.report_date:
+                break
         return FinalReport(
             campaign=self.campaign.name,
             unit=unit,
             day=sheet.report_date,
             sheet=sheet,
-            statistics=self.statistics(unit),
-            coverage=self.coverage(unit)[0],
+            statistics=figures,
+            coverage=covered,
             categories=tuple((c.key, c.name) for c in self.campaign.categories),
             sealed_by=self.sealed_by(unit),
         )

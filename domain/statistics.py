@@ -210,9 +210,9 @@ def statistics(
 ) -> Statistics:
     """Compute every figure from finding states judged on `day`.
 
-    `weeks` are the report weeks the weekly flow covers. A finding found or
-    closed before the first of them counts in the first, after the last in
-    the last, so the weeks add up to the whole.
+    `weeks` are the consecutive report weeks the weekly flow covers. A
+    finding found or closed before the first of them counts in the first,
+    after the last in the last, so the weeks add up to the whole.
     """
     chosen = [s for s in states if not unit or s.reporting_unit == unit]
     categories = _ordered([c.key for c in campaign.categories], chosen, "category")
@@ -264,7 +264,10 @@ def overdue_rows(states: Iterable[FindingState], day: date) -> tuple[OverdueRow,
 def week_flow(
     states: Iterable[FindingState], campaign: Campaign, weeks: Sequence[int]
 ) -> tuple[WeekFlow, ...]:
-    """Count each week's new (by day found) and closed (by day accepted) findings."""
+    """Count each week's new (by day found) and closed (by day accepted) findings.
+
+    `weeks` are consecutive; days before the first count in it, after the last in it.
+    """
     if not weeks:
         return ()
     first, last = min(weeks), max(weeks)

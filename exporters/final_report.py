@@ -69,7 +69,7 @@ def rate_text(tally: Tally) -> str:
 
 def statistics_table(stats: Statistics, names: Mapping[str, str]) -> TableSheet:
     """Lay out the counts by category × nature × status, with a total row."""
-    rows = [
+    rows: list[tuple[int | str, ...]] = [
         (names.get(r.category, r.category), r.nature, *_status_cells(r.tally))
         for r in stats.by_kind
     ]

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from textual.widgets import DataTable
 
 from domain.campaign import Campaign
 from domain.clock import SetClock
@@ -344,19 +345,19 @@ def check_statistics_screen(
 ) -> None:
     whole = expect(folded, day, campaign)
 
-    kinds = screen.query_one("#stats-kinds")
+    kinds = screen.query_one("#stats-kinds", DataTable)
     shown = [plain(kinds.get_row_at(i)) for i in range(kinds.row_count)]
     wanted = kind_rows(folded, day, campaign)
     assert [r[:1] + [r[1].removesuffix("问题")] + r[2:] for r in wanted] == shown[:-1]
     assert shown[-1] == ["合计", "", *total_cells(whole)]
 
-    units = screen.query_one("#stats-units")
+    units = screen.query_one("#stats-units", DataTable)
     assert units.row_count == len(campaign.all_units)
     for i, unit in enumerate(campaign.all_units):
         e = expect(folded, day, campaign, unit=unit)
         assert plain(units.get_row_at(i)) == [unit, *total_cells(e), e.rate], unit
 
-    overdue = screen.query_one("#stats-overdue")
+    overdue = screen.query_one("#stats-overdue", DataTable)
     assert [
         (str(r[0]), str(r[2]), str(r[4]))
         for r in (overdue.get_row_at(i) for i in range(overdue.row_count))
@@ -431,7 +432,7 @@ async def test_the_statistics_screen_shows_the_folded_figures_now_and_per_week(
             campaign,
             unit="火龙镇",
         )
-        units = screen.query_one("#stats-units")
+        units = screen.query_one("#stats-units", DataTable)
         assert units.row_count == 1
         assert plain(units.get_row_at(0)) == ["火龙镇", *total_cells(e), e.rate]
 
@@ -457,7 +458,7 @@ async def test_the_coverage_screen_shows_the_folded_screenings_and_findings(
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, CoverageScreen)
-        table = screen.query_one("#coverage-table")
+        table = screen.query_one("#coverage-table", DataTable)
         for row, unit in enumerate(campaign.all_units):
             marks = [str(c).strip() for c in table.get_row_at(row)[1:]]
             assert marks == [

@@ -24,9 +24,9 @@ MARKS = {
 }
 LEGEND = Text.assemble(
     MARKS[Screened.RECORDED],
-    "登记了排查　",
+    "登记排查 ",
     MARKS[Screened.BY_FINDING],
-    "未登记排查，但有问题登记（视为已排查）　",
+    "有问题登记，视为已排查 ",
     MARKS[Screened.NOT],
     "未排查",
 )

@@ -80,9 +80,11 @@ class LedgerScreen(Screen[None]):
             id="ledger.journal",
         ),
         Binding("i", "app.inspect", "审计", tooltip="疑点、检查、抽样、报送、核验", id="ledger.inspect"),
+        # Not in the footer, which has no room left for F1 at 80 columns; the
+        # help screen and the command palette list them.
         Binding(
             "s", "app.statistics", "统计", tooltip="分类、单位、逾期、完成率、每周",
-            id="ledger.statistics",
+            show=False, id="ledger.statistics",
         ),
         Binding(
             "v", "app.coverage", "覆盖", show=False, tooltip="排查内容覆盖，登记排查",

@@ -66,7 +66,7 @@ class StatisticsScreen(Screen[None]):
         self.ledger = ledger
         self.unit = unit
         self.week: int | None = None
-        self.stats: Statistics = ledger.statistics(unit)
+        self.stats: Statistics | None = None
 
     def compose(self) -> ComposeResult:
         campaign = self.ledger.campaign
@@ -104,15 +104,15 @@ class StatisticsScreen(Screen[None]):
 
     def reload(self) -> None:
         """Compute the figures again for the chosen unit and week, and show them."""
-        self.stats = self.ledger.statistics(self.unit, self.week)
-        self.show_summary()
-        self.fill_kinds()
-        self.fill_units()
-        self.fill_overdue()
-        self.show_bars()
+        self.stats = stats = self.ledger.statistics(self.unit, self.week)
+        self.show_summary(stats)
+        self.fill_kinds(stats)
+        self.fill_units(stats)
+        self.fill_overdue(stats)
+        self.show_bars(stats)
 
-    def show_summary(self) -> None:
-        s, t = self.stats, self.stats.total
+    def show_summary(self, s: Statistics) -> None:
+        t = s.total
         when = "当前" if s.week is None else f"第{s.week}周上报时"
         self.query_one("#stats-summary", Static).update(
             f"{s.unit or '全部单位'}，{when}，以 {format_day(s.day)} 计：发现问题 "
@@ -121,7 +121,7 @@ class StatisticsScreen(Screen[None]):
             f"{rate_text(t)}（{t.on_time}/{t.due}）"
         )
 
-    def fill_kinds(self) -> None:
+    def fill_kinds(self, stats: Statistics) -> None:
         table = self.query_one("#stats-kinds", DataTable)
         table.clear(columns=True)
         table.add_column("问题类型", width=13)
@@ -129,26 +129,26 @@ class StatisticsScreen(Screen[None]):
         for label in (*STATUSES, "合计", "逾期"):
             table.add_column(label, width=7)
         names = {c.key: c.name for c in self.ledger.campaign.categories}
-        for row in self.stats.by_kind:
+        for row in stats.by_kind:
             name = names.get(row.category, row.category)
             nature = row.nature.removesuffix("问题")
             table.add_row(name, nature, *tally_cells(row.tally))
-        total = [Text(c, style="bold") for c in tally_cells(self.stats.total)]
+        total = [Text(c, style="bold") for c in tally_cells(stats.total)]
         table.add_row(Text("合计", style="bold"), "", *total, key="total")
 
-    def fill_units(self) -> None:
+    def fill_units(self, stats: Statistics) -> None:
         table = self.query_one("#stats-units", DataTable)
         table.clear(columns=True)
         table.add_column("单位", width=12)
         for label in (*STATUSES, "合计", "逾期"):
             table.add_column(label, width=7)
         table.add_column("按时完成率", width=10)
-        for row in self.stats.by_unit:
+        for row in stats.by_unit:
             name = Text(row.unit, no_wrap=True, overflow="ellipsis")
             cells = tally_cells(row.tally)
             table.add_row(name, *cells, rate_text(row.tally), key=row.unit)
 
-    def fill_overdue(self) -> None:
+    def fill_overdue(self, stats: Statistics) -> None:
         table = self.query_one("#stats-overdue", DataTable)
         table.clear(columns=True)
         names = {c.key: c.label for c in self.ledger.campaign.categories}
@@ -162,7 +162,7 @@ class StatisticsScreen(Screen[None]):
             ("责任单位", 12),
         ):
             table.add_column(label, width=width)
-        for row in self.stats.overdue:
+        for row in stats.overdue:
             table.add_row(
                 Text(row.unit, no_wrap=True, overflow="ellipsis"),
                 names.get(row.category, row.category),
@@ -173,10 +173,10 @@ class StatisticsScreen(Screen[None]):
                 key=row.finding_id,
             )
         tabs = self.query_one(TabbedContent)
-        tabs.get_tab("tab-overdue").label = f"3 逾期 {len(self.stats.overdue)}"
+        tabs.get_tab("tab-overdue").label = f"3 逾期 {len(stats.overdue)}"
 
-    def show_bars(self) -> None:
-        weeks = self.stats.weeks
+    def show_bars(self, stats: Statistics) -> None:
+        weeks = stats.weeks
         top = max((max(w.new, w.closed) for w in weeks), default=0)
         text = Text()
         for w in weeks:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -231,3 +232,32 @@ def test_the_final_report_waits_for_the_last_phase(
     assert len(report.sheet.rows) == report.statistics.total.found == 1
     assert report.coverage.unit == UNIT
     assert report.categories[0] == ("housing", "住房保障")
+
+
+def test_a_write_landing_mid_report_is_read_again_so_sheet_and_figures_agree(
+    ledger: Ledger,
+    campaign: Campaign,
+    store: Path,
+    clock: SetClock,
+    operator: Operator,
+    new_finding: NewFindingFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another operator recorded a finding between the sheet and the figures;
+    the report showed one row but counted two. Both must show the same events."""
+    at(clock, 6, 21)
+    ledger.record(operator, new_finding())
+    other = open_ledger(campaign, store, clock)
+    counted = ledger.statistics
+
+    def statistics_while_another_writes(unit: str = "", week: int | None = None) -> Any:
+        if len(other.rows()) == 1:
+            other.record(operator, new_finding(statement="另一人刚录入"))
+        return counted(unit, week)
+
+    monkeypatch.setattr(ledger, "statistics", statistics_while_another_writes)
+    report = ledger.final_report(UNIT)
+    other.close()
+
+    assert len(report.sheet.rows) == report.statistics.total.found == 2
+    assert report.sheet.fingerprint == str(ledger.fingerprint())

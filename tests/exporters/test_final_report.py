@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ def state(n: int, **fields: Any) -> FindingState:
 
 
 def report(
-    campaign: Campaign, states: list[FindingState], screenings: list[Screening] = ()
+    campaign: Campaign, states: list[FindingState], screenings: Sequence[Screening] = ()
 ) -> FinalReport:
     [unit_coverage] = coverage(screenings, states, campaign, [UNIT])
     return FinalReport(

@@ -144,7 +144,7 @@ async def test_r_records_a_screening_of_the_highlighted_item(
         await type_text(pilot, "１２０")  # typed with a Chinese input method
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert app.screen is screen
+        assert isinstance(app.screen, CoverageScreen)
         [screening] = ledger.screenings()
         assert (screening.unit, screening.category, screening.check_item) == (
             "褚河街道",
