@@ -217,3 +217,16 @@ class CampaignMismatchError(LedgerError):
 @dataclass
 class SampleNotFoundError(LedgerError):
     sample_id: str
+
+
+@dataclass
+class StoreAddressError(LedgerError):
+    """A shared store's address cannot be used.
+
+    `problem` is one of bad_address, no_database, unknown_option, bad_schema,
+    bad_timeout; `detail` is the part of the address at fault.
+    """
+
+    address: str
+    problem: str
+    detail: str = ""

@@ -20,6 +20,7 @@ from eventsourcing.persistence import (
     Transcoder,
     Transcoding,
 )
+from eventsourcing.sqlite import SQLiteFactory
 from eventsourcing.utils import get_topic
 
 from domain import inspection
@@ -33,7 +34,7 @@ from domain.audit import (
     week_diff,
 )
 from domain.campaign import Campaign
-from domain.chain import ChainedRecorder
+from domain.chain import ChainedRecorder, EventChain
 from domain.checks import Problem, check_ledger
 from domain.clock import Clock, SystemClock
 from domain.errors import (
@@ -55,6 +56,7 @@ from domain.inspection import Signal
 from domain.sheet import OfficialSheet, SheetRow
 from domain.spotcheck import Sample, SpotCheck, draw, sample_from
 from domain.state import FindingState, Status
+from domain.store import is_postgres_url, postgres_env
 from domain.unit_ledger import UnitLedger
 from domain.verify import Fingerprint, SubmittedFile, VerifyReport, verify_log
 from domain.view import LedgerProjection, LedgerQuery, LedgerView, filter_states
@@ -242,12 +244,20 @@ class Ledger(Application):
         super().__init__(env)
         self.campaign = campaign
         self.clock: Clock = clock or SystemClock()
-        view = self.factory.tracking_recorder(LedgerView)
+        view = self.factory.tracking_recorder(self._view_class())
         view.extra_terms = self._category_terms  # type: ignore[method-assign]
         self.projection = LedgerProjection(view)
         self._catch_up_lock = threading.Lock()
         self.catch_up()
         self.check_campaign_fits()
+
+    def _view_class(self) -> type[Any]:
+        if isinstance(self.factory, SQLiteFactory):
+            return LedgerView
+        # Loaded only for a PostgreSQL store, which the embedded default is not.
+        from domain.pgstore import PostgresLedgerView
+
+        return PostgresLedgerView
 
     def check_campaign_fits(self) -> None:
         """Refuse a definition that lacks categories or check items the store uses.
@@ -861,16 +871,15 @@ class Ledger(Application):
         states = replay([e for _, e in notes], recorded_before=cutoff)
         return states, position
 
-    def _chain(self) -> ChainedRecorder:
-        # Limitation: only the SQLite store keeps a chain. A PostgreSQL store
-        # needs a PostgresApplicationRecorder subclass that does the same in
-        # its insert transaction (which already holds an EXCLUSIVE lock).
-        if not isinstance(self.recorder, ChainedRecorder):
+    def _chain(self) -> EventChain:
+        # Both stores keep one (domain.chain, domain.pgstore); an in-memory
+        # store or one opened with another recorder does not.
+        if not isinstance(self.recorder, EventChain):
             raise NotImplementedError("this store keeps no event chain")
         return self.recorder
 
     def _public_fingerprint(self, position: int) -> str | None:
-        if not isinstance(self.recorder, ChainedRecorder):
+        if not isinstance(self.recorder, EventChain):
             return None
         return str(self.fingerprint(position))
 
@@ -1057,13 +1066,17 @@ def sqlite_env(path: Path) -> dict[str, str]:
 
 
 def open_ledger(
-    campaign: Campaign, store: Path | None = None, clock: Clock | None = None
+    campaign: Campaign, store: Path | str | None = None, clock: Clock | None = None
 ) -> Ledger:
-    """Open (creating on first use) the embedded SQLite store of a campaign.
+    """Open (creating on first use) the store of a campaign.
 
-    The default store's folder is created; a given path's folder must exist.
+    A `postgresql://` URL opens that shared database (domain.store); anything
+    else is the embedded SQLite file. The default file's folder is created; a
+    given path's folder must exist.
     """
-    path = store or default_store_path()
+    if isinstance(store, str) and is_postgres_url(store):
+        return Ledger(campaign, env=postgres_env(store), clock=clock)
+    path = Path(store) if store else default_store_path()
     if store is None:
         path.parent.mkdir(parents=True, exist_ok=True)
     return Ledger(campaign, env=sqlite_env(path), clock=clock)

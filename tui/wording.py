@@ -176,10 +176,24 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         )
         + "；请改用登记这些问题时的工作定义文件（--campaign）。"
     ),
+    e.StoreAddressError: lambda x: (
+        f"数据库地址 {x.address} 无法使用：{store_problem(x.problem, x.detail)}。"
+    ),
     DayParseError: lambda x: (
         f"“{x.text}”不是有效日期，请写成 2022-06-20、2022/6/20、6月20日 等形式。"
     ),
 }
+
+
+def store_problem(problem: str, detail: str) -> str:
+    """Say in Chinese what is wrong with a PostgreSQL store's address."""
+    return {
+        "bad_address": "应写成 postgresql://用户名@主机:端口/数据库名",
+        "no_database": "缺少数据库名，应写成 postgresql://用户名@主机:端口/数据库名",
+        "unknown_option": f"不支持选项“{detail}”，只能用 schema 和 connect_timeout",
+        "bad_schema": f"schema 名“{detail}”只能由小写字母、数字和下划线组成",
+        "bad_timeout": f"connect_timeout 应是整数秒，而不是“{detail}”",
+    }.get(problem, problem)
 
 
 def explain(error: Exception) -> str:
