@@ -40,6 +40,16 @@ VALID_FINDING = NewFinding(
 )
 
 
+@pytest.fixture(autouse=True)
+def no_outside_store_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Keep the runner's own TAIZHANG_DB or config file away from every test."""
+    monkeypatch.delenv("TAIZHANG_DB", raising=False)
+    monkeypatch.delenv("TAIZHANG_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "config"))
+
+
 @pytest.fixture(scope="session")
 def campaign() -> Campaign:
     """The shipped Yuzhou 2022 definition."""

@@ -29,6 +29,8 @@ from domain.dates import DayParseError, format_day, parse_moment
 from domain.demo import fill_demo
 from domain.errors import EmptyTextError, LedgerError, UnknownValueError
 from domain.ledger import Ledger, Operator, default_store_path, open_ledger
+from domain.store import mask_url
+from tui.config import DB_ENV, ConfigError, StoreChoice, choose_store
 from domain.state import Status
 from domain.view import LedgerQuery
 from exporters.fingerprint import verify_ledger
@@ -41,6 +43,7 @@ from tui.wording import (
     PROBLEM_WORDS,
     REFUSAL_WORDS,
     SIGNAL_NAMES,
+    config_problem,
     event_name,
     explain,
     field_name,
@@ -75,9 +78,12 @@ class CommandRefused(Exception):
 class StoreError(Exception):
     """The event store could not be opened, read or written."""
 
-    def __init__(self, store: Path) -> None:
-        super().__init__(store)
+    def __init__(self, store: Path | str) -> None:
+        super().__init__(mask_url(store) if isinstance(store, str) else store)
         self.store = store
+
+    def shown(self) -> str:
+        return mask_url(self.store) if isinstance(self.store, str) else str(self.store)
 
 
 # argparse words its own complaints in English; these are the ones users meet.
@@ -158,6 +164,13 @@ def _add_shared(group: argparse._ActionsContainer, *, after: bool) -> None:
         default=default,
         metavar="文件",
         help="台账数据文件（SQLite），首次使用时自动创建；默认放在用户数据目录",
+    )
+    group.add_argument(
+        "--db",
+        default=default,
+        metavar="地址",
+        help=f"共用数据库地址 postgresql://用户名@主机:端口/数据库名（也可写 SQLite 文件）；"
+        f"默认取环境变量 {DB_ENV}，再取配置文件中的 db，否则用本机 SQLite 文件",
     )
     group.add_argument(
         "--campaign",
@@ -435,13 +448,16 @@ def main(argv: list[str] | None = None) -> int:
     root.addHandler(handler)
     log_file: Path | None = None
     try:
-        store: Path = (args.store or default_store_path()).expanduser()
         root.removeHandler(handler)
         handler, log_file = _log_to(_log_path())
         root.addHandler(handler)
         if root.getEffectiveLevel() > logging.INFO:
             root.setLevel(logging.INFO)
-        code = _run(args, store)
+        if args.db is not None and args.store is not None:
+            raise CommandRefused("--db 与 --store 只能用一个。")
+        choice = choose_store(args.db if args.db is not None else args.store)
+        log.info("store %s (chosen by %s)", choice.shown(), choice.source)
+        code = _run(args, choice)
         # A reader that went away (`taizhang check | head`) shows here, not at exit.
         sys.stdout.flush()
         return code
@@ -457,12 +473,22 @@ def main(argv: list[str] | None = None) -> int:
         log.info("refused: %s", refusal.message)
         _say(refusal.message)
         return EXIT_REFUSED
+    except ConfigError as error:
+        log.info("refused config %s: %s %s", error.path, error.problem, error.detail)
+        _say(config_problem(error))
+        return EXIT_REFUSED
     except StoreError as error:
-        log.error("cannot use the store %s", error.store, exc_info=error.__cause__)
-        _say(
-            f"无法读写台账数据文件 {error.store}，请检查路径、权限，"
-            f"或是否被其他程序占用。{_see(log_file, error.__cause__)}"
-        )
+        log.error("cannot use the store %s", error.shown(), exc_info=error.__cause__)
+        if isinstance(error.store, str):
+            _say(
+                f"无法连接或读写数据库 {error.shown()}，请检查地址、用户名和密码、网络，"
+                f"以及数据库是否在运行。{_see(log_file, error.__cause__)}"
+            )
+        else:
+            _say(
+                f"无法读写台账数据文件 {error.store}，请检查路径、权限，"
+                f"或是否被其他程序占用。{_see(log_file, error.__cause__)}"
+            )
         return EXIT_FAULT
     except KeyboardInterrupt:
         _say("已中断。")
@@ -478,8 +504,13 @@ def main(argv: list[str] | None = None) -> int:
         handler.close()
 
 
-def _run(args: argparse.Namespace, store: Path) -> int:
-    if args.store is not None and not store.parent.is_dir():
+def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
+    store = choice.store
+    if (
+        isinstance(store, Path)
+        and choice.source != "default"
+        and not store.parent.is_dir()
+    ):
         raise CommandRefused(f"数据文件所在的文件夹不存在：{store.parent}")
     campaign = load_campaign(args.campaign)
     operator = _operator(args, campaign)
@@ -517,6 +548,11 @@ def _run(args: argparse.Namespace, store: Path) -> int:
             return _week_report(ledger, args.number, args.command_unit or "", args.output)
 
     if args.command == "demo":
+        if not isinstance(store, Path):
+            raise CommandRefused(
+                "演示数据只能填入新的 SQLite 数据文件，不能填入共用数据库；"
+                "请用 --db 指定一个还不存在的文件。"
+            )
         return _demo(campaign, store, args.seed)
 
     if args.command in ("check", "signals", "sample", "undo"):
@@ -931,7 +967,7 @@ def _print_table(
 
 @contextmanager
 def _opened(
-    campaign: Campaign, store: Path, clock: Clock | None = None
+    campaign: Campaign, store: Path | str, clock: Clock | None = None
 ) -> Iterator[Ledger]:
     """Open the ledger for a `with` block and close it on every way out."""
     try:

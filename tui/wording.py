@@ -196,6 +196,18 @@ def store_problem(problem: str, detail: str) -> str:
     }.get(problem, problem)
 
 
+def config_problem(error: Any) -> str:
+    """Say in Chinese what is wrong with a config file (tui.config.ConfigError)."""
+    what = {
+        "not_found": "文件不存在",
+        "unreadable": "无法读取（需为 UTF-8 编码的 TOML 文件）",
+        "not_toml": "不是有效的 TOML 格式",
+        "unknown_key": f"不认识的设置“{error.detail}”，目前只能写 db",
+        "bad_value": f"设置“{error.detail}”应是一段不为空的文字（加引号）",
+    }.get(error.problem, error.problem)
+    return f"配置文件 {error.path} 有误：{what}。"
+
+
 def explain(error: Exception) -> str:
     """Say in Chinese why an operation was refused."""
     for kind in type(error).__mro__:
