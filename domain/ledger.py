@@ -918,6 +918,8 @@ class Ledger(Application):
     ) -> None:
         finding = self._get(finding_id)
         if finding.version != version:
+            # Bring the view level first, so whoever reloads sees that change.
+            self.catch_up()
             raise ConcurrentChangeError(finding_id)
         if not acceptance and self.sealed_by(finding.state.reporting_unit):
             raise UnitSealedError(finding.state.reporting_unit)
@@ -928,6 +930,7 @@ class Ledger(Application):
         try:
             self.save(aggregate)
         except RecordConflictError as error:
+            self.catch_up()
             raise ConcurrentChangeError(str(aggregate.id)) from error
         self.catch_up()
 

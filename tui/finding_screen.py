@@ -208,16 +208,26 @@ class FindingScreen(Screen[None]):
         fields: Sequence[Field],
         command: Callable[[dict[str, Any], int], None],
     ) -> None:
-        """Open a form whose saving runs one command against the current version."""
+        """Open a form whose saving runs one command against the version shown.
+
+        The version is the one on screen when the form opened, not when it is
+        saved: a change another operator made meanwhile (which the live
+        refresh may already show behind the form) refuses the save, so no one
+        overwrites a change they never saw. After that refusal the finding is
+        reloaded and a second Ctrl+S saves against what is now shown.
+        """
         if self.as_of is not None:
             self.notify("历史视图只读，回到当前后才能办理。", severity="warning")
             return
+        shown = self.state.version
 
         def submit(values: dict[str, Any]) -> None:
+            nonlocal shown
             try:
-                command(values, self.state.version)
+                command(values, shown)
             except ConcurrentChangeError:
                 self.reload()
+                shown = self.state.version
                 raise
 
         def done(saved: bool | None) -> None:
