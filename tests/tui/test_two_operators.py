@@ -22,7 +22,6 @@ from tests.tui.pilot_keys import type_text
 from tui.app import TaizhangApp
 from tui.finding_screen import FindingScreen
 from tui.form import FormModal
-from tui.ledger_screen import LedgerScreen
 
 STORES = ("sqlite", "postgres")
 
@@ -79,7 +78,7 @@ async def test_each_app_sees_the_others_changes_within_two_seconds(
     tmp_path: Path,
 ) -> None:
     mine, theirs = two_ledgers
-    finding_id = mine.record(ZHANG, new_finding(**PLAN))
+    mine.record(ZHANG, new_finding(**PLAN))
     app = TaizhangApp(mine, ZHANG, export_dir=tmp_path)
     other = TaizhangApp(theirs, LI, export_dir=tmp_path)
 
