@@ -230,3 +230,60 @@ class StoreAddressError(LedgerError):
     address: str
     problem: str
     detail: str = ""
+
+
+@dataclass
+class OperatorNotRegisteredError(LedgerError):
+    """Operators are registered in this store, and this name is not one of them."""
+
+    name: str
+
+
+@dataclass
+class OperatorExistsError(LedgerError):
+    name: str
+    unit: str
+    role: str
+
+
+@dataclass
+class OperatorRetiredError(LedgerError):
+    name: str
+
+
+@dataclass
+class UnitMismatchError(LedgerError):
+    """The unit given at start is not the one the operator is registered with."""
+
+    name: str
+    registered: str
+    given: str
+
+
+@dataclass
+class NotPermittedError(LedgerError):
+    """The operator's role does not allow the act, or not on that unit's ledger.
+
+    `act` is a domain.staff.Act value; `unit` is the ledger it concerns ("" for
+    acts on no unit's ledger, such as drawing a sample).
+    """
+
+    name: str
+    role: str
+    own_unit: str
+    act: str
+    unit: str
+
+
+@dataclass
+class FirstOperatorError(LedgerError):
+    """The first operator registered must be the office, or nobody could add more."""
+
+    role: str
+
+
+@dataclass
+class LastOfficeError(LedgerError):
+    """Retiring or reassigning the last office operator would lock the register."""
+
+    name: str

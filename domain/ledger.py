@@ -42,6 +42,14 @@ from domain.errors import (
     ConcurrentChangeError,
     DateOutsideCampaignError,
     FindingNotFoundError,
+    FirstOperatorError,
+    LastOfficeError,
+    LedgerError,
+    NotPermittedError,
+    OperatorExistsError,
+    OperatorNotRegisteredError,
+    OperatorRetiredError,
+    UnitMismatchError,
     NothingToSampleError,
     NotInFinalPhaseError,
     PositionOutsideLogError,
@@ -55,6 +63,8 @@ from domain.finding import Finding, Stamp
 from domain.inspection import Signal
 from domain.sheet import OfficialSheet, SheetRow
 from domain.spotcheck import Sample, SpotCheck, draw, sample_from
+from domain.staff import Act, Role, StaffEntry, StaffMember, permits
+from domain.staff import fold as fold_staff
 from domain.state import FindingState, Status
 from domain.store import is_postgres_url, postgres_env
 from domain.unit_ledger import UnitLedger
@@ -83,10 +93,15 @@ class DateAsISO(Transcoding):
 
 @dataclass(frozen=True)
 class Operator:
-    """The person at the keyboard, and the unit they work for."""
+    """The person at the keyboard, the unit they work for, and their role.
+
+    The role is "" until operators are registered (domain.staff); from then on
+    the ledger signs operators in from the register.
+    """
 
     name: str
     unit: str
+    role: str = ""
 
 
 @dataclass(frozen=True)
@@ -248,6 +263,10 @@ class Ledger(Application):
         view.extra_terms = self._category_terms  # type: ignore[method-assign]
         self.projection = LedgerProjection(view)
         self._catch_up_lock = threading.Lock()
+        # The operator register, folded from the log up to `_staff_seen`.
+        self._staff: dict[UUID, StaffEntry] = {}
+        self._staff_seen = 0
+        self._staff_lock = threading.Lock()
         self.catch_up()
         self.check_campaign_fits()
 
@@ -287,6 +306,7 @@ class Ledger(Application):
 
     def record(self, by: Operator, new: NewFinding) -> str:
         """Record a finding, and its rectification plan when one is given."""
+        by = self._authorised(by, Act.RECORD, new.reporting_unit)
         stamp = self.stamp(by)
         category = self._category_key(new.category)
         item_count = len(self.campaign.category(category).items)
@@ -409,6 +429,7 @@ class Ledger(Application):
                 s, on=on, inspector=by.name, remarks=remarks
             ),
             acceptance=True,
+            act=Act.ACCEPT,
         )
 
     def fail_acceptance(
@@ -423,6 +444,7 @@ class Ledger(Application):
                 s, on=on, inspector=by.name, remarks=remarks
             ),
             acceptance=True,
+            act=Act.ACCEPT,
         )
 
     def correct(
@@ -471,6 +493,7 @@ class Ledger(Application):
         so the office can match the file it received against the store.
         """
         self._known("unit", unit)
+        by = self._authorised(by, Act.SUBMIT, unit)
         if week not in self.campaign.report_weeks:
             raise UnknownValueError("week", str(week))
         cutoff = self.week_cutoff(week)
@@ -492,6 +515,7 @@ class Ledger(Application):
         From then on the unit's findings take only acceptance results.
         """
         self._known("unit", unit)
+        by = self._authorised(by, Act.SEAL, unit)
         final = self.campaign.phases[-1]
         if self.today() < final.start:
             raise NotInFinalPhaseError(final.name, final.start)
@@ -520,7 +544,7 @@ class Ledger(Application):
                 previous = before.state
             finding.undo(stamp, previous=previous)
 
-        self._change(by, finding_id, version, undo)
+        self._change(by, finding_id, version, undo, act=Act.UNDO)
 
     def draw_sample(
         self, by: Operator, *, per_stratum: int, seed: int | None = None
@@ -532,6 +556,7 @@ class Ledger(Application):
         random. The seed and the log position are recorded, so `redraw` can
         repeat the draw later, whatever was recorded since.
         """
+        by = self._authorised(by, Act.SAMPLE, "")
         if per_stratum < 1:
             raise SampleSizeError(per_stratum)
         if seed is None:
@@ -551,6 +576,96 @@ class Ledger(Application):
         )
         self._save(spot_check)
         return str(spot_check.id)
+
+    # Operators and roles
+
+    def register_operator(self, by: Operator, name: str, unit: str, role: str) -> None:
+        """Put an operator on the register, or bring back a retired one.
+
+        Only the office keeps the register. While it is empty anyone may start
+        it, with an office operator, so that someone can add the rest; until
+        then every operator may do everything, as before roles existed.
+        """
+        unit = self._known("unit", unit)
+        wanted = self._role(role)
+        if self._register():
+            by = self._authorised(by, Act.REGISTER, "")
+        elif wanted is not Role.OFFICE:
+            raise FirstOperatorError(str(wanted))
+        name = name.strip()
+        member = self._find_staff(name)
+        if member is not None and member.active:
+            raise OperatorExistsError(name, member.unit, str(member.role))
+        stamp = self.stamp(by)
+        if member is None:
+            member = StaffMember.register(
+                stamp, campaign_id=self.campaign.id, name=name, unit=unit, role=wanted
+            )
+        else:
+            member.assign(stamp, unit=unit, role=wanted)
+        try:
+            self._save(member)
+        except ConcurrentChangeError:
+            # Another office operator registered the same name just now.
+            raise OperatorExistsError(name, unit, str(wanted)) from None
+
+    def assign_operator(self, by: Operator, name: str, unit: str, role: str) -> None:
+        """Give a registered operator another unit or role."""
+        unit = self._known("unit", unit)
+        wanted = self._role(role)
+        by = self._authorised(by, Act.REGISTER, "")
+        member = self._staff_member(name)
+        if wanted is not Role.OFFICE:
+            self._keep_an_office(member)
+        member.assign(self.stamp(by), unit=unit, role=wanted)
+        self._save(member)
+
+    def retire_operator(self, by: Operator, name: str) -> None:
+        """Take an operator off the register; what they recorded stays theirs."""
+        by = self._authorised(by, Act.REGISTER, "")
+        member = self._staff_member(name)
+        self._keep_an_office(member)
+        member.retire(self.stamp(by))
+        self._save(member)
+
+    def operators(self) -> list[StaffEntry]:
+        """List every operator ever registered, retired ones included."""
+        order = {unit: n for n, unit in enumerate(self.campaign.all_units)}
+        roles = [Role.OFFICE, Role.UNIT, Role.INSPECTION]
+        return sorted(
+            self._register().values(),
+            key=lambda e: (roles.index(e.role), order.get(e.unit, 999), e.name),
+        )
+
+    def sign_in(self, name: str, unit: str = "") -> Operator:
+        """Return the operator of that name as registered, with unit and role.
+
+        With no operator registered, anyone may work as any unit: the name and
+        unit come back as given. A unit given that differs from the
+        registered one is refused, so nobody works under the wrong unit.
+        """
+        name = name.strip()
+        if not self._register():
+            return Operator(name, unit)
+        entry = self._entry(name)
+        if unit and unit != entry.unit:
+            raise UnitMismatchError(name, entry.unit, unit)
+        return Operator(entry.name, entry.unit, str(entry.role))
+
+    def check_permission(self, by: Operator, act: Act, unit: str) -> None:
+        """Refuse, as the command would, an act the operator may not do now.
+
+        Lets a screen say so before anyone types; the command checks again.
+        """
+        self._authorised(by, act, unit)
+
+    def may(self, by: Operator, act: Act, unit: str) -> bool:
+        """Tell whether the operator may do an act on a unit's ledger now."""
+        try:
+            self._authorised(by, act, unit)
+        except LedgerError:
+            return False
+        return True
 
     # Queries
 
@@ -843,9 +958,14 @@ class Ledger(Application):
         return [event for _, event in self._all_events(until=until, topics=topics)]
 
     def _all_events(
-        self, batch: int = 1000, *, until: int | None = None, topics: tuple[str, ...] = ()
+        self,
+        batch: int = 1000,
+        *,
+        until: int | None = None,
+        topics: tuple[str, ...] = (),
+        after: int = 0,
     ) -> Iterator[tuple[int, Any]]:
-        last = 0
+        last = after
         while True:
             notes = self.recorder.select_notifications(
                 start=last,
@@ -915,8 +1035,10 @@ class Ledger(Application):
         command: Callable[[Finding, Stamp], None],
         *,
         acceptance: bool = False,
+        act: Act = Act.CHANGE,
     ) -> None:
         finding = self._get(finding_id)
+        by = self._authorised(by, act, finding.state.reporting_unit)
         if finding.version != version:
             # Bring the view level first, so whoever reloads sees that change.
             self.catch_up()
@@ -933,6 +1055,81 @@ class Ledger(Application):
             self.catch_up()
             raise ConcurrentChangeError(str(aggregate.id)) from error
         self.catch_up()
+
+    def _register(self) -> dict[UUID, StaffEntry]:
+        """Return the operator register, reading only the log not yet read."""
+        with self._staff_lock:
+            head = self.head()
+            if head > self._staff_seen:
+                topics = tuple(
+                    get_topic(kind)
+                    for kind in (
+                        StaffMember.Registered,
+                        StaffMember.Assigned,
+                        StaffMember.Retired,
+                    )
+                )
+                for _, event in self._all_events(
+                    until=head, topics=topics, after=self._staff_seen
+                ):
+                    fold_staff(self._staff, event)
+                self._staff_seen = head
+            return dict(self._staff)
+
+    def _entry(self, name: str) -> StaffEntry:
+        for entry in self._register().values():
+            if entry.name == name.strip():
+                if not entry.active:
+                    raise OperatorRetiredError(entry.name)
+                return entry
+        raise OperatorNotRegisteredError(name.strip())
+
+    def _authorised(self, by: Operator, act: Act, unit: str) -> Operator:
+        """Return the operator as registered, if their role allows the act.
+
+        With an empty register everybody may do everything, as before roles.
+        """
+        if not self._register():
+            return by
+        entry = self._entry(by.name)
+        if not permits(entry, act, unit):
+            raise NotPermittedError(
+                entry.name, str(entry.role), entry.unit, str(act), unit
+            )
+        return Operator(entry.name, entry.unit, str(entry.role))
+
+    def _find_staff(self, name: str) -> StaffMember | None:
+        try:
+            member: StaffMember = self.repository.get(
+                StaffMember.id_for(self.campaign.id, name.strip())
+            )
+        except AggregateNotFoundError:
+            return None
+        return member
+
+    def _staff_member(self, name: str) -> StaffMember:
+        member = self._find_staff(name)
+        if member is None:
+            raise OperatorNotRegisteredError(name.strip())
+        return member
+
+    def _keep_an_office(self, member: StaffMember) -> None:
+        if not (member.active and member.role is Role.OFFICE):
+            return
+        others = [
+            e
+            for e in self._register().values()
+            if e.active and e.role is Role.OFFICE and e.name != member.name
+        ]
+        if not others:
+            raise LastOfficeError(member.name)
+
+    @staticmethod
+    def _role(text: str) -> Role:
+        try:
+            return Role(text.strip())
+        except ValueError:
+            raise UnknownValueError("role", text) from None
 
     def _find_unit_ledger(self, unit: str) -> UnitLedger | None:
         try:

@@ -22,7 +22,7 @@ from tui.finding_screen import FindingScreen
 from tui.form import Field, FormModal, choices
 from tui.help_screen import HelpScreen
 from tui.ledger_screen import LedgerScreen
-from tui.wording import FIELD_NAMES, explain, is_refusal
+from tui.wording import FIELD_NAMES, explain, is_refusal, role_name
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +60,25 @@ class TaizhangApp(App[None]):
         ),
     ]
 
-    def __init__(self, ledger: Ledger, operator: Operator, export_dir: Path | None = None):
+    def __init__(
+        self, ledger: Ledger, operator: Operator | None, export_dir: Path | None = None
+    ):
+        """Open on the ledger as `operator`, or on the start screen to choose one."""
         super().__init__()
         self.ledger = ledger
-        self.operator = operator
+        self.operator = operator or Operator("", "")
+        self.signed_in = operator is not None
         self.export_dir = export_dir or Path.cwd()
         self.seen_head = ledger.head()
         self.quit_asked = 0.0
-        self.sub_title = f"{ledger.campaign.name}　操作员：{operator.name}（{operator.unit}）"
+        self.sub_title = ledger.campaign.name
+        if operator is not None:
+            self.show_operator()
+
+    def show_operator(self) -> None:
+        who = self.operator
+        role = f"，{role_name(who.role)}" if who.role else ""
+        self.sub_title = f"{self.ledger.campaign.name}　操作员：{who.name}（{who.unit}{role}）"
 
     async def action_quit(self) -> None:
         """Quit, unless a form holds unsaved text: then ask for a second Ctrl+Q."""
@@ -91,10 +102,28 @@ class TaizhangApp(App[None]):
             self.push_screen(CommandPalette(placeholder="搜索命令……", id="--command-palette"))
 
     def on_mount(self) -> None:
-        self.push_screen(LedgerScreen(self.ledger))
+        if self.signed_in:
+            self.push_screen(LedgerScreen(self.ledger))
+        else:
+            from tui.start_screen import StartScreen
+
+            self.push_screen(StartScreen(self.ledger), self.start_as)
         self.set_interval(POLL_SECONDS, self.poll_log)
 
+    def start_as(self, operator: Operator | None) -> None:
+        """Work as the operator chosen on the start screen."""
+        if operator is None:
+            return
+        self.operator = operator
+        self.signed_in = True
+        self.show_operator()
+        self.push_screen(LedgerScreen(self.ledger))
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        if not self.signed_in:
+            yield SystemCommand("帮助", "按键与用法说明", self.action_help)
+            yield SystemCommand("退出", "退出台账", self.exit)
+            return
         if isinstance(screen, FindingScreen):
             for binding in screen.BINDINGS:
                 assert isinstance(binding, Binding)

@@ -27,10 +27,17 @@ from domain.campaign import Campaign, CampaignError, load_campaign
 from domain.clock import Clock, SetClock
 from domain.dates import DayParseError, format_day, parse_moment
 from domain.demo import fill_demo
-from domain.errors import EmptyTextError, LedgerError, UnknownValueError
+from domain.errors import (
+    EmptyTextError,
+    LedgerError,
+    OperatorNotRegisteredError,
+    OperatorRetiredError,
+    UnknownValueError,
+)
 from domain.ledger import Ledger, Operator, default_store_path, open_ledger
 from domain.store import mask_url
 from tui.config import DB_ENV, ConfigError, StoreChoice, choose_store
+from domain.staff import Role
 from domain.state import Status
 from domain.view import LedgerQuery
 from exporters.fingerprint import verify_ledger
@@ -49,6 +56,7 @@ from tui.wording import (
     field_name,
     problem_text,
     restored_text,
+    role_name,
     signal_text,
 )
 
@@ -300,7 +308,51 @@ def build_parser() -> argparse.ArgumentParser:
     _add_shared(options, after=True)
     _add_inspection_commands(commands)
     _add_report_commands(commands)
+    _add_staff_commands(commands)
     return parser
+
+
+def _add_staff_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """Add `operator add/set/retire/list`: the register the office keeps."""
+    staff = commands.add_parser(
+        "operator",
+        help="登记、变更、停用操作员，或列出操作员",
+        description="操作员名单由领导小组办公室管理，每次变动都记录在案。"
+        "登记了操作员之后，单位操作员只能办理本单位的问题，验收结果由调研指导组记录。"
+        "第一位登记的须是办公室角色。",
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    options = staff.add_argument_group("选项")
+    _add_help(options)
+    jobs = staff.add_subparsers(
+        dest="staff_command", title="操作", metavar="操作", required=True
+    )
+    roles = "、".join(role.value for role in Role)
+    for name, summary in (
+        ("add", "登记操作员（或让已停用的操作员复岗）"),
+        ("set", "变更操作员的单位或角色"),
+        ("retire", "停用操作员"),
+        ("list", "列出全部操作员"),
+    ):
+        job = jobs.add_parser(
+            name, help=summary, description=summary, formatter_class=_Formatter,
+            add_help=False,
+        )
+        options = job.add_argument_group("选项")
+        _add_help(options)
+        if name != "list":
+            options.add_argument("name", metavar="姓名", help="操作员姓名")
+        if name in ("add", "set"):
+            options.add_argument(
+                "--unit", dest="staff_unit", required=name == "add", metavar="单位",
+                help="所在单位，须是工作定义中的单位",
+            )
+            options.add_argument(
+                "--role", required=name == "add", metavar="角色",
+                help=f"角色：{roles}",
+            )
+        _add_shared(options, after=True)
 
 
 def _add_report_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
@@ -516,18 +568,22 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
     operator = _operator(args, campaign)
 
     if args.command == "export":
-        unit = args.export_unit or operator.unit
         week: int | None = args.week
         if week is not None and week not in campaign.report_weeks:
             first, last = campaign.report_weeks[0], campaign.report_weeks[-1]
             raise CommandRefused(
                 f"本次工作没有第 {week} 周，报送周次为第 {first} 至第 {last} 周。"
             )
-        target = args.output or Path(_default_name(unit, week))
-        if target.suffix.lower() != ".xlsx":
-            raise CommandRefused(f"导出文件须以 .xlsx 结尾：{target}")
+        if args.output is not None and args.output.suffix.lower() != ".xlsx":
+            raise CommandRefused(f"导出文件须以 .xlsx 结尾：{args.output}")
         with _opened(campaign, store) as ledger:
+            unit = args.export_unit or _signed_in(args, ledger, operator).unit
+            target = args.output or Path(_default_name(unit, week))
             return _export(ledger, unit, week, target)
+
+    if args.command == "operator":
+        with _opened(campaign, store) as ledger:
+            return _staff(args, ledger, _signed_in(args, ledger, operator))
 
     if args.command == "replay":
         moment = parse_moment(args.as_of, year=campaign.year, tz=campaign.tz)
@@ -557,18 +613,27 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
 
     if args.command in ("check", "signals", "sample", "undo"):
         with _opened(campaign, store) as ledger:
-            return _inspect(args, ledger, operator)
+            return _inspect(args, ledger, _signed_in(args, ledger, operator))
 
     if args.command in ("submit", "seal", "reports", "verify"):
         with _opened(campaign, store) as ledger:
-            return _report(args, ledger, operator)
+            return _report(args, ledger, _signed_in(args, ledger, operator))
 
     # Textual loads only when the screen is really wanted.
     from tui.app import TaizhangApp
 
     with _opened(campaign, store) as ledger:
-        log.info("opening the ledger screen for %s (%s)", operator.name, operator.unit)
-        app = TaizhangApp(ledger, operator)
+        chosen: Operator | None = operator
+        if ledger.operators():
+            # With a register, a name given is signed in strictly; without
+            # one, the start screen asks who is at the keyboard.
+            given = args.operator or os.environ.get(OPERATOR_ENV, "")
+            chosen = ledger.sign_in(given, _given_unit(args)) if given.strip() else None
+        if chosen is None:
+            log.info("opening the start screen to choose an operator")
+        else:
+            log.info("opening the ledger screen for %s (%s)", chosen.name, chosen.unit)
+        app = TaizhangApp(ledger, chosen)
         app.run()
     if app.return_code:
         log.error("the ledger screen stopped with code %s", app.return_code)
@@ -995,6 +1060,61 @@ def _operator(args: argparse.Namespace, campaign: Campaign) -> Operator:
     if unit not in units:
         raise UnknownValueError("unit", unit)
     return Operator(name.strip(), unit)
+
+
+def _given_unit(args: argparse.Namespace) -> str:
+    return str(args.unit or os.environ.get(UNIT_ENV, ""))
+
+
+def _signed_in(
+    args: argparse.Namespace, ledger: Ledger, operator: Operator
+) -> Operator:
+    """Work as the registered operator of that name, with their unit and role.
+
+    Without a register, or for a name not on it, the operator stays as given:
+    reading still works, and the ledger refuses anything else in Chinese.
+    """
+    if not ledger.operators():
+        return operator
+    try:
+        return ledger.sign_in(operator.name, _given_unit(args))
+    except (OperatorNotRegisteredError, OperatorRetiredError):
+        return operator
+
+
+def _staff(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int:
+    """Keep the operator register: add, set, retire, list."""
+    what = args.staff_command
+    if what == "list":
+        entries = ledger.operators()
+        if not entries:
+            print("还没有登记操作员：目前任何人都可以办理任何单位的事项。")
+            return EXIT_OK
+        _print_table(
+            ("姓名", "单位", "角色", "状态"),
+            [
+                (e.name, e.unit, role_name(e.role), "在岗" if e.active else "已停用")
+                for e in entries
+            ],
+        )
+        return EXIT_OK
+    name = args.name.strip()
+    if what == "retire":
+        ledger.retire_operator(operator, name)
+        print(f"已停用操作员 {name}；其记录的事项保留原样。")
+        return EXIT_OK
+    if what == "add":
+        ledger.register_operator(operator, name, args.staff_unit, args.role)
+        print(f"已登记操作员 {name}：{args.staff_unit}，{role_name(args.role)}。")
+        return EXIT_OK
+    entry = next((e for e in ledger.operators() if e.name == name), None)
+    if entry is None:
+        raise OperatorNotRegisteredError(name)
+    unit = args.staff_unit or entry.unit
+    role = args.role or str(entry.role)
+    ledger.assign_operator(operator, name, unit, role)
+    print(f"已变更操作员 {name}：{unit}，{role_name(role)}。")
+    return EXIT_OK
 
 
 def _login_name() -> str:

@@ -26,6 +26,7 @@ from domain.errors import (
     WrongStatusError,
 )
 from domain.ledger import HistoryEntry, Ledger
+from domain.staff import Act
 from domain.state import CORRECTABLE_FIELDS, FindingState, Status
 from tui.form import Field, FormModal, choices
 from tui.wording import EVENT_NAMES, explain, field_name, restored_text, show_value
@@ -183,6 +184,13 @@ class FindingScreen(Screen[None]):
         """Say at once, before any typing, why a step cannot be taken now."""
         s = self.state
         error: LedgerError | None = None
+        act = Act.ACCEPT if action in ("accept", "reject") else Act.CHANGE
+        try:
+            self.ledger.check_permission(self.by(), act, s.reporting_unit)
+        except LedgerError as refusal:
+            # The role comes first: whatever the status, this is not theirs to do.
+            self.notify(explain(refusal), severity="warning", timeout=8)
+            return True
         if s.status is Status.WITHDRAWN:
             error = FindingWithdrawnError(s.finding_id)
         elif s.status is Status.CLOSED:

@@ -44,6 +44,8 @@ FIELD_NAMES = {
     "remarks": "验收意见",
     "week": "周次",
     "operator": "操作员",
+    "name": "姓名",
+    "role": "角色",
     "signer": "签字人",
     "status": "状态",
     "planned": "已制定整改",
@@ -176,6 +178,28 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         )
         + "；请改用登记这些问题时的工作定义文件（--campaign）。"
     ),
+    e.OperatorNotRegisteredError: lambda x: (
+        f"操作员“{x.name}”没有登记，请办公室先用 taizhang operator add 登记。"
+    ),
+    e.OperatorExistsError: lambda x: (
+        f"操作员“{x.name}”已登记（{x.unit}，{role_name(x.role)}）；"
+        "要改单位或角色请用 taizhang operator set。"
+    ),
+    e.OperatorRetiredError: lambda x: f"操作员“{x.name}”已停用。",
+    e.UnitMismatchError: lambda x: (
+        f"操作员“{x.name}”登记的单位是{x.registered}，不是{x.given}。"
+    ),
+    e.NotPermittedError: lambda x: (
+        f"{x.name}（{x.own_unit}，{role_name(x.role)}）不能{act_text(x.act, x.unit)}。"
+    ),
+    e.FirstOperatorError: lambda x: (
+        "第一位登记的操作员须是办公室角色，由办公室再登记其他操作员；"
+        f"不能先登记“{role_name(x.role)}”。"
+    ),
+    e.LastOfficeError: lambda x: (
+        f"{x.name} 是唯一在岗的办公室操作员，停用或改角色后就没有人能管理操作员了；"
+        "请先登记另一位办公室操作员。"
+    ),
     e.StoreAddressError: lambda x: (
         f"数据库地址 {x.address} 无法使用：{store_problem(x.problem, x.detail)}。"
     ),
@@ -183,6 +207,33 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         f"“{x.text}”不是有效日期，请写成 2022-06-20、2022/6/20、6月20日 等形式。"
     ),
 }
+
+
+ROLE_NAMES = {
+    "单位": "单位操作员",
+    "办公室": "领导小组办公室",
+    "调研指导组": "调研指导组",
+}
+
+
+def role_name(role: str) -> str:
+    """Return how a role is called in a sentence."""
+    return ROLE_NAMES.get(role, role)
+
+
+def act_text(act: str, unit: str) -> str:
+    """Say in Chinese what an operator was refused, naming the unit's ledger."""
+    of = f"{unit}的" if unit else ""
+    return {
+        "record": f"登记{of}问题（单位操作员只能登记本单位的问题）",
+        "change": f"办理{of}问题（单位操作员只能办理本单位的问题）",
+        "accept": "记录验收结果（验收由调研指导组记录）",
+        "sample": "抽取验收样本（由调研指导组抽取）",
+        "submit": f"报送{of}台账（由本单位操作员报送）",
+        "seal": f"封存{of}终版台账（由本单位操作员封存）",
+        "register": "登记或变更操作员（由领导小组办公室管理）",
+        "undo": "撤销",
+    }.get(act, act)
 
 
 def store_problem(problem: str, detail: str) -> str:
