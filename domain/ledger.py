@@ -23,7 +23,7 @@ from eventsourcing.persistence import (
 from eventsourcing.sqlite import SQLiteFactory
 from eventsourcing.utils import get_topic
 
-from domain import inspection
+from domain import inspection, office
 from domain.audit import (
     LateEntry,
     WeekCounts,
@@ -45,22 +45,23 @@ from domain.errors import (
     FirstOperatorError,
     LastOfficeError,
     LedgerError,
+    NothingToSampleError,
+    NotInFinalPhaseError,
     NotPermittedError,
     OperatorExistsError,
     OperatorNotRegisteredError,
     OperatorRetiredError,
-    UnitMismatchError,
-    NothingToSampleError,
-    NotInFinalPhaseError,
     PositionOutsideLogError,
     SampleNotFoundError,
     SampleSizeError,
+    UnitMismatchError,
     UnitSealedError,
     UnknownValueError,
     WeekNotOverError,
 )
 from domain.finding import Finding, Stamp
 from domain.inspection import Signal
+from domain.office import OfficeOverview
 from domain.sheet import OfficialSheet, SheetRow
 from domain.spotcheck import Sample, SpotCheck, draw, sample_from
 from domain.staff import Act, Role, StaffEntry, StaffMember, permits
@@ -826,10 +827,20 @@ class Ledger(Application):
         fingerprint; as it stands now, the newest event in the log.
         """
         self._known("unit", unit)
+        return self.official_sheets(week, [unit])[0]
+
+    def official_sheets(
+        self, week: int | None = None, units: Sequence[str] | None = None
+    ) -> list[OfficialSheet]:
+        """Build the official ledgers of several units from one reading of the log.
+
+        Without `units`, every unit that has a finding on its ledger, in
+        campaign order. Each sheet is the one `official_sheet` gives.
+        """
         if week is None:
             cutoff = None
             report_date = self.today()
-            states = self.rows(LedgerQuery(unit=unit))
+            states = self.rows()
             # Read after the rows, so the fingerprint covers every event in them.
             position = self.head()
         else:
@@ -838,22 +849,63 @@ class Ledger(Application):
             cutoff = self.week_cutoff(week)
             report_date = self.campaign.week_days(week)[1]
             replayed, position = self._replay_until(cutoff)
-            states = [s for s in replayed.values() if s.reporting_unit == unit]
+            states = list(replayed.values())
         states = [s for s in states if s.status is not Status.WITHDRAWN]
+        if units is None:
+            used = {s.reporting_unit for s in states}
+            units = [u for u in self.campaign.all_units if u in used]
+            units += sorted(used - set(units))
         order = {c.key: i for i, c in enumerate(self.campaign.categories)}
         states.sort(
             key=lambda s: (order.get(s.category, 99), s.found_on, s.recorded_at)
         )
-        return OfficialSheet(
-            title=self.campaign.ledger_title,
-            unit=unit,
-            report_date=report_date,
-            note=self.campaign.note,
-            rows=tuple(
-                self._sheet_row(n, s, report_date) for n, s in enumerate(states, 1)
-            ),
-            cutoff=cutoff,
-            fingerprint=self._public_fingerprint(position),
+        fingerprint = self._public_fingerprint(position)
+        sheets = []
+        for unit in units:
+            mine = [s for s in states if s.reporting_unit == unit]
+            sheets.append(
+                OfficialSheet(
+                    title=self.campaign.ledger_title,
+                    unit=unit,
+                    report_date=report_date,
+                    note=self.campaign.note,
+                    rows=tuple(
+                        self._sheet_row(n, s, report_date)
+                        for n, s in enumerate(mine, 1)
+                    ),
+                    cutoff=cutoff,
+                    fingerprint=fingerprint,
+                )
+            )
+        return sheets
+
+    def office_overview(self, week: int | None = None) -> OfficeOverview:
+        """Show every unit at once: findings by status, overdue, weekly submissions.
+
+        For a report week the findings stand as recorded by its cut-off and
+        overdue is judged on its last day, as on that week's sheets; without
+        one, as they stand today. Submissions are as known now: a week is
+        missing once its cut-off has passed without one.
+        """
+        if week is None:
+            day = self.today()
+            states = self.rows()
+        else:
+            if week not in self.campaign.report_weeks:
+                raise UnknownValueError("week", str(week))
+            day = self.campaign.week_days(week)[1]
+            states = list(self._replay_until(self.week_cutoff(week))[0].values())
+        reports = self.unit_reports()
+        now = self.clock.now()
+        return office.overview(
+            states,
+            self.campaign.all_units,
+            day,
+            week,
+            self.campaign.report_weeks,
+            submitted={r.unit: set(r.submitted) for r in reports},
+            due={w for w in self.campaign.report_weeks if self.week_cutoff(w) <= now},
+            sealed={r.unit: r.sealed_by for r in reports if r.sealed_by},
         )
 
     def submissions(self, unit: str = "") -> list[Submission]:

@@ -141,6 +141,7 @@ class TaizhangApp(App[None]):
         yield SystemCommand("各周台账", "按时上报与现在所知的对比、迟报漏报、与上周比较", self.action_weeks)
         yield SystemCommand("全部记录（日志）", "按单位、操作员、事项、日期查看每一条记录", self.action_journal)
         yield SystemCommand("审计", "疑点、台账检查、抽查样本、报送情况、完整性核验", self.action_inspect)
+        yield SystemCommand("办公室汇总", "各单位问题数、各周报送情况、逾期问题，导出汇总台账", self.action_office)
         yield SystemCommand("校验记录完整性", "重算校验链，核对每条记录和每次报送的指纹", self.action_verify)
         yield SystemCommand("封存终版台账", "总结验收阶段，由主要负责同志签字封存", self.action_seal)
         yield SystemCommand("只看逾期", "在台账中只显示已逾期的问题", self.toggle_overdue)
@@ -255,6 +256,11 @@ class TaizhangApp(App[None]):
         unit = screen.ledger_query().unit if screen else ""
         self.push_screen(InspectionScreen(self.ledger, unit))
 
+    def action_office(self) -> None:
+        from tui.office_screen import OfficeScreen
+
+        self.push_screen(OfficeScreen(self.ledger))
+
     def action_verify(self) -> None:
         from tui.inspection_screen import InspectionScreen
 
@@ -302,9 +308,11 @@ class TaizhangApp(App[None]):
             self.call_from_thread(self.refresh_screens)
 
     def refresh_screens(self) -> None:
+        from tui.office_screen import OfficeScreen
+
         # Only screens that show the live ledger; a form keeps what is typed.
         for screen in self.screen_stack:
-            if isinstance(screen, (LedgerScreen, FindingScreen)):
+            if isinstance(screen, (LedgerScreen, FindingScreen, OfficeScreen)):
                 screen.reload()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -35,14 +35,16 @@ from domain.errors import (
     UnknownValueError,
 )
 from domain.ledger import Ledger, Operator, default_store_path, open_ledger
-from domain.store import mask_url
-from tui.config import DB_ENV, ConfigError, StoreChoice, choose_store
+from domain.office import COUNTED
 from domain.staff import Role
 from domain.state import Status
+from domain.store import mask_url
 from domain.view import LedgerQuery
+from exporters.consolidated import write_consolidated
 from exporters.fingerprint import verify_ledger
 from exporters.official import ExportError, write_official_sheet
 from exporters.week_report import LATE_KINDS, with_differences
+from tui.config import DB_ENV, ConfigError, StoreChoice, choose_store
 from tui.wording import (
     FIELD_NAMES,
     MATCH_WORDS,
@@ -387,6 +389,16 @@ def _add_report_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
     command("reports", "各单位的报送与封存情况", "列出每个单位已报送、应报未报的周次及终版台账封存情况。")
 
     options = command(
+        "office", "办公室汇总：各单位问题、各周报送、逾期问题",
+        "汇总全部单位：各状态问题数、逾期数、各周是否报送、封存情况，并按单位列出逾期问题；"
+        "可导出汇总台账（汇总表、各周报送、逾期问题，以及每个单位一张正式台账）。",
+    )
+    options.add_argument("--week", type=_week, metavar="周次",
+                         help="按该周结束时已录入的情况汇总；不写则为当前")
+    options.add_argument("-o", "--output", type=Path, metavar="文件",
+                         help="同时导出汇总台账（.xlsx）")
+
+    options = command(
         "verify", "校验记录是否被改动",
         "重算全部记录的校验链，指出第一条被改动、删除或插入的记录；"
         "核对每次报送的指纹和给出的台账文件。有异常时退出码为 1。",
@@ -615,6 +627,17 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
         with _opened(campaign, store) as ledger:
             return _inspect(args, ledger, _signed_in(args, ledger, operator))
 
+    if args.command == "office":
+        if args.week is not None and args.week not in campaign.report_weeks:
+            first, last = campaign.report_weeks[0], campaign.report_weeks[-1]
+            raise CommandRefused(
+                f"本次工作没有第 {args.week} 周，报送周次为第 {first} 至第 {last} 周。"
+            )
+        if args.output is not None and args.output.suffix.lower() != ".xlsx":
+            raise CommandRefused(f"导出文件须以 .xlsx 结尾：{args.output}")
+        with _opened(campaign, store) as ledger:
+            return _office(ledger, args.week, args.output)
+
     if args.command in ("submit", "seal", "reports", "verify"):
         with _opened(campaign, store) as ledger:
             return _report(args, ledger, _signed_in(args, ledger, operator))
@@ -806,6 +829,53 @@ def _report(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int
         )
         return EXIT_OK
     return _verify(ledger, args.against)
+
+
+def _office(ledger: Ledger, week: int | None, target: Path | None) -> int:
+    overview = ledger.office_overview(week)
+    when = f"第 {week} 周结束时" if week else f"{format_day(overview.day)}"
+    print(
+        f"{when}：{len(overview.units)} 个单位，共 {overview.total} 个问题，"
+        f"已逾期 {len(overview.overdue)} 个。"
+    )
+    _print_table(
+        ("单位", "问题", *(str(s) for s in COUNTED), "逾期", "应报未报", "终版台账"),
+        [
+            (
+                u.unit,
+                str(u.total),
+                *(str(u.count(s)) for s in COUNTED),
+                str(u.overdue),
+                "、".join(f"第{w}周" for w in u.missing) or "—",
+                f"{u.sealed_by} 签字封存" if u.sealed_by else "未封存",
+            )
+            for u in overview.units
+        ],
+    )
+    if overview.overdue:
+        print()
+        print("逾期问题（按单位）：")
+        _print_table(
+            ("单位", "问题表述", "完成时限", "责任单位", "问题编号"),
+            [
+                (
+                    s.reporting_unit,
+                    s.statement,
+                    format_day(s.deadline) if s.deadline else "",
+                    s.responsible_unit,
+                    s.finding_id,
+                )
+                for s in overview.overdue
+            ],
+            (None, STATEMENT_WIDTH),
+        )
+    if target is not None:
+        sheets = ledger.official_sheets(week)
+        labels = {c.key: c.label for c in ledger.campaign.categories}
+        write_consolidated(overview, sheets, labels, target)
+        log.info("exported the consolidated ledger to %s: %d units", target, len(sheets))
+        print(f"已导出汇总台账 {target}：汇总表、各周报送、逾期问题，{len(sheets)} 个单位的台账。")
+    return EXIT_OK
 
 
 def _verify(ledger: Ledger, files: list[Path]) -> int:

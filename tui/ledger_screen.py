@@ -74,6 +74,7 @@ class LedgerScreen(Screen[None]):
         Binding("w", "app.weeks", "周报", tooltip="各周台账：按时上报与现在所知", id="ledger.weeks"),
         Binding("j", "app.journal", "日志", tooltip="全部记录（审计）", id="ledger.journal"),
         Binding("i", "app.inspect", "审计", tooltip="疑点、检查、抽样、报送、核验", id="ledger.inspect"),
+        Binding("h", "app.office", "汇总", tooltip="办公室汇总：各单位、各周报送、逾期", id="ledger.office"),
         Binding("escape", "focus_table", "回到表格", show=False, id="ledger.table"),
     ]
 
