@@ -287,3 +287,41 @@ class LastOfficeError(LedgerError):
     """Retiring or reassigning the last office operator would lock the register."""
 
     name: str
+
+
+@dataclass
+class BundleFormatError(LedgerError):
+    """The file is not a bundle this version can read; `problem` says which part."""
+
+    problem: str
+
+
+@dataclass
+class BundleAlteredError(LedgerError):
+    """The bundle's content no longer matches its digest, or its rows their chain."""
+
+    check: str
+
+
+@dataclass
+class BundleCampaignError(LedgerError):
+    """The bundle comes from a store of another campaign."""
+
+    campaign: str
+
+
+@dataclass
+class BundleConflictError(LedgerError):
+    """This store holds a different event where the bundle has one."""
+
+    originator_id: str
+    version: int
+
+
+@dataclass
+class BundleSubmissionError(LedgerError):
+    """A week the bundle submitted no longer matches the bundle's own chain:
+    the unit's log was changed after that week was handed in."""
+
+    week: int
+    fingerprint: str

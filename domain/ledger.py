@@ -16,6 +16,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     RecordConflictError,
+    StoredEvent,
     Tracking,
     Transcoder,
     Transcoding,
@@ -33,11 +34,25 @@ from domain.audit import (
     week_counts,
     week_diff,
 )
+from domain.bundle import (
+    Bundle,
+    BundleImport,
+    ImportResult,
+    chain_of,
+    link_matches,
+    read_bundle,
+    stored_values,
+    write_bundle,
+)
 from domain.campaign import Campaign
 from domain.chain import ChainedRecorder, EventChain
 from domain.checks import Problem, check_ledger
 from domain.clock import Clock, SystemClock
 from domain.errors import (
+    BundleCampaignError,
+    BundleConflictError,
+    BundleFormatError,
+    BundleSubmissionError,
     CampaignMismatchError,
     ConcurrentChangeError,
     DateOutsideCampaignError,
@@ -133,7 +148,12 @@ class NewFinding:
 
 @dataclass(frozen=True)
 class Submission:
-    """A week's ledger as a unit handed it in."""
+    """A week's ledger as a unit handed it in.
+
+    `imported` marks one that came in an offline unit's bundle: its position
+    and fingerprint name the unit's own store, checked when it was imported,
+    not this store's chain.
+    """
 
     unit: str
     week: int
@@ -142,6 +162,7 @@ class Submission:
     fingerprint: str
     by: str
     at: datetime
+    imported: bool = False
 
 
 @dataclass(frozen=True)
@@ -668,6 +689,89 @@ class Ledger(Application):
             return False
         return True
 
+    # Bundles for offline units
+
+    def export_bundle(self, by: Operator, unit: str) -> bytes:
+        """Put this store's whole event log in a bundle for the office.
+
+        Every row goes in exactly as stored, so the office can recompute this
+        store's chain and check the unit's weekly fingerprints against it; the
+        office imports only the unit's own ledger from it.
+        """
+        self._known("unit", unit)
+        with self._chain().read_log() as log:
+            rows = list(log.events())
+        return write_bundle(
+            campaign=self.campaign.id,
+            unit=unit,
+            exported_at=self.clock.now(),
+            exported_by=by.name,
+            rows=rows,
+        )
+
+    def import_bundle(self, by: Operator, data: bytes) -> ImportResult:
+        """Add an offline unit's ledger from its bundle, all or nothing.
+
+        Refuses a bundle changed after export, one of another campaign, one
+        whose weekly fingerprints no longer match its own chain, and one that
+        disagrees with an event this store already holds. The unit's finding
+        events and its submissions are stored byte for byte, so they keep
+        their recording times and operators; they get new positions here,
+        chained by this store. Events already here are not added again, so a
+        bundle imported twice adds nothing, and a later bundle of the same
+        unit adds only what is new. A record of the import (BundleImport)
+        is stored with the events.
+        """
+        by = self._authorised(by, Act.IMPORT, "")
+        bundle = read_bundle(data)
+        if bundle.campaign != self.campaign.id:
+            raise BundleCampaignError(bundle.campaign)
+        self._known("unit", bundle.unit)
+        mine, left_out = self._units_own(bundle)
+        submissions = self._checked_submissions(bundle, mine)
+        for attempt in (1, 2):
+            new, present = self._not_yet_stored(mine)
+            if not new:
+                break
+            stamp = self.stamp(by)
+            record = BundleImport.record(
+                campaign_id=self.campaign.id,
+                at=stamp.at,
+                operator=stamp.operator,
+                operator_unit=stamp.operator_unit,
+                on=stamp.today,
+                bundle=bundle,
+                added=[[str(e.originator_id), e.originator_version] for e in new],
+            )
+            stored = [self.mapper.to_stored_event(e) for e in record.collect_events()]
+            try:
+                self.recorder.insert_events([*new, *stored])
+            except RecordConflictError:
+                # Someone imported at the same moment: look again at what is here.
+                if attempt == 2:
+                    raise
+                continue
+            break
+        self.catch_up()
+        return ImportResult(
+            unit=bundle.unit,
+            digest=bundle.digest,
+            added=len(new),
+            present=present,
+            left_out=left_out,
+            fingerprint=bundle.fingerprint,
+            submissions=tuple(submissions),
+        )
+
+    def imported_events(self) -> set[tuple[str, int]]:
+        """Return (originator id, version) of every event that came in a bundle."""
+        topic = get_topic(BundleImport.Imported)
+        return {
+            (str(oid), int(version))
+            for event in self.events_in_order(topics=(topic,))
+            for oid, version in event.added
+        }
+
     # Queries
 
     def redraw(self, sample_id: str) -> list[str]:
@@ -910,13 +1014,35 @@ class Ledger(Application):
 
     def submissions(self, unit: str = "") -> list[Submission]:
         """List every weekly submission, oldest first."""
+        imported = self._imported_submissions()
         found = []
         for name in [unit] if unit else self.campaign.all_units:
             record = self._find_unit_ledger(name)
             if record is None:
                 continue
-            found += [Submission(unit=name, **s) for s in record.submissions]
+            found += [
+                Submission(
+                    unit=name, **s, imported=(name, s["week"], s["at"]) in imported
+                )
+                for s in record.submissions
+            ]
         return sorted(found, key=lambda s: s.at)
+
+    def _imported_submissions(self) -> set[tuple[str, int, datetime]]:
+        keys = self.imported_events()
+        if not keys:
+            return set()
+        units = {
+            str(UnitLedger.id_for(self.campaign.id, u)): u
+            for u in self.campaign.all_units
+        }
+        topic = get_topic(UnitLedger.WeekSubmitted)
+        return {
+            (units[str(e.originator_id)], e.week, e.timestamp)
+            for e in self.events_in_order(topics=(topic,))
+            if (str(e.originator_id), e.originator_version) in keys
+            and str(e.originator_id) in units
+        }
 
     def unit_reports(self) -> list[UnitReports]:
         """Say for every unit which weeks are in, which are due and missing, and any seal."""
@@ -1182,6 +1308,83 @@ class Ledger(Application):
             return Role(text.strip())
         except ValueError:
             raise UnknownValueError("role", text) from None
+
+    def _units_own(self, bundle: Bundle) -> tuple[list[StoredEvent], int]:
+        """Pick the unit's findings and its submissions out of a bundle's rows.
+
+        Returns them in log order, with how many other rows were left out.
+        """
+        decoded = []
+        for row in bundle.rows:
+            originator_id, version, topic, state = stored_values(row)
+            stored = StoredEvent(originator_id, version, topic, state)
+            try:
+                event = self.mapper.to_domain_event(stored)
+            except Exception:  # an unknown topic or a state that does not decode
+                log.info("bundle row %d does not decode", row.position, exc_info=True)
+                raise BundleFormatError("event") from None
+            decoded.append((stored, event))
+        reported = {
+            e.originator_id: e.reporting_unit
+            for _, e in decoded
+            if isinstance(e, Finding.Recorded)
+        }
+        ledger_id = UnitLedger.id_for(self.campaign.id, bundle.unit)
+        mine = [
+            stored
+            for stored, e in decoded
+            if e.originator_id == ledger_id
+            or (
+                isinstance(e, Finding.Event)
+                and reported.get(e.originator_id) == bundle.unit
+            )
+        ]
+        versions: dict[UUID, list[int]] = {}
+        for stored in mine:
+            versions.setdefault(UUID(str(stored.originator_id)), []).append(
+                stored.originator_version
+            )
+        if any(v != list(range(1, len(v) + 1)) for v in versions.values()):
+            raise BundleFormatError("versions")
+        return mine, len(decoded) - len(mine)
+
+    def _checked_submissions(
+        self, bundle: Bundle, mine: Sequence[StoredEvent]
+    ) -> list[tuple[int, str]]:
+        """Check every submitted week's fingerprint against the bundle's chain."""
+        links = chain_of(bundle.rows)
+        weeks = []
+        for stored in mine:
+            event = self.mapper.to_domain_event(stored)
+            if isinstance(event, UnitLedger.WeekSubmitted) and event.fingerprint:
+                if not link_matches(links, event.fingerprint):
+                    raise BundleSubmissionError(event.week, event.fingerprint)
+                weeks.append((event.week, event.fingerprint))
+        return weeks
+
+    def _not_yet_stored(
+        self, events: Sequence[StoredEvent]
+    ) -> tuple[list[StoredEvent], int]:
+        """Split a bundle's events into those to add and a count of those here.
+
+        An event here with other content than the bundle's is a conflict.
+        """
+        new, present = [], 0
+        held: dict[Any, dict[int, StoredEvent]] = {}
+        for event in events:
+            key = event.originator_id
+            if key not in held:
+                held[key] = {
+                    e.originator_version: e for e in self.recorder.select_events(key)
+                }
+            mine = held[key].get(event.originator_version)
+            if mine is None:
+                new.append(event)
+            elif (mine.topic, bytes(mine.state)) == (event.topic, bytes(event.state)):
+                present += 1
+            else:
+                raise BundleConflictError(str(key), event.originator_version)
+        return new, present
 
     def _find_unit_ledger(self, unit: str) -> UnitLedger | None:
         try:

@@ -35,13 +35,14 @@ class Act(StrEnum):
     SUBMIT = "submit"
     SEAL = "seal"
     REGISTER = "register"
+    IMPORT = "import"
     UNDO = "undo"
 
 
 # Acts a role may do; those in OWN_UNIT_ONLY only on its own unit's ledger.
 ALLOWED = {
     Role.UNIT: frozenset({Act.RECORD, Act.CHANGE, Act.SUBMIT, Act.SEAL, Act.UNDO}),
-    Role.OFFICE: frozenset({Act.REGISTER, Act.UNDO}),
+    Role.OFFICE: frozenset({Act.REGISTER, Act.IMPORT, Act.UNDO}),
     Role.INSPECTION: frozenset({Act.ACCEPT, Act.SAMPLE, Act.UNDO}),
 }
 OWN_UNIT_ONLY = frozenset({Act.RECORD, Act.CHANGE, Act.SUBMIT, Act.SEAL})

@@ -311,7 +311,46 @@ def build_parser() -> argparse.ArgumentParser:
     _add_inspection_commands(commands)
     _add_report_commands(commands)
     _add_staff_commands(commands)
+    _add_bundle_commands(commands)
     return parser
+
+
+def _add_bundle_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """Add `bundle export/import`: offline units hand their records to the office."""
+    bundle = commands.add_parser(
+        "bundle",
+        help="离线单位：导出单位数据包，或由办公室导入",
+        description="不连共用数据库的单位，把本机数据文件中的全部记录导出为一个数据包，"
+        "交给办公室导入。数据包带校验摘要，导出后被改动的会被拒绝；重复导入不会重复记录；"
+        "导入的记录保留原来的录入时间和操作员。",
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    options = bundle.add_argument_group("选项")
+    _add_help(options)
+    jobs = bundle.add_subparsers(
+        dest="bundle_command", title="操作", metavar="操作", required=True
+    )
+    export = jobs.add_parser(
+        "export", help="导出本单位的数据包", description="导出本单位的数据包。",
+        formatter_class=_Formatter, add_help=False,
+    )
+    options = export.add_argument_group("选项")
+    _add_help(options)
+    options.add_argument("--unit", dest="bundle_unit", metavar="单位",
+                         help="哪个单位的数据包；默认为操作员所在单位")
+    options.add_argument("-o", "--output", type=Path, metavar="文件",
+                         help="数据包文件；默认在当前文件夹生成“单位数据包-单位-日期时间.tzb”")
+    _add_shared(options, after=True)
+    load = jobs.add_parser(
+        "import", help="把单位数据包导入本库（办公室）",
+        description="把一个或多个单位数据包导入本库。", formatter_class=_Formatter,
+        add_help=False,
+    )
+    options = load.add_argument_group("选项")
+    _add_help(options)
+    options.add_argument("files", nargs="+", type=Path, metavar="文件", help="数据包文件")
+    _add_shared(options, after=True)
 
 
 def _add_staff_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
@@ -592,6 +631,10 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
             unit = args.export_unit or _signed_in(args, ledger, operator).unit
             target = args.output or Path(_default_name(unit, week))
             return _export(ledger, unit, week, target)
+
+    if args.command == "bundle":
+        with _opened(campaign, store) as ledger:
+            return _bundle(args, ledger, _signed_in(args, ledger, operator))
 
     if args.command == "operator":
         with _opened(campaign, store) as ledger:
@@ -879,7 +922,8 @@ def _office(ledger: Ledger, week: int | None, target: Path | None) -> int:
 
 
 def _verify(ledger: Ledger, files: list[Path]) -> int:
-    submitted = [s for s in ledger.submissions() if s.fingerprint]
+    everything = ledger.submissions()
+    submitted = [s for s in everything if s.fingerprint and not s.imported]
     report = verify_ledger(ledger, files, [s.fingerprint for s in submitted])
     problem = report.problem
     if problem is None:
@@ -896,6 +940,12 @@ def _verify(ledger: Ledger, files: list[Path]) -> int:
             f"{submission.unit} 第 {submission.week} 周报送的指纹 {check.fingerprint}："
             f"{MATCH_WORDS[check.match]}"
         )
+    for submission in everything:
+        if submission.imported and submission.fingerprint:
+            print(
+                f"{submission.unit} 第 {submission.week} 周报送的指纹 "
+                f"{submission.fingerprint}：来自导入的单位数据包，导入时已按该包的校验链核对"
+            )
     for checked in report.files:
         if checked.refusal is not None:
             print(f"文件 {checked.path}：{REFUSAL_WORDS.get(str(checked.refusal), str(checked.refusal))}")
@@ -1150,6 +1200,50 @@ def _signed_in(
         return ledger.sign_in(operator.name, _given_unit(args))
     except (OperatorNotRegisteredError, OperatorRetiredError):
         return operator
+
+
+def _bundle(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int:
+    """Export this store as a unit's bundle, or import bundles into it."""
+    if args.bundle_command == "export":
+        unit = args.bundle_unit or operator.unit
+        stamp = ledger.clock.now().astimezone(ledger.campaign.tz)
+        target = args.output or Path(f"单位数据包-{unit}-{stamp:%Y%m%d-%H%M}.tzb")
+        data = ledger.export_bundle(operator, unit)
+        _write_file(target, data)
+        log.info("exported a bundle of %s to %s", unit, target)
+        print(f"已导出 {unit} 的数据包 {target}（记录 {ledger.head()} 条，指纹 "
+              f"{ledger.fingerprint()}）。请交给领导小组办公室导入。")
+        return EXIT_OK
+    for path in args.files:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            log.info("cannot read bundle %s", path, exc_info=True)
+            raise CommandRefused(f"无法读取数据包 {path}：{error.strerror or error}") from None
+        result = ledger.import_bundle(operator, data)
+        log.info("imported bundle %s of %s: %d added", path, result.unit, result.added)
+        if result.added:
+            print(f"已导入 {path}：{result.unit}，新增 {result.added} 条记录，"
+                  f"已有 {result.present} 条。")
+        else:
+            print(f"{path} 已导入过：{result.unit} 的 {result.present} 条记录本库都已有，未重复记录。")
+        if result.left_out:
+            print(f"  数据包中另有 {result.left_out} 条不属于 {result.unit} 台账的记录，未导入。")
+        print(f"  单位数据文件的指纹 {result.fingerprint}。")
+        for week, fingerprint in result.submissions:
+            print(f"  第 {week} 周报送的指纹 {fingerprint}：与数据包一致，请与收到的报送件核对。")
+    return EXIT_OK
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Write a file whole or not at all, refusing a destination that cannot be written."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise CommandRefused(f"无法写入 {path}：{error.strerror or error}") from None
 
 
 def _staff(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int:

@@ -200,6 +200,24 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         f"{x.name} 是唯一在岗的办公室操作员，停用或改角色后就没有人能管理操作员了；"
         "请先登记另一位办公室操作员。"
     ),
+    e.BundleFormatError: lambda x: (
+        f"这不是本软件导出的单位数据包，或文件已损坏（{BUNDLE_PARTS.get(x.problem, x.problem)}）。"
+    ),
+    e.BundleAlteredError: lambda x: (
+        "数据包导出后被改动过"
+        f"（{'校验链' if x.check == 'chain' else '内容摘要'}不符），拒绝导入；请让该单位重新导出。"
+    ),
+    e.BundleCampaignError: lambda x: (
+        f"数据包来自另一项工作（{x.campaign}），与当前的工作定义不符，未导入。"
+    ),
+    e.BundleConflictError: lambda x: (
+        f"数据包与本库已有的记录冲突：{x.originator_id} 的第 {x.version} 步两边内容不同"
+        "（可能在单位和办公室两处分别办理过），未导入任何记录。"
+    ),
+    e.BundleSubmissionError: lambda x: (
+        f"数据包中第 {x.week} 周报送的指纹 {x.fingerprint} 与包内记录不符："
+        "该单位的记录在报送之后被改动过，拒绝导入。"
+    ),
     e.StoreAddressError: lambda x: (
         f"数据库地址 {x.address} 无法使用：{store_problem(x.problem, x.detail)}。"
     ),
@@ -208,6 +226,17 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     ),
 }
 
+
+BUNDLE_PARTS = {
+    "not_json": "不是 JSON 文本",
+    "not_a_bundle": "缺少数据包标记",
+    "version": "数据包版本不受支持",
+    "fields": "缺少必要字段",
+    "positions": "记录顺序有误",
+    "row": "记录内容有误",
+    "event": "含有无法识别的记录",
+    "versions": "问题的办理步骤不连续",
+}
 
 ROLE_NAMES = {
     "单位": "单位操作员",
@@ -232,6 +261,7 @@ def act_text(act: str, unit: str) -> str:
         "submit": f"报送{of}台账（由本单位操作员报送）",
         "seal": f"封存{of}终版台账（由本单位操作员封存）",
         "register": "登记或变更操作员（由领导小组办公室管理）",
+        "import": "导入单位数据包（由领导小组办公室导入）",
         "undo": "撤销",
     }.get(act, act)
 
