@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -170,6 +170,15 @@ class LogReader:
                 return
             yield from rows
             last = rows[-1][0]
+
+
+@runtime_checkable
+class EventChain(Protocol):
+    """A recorder that keeps the hash chain: ChainedRecorder or its PostgreSQL twin."""
+
+    def link_at(self, position: int) -> bytes: ...
+
+    def read_log(self, batch: int = 1000) -> AbstractContextManager[LogReader]: ...
 
 
 class ChainedRecorder(SQLiteApplicationRecorder):

@@ -293,3 +293,111 @@ class DuplicateFindingError(LedgerError):
     statement: str
     finding_id: str = ""
     row: int = 0
+
+
+@dataclass
+class StoreAddressError(LedgerError):
+    """A shared store's address cannot be used.
+
+    `problem` is one of bad_address, no_database, unknown_option, bad_schema,
+    bad_timeout; `detail` is the part of the address at fault.
+    """
+
+    address: str
+    problem: str
+    detail: str = ""
+
+
+@dataclass
+class OperatorNotRegisteredError(LedgerError):
+    """Operators are registered in this store, and this name is not one of them."""
+
+    name: str
+
+
+@dataclass
+class OperatorExistsError(LedgerError):
+    name: str
+    unit: str
+    role: str
+
+
+@dataclass
+class OperatorRetiredError(LedgerError):
+    name: str
+
+
+@dataclass
+class NotPermittedError(LedgerError):
+    """The operator's role does not allow the act, or not on that unit's ledger.
+
+    `act` is a domain.staff.Act value; `unit` is the ledger it concerns ("" for
+    acts on no unit's ledger, such as drawing a sample).
+    """
+
+    name: str
+    role: str
+    own_unit: str
+    act: str
+    unit: str
+
+
+@dataclass
+class FirstOperatorError(LedgerError):
+    """The first operator registered must be the office, or nobody could add more."""
+
+    role: str
+
+
+@dataclass
+class LastOfficeError(LedgerError):
+    """Retiring or reassigning the last office operator would lock the register."""
+
+    name: str
+
+
+@dataclass
+class BundleFormatError(LedgerError):
+    """The file is not a bundle this version can read; `problem` says which part."""
+
+    problem: str
+
+
+@dataclass
+class BundleAlteredError(LedgerError):
+    """The bundle's content no longer matches its digest, or its rows their chain."""
+
+    check: str
+
+
+@dataclass
+class BundleCampaignError(LedgerError):
+    """The bundle comes from a store of another campaign."""
+
+    campaign: str
+
+
+@dataclass
+class BundleConflictError(LedgerError):
+    """This store holds a different event where the bundle has one."""
+
+    originator_id: str
+    version: int
+
+
+@dataclass
+class BundleSubmissionError(LedgerError):
+    """A week the bundle submitted no longer matches the bundle's own chain:
+    the unit's log was changed after that week was handed in."""
+
+    week: int
+    fingerprint: str
+
+
+@dataclass
+class OperatorUnitMismatchError(LedgerError):
+    """The unit given at start is not the one the operator is registered with."""
+
+    name: str
+    registered: str
+    given: str

@@ -17,13 +17,15 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     RecordConflictError,
+    StoredEvent,
     Tracking,
     Transcoder,
     Transcoding,
 )
+from eventsourcing.sqlite import SQLiteFactory
 from eventsourcing.utils import get_topic
 
-from domain import inspection
+from domain import inspection, office
 from domain.audit import (
     LateEntry,
     WeekCounts,
@@ -33,23 +35,44 @@ from domain.audit import (
     week_counts,
     week_diff,
 )
+from domain.bundle import (
+    Bundle,
+    BundleImport,
+    BundleResult,
+    chain_of,
+    link_matches,
+    read_bundle,
+    stored_values,
+    write_bundle,
+)
 from domain.campaign import Campaign
-from domain.chain import ChainedRecorder
+from domain.chain import ChainedRecorder, EventChain
 from domain.checks import Problem, check_ledger
 from domain.clock import Clock, SystemClock
 from domain.coverage import Screening, UnitCoverage, coverage
 from domain.errors import (
     AlreadyImportedError,
+    BundleCampaignError,
+    BundleConflictError,
+    BundleFormatError,
+    BundleSubmissionError,
     CampaignMismatchError,
     ConcurrentChangeError,
     DateOutsideCampaignError,
-    FinalReportTooEarlyError,
     DuplicateFindingError,
+    FinalReportTooEarlyError,
     FindingNotFoundError,
+    FirstOperatorError,
+    LastOfficeError,
     LedgerError,
     NothingToImportError,
     NothingToSampleError,
     NotInFinalPhaseError,
+    NotPermittedError,
+    OperatorExistsError,
+    OperatorNotRegisteredError,
+    OperatorRetiredError,
+    OperatorUnitMismatchError,
     PositionOutsideLogError,
     RowsRefusedError,
     SampleNotFoundError,
@@ -75,10 +98,14 @@ from domain.importing import (
     same_statement,
 )
 from domain.inspection import Signal
+from domain.office import OfficeOverview
 from domain.sheet import OfficialSheet, SheetRow
 from domain.spotcheck import Sample, SpotCheck, draw, sample_from
+from domain.staff import Act, Role, StaffEntry, StaffMember, permits
+from domain.staff import fold as fold_staff
 from domain.state import FindingState, Status
 from domain.statistics import FinalReport, Statistics, statistics
+from domain.store import is_postgres_url, postgres_env
 from domain.unit_ledger import UnitLedger
 from domain.verify import Fingerprint, SubmittedFile, VerifyReport, verify_log
 from domain.view import LedgerProjection, LedgerQuery, LedgerView, filter_states
@@ -108,10 +135,15 @@ class DateAsISO(Transcoding):
 
 @dataclass(frozen=True)
 class Operator:
-    """The person at the keyboard, and the unit they work for."""
+    """The person at the keyboard, the unit they work for, and their role.
+
+    The role is "" until operators are registered (domain.staff); from then on
+    the ledger signs operators in from the register.
+    """
 
     name: str
     unit: str
+    role: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,7 +175,12 @@ class NewFinding:
 
 @dataclass(frozen=True)
 class Submission:
-    """A week's ledger as a unit handed it in."""
+    """A week's ledger as a unit handed it in.
+
+    `imported` marks one that came in an offline unit's bundle: its position
+    and fingerprint name the unit's own store, checked when it was imported,
+    not this store's chain.
+    """
 
     unit: str
     week: int
@@ -152,6 +189,7 @@ class Submission:
     fingerprint: str
     by: str
     at: datetime
+    imported: bool = False
 
 
 @dataclass(frozen=True)
@@ -270,12 +308,24 @@ class Ledger(Application):
         super().__init__(env)
         self.campaign = campaign
         self.clock: Clock = clock or SystemClock()
-        view = self.factory.tracking_recorder(LedgerView)
+        view = self.factory.tracking_recorder(self._view_class())
         view.extra_terms = self._category_terms  # type: ignore[method-assign]
         self.projection = LedgerProjection(view)
         self._catch_up_lock = threading.Lock()
+        # The operator register, folded from the log up to `_staff_seen`.
+        self._staff: dict[UUID, StaffEntry] = {}
+        self._staff_seen = 0
+        self._staff_lock = threading.Lock()
         self.catch_up()
         self.check_campaign_fits()
+
+    def _view_class(self) -> type[Any]:
+        if isinstance(self.factory, SQLiteFactory):
+            return LedgerView
+        # Loaded only for a PostgreSQL store, which the embedded default is not.
+        from domain.pgstore import PostgresLedgerView
+
+        return PostgresLedgerView
 
     def check_campaign_fits(self) -> None:
         """Refuse a definition that lacks categories or check items the store uses.
@@ -309,6 +359,7 @@ class Ledger(Application):
 
     def record(self, by: Operator, new: NewFinding) -> str:
         """Record a finding, and its rectification plan when one is given."""
+        by = self._authorised(by, Act.RECORD, new.reporting_unit)
         finding = self._new_finding(self.stamp(by), new)
         self._save(finding)
         return str(finding.id)
@@ -463,6 +514,7 @@ class Ledger(Application):
                 s, on=on, inspector=by.name, remarks=remarks
             ),
             acceptance=True,
+            act=Act.ACCEPT,
         )
 
     def fail_acceptance(
@@ -477,6 +529,7 @@ class Ledger(Application):
                 s, on=on, inspector=by.name, remarks=remarks
             ),
             acceptance=True,
+            act=Act.ACCEPT,
         )
 
     def correct(
@@ -525,6 +578,7 @@ class Ledger(Application):
         so the office can match the file it received against the store.
         """
         self._known("unit", unit)
+        by = self._authorised(by, Act.SUBMIT, unit)
         if week not in self.campaign.report_weeks:
             raise UnknownValueError("week", str(week))
         cutoff = self.week_cutoff(week)
@@ -546,6 +600,7 @@ class Ledger(Application):
         From then on the unit's findings take only acceptance results.
         """
         self._known("unit", unit)
+        by = self._authorised(by, Act.SEAL, unit)
         final = self.campaign.phases[-1]
         if self.today() < final.start:
             raise NotInFinalPhaseError(final.name, final.start)
@@ -605,7 +660,7 @@ class Ledger(Application):
                 previous = before.state
             finding.undo(stamp, previous=previous)
 
-        self._change(by, finding_id, version, undo)
+        self._change(by, finding_id, version, undo, act=Act.UNDO)
 
     def draw_sample(
         self, by: Operator, *, per_stratum: int, seed: int | None = None
@@ -617,6 +672,7 @@ class Ledger(Application):
         random. The seed and the log position are recorded, so `redraw` can
         repeat the draw later, whatever was recorded since.
         """
+        by = self._authorised(by, Act.SAMPLE, "")
         if per_stratum < 1:
             raise SampleSizeError(per_stratum)
         if seed is None:
@@ -636,6 +692,179 @@ class Ledger(Application):
         )
         self._save(spot_check)
         return str(spot_check.id)
+
+    # Operators and roles
+
+    def register_operator(self, by: Operator, name: str, unit: str, role: str) -> None:
+        """Put an operator on the register, or bring back a retired one.
+
+        Only the office keeps the register. While it is empty anyone may start
+        it, with an office operator, so that someone can add the rest; until
+        then every operator may do everything, as before roles existed.
+        """
+        unit = self._known("unit", unit)
+        wanted = self._role(role)
+        if self._register():
+            by = self._authorised(by, Act.REGISTER, "")
+        elif wanted is not Role.OFFICE:
+            raise FirstOperatorError(str(wanted))
+        name = name.strip()
+        member = self._find_staff(name)
+        if member is not None and member.active:
+            raise OperatorExistsError(name, member.unit, str(member.role))
+        stamp = self.stamp(by)
+        if member is None:
+            member = StaffMember.register(
+                stamp, campaign_id=self.campaign.id, name=name, unit=unit, role=wanted
+            )
+        else:
+            member.assign(stamp, unit=unit, role=wanted)
+        try:
+            self._save(member)
+        except ConcurrentChangeError:
+            # Another office operator registered the same name just now.
+            raise OperatorExistsError(name, unit, str(wanted)) from None
+
+    def assign_operator(self, by: Operator, name: str, unit: str, role: str) -> None:
+        """Give a registered operator another unit or role."""
+        unit = self._known("unit", unit)
+        wanted = self._role(role)
+        by = self._authorised(by, Act.REGISTER, "")
+        member = self._staff_member(name)
+        if wanted is not Role.OFFICE:
+            self._keep_an_office(member)
+        member.assign(self.stamp(by), unit=unit, role=wanted)
+        self._save(member)
+
+    def retire_operator(self, by: Operator, name: str) -> None:
+        """Take an operator off the register; what they recorded stays theirs."""
+        by = self._authorised(by, Act.REGISTER, "")
+        member = self._staff_member(name)
+        self._keep_an_office(member)
+        member.retire(self.stamp(by))
+        self._save(member)
+
+    def operators(self) -> list[StaffEntry]:
+        """List every operator ever registered, retired ones included."""
+        order = {unit: n for n, unit in enumerate(self.campaign.all_units)}
+        roles = [Role.OFFICE, Role.UNIT, Role.INSPECTION]
+        return sorted(
+            self._register().values(),
+            key=lambda e: (roles.index(e.role), order.get(e.unit, 999), e.name),
+        )
+
+    def sign_in(self, name: str, unit: str = "") -> Operator:
+        """Return the operator of that name as registered, with unit and role.
+
+        With no operator registered, anyone may work as any unit: the name and
+        unit come back as given. A unit given that differs from the
+        registered one is refused, so nobody works under the wrong unit.
+        """
+        name = name.strip()
+        if not self._register():
+            return Operator(name, unit)
+        entry = self._entry(name)
+        if unit and unit != entry.unit:
+            raise OperatorUnitMismatchError(name, entry.unit, unit)
+        return Operator(entry.name, entry.unit, str(entry.role))
+
+    def check_permission(self, by: Operator, act: Act, unit: str) -> None:
+        """Refuse, as the command would, an act the operator may not do now.
+
+        Lets a screen say so before anyone types; the command checks again.
+        """
+        self._authorised(by, act, unit)
+
+    def may(self, by: Operator, act: Act, unit: str) -> bool:
+        """Tell whether the operator may do an act on a unit's ledger now."""
+        try:
+            self._authorised(by, act, unit)
+        except LedgerError:
+            return False
+        return True
+
+    # Bundles for offline units
+
+    def export_bundle(self, by: Operator, unit: str) -> bytes:
+        """Put this store's whole event log in a bundle for the office.
+
+        Every row goes in exactly as stored, so the office can recompute this
+        store's chain and check the unit's weekly fingerprints against it; the
+        office imports only the unit's own ledger from it.
+        """
+        self._known("unit", unit)
+        with self._chain().read_log() as log:
+            rows = list(log.events())
+        return write_bundle(
+            campaign=self.campaign.id,
+            unit=unit,
+            exported_at=self.clock.now(),
+            exported_by=by.name,
+            rows=rows,
+        )
+
+    def import_bundle(self, by: Operator, data: bytes) -> BundleResult:
+        """Add an offline unit's ledger from its bundle, all or nothing.
+
+        Refuses a bundle changed after export, one of another campaign, one
+        whose weekly fingerprints no longer match its own chain, and one that
+        disagrees with an event this store already holds. The unit's finding
+        events and its submissions are stored byte for byte, so they keep
+        their recording times and operators; they get new positions here,
+        chained by this store. Events already here are not added again, so a
+        bundle imported twice adds nothing, and a later bundle of the same
+        unit adds only what is new. A record of the import (BundleImport)
+        is stored with the events.
+        """
+        by = self._authorised(by, Act.IMPORT, "")
+        bundle = read_bundle(data)
+        if bundle.campaign != self.campaign.id:
+            raise BundleCampaignError(bundle.campaign)
+        self._known("unit", bundle.unit)
+        mine, left_out = self._units_own(bundle)
+        submissions = self._checked_submissions(bundle, mine)
+        for attempt in (1, 2):
+            new, present = self._not_yet_stored(mine)
+            if not new:
+                break
+            stamp = self.stamp(by)
+            record = BundleImport.record(
+                campaign_id=self.campaign.id,
+                at=stamp.at,
+                operator=stamp.operator,
+                operator_unit=stamp.operator_unit,
+                on=stamp.today,
+                bundle=bundle,
+                added=[[str(e.originator_id), e.originator_version] for e in new],
+            )
+            stored = [self.mapper.to_stored_event(e) for e in record.collect_events()]
+            try:
+                self.recorder.insert_events([*new, *stored])
+            except RecordConflictError:
+                # Someone imported at the same moment: look again at what is here.
+                if attempt == 2:
+                    raise
+                continue
+            break
+        self.catch_up()
+        return BundleResult(
+            unit=bundle.unit,
+            digest=bundle.digest,
+            added=len(new),
+            present=present,
+            left_out=left_out,
+            fingerprint=bundle.fingerprint,
+            submissions=tuple(submissions),
+        )
+
+    def imported_events(self) -> set[tuple[str, int]]:
+        """Return (originator id, version) of every event that came in a bundle."""
+        topic = get_topic(BundleImport.Imported)
+        return {
+            (str(oid), int(version))
+            for event in self.events_in_order(topics=(topic,))
+            for oid, version in event.added
+        }
 
     # Queries
 
@@ -796,10 +1025,20 @@ class Ledger(Application):
         fingerprint; as it stands now, the newest event in the log.
         """
         self._known("unit", unit)
+        return self.official_sheets(week, [unit])[0]
+
+    def official_sheets(
+        self, week: int | None = None, units: Sequence[str] | None = None
+    ) -> list[OfficialSheet]:
+        """Build the official ledgers of several units from one reading of the log.
+
+        Without `units`, every unit that has a finding on its ledger, in
+        campaign order. Each sheet is the one `official_sheet` gives.
+        """
         if week is None:
             cutoff = None
             report_date = self.today()
-            states = self.rows(LedgerQuery(unit=unit))
+            states = self.rows()
             # Read after the rows, so the fingerprint covers every event in them.
             position = self.head()
         else:
@@ -808,22 +1047,63 @@ class Ledger(Application):
             cutoff = self.week_cutoff(week)
             report_date = self.campaign.week_days(week)[1]
             replayed, position = self._replay_until(cutoff)
-            states = [s for s in replayed.values() if s.reporting_unit == unit]
+            states = list(replayed.values())
         states = [s for s in states if s.status is not Status.WITHDRAWN]
+        if units is None:
+            used = {s.reporting_unit for s in states}
+            units = [u for u in self.campaign.all_units if u in used]
+            units += sorted(used - set(units))
         order = {c.key: i for i, c in enumerate(self.campaign.categories)}
         states.sort(
             key=lambda s: (order.get(s.category, 99), s.found_on, s.recorded_at)
         )
-        return OfficialSheet(
-            title=self.campaign.ledger_title,
-            unit=unit,
-            report_date=report_date,
-            note=self.campaign.note,
-            rows=tuple(
-                self._sheet_row(n, s, report_date) for n, s in enumerate(states, 1)
-            ),
-            cutoff=cutoff,
-            fingerprint=self._public_fingerprint(position),
+        fingerprint = self._public_fingerprint(position)
+        sheets = []
+        for unit in units:
+            mine = [s for s in states if s.reporting_unit == unit]
+            sheets.append(
+                OfficialSheet(
+                    title=self.campaign.ledger_title,
+                    unit=unit,
+                    report_date=report_date,
+                    note=self.campaign.note,
+                    rows=tuple(
+                        self._sheet_row(n, s, report_date)
+                        for n, s in enumerate(mine, 1)
+                    ),
+                    cutoff=cutoff,
+                    fingerprint=fingerprint,
+                )
+            )
+        return sheets
+
+    def office_overview(self, week: int | None = None) -> OfficeOverview:
+        """Show every unit at once: findings by status, overdue, weekly submissions.
+
+        For a report week the findings stand as recorded by its cut-off and
+        overdue is judged on its last day, as on that week's sheets; without
+        one, as they stand today. Submissions are as known now: a week is
+        missing once its cut-off has passed without one.
+        """
+        if week is None:
+            day = self.today()
+            states = self.rows()
+        else:
+            if week not in self.campaign.report_weeks:
+                raise UnknownValueError("week", str(week))
+            day = self.campaign.week_days(week)[1]
+            states = list(self._replay_until(self.week_cutoff(week))[0].values())
+        reports = self.unit_reports()
+        now = self.clock.now()
+        return office.overview(
+            states,
+            self.campaign.all_units,
+            day,
+            week,
+            self.campaign.report_weeks,
+            submitted={r.unit: set(r.submitted) for r in reports},
+            due={w for w in self.campaign.report_weeks if self.week_cutoff(w) <= now},
+            sealed={r.unit: r.sealed_by for r in reports if r.sealed_by},
         )
 
     def statistics(self, unit: str = "", week: int | None = None) -> Statistics:
@@ -929,13 +1209,35 @@ class Ledger(Application):
 
     def submissions(self, unit: str = "") -> list[Submission]:
         """List every weekly submission, oldest first."""
+        imported = self._imported_submissions()
         found = []
         for name in [unit] if unit else self.campaign.all_units:
             record = self._find_unit_ledger(name)
             if record is None:
                 continue
-            found += [Submission(unit=name, **s) for s in record.submissions]
+            found += [
+                Submission(
+                    unit=name, **s, imported=(name, s["week"], s["at"]) in imported
+                )
+                for s in record.submissions
+            ]
         return sorted(found, key=lambda s: s.at)
+
+    def _imported_submissions(self) -> set[tuple[str, int, datetime]]:
+        keys = self.imported_events()
+        if not keys:
+            return set()
+        units = {
+            str(UnitLedger.id_for(self.campaign.id, u)): u
+            for u in self.campaign.all_units
+        }
+        topic = get_topic(UnitLedger.WeekSubmitted)
+        return {
+            (units[str(e.originator_id)], e.week, e.timestamp)
+            for e in self.events_in_order(topics=(topic,))
+            if (str(e.originator_id), e.originator_version) in keys
+            and str(e.originator_id) in units
+        }
 
     def unit_reports(self) -> list[UnitReports]:
         """Say for every unit which weeks are in, which are due and missing, and any seal."""
@@ -1029,9 +1331,14 @@ class Ledger(Application):
         return [event for _, event in self._all_events(until=until, topics=topics)]
 
     def _all_events(
-        self, batch: int = 1000, *, until: int | None = None, topics: tuple[str, ...] = ()
+        self,
+        batch: int = 1000,
+        *,
+        until: int | None = None,
+        topics: tuple[str, ...] = (),
+        after: int = 0,
     ) -> Iterator[tuple[int, Any]]:
-        last = 0
+        last = after
         while True:
             notes = self.recorder.select_notifications(
                 start=last,
@@ -1057,16 +1364,15 @@ class Ledger(Application):
         states = replay([e for _, e in notes], recorded_before=cutoff)
         return states, position
 
-    def _chain(self) -> ChainedRecorder:
-        # Limitation: only the SQLite store keeps a chain. A PostgreSQL store
-        # needs a PostgresApplicationRecorder subclass that does the same in
-        # its insert transaction (which already holds an EXCLUSIVE lock).
-        if not isinstance(self.recorder, ChainedRecorder):
+    def _chain(self) -> EventChain:
+        # Both stores keep one (domain.chain, domain.pgstore); an in-memory
+        # store or one opened with another recorder does not.
+        if not isinstance(self.recorder, EventChain):
             raise NotImplementedError("this store keeps no event chain")
         return self.recorder
 
     def _public_fingerprint(self, position: int) -> str | None:
-        if not isinstance(self.recorder, ChainedRecorder):
+        if not isinstance(self.recorder, EventChain):
             return None
         return str(self.fingerprint(position))
 
@@ -1102,9 +1408,13 @@ class Ledger(Application):
         command: Callable[[Finding, Stamp], None],
         *,
         acceptance: bool = False,
+        act: Act = Act.CHANGE,
     ) -> None:
         finding = self._get(finding_id)
+        by = self._authorised(by, act, finding.state.reporting_unit)
         if finding.version != version:
+            # Bring the view level first, so whoever reloads sees that change.
+            self.catch_up()
             raise ConcurrentChangeError(finding_id)
         if not acceptance and self.sealed_by(finding.state.reporting_unit):
             raise UnitSealedError(finding.state.reporting_unit)
@@ -1115,8 +1425,161 @@ class Ledger(Application):
         try:
             self.save(aggregate)
         except RecordConflictError as error:
+            self.catch_up()
             raise ConcurrentChangeError(str(aggregate.id)) from error
         self.catch_up()
+
+    def _register(self) -> dict[UUID, StaffEntry]:
+        """Return the operator register, reading only the log not yet read."""
+        with self._staff_lock:
+            head = self.head()
+            if head > self._staff_seen:
+                topics = tuple(
+                    get_topic(kind)
+                    for kind in (
+                        StaffMember.Registered,
+                        StaffMember.Assigned,
+                        StaffMember.Retired,
+                    )
+                )
+                for _, event in self._all_events(
+                    until=head, topics=topics, after=self._staff_seen
+                ):
+                    fold_staff(self._staff, event)
+                self._staff_seen = head
+            return dict(self._staff)
+
+    def _entry(self, name: str) -> StaffEntry:
+        for entry in self._register().values():
+            if entry.name == name.strip():
+                if not entry.active:
+                    raise OperatorRetiredError(entry.name)
+                return entry
+        raise OperatorNotRegisteredError(name.strip())
+
+    def _authorised(self, by: Operator, act: Act, unit: str) -> Operator:
+        """Return the operator as registered, if their role allows the act.
+
+        With an empty register everybody may do everything, as before roles.
+        """
+        if not self._register():
+            return by
+        entry = self._entry(by.name)
+        if not permits(entry, act, unit):
+            raise NotPermittedError(
+                entry.name, str(entry.role), entry.unit, str(act), unit
+            )
+        return Operator(entry.name, entry.unit, str(entry.role))
+
+    def _find_staff(self, name: str) -> StaffMember | None:
+        try:
+            member: StaffMember = self.repository.get(
+                StaffMember.id_for(self.campaign.id, name.strip())
+            )
+        except AggregateNotFoundError:
+            return None
+        return member
+
+    def _staff_member(self, name: str) -> StaffMember:
+        member = self._find_staff(name)
+        if member is None:
+            raise OperatorNotRegisteredError(name.strip())
+        return member
+
+    def _keep_an_office(self, member: StaffMember) -> None:
+        if not (member.active and member.role is Role.OFFICE):
+            return
+        others = [
+            e
+            for e in self._register().values()
+            if e.active and e.role is Role.OFFICE and e.name != member.name
+        ]
+        if not others:
+            raise LastOfficeError(member.name)
+
+    @staticmethod
+    def _role(text: str) -> Role:
+        try:
+            return Role(text.strip())
+        except ValueError:
+            raise UnknownValueError("role", text) from None
+
+    def _units_own(self, bundle: Bundle) -> tuple[list[StoredEvent], int]:
+        """Pick the unit's findings and its submissions out of a bundle's rows.
+
+        Returns them in log order, with how many other rows were left out.
+        """
+        decoded = []
+        for row in bundle.rows:
+            originator_id, version, topic, state = stored_values(row)
+            stored = StoredEvent(originator_id, version, topic, state)
+            try:
+                event = self.mapper.to_domain_event(stored)
+            except Exception:  # an unknown topic or a state that does not decode
+                log.info("bundle row %d does not decode", row.position, exc_info=True)
+                raise BundleFormatError("event") from None
+            decoded.append((stored, event))
+        reported = {
+            e.originator_id: e.reporting_unit
+            for _, e in decoded
+            if isinstance(e, Finding.Recorded)
+        }
+        ledger_id = UnitLedger.id_for(self.campaign.id, bundle.unit)
+        mine = [
+            stored
+            for stored, e in decoded
+            if e.originator_id == ledger_id
+            or (
+                isinstance(e, Finding.Event)
+                and reported.get(e.originator_id) == bundle.unit
+            )
+        ]
+        versions: dict[UUID, list[int]] = {}
+        for stored in mine:
+            versions.setdefault(UUID(str(stored.originator_id)), []).append(
+                stored.originator_version
+            )
+        if any(v != list(range(1, len(v) + 1)) for v in versions.values()):
+            raise BundleFormatError("versions")
+        return mine, len(decoded) - len(mine)
+
+    def _checked_submissions(
+        self, bundle: Bundle, mine: Sequence[StoredEvent]
+    ) -> list[tuple[int, str]]:
+        """Check every submitted week's fingerprint against the bundle's chain."""
+        links = chain_of(bundle.rows)
+        weeks = []
+        for stored in mine:
+            event = self.mapper.to_domain_event(stored)
+            if isinstance(event, UnitLedger.WeekSubmitted) and event.fingerprint:
+                if not link_matches(links, event.fingerprint):
+                    raise BundleSubmissionError(event.week, event.fingerprint)
+                weeks.append((event.week, event.fingerprint))
+        return weeks
+
+    def _not_yet_stored(
+        self, events: Sequence[StoredEvent]
+    ) -> tuple[list[StoredEvent], int]:
+        """Split a bundle's events into those to add and a count of those here.
+
+        An event here with other content than the bundle's is a conflict.
+        """
+        new, present = [], 0
+        held: dict[Any, dict[int, StoredEvent]] = {}
+        for event in events:
+            key = event.originator_id
+            if key not in held:
+                held[key] = {
+                    e.originator_version: e for e in self.recorder.select_events(key)
+                }
+            mine = held[key].get(event.originator_version)
+            if mine is None:
+                new.append(event)
+            elif (mine.topic, bytes(mine.state)) == (event.topic, bytes(event.state)):
+                present += 1
+            else:
+                raise BundleConflictError(str(key), event.originator_version)
+        return new, present
 
     def _find_unit_ledger(self, unit: str) -> UnitLedger | None:
         try:
@@ -1203,6 +1666,7 @@ class Ledger(Application):
     ) -> tuple[ImportResult, list[Finding]]:
         """Check a sheet's rows; build, unsaved, the findings of the good ones."""
         unit = self._import_unit(sheet, chosen_unit)
+        self._authorised(Operator(stamp.operator, stamp.operator_unit), Act.RECORD, unit)
         if self.sealed_by(unit):
             raise UnitSealedError(unit)
         self._choice("source", IMPORT_SOURCE, self.campaign.sources)
@@ -1497,13 +1961,17 @@ def sqlite_env(path: Path) -> dict[str, str]:
 
 
 def open_ledger(
-    campaign: Campaign, store: Path | None = None, clock: Clock | None = None
+    campaign: Campaign, store: Path | str | None = None, clock: Clock | None = None
 ) -> Ledger:
-    """Open (creating on first use) the embedded SQLite store of a campaign.
+    """Open (creating on first use) the store of a campaign.
 
-    The default store's folder is created; a given path's folder must exist.
+    A `postgresql://` URL opens that shared database (domain.store); anything
+    else is the embedded SQLite file. The default file's folder is created; a
+    given path's folder must exist.
     """
-    path = store or default_store_path()
+    if isinstance(store, str) and is_postgres_url(store):
+        return Ledger(campaign, env=postgres_env(store), clock=clock)
+    path = Path(store) if store else default_store_path()
     if store is None:
         path.parent.mkdir(parents=True, exist_ok=True)
     return Ledger(campaign, env=sqlite_env(path), clock=clock)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import typing
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -90,35 +91,42 @@ def filter_states(
     return chosen
 
 
-class LedgerView(SQLiteTrackingRecorder):
-    """The ledger rows and the position in the event log they reflect.
+class LedgerRows:
+    """What a ledger view does with its rows, whichever database holds them.
 
-    Rows and the tracking position are written in one transaction, so after a
-    crash the view resumes exactly where its last commit stopped. The owner may
-    set `extra_terms` to add campaign words (a category's name) to the search.
+    A view class mixes this into its backend's tracking recorder and names the
+    few pieces of SQL that differ (`PARAM`, `ROWS`, `ORDER`, `CONTAINS`,
+    `CHECK_ITEM`), how a fold takes the write lock, and how a cursor that
+    yields plain tuples is had. Rows and the tracking position are written in
+    one transaction, so after a crash the view resumes exactly where its last
+    commit stopped. The owner may set `extra_terms` to add campaign words (a
+    category's name) to the search.
     """
+
+    PARAM = "?"
+    ROWS = "ledger_rows"
+    # The column that keeps the order of first inserts: the recording order.
+    ORDER = "rowid"
+    CONTAINS = "instr(search, ?) > 0"
+    CHECK_ITEM = "json_extract(state, '$.check_item')"
 
     extra_terms: Callable[[FindingState], Iterable[str]] = staticmethod(
         lambda state: ()
     )
+    # Given by the tracking recorder this is mixed into.
+    datastore: Any
+    _max_tracking_id: Callable[[str, Any], int | None]
+    _insert_tracking: Callable[[Any, Tracking], None]
 
-    def construct_create_table_statements(self) -> list[str]:
-        return [
-            *super().construct_create_table_statements(),
-            "CREATE TABLE IF NOT EXISTS ledger_rows ("
-            " finding_id TEXT PRIMARY KEY,"
-            " reporting_unit TEXT NOT NULL,"
-            " category TEXT NOT NULL,"
-            " nature TEXT NOT NULL,"
-            " status TEXT NOT NULL,"
-            " deadline TEXT,"
-            " found_on TEXT NOT NULL,"
-            " recorded_at TEXT NOT NULL,"
-            " search TEXT NOT NULL,"
-            " state TEXT NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS ledger_rows_unit"
-            " ON ledger_rows (reporting_unit, category)",
-        ]
+    def _lock_rows(self, c: Any) -> None:
+        """Take the view's write lock so that no other writer commits meanwhile."""
+        raise NotImplementedError
+
+    @contextmanager
+    def _cursors(self, *, commit: bool) -> Iterator[tuple[Any, Any]]:
+        """Open a transaction: the recorder's own cursor, and one of plain tuples."""
+        with self.datastore.transaction(commit=commit) as c:
+            yield c, c
 
     def fold_in(
         self,
@@ -131,15 +139,13 @@ class LedgerView(SQLiteTrackingRecorder):
         """Fold events that follow log position `start` into the rows, atomically.
 
         The write lock is taken before anything is read, so two processes
-        following one file cannot both fold the same events. Returns False,
+        following one store cannot both fold the same events. Returns False,
         changing nothing, when the view is no longer at `start` (another
         process got there first); the caller then reads the log again.
         """
-        with self.datastore.transaction(commit=True) as c:
-            # A write that changes nothing takes SQLite's write lock now, so the
-            # reads below see the latest commit and nobody commits after them.
-            c.execute("UPDATE tracking SET notification_id = notification_id WHERE 0")
-            position = self._max_tracking_id(application_name, c) or 0
+        with self._cursors(commit=True) as (own, c):
+            self._lock_rows(own)
+            position = self._max_tracking_id(application_name, own) or 0
             if start is not None and position != start:
                 return False
             keys = list({str(e.originator_id) for e in events})
@@ -148,14 +154,17 @@ class LedgerView(SQLiteTrackingRecorder):
                 key = str(event.originator_id)
                 states[key] = evolve(states.get(key), event)
             self._write(c, states.values())
-            self._insert_tracking(c, tracking)
+            self._insert_tracking(own, tracking)
         return True
 
     def _write(self, c: Any, states: Iterable[FindingState]) -> None:
-        # A row keeps the rowid of its first insert, which is therefore the
+        # A row keeps the order of its first insert, which is therefore the
         # recording order; `select` needs it when recording times are equal.
+        marks = ",".join([self.PARAM] * 10)
         c.executemany(
-            "INSERT INTO ledger_rows VALUES (?,?,?,?,?,?,?,?,?,?)"
+            f"INSERT INTO {self.ROWS} (finding_id, reporting_unit, category,"
+            " nature, status, deadline, found_on, recorded_at, search, state)"
+            f" VALUES ({marks})"
             " ON CONFLICT (finding_id) DO UPDATE SET"
             " reporting_unit = excluded.reporting_unit,"
             " category = excluded.category,"
@@ -185,17 +194,16 @@ class LedgerView(SQLiteTrackingRecorder):
 
     def get_rows(self, finding_ids: Sequence[str]) -> dict[str, FindingState]:
         """Fetch the stored rows of the given findings, skipping unknown ids."""
-        with self.datastore.transaction(commit=False) as c:
+        with self._cursors(commit=False) as (_, c):
             return self._fetch(c, finding_ids)
 
-    @staticmethod
-    def _fetch(c: Any, finding_ids: Sequence[str]) -> dict[str, FindingState]:
+    def _fetch(self, c: Any, finding_ids: Sequence[str]) -> dict[str, FindingState]:
         found: dict[str, FindingState] = {}
         for start in range(0, len(finding_ids), 500):
             chunk = list(finding_ids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
+            marks = ",".join([self.PARAM] * len(chunk))
             c.execute(
-                f"SELECT state FROM ledger_rows WHERE finding_id IN ({marks})", chunk
+                f"SELECT state FROM {self.ROWS} WHERE finding_id IN ({marks})", chunk
             )
             for (text,) in c.fetchall():
                 state = load_state(text)
@@ -204,15 +212,16 @@ class LedgerView(SQLiteTrackingRecorder):
 
     def category_usage(self) -> dict[str, int]:
         """Return each category in use with the highest check item number used."""
-        with self.datastore.transaction(commit=False) as c:
+        with self._cursors(commit=False) as (_, c):
             c.execute(
-                "SELECT category, max(json_extract(state, '$.check_item'))"
-                " FROM ledger_rows GROUP BY category"
+                f"SELECT category, max({self.CHECK_ITEM})"
+                f" FROM {self.ROWS} GROUP BY category"
             )
             return {category: int(top) for category, top in c.fetchall()}
 
     def select(self, query: LedgerQuery) -> list[FindingState]:
         """Return the rows matching a query, in recording order."""
+        p = self.PARAM
         where: list[str] = []
         params: list[Any] = []
         for column, value in (
@@ -222,28 +231,54 @@ class LedgerView(SQLiteTrackingRecorder):
             ("status", query.status),
         ):
             if value:
-                where.append(f"{column} = ?")
+                where.append(f"{column} = {p}")
                 params.append(value)
         if query.overdue_on is not None:
             open_states = [str(s) for s in Status if s not in FINAL]
             open_states.remove(str(Status.AWAITING_ACCEPTANCE))
-            where.append(
-                "deadline < ? AND status IN (%s)" % ",".join("?" * len(open_states))
-            )
+            marks = ",".join([p] * len(open_states))
+            where.append(f"deadline < {p} AND status IN ({marks})")
             params += [query.overdue_on.isoformat(), *open_states]
         for word in query.text.lower().split():
-            where.append("instr(search, ?) > 0")
+            where.append(self.CONTAINS)
             params.append(word)
-        sql = "SELECT state FROM ledger_rows"
+        sql = f"SELECT state FROM {self.ROWS}"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY recorded_at, rowid"
-        with self.datastore.transaction(commit=False) as c:
+        sql += f" ORDER BY recorded_at, {self.ORDER}"
+        with self._cursors(commit=False) as (_, c):
             c.execute(sql, params)
             return [load_state(text) for (text,) in c.fetchall()]
 
 
-class LedgerProjection(Projection[LedgerView]):
+class LedgerView(LedgerRows, SQLiteTrackingRecorder):
+    """The ledger rows in the embedded SQLite file, beside the events."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS ledger_rows ("
+            " finding_id TEXT PRIMARY KEY,"
+            " reporting_unit TEXT NOT NULL,"
+            " category TEXT NOT NULL,"
+            " nature TEXT NOT NULL,"
+            " status TEXT NOT NULL,"
+            " deadline TEXT,"
+            " found_on TEXT NOT NULL,"
+            " recorded_at TEXT NOT NULL,"
+            " search TEXT NOT NULL,"
+            " state TEXT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS ledger_rows_unit"
+            " ON ledger_rows (reporting_unit, category)",
+        ]
+
+    def _lock_rows(self, c: Any) -> None:
+        # A write that changes nothing takes SQLite's write lock now, so the
+        # reads that follow see the latest commit and nobody commits after them.
+        c.execute("UPDATE tracking SET notification_id = notification_id WHERE 0")
+
+
+class LedgerProjection(Projection[Any]):
     """Fold finding events into ledger rows."""
 
     name = "ledger"

@@ -1,4 +1,10 @@
-"""Shared fixtures: the shipped campaign, a set clock, a ledger on real SQLite."""
+"""Shared fixtures: the shipped campaign, a set clock, a ledger on a real store.
+
+A test module that sets `STORES = ("sqlite", "postgres")` runs each test that
+uses the `store` fixture on both: an SQLite file, and a schema of its own in a
+database of the module's own on the local PostgreSQL (tests.pg). A test
+marked `sqlite_only` (it reads the file itself) runs on SQLite alone.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ import pytest
 from domain.campaign import Campaign, load_campaign
 from domain.clock import SetClock
 from domain.ledger import Ledger, NewFinding, Operator, open_ledger
+from tests.pg import pg_database, pg_store  # noqa: F401 - fixtures
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -33,6 +40,16 @@ VALID_FINDING = NewFinding(
 )
 
 
+@pytest.fixture(autouse=True)
+def no_outside_store_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Keep the runner's own TAIZHANG_DB or config file away from every test."""
+    monkeypatch.delenv("TAIZHANG_DB", raising=False)
+    monkeypatch.delenv("TAIZHANG_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "config"))
+
+
 @pytest.fixture(scope="session")
 def campaign() -> Campaign:
     """The shipped Yuzhou 2022 definition."""
@@ -45,9 +62,31 @@ def clock() -> SetClock:
     return SetClock(datetime(2022, 6, 2, 10, 0, tzinfo=SHANGHAI))
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" not in metafunc.fixturenames:
+        return
+    stores = getattr(metafunc.module, "STORES", ("sqlite",))
+    if metafunc.definition.get_closest_marker("sqlite_only"):
+        stores = ("sqlite",)
+    if len(stores) > 1:
+        metafunc.parametrize("backend", stores, indirect=True)
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Path:
-    """Where the ledger's SQLite file lives; open it again to see a restart."""
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which store the test runs on: "sqlite" unless the module asks for both."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def store(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Path | str:
+    """Where the ledger's events live; open it again to see a restart.
+
+    An SQLite file, or the URL of an empty PostgreSQL schema of the test's own.
+    """
+    if backend == "postgres":
+        url: str = request.getfixturevalue("pg_store")
+        return url
     return tmp_path / "ledger.sqlite"
 
 

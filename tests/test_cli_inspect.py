@@ -32,6 +32,9 @@ PLAN = {
 ME = Operator("张三", "褚河街道")
 HUOLONG = Operator("孙七", "火龙镇")
 AS_ME = ["--operator", "张三", "--unit", "褚河街道"]
+
+# Every command runs on an SQLite file and on PostgreSQL (tests/conftest.py).
+STORES = ("sqlite", "postgres")
 SAMPLE_ID = re.compile(r"已抽取样本 ([0-9a-f-]{36})")
 
 
@@ -61,7 +64,7 @@ def setup(
 
 
 def run(store: Path, *args: str) -> int:
-    return main(["--store", str(store), *args])
+    return main(["--db", str(store), *args])
 
 
 def finished(ledger: Ledger, by: Operator, new: NewFinding) -> str:
@@ -243,6 +246,7 @@ def test_a_sample_without_a_seed_prints_the_chosen_one(
     assert re.search(r"种子 \d+，每层 1 个，共 2 个待验收问题", out)
 
 
+@pytest.mark.sqlite_only
 def test_a_tampered_sample_fails_its_redraw(
     store: Path, awaiting: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -396,7 +400,7 @@ def test_a_reader_that_stops_reading_early_is_not_a_fault(
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAIZHANG_")}
 
     command = subprocess.Popen(
-        [str(script), "--store", str(store), "check"],
+        [str(script), "--db", str(store), "check"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,

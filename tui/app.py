@@ -34,7 +34,7 @@ from tui.help_screen import HelpScreen
 from tui.import_screen import ImportScreen
 from tui.ledger_screen import LedgerScreen
 from tui.statistics_screen import StatisticsScreen
-from tui.wording import FIELD_NAMES, explain, import_done, is_refusal
+from tui.wording import FIELD_NAMES, explain, import_done, is_refusal, role_name
 
 log = logging.getLogger(__name__)
 
@@ -72,14 +72,25 @@ class TaizhangApp(App[None]):
         ),
     ]
 
-    def __init__(self, ledger: Ledger, operator: Operator, export_dir: Path | None = None):
+    def __init__(
+        self, ledger: Ledger, operator: Operator | None, export_dir: Path | None = None
+    ):
+        """Open on the ledger as `operator`, or on the start screen to choose one."""
         super().__init__()
         self.ledger = ledger
-        self.operator = operator
+        self.operator = operator or Operator("", "")
+        self.signed_in = operator is not None
         self.export_dir = export_dir or Path.cwd()
         self.seen_head = ledger.head()
         self.quit_asked = 0.0
-        self.sub_title = f"{ledger.campaign.name}　操作员：{operator.name}（{operator.unit}）"
+        self.sub_title = ledger.campaign.name
+        if operator is not None:
+            self.show_operator()
+
+    def show_operator(self) -> None:
+        who = self.operator
+        role = f"，{role_name(who.role)}" if who.role else ""
+        self.sub_title = f"{self.ledger.campaign.name}　操作员：{who.name}（{who.unit}{role}）"
 
     async def action_quit(self) -> None:
         """Quit, unless a form holds unsaved text: then ask for a second Ctrl+Q."""
@@ -103,10 +114,28 @@ class TaizhangApp(App[None]):
             self.push_screen(CommandPalette(placeholder="搜索命令……", id="--command-palette"))
 
     def on_mount(self) -> None:
-        self.push_screen(LedgerScreen(self.ledger))
+        if self.signed_in:
+            self.push_screen(LedgerScreen(self.ledger))
+        else:
+            from tui.start_screen import StartScreen
+
+            self.push_screen(StartScreen(self.ledger), self.start_as)
         self.set_interval(POLL_SECONDS, self.poll_log)
 
+    def start_as(self, operator: Operator | None) -> None:
+        """Work as the operator chosen on the start screen."""
+        if operator is None:
+            return
+        self.operator = operator
+        self.signed_in = True
+        self.show_operator()
+        self.push_screen(LedgerScreen(self.ledger))
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        if not self.signed_in:
+            yield SystemCommand("帮助", "按键与用法说明", self.action_help)
+            yield SystemCommand("退出", "退出台账", self.exit)
+            return
         if isinstance(screen, FindingScreen):
             for binding in screen.BINDINGS:
                 assert isinstance(binding, Binding)
@@ -136,6 +165,7 @@ class TaizhangApp(App[None]):
         )
         yield SystemCommand("全部记录（日志）", "按单位、操作员、事项、日期查看每一条记录", self.action_journal)
         yield SystemCommand("审计", "疑点、台账检查、抽查样本、报送情况、完整性核验", self.action_inspect)
+        yield SystemCommand("办公室汇总", "各单位问题数、各周报送情况、逾期问题，导出汇总台账", self.action_office)
         yield SystemCommand("校验记录完整性", "重算校验链，核对每条记录和每次报送的指纹", self.action_verify)
         yield SystemCommand("封存终版台账", "总结验收阶段，由主要负责同志签字封存", self.action_seal)
         yield SystemCommand("只看逾期", "在台账中只显示已逾期的问题", self.toggle_overdue)
@@ -290,6 +320,11 @@ class TaizhangApp(App[None]):
         unit = screen.ledger_query().unit if screen else ""
         self.push_screen(InspectionScreen(self.ledger, unit))
 
+    def action_office(self) -> None:
+        from tui.office_screen import OfficeScreen
+
+        self.push_screen(OfficeScreen(self.ledger))
+
     def action_verify(self) -> None:
         from tui.inspection_screen import InspectionScreen
 
@@ -391,10 +426,13 @@ class TaizhangApp(App[None]):
             self.call_from_thread(self.refresh_screens)
 
     def refresh_screens(self) -> None:
+        from tui.office_screen import OfficeScreen
+
         # Only screens that show the live ledger; a form keeps what is typed.
         for screen in self.screen_stack:
             if isinstance(
-                screen, (LedgerScreen, FindingScreen, StatisticsScreen, CoverageScreen)
+                screen,
+                (LedgerScreen, FindingScreen, StatisticsScreen, CoverageScreen, OfficeScreen),
             ):
                 screen.reload()
 

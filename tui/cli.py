@@ -33,15 +33,20 @@ from domain.errors import (
     EmptyTextError,
     LedgerError,
     NothingToImportError,
+    OperatorNotRegisteredError,
+    OperatorRetiredError,
     RowsRefusedError,
     UnknownValueError,
 )
 from domain.importing import ImportSheet
 from domain.ledger import Ledger, Operator, default_store_path, open_ledger
+from domain.office import COUNTED
+from domain.staff import Role
 from domain.state import Status
 from domain.statistics import Tally
+from domain.store import mask_url
 from domain.view import LedgerQuery
-from exporters.fingerprint import verify_ledger
+from exporters.consolidated import write_consolidated
 from exporters.final_report import (
     check_markdown_destination,
     final_markdown,
@@ -50,10 +55,12 @@ from exporters.final_report import (
     rate_text,
     write_markdown,
 )
+from exporters.fingerprint import verify_ledger
 from exporters.ledger_import import ImportFileError, read_ledger
 from exporters.official import ExportError, check_destination, write_official_sheet
 from exporters.week_report import LATE_KINDS, with_differences
 from tui.bars import bar
+from tui.config import DB_ENV, ConfigError, StoreChoice, choose_store
 from tui.wording import (
     FIELD_NAMES,
     MATCH_WORDS,
@@ -61,6 +68,7 @@ from tui.wording import (
     PROBLEM_WORDS,
     REFUSAL_WORDS,
     SIGNAL_NAMES,
+    config_problem,
     event_name,
     explain,
     field_name,
@@ -70,6 +78,7 @@ from tui.wording import (
     import_summary,
     problem_text,
     restored_text,
+    role_name,
     signal_text,
 )
 
@@ -99,9 +108,12 @@ class CommandRefused(Exception):
 class StoreError(Exception):
     """The event store could not be opened, read or written."""
 
-    def __init__(self, store: Path) -> None:
-        super().__init__(store)
+    def __init__(self, store: Path | str) -> None:
+        super().__init__(mask_url(store) if isinstance(store, str) else store)
         self.store = store
+
+    def shown(self) -> str:
+        return mask_url(self.store) if isinstance(self.store, str) else str(self.store)
 
 
 # argparse words its own complaints in English; these are the ones users meet.
@@ -182,6 +194,13 @@ def _add_shared(group: argparse._ActionsContainer, *, after: bool) -> None:
         default=default,
         metavar="文件",
         help="台账数据文件（SQLite），首次使用时自动创建；默认放在用户数据目录",
+    )
+    group.add_argument(
+        "--db",
+        default=default,
+        metavar="地址",
+        help=f"共用数据库地址 postgresql://用户名@主机:端口/数据库名（也可写 SQLite 文件）；"
+        f"默认取环境变量 {DB_ENV}，再取配置文件中的 db，否则用本机 SQLite 文件",
     )
     group.add_argument(
         "--campaign",
@@ -313,6 +332,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_inspection_commands(commands)
     _add_report_commands(commands)
     _add_statistics_commands(commands)
+    _add_staff_commands(commands)
+    _add_bundle_commands(commands)
     return parser
 
 
@@ -442,6 +463,87 @@ def _add_import_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     _add_shared(options, after=True)
 
 
+def _add_bundle_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """Add `bundle export/import`: offline units hand their records to the office."""
+    bundle = commands.add_parser(
+        "bundle",
+        help="离线单位：导出单位数据包，或由办公室导入",
+        description="不连共用数据库的单位，把本机数据文件中的全部记录导出为一个数据包，"
+        "交给办公室导入。数据包带校验摘要，导出后被改动的会被拒绝；重复导入不会重复记录；"
+        "导入的记录保留原来的录入时间和操作员。",
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    options = bundle.add_argument_group("选项")
+    _add_help(options)
+    jobs = bundle.add_subparsers(
+        dest="bundle_command", title="操作", metavar="操作", required=True
+    )
+    export = jobs.add_parser(
+        "export", help="导出本单位的数据包", description="导出本单位的数据包。",
+        formatter_class=_Formatter, add_help=False,
+    )
+    options = export.add_argument_group("选项")
+    _add_help(options)
+    options.add_argument("--unit", dest="bundle_unit", metavar="单位",
+                         help="哪个单位的数据包；默认为操作员所在单位")
+    options.add_argument("-o", "--output", type=Path, metavar="文件",
+                         help="数据包文件；默认在当前文件夹生成“单位数据包-单位-日期时间.tzb”")
+    _add_shared(options, after=True)
+    load = jobs.add_parser(
+        "import", help="把单位数据包导入本库（办公室）",
+        description="把一个或多个单位数据包导入本库。", formatter_class=_Formatter,
+        add_help=False,
+    )
+    options = load.add_argument_group("选项")
+    _add_help(options)
+    options.add_argument("files", nargs="+", type=Path, metavar="文件", help="数据包文件")
+    _add_shared(options, after=True)
+
+
+def _add_staff_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """Add `operator add/set/retire/list`: the register the office keeps."""
+    staff = commands.add_parser(
+        "operator",
+        help="登记、变更、停用操作员，或列出操作员",
+        description="操作员名单由领导小组办公室管理，每次变动都记录在案。"
+        "登记了操作员之后，单位操作员只能办理本单位的问题，验收结果由调研指导组记录。"
+        "第一位登记的须是办公室角色。",
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    options = staff.add_argument_group("选项")
+    _add_help(options)
+    jobs = staff.add_subparsers(
+        dest="staff_command", title="操作", metavar="操作", required=True
+    )
+    roles = "、".join(role.value for role in Role)
+    for name, summary in (
+        ("add", "登记操作员（或让已停用的操作员复岗）"),
+        ("set", "变更操作员的单位或角色"),
+        ("retire", "停用操作员"),
+        ("list", "列出全部操作员"),
+    ):
+        job = jobs.add_parser(
+            name, help=summary, description=summary, formatter_class=_Formatter,
+            add_help=False,
+        )
+        options = job.add_argument_group("选项")
+        _add_help(options)
+        if name != "list":
+            options.add_argument("name", metavar="姓名", help="操作员姓名")
+        if name in ("add", "set"):
+            options.add_argument(
+                "--unit", dest="staff_unit", required=name == "add", metavar="单位",
+                help="所在单位，须是工作定义中的单位",
+            )
+            options.add_argument(
+                "--role", required=name == "add", metavar="角色",
+                help=f"角色：{roles}",
+            )
+        _add_shared(options, after=True)
+
+
 def _add_report_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
     """Add submitting, sealing, the office's overview and verification."""
 
@@ -472,6 +574,16 @@ def _add_report_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
                          help="封存哪个单位；默认为操作员所在单位")
 
     command("reports", "各单位的报送与封存情况", "列出每个单位已报送、应报未报的周次及终版台账封存情况。")
+
+    options = command(
+        "office", "办公室汇总：各单位问题、各周报送、逾期问题",
+        "汇总全部单位：各状态问题数、逾期数、各周是否报送、封存情况，并按单位列出逾期问题；"
+        "可导出汇总台账（汇总表、各周报送、逾期问题，以及每个单位一张正式台账）。",
+    )
+    options.add_argument("--week", type=_week, metavar="周次",
+                         help="按该周结束时已录入的情况汇总；不写则为当前")
+    options.add_argument("-o", "--output", type=Path, metavar="文件",
+                         help="同时导出汇总台账（.xlsx）")
 
     options = command(
         "verify", "校验记录是否被改动",
@@ -587,13 +699,16 @@ def main(argv: list[str] | None = None) -> int:
     root.addHandler(handler)
     log_file: Path | None = None
     try:
-        store: Path = (args.store or default_store_path()).expanduser()
         root.removeHandler(handler)
         handler, log_file = _log_to(_log_path())
         root.addHandler(handler)
         if root.getEffectiveLevel() > logging.INFO:
             root.setLevel(logging.INFO)
-        code = _run(args, store)
+        if args.db is not None and args.store is not None:
+            raise CommandRefused("--db 与 --store 只能用一个。")
+        choice = choose_store(args.db if args.db is not None else args.store)
+        log.info("store %s (chosen by %s)", choice.shown(), choice.source)
+        code = _run(args, choice)
         # A reader that went away (`taizhang check | head`) shows here, not at exit.
         sys.stdout.flush()
         return code
@@ -615,12 +730,22 @@ def main(argv: list[str] | None = None) -> int:
         log.info("refused: %s", refusal.message)
         _say(refusal.message)
         return EXIT_REFUSED
+    except ConfigError as error:
+        log.info("refused config %s: %s %s", error.path, error.problem, error.detail)
+        _say(config_problem(error))
+        return EXIT_REFUSED
     except StoreError as error:
-        log.error("cannot use the store %s", error.store, exc_info=error.__cause__)
-        _say(
-            f"无法读写台账数据文件 {error.store}，请检查路径、权限，"
-            f"或是否被其他程序占用。{_see(log_file, error.__cause__)}"
-        )
+        log.error("cannot use the store %s", error.shown(), exc_info=error.__cause__)
+        if isinstance(error.store, str):
+            _say(
+                f"无法连接或读写数据库 {error.shown()}，请检查地址、用户名和密码、网络，"
+                f"以及数据库是否在运行。{_see(log_file, error.__cause__)}"
+            )
+        else:
+            _say(
+                f"无法读写台账数据文件 {error.store}，请检查路径、权限，"
+                f"或是否被其他程序占用。{_see(log_file, error.__cause__)}"
+            )
         return EXIT_FAULT
     except KeyboardInterrupt:
         _say("已中断。")
@@ -636,25 +761,38 @@ def main(argv: list[str] | None = None) -> int:
         handler.close()
 
 
-def _run(args: argparse.Namespace, store: Path) -> int:
-    if args.store is not None and not store.parent.is_dir():
+def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
+    store = choice.store
+    if (
+        isinstance(store, Path)
+        and choice.source != "default"
+        and not store.parent.is_dir()
+    ):
         raise CommandRefused(f"数据文件所在的文件夹不存在：{store.parent}")
     campaign = load_campaign(args.campaign)
     operator = _operator(args, campaign)
 
     if args.command == "export":
-        unit = args.export_unit or operator.unit
         week: int | None = args.week
         if week is not None and week not in campaign.report_weeks:
             first, last = campaign.report_weeks[0], campaign.report_weeks[-1]
             raise CommandRefused(
                 f"本次工作没有第 {week} 周，报送周次为第 {first} 至第 {last} 周。"
             )
-        target = args.output or Path(_default_name(unit, week))
-        if target.suffix.lower() != ".xlsx":
-            raise CommandRefused(f"导出文件须以 .xlsx 结尾：{target}")
+        if args.output is not None and args.output.suffix.lower() != ".xlsx":
+            raise CommandRefused(f"导出文件须以 .xlsx 结尾：{args.output}")
         with _opened(campaign, store) as ledger:
+            unit = args.export_unit or _signed_in(args, ledger, operator).unit
+            target = args.output or Path(_default_name(unit, week))
             return _export(ledger, unit, week, target)
+
+    if args.command == "bundle":
+        with _opened(campaign, store) as ledger:
+            return _bundle(args, ledger, _signed_in(args, ledger, operator))
+
+    if args.command == "operator":
+        with _opened(campaign, store) as ledger:
+            return _staff(args, ledger, _signed_in(args, ledger, operator))
 
     if args.command == "replay":
         moment = parse_moment(args.as_of, year=campaign.year, tz=campaign.tz)
@@ -675,6 +813,11 @@ def _run(args: argparse.Namespace, store: Path) -> int:
             return _week_report(ledger, args.number, args.command_unit or "", args.output)
 
     if args.command == "demo":
+        if not isinstance(store, Path):
+            raise CommandRefused(
+                "演示数据只能填入新的 SQLite 数据文件，不能填入共用数据库；"
+                "请用 --db 指定一个还不存在的文件。"
+            )
         return _demo(campaign, store, args.seed)
 
     if args.command == "import":
@@ -685,11 +828,22 @@ def _run(args: argparse.Namespace, store: Path) -> int:
 
     if args.command in ("check", "signals", "sample", "undo"):
         with _opened(campaign, store) as ledger:
-            return _inspect(args, ledger, operator)
+            return _inspect(args, ledger, _signed_in(args, ledger, operator))
+
+    if args.command == "office":
+        if args.week is not None and args.week not in campaign.report_weeks:
+            first, last = campaign.report_weeks[0], campaign.report_weeks[-1]
+            raise CommandRefused(
+                f"本次工作没有第 {args.week} 周，报送周次为第 {first} 至第 {last} 周。"
+            )
+        if args.output is not None and args.output.suffix.lower() != ".xlsx":
+            raise CommandRefused(f"导出文件须以 .xlsx 结尾：{args.output}")
+        with _opened(campaign, store) as ledger:
+            return _office(ledger, args.week, args.output)
 
     if args.command in ("submit", "seal", "reports", "verify"):
         with _opened(campaign, store) as ledger:
-            return _report(args, ledger, operator)
+            return _report(args, ledger, _signed_in(args, ledger, operator))
 
     if args.command in ("stats", "final", "screening", "coverage"):
         with _opened(campaign, store) as ledger:
@@ -699,8 +853,17 @@ def _run(args: argparse.Namespace, store: Path) -> int:
     from tui.app import TaizhangApp
 
     with _opened(campaign, store) as ledger:
-        log.info("opening the ledger screen for %s (%s)", operator.name, operator.unit)
-        app = TaizhangApp(ledger, operator)
+        chosen: Operator | None = operator
+        if ledger.operators():
+            # With a register, a name given is signed in strictly; without
+            # one, the start screen asks who is at the keyboard.
+            given = args.operator or os.environ.get(OPERATOR_ENV, "")
+            chosen = ledger.sign_in(given, _given_unit(args)) if given.strip() else None
+        if chosen is None:
+            log.info("opening the start screen to choose an operator")
+        else:
+            log.info("opening the ledger screen for %s (%s)", chosen.name, chosen.unit)
+        app = TaizhangApp(ledger, chosen)
         app.run()
     if app.return_code:
         log.error("the ledger screen stopped with code %s", app.return_code)
@@ -1051,8 +1214,56 @@ def _tally_cells(tally: Tally) -> tuple[str, ...]:
     return tuple(str(n) for n in (*counts, tally.found, tally.overdue))
 
 
+def _office(ledger: Ledger, week: int | None, target: Path | None) -> int:
+    overview = ledger.office_overview(week)
+    when = f"第 {week} 周结束时" if week else f"{format_day(overview.day)}"
+    print(
+        f"{when}：{len(overview.units)} 个单位，共 {overview.total} 个问题，"
+        f"已逾期 {len(overview.overdue)} 个。"
+    )
+    _print_table(
+        ("单位", "问题", *(str(s) for s in COUNTED), "逾期", "应报未报", "终版台账"),
+        [
+            (
+                u.unit,
+                str(u.total),
+                *(str(u.count(s)) for s in COUNTED),
+                str(u.overdue),
+                "、".join(f"第{w}周" for w in u.missing) or "—",
+                f"{u.sealed_by} 签字封存" if u.sealed_by else "未封存",
+            )
+            for u in overview.units
+        ],
+    )
+    if overview.overdue:
+        print()
+        print("逾期问题（按单位）：")
+        _print_table(
+            ("单位", "问题表述", "完成时限", "责任单位", "问题编号"),
+            [
+                (
+                    s.reporting_unit,
+                    s.statement,
+                    format_day(s.deadline) if s.deadline else "",
+                    s.responsible_unit,
+                    s.finding_id,
+                )
+                for s in overview.overdue
+            ],
+            (None, STATEMENT_WIDTH),
+        )
+    if target is not None:
+        sheets = ledger.official_sheets(week)
+        labels = {c.key: c.label for c in ledger.campaign.categories}
+        write_consolidated(overview, sheets, labels, target)
+        log.info("exported the consolidated ledger to %s: %d units", target, len(sheets))
+        print(f"已导出汇总台账 {target}：汇总表、各周报送、逾期问题，{len(sheets)} 个单位的台账。")
+    return EXIT_OK
+
+
 def _verify(ledger: Ledger, files: list[Path]) -> int:
-    submitted = [s for s in ledger.submissions() if s.fingerprint]
+    everything = ledger.submissions()
+    submitted = [s for s in everything if s.fingerprint and not s.imported]
     report = verify_ledger(ledger, files, [s.fingerprint for s in submitted])
     problem = report.problem
     if problem is None:
@@ -1069,6 +1280,12 @@ def _verify(ledger: Ledger, files: list[Path]) -> int:
             f"{submission.unit} 第 {submission.week} 周报送的指纹 {check.fingerprint}："
             f"{MATCH_WORDS[check.match]}"
         )
+    for submission in everything:
+        if submission.imported and submission.fingerprint:
+            print(
+                f"{submission.unit} 第 {submission.week} 周报送的指纹 "
+                f"{submission.fingerprint}：来自导入的单位数据包，导入时已按该包的校验链核对"
+            )
     for checked in report.files:
         if checked.refusal is not None:
             print(f"文件 {checked.path}：{REFUSAL_WORDS.get(str(checked.refusal), str(checked.refusal))}")
@@ -1275,7 +1492,7 @@ def _print_table(
 
 @contextmanager
 def _opened(
-    campaign: Campaign, store: Path, clock: Clock | None = None
+    campaign: Campaign, store: Path | str, clock: Clock | None = None
 ) -> Iterator[Ledger]:
     """Open the ledger for a `with` block and close it on every way out."""
     try:
@@ -1303,6 +1520,105 @@ def _operator(args: argparse.Namespace, campaign: Campaign) -> Operator:
     if unit not in units:
         raise UnknownValueError("unit", unit)
     return Operator(name.strip(), unit)
+
+
+def _given_unit(args: argparse.Namespace) -> str:
+    return str(args.unit or os.environ.get(UNIT_ENV, ""))
+
+
+def _signed_in(
+    args: argparse.Namespace, ledger: Ledger, operator: Operator
+) -> Operator:
+    """Work as the registered operator of that name, with their unit and role.
+
+    Without a register, or for a name not on it, the operator stays as given:
+    reading still works, and the ledger refuses anything else in Chinese.
+    """
+    if not ledger.operators():
+        return operator
+    try:
+        return ledger.sign_in(operator.name, _given_unit(args))
+    except (OperatorNotRegisteredError, OperatorRetiredError):
+        return operator
+
+
+def _bundle(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int:
+    """Export this store as a unit's bundle, or import bundles into it."""
+    if args.bundle_command == "export":
+        unit = args.bundle_unit or operator.unit
+        stamp = ledger.clock.now().astimezone(ledger.campaign.tz)
+        target = args.output or Path(f"单位数据包-{unit}-{stamp:%Y%m%d-%H%M}.tzb")
+        data = ledger.export_bundle(operator, unit)
+        _write_file(target, data)
+        log.info("exported a bundle of %s to %s", unit, target)
+        print(f"已导出 {unit} 的数据包 {target}（记录 {ledger.head()} 条，指纹 "
+              f"{ledger.fingerprint()}）。请交给领导小组办公室导入。")
+        return EXIT_OK
+    for path in args.files:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            log.info("cannot read bundle %s", path, exc_info=True)
+            raise CommandRefused(f"无法读取数据包 {path}：{error.strerror or error}") from None
+        result = ledger.import_bundle(operator, data)
+        log.info("imported bundle %s of %s: %d added", path, result.unit, result.added)
+        if result.added:
+            print(f"已导入 {path}：{result.unit}，新增 {result.added} 条记录，"
+                  f"已有 {result.present} 条。")
+        else:
+            print(f"{path} 已导入过：{result.unit} 的 {result.present} 条记录本库都已有，未重复记录。")
+        if result.left_out:
+            print(f"  数据包中另有 {result.left_out} 条不属于 {result.unit} 台账的记录，未导入。")
+        print(f"  单位数据文件的指纹 {result.fingerprint}。")
+        for week, fingerprint in result.submissions:
+            print(f"  第 {week} 周报送的指纹 {fingerprint}：与数据包一致，请与收到的报送件核对。")
+    return EXIT_OK
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Write a file whole or not at all, refusing a destination that cannot be written."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise CommandRefused(f"无法写入 {path}：{error.strerror or error}") from None
+
+
+def _staff(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int:
+    """Keep the operator register: add, set, retire, list."""
+    what = args.staff_command
+    if what == "list":
+        entries = ledger.operators()
+        if not entries:
+            print("还没有登记操作员：目前任何人都可以办理任何单位的事项。")
+            return EXIT_OK
+        _print_table(
+            ("姓名", "单位", "角色", "状态"),
+            [
+                (e.name, e.unit, role_name(e.role), "在岗" if e.active else "已停用")
+                for e in entries
+            ],
+        )
+        return EXIT_OK
+    name = args.name.strip()
+    if what == "retire":
+        ledger.retire_operator(operator, name)
+        print(f"已停用操作员 {name}；其记录的事项保留原样。")
+        return EXIT_OK
+    if what == "add":
+        ledger.register_operator(operator, name, args.staff_unit, args.role)
+        print(f"已登记操作员 {name}：{args.staff_unit}，{role_name(args.role)}。")
+        return EXIT_OK
+    entry = next((e for e in ledger.operators() if e.name == name), None)
+    if entry is None:
+        raise OperatorNotRegisteredError(name)
+    unit = args.staff_unit or entry.unit
+    role = args.role or str(entry.role)
+    ledger.assign_operator(operator, name, unit, role)
+    print(f"已变更操作员 {name}：{unit}，{role_name(role)}。")
+    return EXIT_OK
 
 
 def _login_name() -> str:

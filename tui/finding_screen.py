@@ -26,6 +26,7 @@ from domain.errors import (
     WrongStatusError,
 )
 from domain.ledger import HistoryEntry, Ledger
+from domain.staff import Act
 from domain.state import CORRECTABLE_FIELDS, FindingState, Status
 from tui.form import Field, FormModal, choices
 from tui.wording import EVENT_NAMES, explain, field_name, restored_text, show_value
@@ -185,6 +186,13 @@ class FindingScreen(Screen[None]):
         """Say at once, before any typing, why a step cannot be taken now."""
         s = self.state
         error: LedgerError | None = None
+        act = Act.ACCEPT if action in ("accept", "reject") else Act.CHANGE
+        try:
+            self.ledger.check_permission(self.by(), act, s.reporting_unit)
+        except LedgerError as refusal:
+            # The role comes first: whatever the status, this is not theirs to do.
+            self.notify(explain(refusal), severity="warning", timeout=8)
+            return True
         if s.status is Status.WITHDRAWN:
             error = FindingWithdrawnError(s.finding_id)
         elif s.status is Status.CLOSED:
@@ -210,16 +218,26 @@ class FindingScreen(Screen[None]):
         fields: Sequence[Field],
         command: Callable[[dict[str, Any], int], None],
     ) -> None:
-        """Open a form whose saving runs one command against the current version."""
+        """Open a form whose saving runs one command against the version shown.
+
+        The version is the one on screen when the form opened, not when it is
+        saved: a change another operator made meanwhile (which the live
+        refresh may already show behind the form) refuses the save, so no one
+        overwrites a change they never saw. After that refusal the finding is
+        reloaded and a second Ctrl+S saves against what is now shown.
+        """
         if self.as_of is not None:
             self.notify("历史视图只读，回到当前后才能办理。", severity="warning")
             return
+        shown = self.state.version
 
         def submit(values: dict[str, Any]) -> None:
+            nonlocal shown
             try:
-                command(values, self.state.version)
+                command(values, shown)
             except ConcurrentChangeError:
                 self.reload()
+                shown = self.state.version
                 raise
 
         def done(saved: bool | None) -> None:

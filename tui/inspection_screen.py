@@ -167,7 +167,11 @@ class InspectionScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="verify", exit_on_error=False)
     def run_verify(self) -> None:
-        submitted = [s.fingerprint for s in self.ledger.submissions() if s.fingerprint]
+        submitted = [
+            s.fingerprint
+            for s in self.ledger.submissions()
+            if s.fingerprint and not s.imported
+        ]
         report = verify_ledger(self.ledger, fingerprints=submitted)
         self.app.call_from_thread(
             self.query_one("#verify-result", Static).update, describe_report(report)

@@ -14,10 +14,13 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from domain.dates import parse_moment
+from domain.errors import LedgerError
 from domain.ledger import Ledger
+from domain.staff import Act
 from domain.state import FINAL, FindingState, Status
 from domain.view import LedgerQuery
 from tui.form import Field, FormModal
+from tui.wording import explain
 
 # Days before the deadline from which the lamp turns yellow.
 WARN_DAYS = 3
@@ -94,6 +97,7 @@ class LedgerScreen(Screen[None]):
             "f", "app.final_export", "终版", show=False, tooltip="导出终版台账及总结",
             id="ledger.final",
         ),
+        Binding("h", "app.office", "汇总", tooltip="办公室汇总：各单位、各周报送、逾期", id="ledger.office"),
         Binding("escape", "focus_table", "回到表格", show=False, id="ledger.table"),
     ]
 
@@ -322,6 +326,12 @@ class LedgerScreen(Screen[None]):
 
         if self.as_of is not None:
             self.notify("历史视图只读，按 t 回到当前后再登记。", severity="warning")
+            return
+        operator = self.app.operator  # type: ignore[attr-defined]
+        try:
+            self.ledger.check_permission(operator, Act.RECORD, operator.unit)
+        except LedgerError as refusal:
+            self.notify(explain(refusal), severity="warning", timeout=8)
             return
 
         def done(saved: bool | None) -> None:

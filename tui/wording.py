@@ -47,6 +47,8 @@ FIELD_NAMES = {
     "remarks": "验收意见",
     "week": "周次",
     "operator": "操作员",
+    "name": "姓名",
+    "role": "角色",
     "signer": "签字人",
     "households": "排查户数",
     "problems_found": "发现问题数",
@@ -211,10 +213,115 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         else f"与第 {x.row} 行的问题表述相同，重复了。"
     ),
     ImportFileError: lambda x: import_file_problem(x),
+    e.OperatorNotRegisteredError: lambda x: (
+        f"操作员“{x.name}”没有登记，请办公室先用 taizhang operator add 登记。"
+    ),
+    e.OperatorExistsError: lambda x: (
+        f"操作员“{x.name}”已登记（{x.unit}，{role_name(x.role)}）；"
+        "要改单位或角色请用 taizhang operator set。"
+    ),
+    e.OperatorRetiredError: lambda x: f"操作员“{x.name}”已停用。",
+    e.OperatorUnitMismatchError: lambda x: (
+        f"操作员“{x.name}”登记的单位是{x.registered}，不是{x.given}。"
+    ),
+    e.NotPermittedError: lambda x: (
+        f"{x.name}（{x.own_unit}，{role_name(x.role)}）不能{act_text(x.act, x.unit)}。"
+    ),
+    e.FirstOperatorError: lambda x: (
+        "第一位登记的操作员须是办公室角色，由办公室再登记其他操作员；"
+        f"不能先登记“{role_name(x.role)}”。"
+    ),
+    e.LastOfficeError: lambda x: (
+        f"{x.name} 是唯一在岗的办公室操作员，停用或改角色后就没有人能管理操作员了；"
+        "请先登记另一位办公室操作员。"
+    ),
+    e.BundleFormatError: lambda x: (
+        f"这不是本软件导出的单位数据包，或文件已损坏（{BUNDLE_PARTS.get(x.problem, x.problem)}）。"
+    ),
+    e.BundleAlteredError: lambda x: (
+        "数据包导出后被改动过"
+        f"（{'校验链' if x.check == 'chain' else '内容摘要'}不符），拒绝导入；请让该单位重新导出。"
+    ),
+    e.BundleCampaignError: lambda x: (
+        f"数据包来自另一项工作（{x.campaign}），与当前的工作定义不符，未导入。"
+    ),
+    e.BundleConflictError: lambda x: (
+        f"数据包与本库已有的记录冲突：{x.originator_id} 的第 {x.version} 步两边内容不同"
+        "（可能在单位和办公室两处分别办理过），未导入任何记录。"
+    ),
+    e.BundleSubmissionError: lambda x: (
+        f"数据包中第 {x.week} 周报送的指纹 {x.fingerprint} 与包内记录不符："
+        "该单位的记录在报送之后被改动过，拒绝导入。"
+    ),
+    e.StoreAddressError: lambda x: (
+        f"数据库地址 {x.address} 无法使用：{store_problem(x.problem, x.detail)}。"
+    ),
     DayParseError: lambda x: (
         f"“{x.text}”不是有效日期，请写成 2022-06-20、2022/6/20、6月20日 等形式。"
     ),
 }
+
+
+BUNDLE_PARTS = {
+    "not_json": "不是 JSON 文本",
+    "not_a_bundle": "缺少数据包标记",
+    "version": "数据包版本不受支持",
+    "fields": "缺少必要字段",
+    "positions": "记录顺序有误",
+    "row": "记录内容有误",
+    "event": "含有无法识别的记录",
+    "versions": "问题的办理步骤不连续",
+}
+
+ROLE_NAMES = {
+    "单位": "单位操作员",
+    "办公室": "领导小组办公室",
+    "调研指导组": "调研指导组",
+}
+
+
+def role_name(role: str) -> str:
+    """Return how a role is called in a sentence."""
+    return ROLE_NAMES.get(role, role)
+
+
+def act_text(act: str, unit: str) -> str:
+    """Say in Chinese what an operator was refused, naming the unit's ledger."""
+    of = f"{unit}的" if unit else ""
+    return {
+        "record": f"登记{of}问题（单位操作员只能登记本单位的问题）",
+        "change": f"办理{of}问题（单位操作员只能办理本单位的问题）",
+        "accept": "记录验收结果（验收由调研指导组记录）",
+        "sample": "抽取验收样本（由调研指导组抽取）",
+        "submit": f"报送{of}台账（由本单位操作员报送）",
+        "seal": f"封存{of}终版台账（由本单位操作员封存）",
+        "register": "登记或变更操作员（由领导小组办公室管理）",
+        "import": "导入单位数据包（由领导小组办公室导入）",
+        "undo": "撤销",
+    }.get(act, act)
+
+
+def store_problem(problem: str, detail: str) -> str:
+    """Say in Chinese what is wrong with a PostgreSQL store's address."""
+    return {
+        "bad_address": "应写成 postgresql://用户名@主机:端口/数据库名",
+        "no_database": "缺少数据库名，应写成 postgresql://用户名@主机:端口/数据库名",
+        "unknown_option": f"不支持选项“{detail}”，只能用 schema 和 connect_timeout",
+        "bad_schema": f"schema 名“{detail}”只能由小写字母、数字和下划线组成",
+        "bad_timeout": f"connect_timeout 应是整数秒，而不是“{detail}”",
+    }.get(problem, problem)
+
+
+def config_problem(error: Any) -> str:
+    """Say in Chinese what is wrong with a config file (tui.config.ConfigError)."""
+    what = {
+        "not_found": "文件不存在",
+        "unreadable": "无法读取（需为 UTF-8 编码的 TOML 文件）",
+        "not_toml": "不是有效的 TOML 格式",
+        "unknown_key": f"不认识的设置“{error.detail}”，目前只能写 db",
+        "bad_value": f"设置“{error.detail}”应是一段不为空的文字（加引号）",
+    }.get(error.problem, error.problem)
+    return f"配置文件 {error.path} 有误：{what}。"
 
 
 def explain(error: Exception) -> str:

@@ -10,6 +10,9 @@ from domain.ledger import Ledger, NewFinding, Operator
 from domain.state import Status
 from tests.conftest import SHANGHAI
 
+# Every test that opens a store runs on SQLite and on PostgreSQL (tests/conftest.py).
+STORES = ("sqlite", "postgres")
+
 NewFindingFactory = Callable[..., NewFinding]
 
 PLAN = {"measures": "入户核实", "deadline": date(2022, 6, 10), "responsible_unit": "市住建局"}

@@ -16,6 +16,9 @@ from domain.errors import UnknownValueError
 from domain.ledger import Ledger, NewFinding, Operator, open_ledger
 from tests.conftest import SHANGHAI
 
+# Every test that opens a store runs on SQLite and on PostgreSQL (tests/conftest.py).
+STORES = ("sqlite", "postgres")
+
 NewFindingFactory = Callable[..., NewFinding]
 
 PLAN = {

@@ -13,6 +13,9 @@ from domain.inspection import SignalKind
 from domain.ledger import Ledger, NewFinding, Operator
 from tests.conftest import SHANGHAI
 
+# Every test that opens a store runs on SQLite and on PostgreSQL (tests/conftest.py).
+STORES = ("sqlite", "postgres")
+
 NewFindingFactory = Callable[..., NewFinding]
 
 PLAN = {

@@ -1,8 +1,7 @@
-"""Ledger scenarios on a real SQLite file: recording, checks, the view, the sheets."""
+"""Ledger scenarios on a real store, SQLite and PostgreSQL: recording, checks, the view."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -24,8 +23,12 @@ from domain.errors import (
 from domain.ledger import Ledger, NewFinding, Operator, open_ledger
 from domain.state import Status
 from domain.view import LedgerQuery
+from tests.pg import clear_view
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# Every scenario runs on an SQLite file and on a PostgreSQL schema (tests/conftest.py).
+STORES = ("sqlite", "postgres")
 
 NewFindingFactory = Callable[..., NewFinding]
 
@@ -280,10 +283,7 @@ def test_the_view_is_rebuilt_from_the_events_alone(
     ledger.record(operator, new_finding(statement="饮水水压不足", **PLAN))
     before = ledger.rows()
     ledger.close()
-    with sqlite3.connect(store) as db:
-        db.execute("DELETE FROM ledger_rows")
-        db.execute("DELETE FROM tracking")
-    db.close()
+    clear_view(store)
 
     reopened = open_again()
 

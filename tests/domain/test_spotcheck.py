@@ -20,6 +20,9 @@ from domain.spotcheck import draw
 from domain.state import FindingState, Status
 from tests.conftest import SHANGHAI, VALID_FINDING
 
+# Every test that opens a store runs on SQLite and on PostgreSQL (tests/conftest.py).
+STORES = ("sqlite", "postgres")
+
 NewFindingFactory = Callable[..., NewFinding]
 
 PLAN: dict[str, Any] = {

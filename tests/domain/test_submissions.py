@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -21,6 +20,10 @@ from domain.verify import Match
 from exporters.official import write_official_sheet
 from exporters.fingerprint import read_fingerprint
 from tests.conftest import SHANGHAI
+from tests.pg import execute_on
+
+# Every test that opens a store runs on SQLite and on PostgreSQL (tests/conftest.py).
+STORES = ("sqlite", "postgres")
 
 NewFindingFactory = Callable[..., NewFinding]
 PLAN = {
@@ -119,11 +122,13 @@ def test_a_submitted_fingerprint_stops_matching_after_tampering(
     fingerprint = ledger.submit_week(operator, "褚河街道", 1)
     assert ledger.verify([fingerprint]).fingerprints[0].match is Match.MATCHES
 
-    with sqlite3.connect(store) as db:
-        db.execute(
-            "UPDATE stored_events SET state = replace(state, ?, ?) WHERE rowid = 1",
-            ("入户核实".encode(), "已经整改".encode()),
-        )
+    execute_on(
+        store,
+        "UPDATE stored_events SET state = replace(state, ?, ?) WHERE rowid = 1",
+        "UPDATE ledger_events SET state = convert_to(replace("
+        "convert_from(state, 'UTF8'), %s, %s), 'UTF8') WHERE notification_id = 1",
+        ("刘某", "王某"),
+    )
 
     report = ledger.verify([s.fingerprint for s in ledger.submissions()])
     assert report.fingerprints[0].match is Match.DIFFERS

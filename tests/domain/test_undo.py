@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,6 +22,10 @@ from domain.errors import (
 from domain.finding import Finding
 from domain.ledger import Ledger, NewFinding, Operator, open_ledger
 from domain.state import FindingState, Status
+from tests.pg import clear_view
+
+# Every test that opens a store runs on SQLite and on PostgreSQL (tests/conftest.py).
+STORES = ("sqlite", "postgres")
 
 NewFindingFactory = Callable[..., NewFinding]
 
@@ -116,10 +119,7 @@ def reopen(
     opened: list[Ledger] = []
 
     def open_() -> Ledger:
-        with sqlite3.connect(store) as db:
-            db.execute("DELETE FROM ledger_rows")
-            db.execute("DELETE FROM tracking")
-        db.close()
+        clear_view(store)
         ledger = open_ledger(campaign, store, clock)
         opened.append(ledger)
         return ledger

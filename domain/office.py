@@ -1,0 +1,126 @@
+"""The office's view of all units: counts, weekly submissions, overdue findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from domain.state import FindingState, Status
+
+
+class WeekMark(StrEnum):
+    """Where a unit stands with one report week."""
+
+    SUBMITTED = "submitted"
+    MISSING = "missing"
+    NOT_DUE = "not_due"
+
+
+@dataclass(frozen=True)
+class UnitSummary:
+    """One unit's findings by status, its overdue ones, and its submissions.
+
+    `weeks` pairs every report week with its mark, in week order.
+    """
+
+    unit: str
+    total: int
+    by_status: tuple[tuple[Status, int], ...]
+    overdue: int
+    weeks: tuple[tuple[int, WeekMark], ...]
+    sealed_by: str
+
+    def count(self, status: Status) -> int:
+        return dict(self.by_status).get(status, 0)
+
+    @property
+    def missing(self) -> tuple[int, ...]:
+        return tuple(w for w, mark in self.weeks if mark is WeekMark.MISSING)
+
+    @property
+    def submitted(self) -> tuple[int, ...]:
+        return tuple(w for w, mark in self.weeks if mark is WeekMark.SUBMITTED)
+
+
+@dataclass(frozen=True)
+class OfficeOverview:
+    """Every unit at once, as the office sees it on a day (or at a week's end).
+
+    `week` is the report week the counts stand at, None for now; `day` is the
+    day overdue is judged on. `overdue` lists overdue findings by unit in
+    campaign order, then by deadline.
+    """
+
+    day: date
+    week: int | None
+    units: tuple[UnitSummary, ...]
+    overdue: tuple[FindingState, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(u.total for u in self.units)
+
+
+# Statuses counted per unit; withdrawn findings are not on any ledger.
+COUNTED = (
+    Status.PENDING,
+    Status.IN_PROGRESS,
+    Status.AWAITING_ACCEPTANCE,
+    Status.CLOSED,
+)
+
+
+def overview(
+    states: Iterable[FindingState],
+    units: Sequence[str],
+    day: date,
+    week: int | None,
+    report_weeks: Sequence[int],
+    submitted: dict[str, set[int]],
+    due: set[int],
+    sealed: dict[str, str],
+) -> OfficeOverview:
+    """Summarise findings and submissions for every unit, in the order given.
+
+    Units outside `units` that still report findings (a campaign file since
+    changed) come last, so no finding drops out of the totals.
+    """
+    live = [s for s in states if s.status is not Status.WITHDRAWN]
+    order = list(units) + sorted({s.reporting_unit for s in live} - set(units))
+    place = {unit: n for n, unit in enumerate(order)}
+    summaries = []
+    for unit in order:
+        mine = [s for s in live if s.reporting_unit == unit]
+        weeks = tuple(
+            (
+                w,
+                WeekMark.SUBMITTED
+                if w in submitted.get(unit, set())
+                else WeekMark.MISSING
+                if w in due
+                else WeekMark.NOT_DUE,
+            )
+            for w in report_weeks
+        )
+        summaries.append(
+            UnitSummary(
+                unit=unit,
+                total=len(mine),
+                by_status=tuple(
+                    (status, sum(1 for s in mine if s.status is status))
+                    for status in COUNTED
+                ),
+                overdue=sum(1 for s in mine if s.is_overdue(day)),
+                weeks=weeks,
+                sealed_by=sealed.get(unit, ""),
+            )
+        )
+    overdue = sorted(
+        (s for s in live if s.is_overdue(day)),
+        key=lambda s: (place[s.reporting_unit], s.deadline, s.recorded_at),
+    )
+    return OfficeOverview(
+        day=day, week=week, units=tuple(summaries), overdue=tuple(overdue)
+    )

@@ -1,0 +1,160 @@
+"""The office's consolidated ledger: a summary, the weeks, overdue, and every unit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from domain.office import COUNTED, OfficeOverview, WeekMark
+from domain.sheet import OfficialSheet, TableSheet
+from exporters.official import (
+    _save_atomically,
+    _sheet_title,
+    _stamp_properties,
+    _write_ledger,
+    _write_table,
+)
+
+SUMMARY_TITLE = "汇总"
+WEEKS_TITLE = "各周报送"
+OVERDUE_TITLE = "逾期问题"
+MARKS = {
+    WeekMark.SUBMITTED: "已报送",
+    WeekMark.MISSING: "未报送",
+    WeekMark.NOT_DUE: "未到期",
+}
+
+
+def summary_tables(
+    overview: OfficeOverview, labels: dict[str, str]
+) -> list[TableSheet]:
+    """Lay out the overview as the summary, week and overdue tables.
+
+    `labels` names categories (key → ledger label) for the overdue table.
+    """
+    weeks = [w for w, _ in overview.units[0].weeks] if overview.units else []
+    summary = TableSheet(
+        title=SUMMARY_TITLE,
+        headers=(
+            "序号",
+            "单位",
+            "问题总数",
+            *(str(s) for s in COUNTED),
+            "已逾期",
+            "应报未报",
+            "终版台账",
+        ),
+        widths=(6, 36, 10, 10, 10, 10, 10, 10, 20, 18),
+        rows=(
+            *(
+                (
+                    n,
+                    u.unit,
+                    u.total,
+                    *(u.count(s) for s in COUNTED),
+                    u.overdue,
+                    "、".join(f"第{w}周" for w in u.missing),
+                    f"{u.sealed_by} 签字封存" if u.sealed_by else "",
+                )
+                for n, u in enumerate(overview.units, 1)
+            ),
+            (
+                None,
+                "合计",
+                overview.total,
+                *(sum(u.count(s) for u in overview.units) for s in COUNTED),
+                sum(u.overdue for u in overview.units),
+                "",
+                "",
+            ),
+        ),
+    )
+    by_week = TableSheet(
+        title=WEEKS_TITLE,
+        headers=("单位", *(f"第{w}周" for w in weeks)),
+        widths=(36, *(8 for _ in weeks)),
+        rows=tuple(
+            (u.unit, *(MARKS[mark] for _, mark in u.weeks)) for u in overview.units
+        ),
+    )
+    overdue = TableSheet(
+        title=OVERDUE_TITLE,
+        headers=(
+            "序号",
+            "单位",
+            "问题类型",
+            "问题表述",
+            "完成时限",
+            "责任单位",
+            "状态",
+        ),
+        widths=(6, 24, 12, 48, 14, 18, 10),
+        rows=tuple(
+            (
+                n,
+                s.reporting_unit,
+                labels.get(s.category, s.category),
+                s.statement,
+                s.deadline,
+                s.responsible_unit,
+                str(s.status),
+            )
+            for n, s in enumerate(overview.overdue, 1)
+        ),
+    )
+    return [summary, by_week, overdue]
+
+
+def write_consolidated(
+    overview: OfficeOverview,
+    sheets: list[OfficialSheet],
+    labels: dict[str, str],
+    path: Path,
+) -> Path:
+    """Write the consolidated workbook: the summary tables, then one official
+    sheet per unit named after the unit; return `path`.
+
+    Saved like an official sheet: complete or not at all, readable by its
+    owner only, with the fingerprint of the log it was built from.
+    """
+    path = Path(path)
+    workbook = Workbook()
+    first = workbook.active
+    assert first is not None  # a fresh Workbook always has one sheet
+    tables = summary_tables(overview, labels)
+    _write_table(first, tables[0])
+    first.title = tables[0].title
+    for table in tables[1:]:
+        _write_table(workbook.create_sheet(table.title), table)
+    used = {table.title for table in tables}
+    for sheet in sheets:
+        ws = workbook.create_sheet()
+        _write_ledger(ws, sheet)
+        ws.title = _unique(_sheet_title(sheet.unit), used)
+    _stamp_properties(workbook, _stamp(overview, sheets))
+    _save_atomically(workbook, path)
+    return path
+
+
+def _unique(title: str, used: set[str]) -> str:
+    candidate, n = title, 2
+    while candidate in used:
+        candidate = f"{title[:28]}({n})"
+        n += 1
+    used.add(candidate)
+    return candidate
+
+
+def _stamp(overview: OfficeOverview, sheets: list[OfficialSheet]) -> OfficialSheet:
+    """What the workbook's properties carry: the log every sheet was built from."""
+    base = sheets[0] if sheets else None
+    return OfficialSheet(
+        title=base.title if base else "整改台账汇总",
+        unit="全部单位",
+        report_date=overview.day,
+        note="",
+        rows=(),
+        cutoff=base.cutoff if base else None,
+        fingerprint=base.fingerprint if base else None,
+    )

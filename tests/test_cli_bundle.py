@@ -1,0 +1,83 @@
+"""Offline units from the command line: export a bundle, import it at the office."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from domain.campaign import Campaign
+from domain.clock import SetClock
+from domain.ledger import NewFinding, Operator, open_ledger
+from tests.conftest import SHANGHAI
+from tui.cli import main
+
+STORES = ("sqlite", "postgres")
+
+
+@pytest.fixture(autouse=True)
+def plain_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("TAIZHANG_OPERATOR", raising=False)
+    monkeypatch.delenv("TAIZHANG_UNIT", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+
+
+def test_a_unit_bundle_is_imported_once_and_verifies_at_the_office(
+    store: Path | str,
+    campaign: Campaign,
+    clock: SetClock,
+    new_finding: Callable[..., NewFinding],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    unit_file = tmp_path / "chuhe.sqlite"
+    unit = open_ledger(campaign, unit_file, clock)
+    unit.record(Operator("张三", "褚河街道"), new_finding(statement="离线登记的问题"))
+    clock.set(datetime(2022, 6, 8, 9, tzinfo=SHANGHAI))
+    unit.submit_week(Operator("张三", "褚河街道"), "褚河街道", 1)
+    unit.close()
+    bundle = tmp_path / "chuhe.tzb"
+
+    assert (
+        main(
+            [
+                "--db",
+                str(unit_file),
+                "--operator",
+                "张三",
+                "--unit",
+                "褚河街道",
+                "bundle",
+                "export",
+                "-o",
+                str(bundle),
+            ]
+        )
+        == 0
+    )
+    assert "已导出 褚河街道 的数据包" in capsys.readouterr().out
+
+    assert main(["--db", str(store), "bundle", "import", str(bundle)]) == 0
+    out = capsys.readouterr().out
+    assert "新增 3 条记录" in out and "第 1 周报送的指纹 p1-" in out
+    assert main(["--db", str(store), "bundle", "import", str(bundle)]) == 0
+    assert "已导入过" in capsys.readouterr().out
+
+    assert main(["--db", str(store), "verify"]) == 0
+    assert "来自导入的单位数据包" in capsys.readouterr().out
+    office = open_ledger(campaign, store, clock)
+    assert [r.statement for r in office.rows()] == ["离线登记的问题"]
+    assert office.history(office.rows()[0].finding_id)[0].recorded_at.date() == date(
+        2022, 6, 2
+    )
+    office.close()
+
+    altered = tmp_path / "altered.tzb"
+    altered.write_bytes(bundle.read_bytes().replace(b'"head":', b'"head": '))
+    assert main(["--db", str(store), "bundle", "import", str(altered)]) == 2
+    assert "数据包导出后被改动过" in capsys.readouterr().err
+    assert main(["--db", str(store), "bundle", "import", str(tmp_path / "no.tzb")]) == 2
+    assert "无法读取数据包" in capsys.readouterr().err

@@ -1,0 +1,159 @@
+"""Choosing the store by configuration alone: option, environment, config file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from domain.campaign import Campaign
+from domain.clock import SetClock
+from domain.ledger import NewFinding, Operator, open_ledger
+from tui.cli import main
+from tui.config import CONFIG_ENV, DB_ENV
+
+ME = Operator("张三", "褚河街道")
+
+
+@pytest.fixture(autouse=True)
+def plain_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("TAIZHANG_OPERATOR", raising=False)
+    monkeypatch.delenv("TAIZHANG_UNIT", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def shared(
+    pg_store: str,
+    campaign: Campaign,
+    clock: SetClock,
+    new_finding: Callable[..., NewFinding],
+) -> Iterator[str]:
+    """A PostgreSQL store holding one finding of 褚河街道."""
+    ledger = open_ledger(campaign, pg_store, clock)
+    ledger.record(ME, new_finding(statement="共用库里的问题"))
+    ledger.close()
+    yield pg_store
+
+
+def replayed(capsys: pytest.CaptureFixture[str]) -> str:
+    return capsys.readouterr().out
+
+
+AS_OF = ["replay", "--as-of", "2022-06-30"]
+
+
+def test_the_db_option_opens_postgres(
+    shared: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--db", shared, *AS_OF]) == 0
+
+    assert "共用库里的问题" in replayed(capsys)
+
+
+def test_the_environment_variable_opens_postgres(
+    shared: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(DB_ENV, shared)
+
+    assert main(AS_OF) == 0
+
+    assert "共用库里的问题" in replayed(capsys)
+
+
+def test_the_config_file_opens_postgres_and_the_option_wins(
+    shared: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = tmp_path / "config" / "taizhang" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(f'db = "{shared}"\n', encoding="utf-8")
+
+    assert main(AS_OF) == 0
+    assert "共用库里的问题" in replayed(capsys)
+
+    assert main(["--db", str(tmp_path / "own.sqlite"), *AS_OF]) == 0
+    assert "共用库里的问题" not in replayed(capsys)
+    assert (tmp_path / "own.sqlite").exists()
+
+    elsewhere = tmp_path / "office.toml"
+    elsewhere.write_text(f'db = "{tmp_path / "other.sqlite"}"\n', encoding="utf-8")
+    monkeypatch.setenv(CONFIG_ENV, str(elsewhere))
+    assert main(AS_OF) == 0
+    assert (tmp_path / "other.sqlite").exists()
+
+
+def test_without_settings_the_embedded_file_is_used(tmp_path: Path) -> None:
+    assert main(AS_OF) == 0
+
+    assert (tmp_path / "data" / "taizhang" / "ledger.sqlite").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--db", "postgresql://clerk@127.0.0.1/"], "缺少数据库名"),
+        (["--db", "postgresql://127.0.0.1/db?sslmode=x"], "不支持选项“sslmode”"),
+        (["--db", "a.sqlite", "--store", "b.sqlite"], "--db 与 --store 只能用一个"),
+        (["--db", "postgresql://clerk@127.0.0.1/db", "demo"], "不能填入共用数据库"),
+    ],
+)
+def test_unusable_store_settings_are_refused_in_chinese(
+    args: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*args, *AS_OF] if args[-1] != "demo" else args) == 2
+
+    assert said in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('db = "x"\nuser = "y"\n', "不认识的设置“user”"),
+        ("db = 3\n", "设置“db”应是一段不为空的文字"),
+        ("db = \n", "不是有效的 TOML 格式"),
+    ],
+)
+def test_a_config_file_with_mistakes_is_refused(
+    text: str,
+    said: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = tmp_path / "taizhang.toml"
+    config.write_text(text, encoding="utf-8")
+    monkeypatch.setenv(CONFIG_ENV, str(config))
+
+    assert main(AS_OF) == 2
+
+    err = capsys.readouterr().err
+    assert f"配置文件 {config} 有误" in err and said in err
+
+
+def test_a_named_config_file_must_exist(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(CONFIG_ENV, str(tmp_path / "missing.toml"))
+
+    assert main(AS_OF) == 2
+
+    assert "文件不存在" in capsys.readouterr().err
+
+
+def test_an_unreachable_database_is_a_short_message_without_the_password(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Port 1 on loopback: nothing listens there.
+    url = "postgresql://clerk:secret@127.0.0.1:1/taizhang?connect_timeout=1"
+
+    assert main(["--db", url, *AS_OF]) == 1
+
+    err = capsys.readouterr().err
+    assert "无法连接或读写数据库 postgresql://clerk:***@127.0.0.1:1/" in err
+    assert "secret" not in err and "Traceback" not in err

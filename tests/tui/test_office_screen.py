@@ -1,0 +1,86 @@
+"""The office screen by keys: every unit, weeks, overdue, export, live refresh."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+
+from domain.campaign import Campaign
+from domain.clock import SetClock
+from domain.ledger import Ledger, NewFinding, Operator, open_ledger
+from tui.app import TaizhangApp
+from tui.finding_screen import FindingScreen
+from tui.office_screen import OfficeScreen
+
+OFFICE = Operator("王主任", "市巩固拓展脱贫攻坚成果领导小组办公室")
+ZHANG = Operator("张三", "褚河街道")
+
+
+async def test_the_office_screen_shows_all_units_and_exports_them(
+    ledger: Ledger,
+    campaign: Campaign,
+    store: Path,
+    clock: SetClock,
+    new_finding: Callable[..., NewFinding],
+    tmp_path: Path,
+) -> None:
+    ledger.record(
+        ZHANG,
+        new_finding(
+            statement="东村王某住房未挂牌",
+            measures="挂牌",
+            deadline=date(2022, 6, 1),
+            responsible_unit="市住建局",
+        ),
+    )
+    elsewhere = open_ledger(campaign, store, clock)
+    app = TaizhangApp(ledger, OFFICE, export_dir=tmp_path)
+
+    async with app.run_test(size=(110, 32)) as pilot:
+        await pilot.pause()
+        await pilot.press("h")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, OfficeScreen)
+        units = screen.query_one("#office-units")
+        assert units.row_count == len(campaign.all_units)
+        overdue = screen.query_one("#office-overdue")
+        assert overdue.row_count == 1
+
+        elsewhere.record(
+            Operator("孙七", "火龙镇"),
+            new_finding(
+                reporting_unit="火龙镇",
+                statement="乙",
+                measures="补缴",
+                deadline=date(2022, 6, 1),
+                responsible_unit="市医保局",
+            ),
+        )
+        for _ in range(25):
+            await pilot.pause(0.1)
+            if screen.query_one("#office-overdue").row_count == 2:
+                break
+        assert screen.query_one("#office-overdue").row_count == 2
+
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+        screen.query_one("#office-tabs").active = "tab-overdue"
+        await pilot.pause()
+        table = screen.query_one("#office-overdue")
+        table.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, FindingScreen)
+    elsewhere.close()
+
+    book = openpyxl.load_workbook(tmp_path / "整改台账汇总-当前.xlsx")
+    assert book.sheetnames[:3] == ["汇总", "各周报送", "逾期问题"]
+    assert len(book.sheetnames) == 5

@@ -1,0 +1,96 @@
+"""Roles on screen: the start screen, and refusals before any typing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from domain.ledger import Ledger, NewFinding, Operator
+from tui.app import TaizhangApp
+from tui.finding_screen import FindingScreen
+from tui.ledger_screen import LedgerScreen
+from tui.start_screen import StartScreen
+
+OFFICE = Operator("王主任", "市巩固拓展脱贫攻坚成果领导小组办公室", "办公室")
+ZHANG = Operator("张三", "褚河街道", "单位")
+SUN = Operator("孙七", "火龙镇", "单位")
+PLAN: dict[str, Any] = {
+    "measures": "入户核实",
+    "deadline": date(2022, 6, 10),
+    "responsible_unit": "市住建局",
+}
+
+
+@pytest.fixture
+def staffed(ledger: Ledger) -> Ledger:
+    for who in (OFFICE, ZHANG, SUN):
+        ledger.register_operator(OFFICE, who.name, who.unit, who.role)
+    return ledger
+
+
+def messages(app: TaizhangApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def test_the_start_screen_signs_in_the_chosen_operator(
+    staffed: Ledger, tmp_path: Path
+) -> None:
+    app = TaizhangApp(staffed, None, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, StartScreen)
+        table = app.screen.query_one("#start-table")
+        assert table.row_count == 3
+
+        await pilot.press("down", "enter")
+        await pilot.pause()
+
+        assert isinstance(app.screen, LedgerScreen)
+        assert app.operator == ZHANG
+        assert "张三（褚河街道，单位操作员）" in app.sub_title
+
+
+async def test_another_units_finding_is_refused_before_any_form_opens(
+    staffed: Ledger, new_finding: Callable[..., NewFinding], tmp_path: Path
+) -> None:
+    finding_id = staffed.record(SUN, new_finding(reporting_unit="火龙镇", **PLAN))
+    staffed.complete(SUN, finding_id, 2, on=date(2022, 6, 2), effect="已整改")
+    head = staffed.head()
+    app = TaizhangApp(staffed, ZHANG, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#ledger-table")
+        table.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, FindingScreen)
+
+        for key in ("g", "a", "w"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, FindingScreen), key
+
+    said = messages(app)
+    assert any("不能办理火龙镇的问题" in m for m in said)
+    assert any("不能记录验收结果（验收由调研指导组记录）" in m for m in said)
+    assert staffed.head() == head
+
+
+async def test_the_office_cannot_open_a_new_finding_form(
+    staffed: Ledger, tmp_path: Path
+) -> None:
+    app = TaizhangApp(staffed, OFFICE, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+
+        assert isinstance(app.screen, LedgerScreen)
+    assert any("不能登记" in m for m in messages(app))

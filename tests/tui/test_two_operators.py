@@ -1,0 +1,170 @@
+"""Two app instances on one store, driven by Pilot, on SQLite and on PostgreSQL.
+
+Each app has a ledger of its own, as two operators' computers would; they
+share only the store. Changes show in the other app within two seconds, and
+of two changes to the same finding from the same version one is stored and
+the other is refused in Chinese with the finding reloaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from domain.campaign import Campaign
+from domain.clock import SetClock
+from domain.ledger import Ledger, NewFinding, Operator, open_ledger
+from tests.tui.pilot_keys import type_text
+from tui.app import TaizhangApp
+from tui.finding_screen import FindingScreen
+from tui.form import FormModal
+
+STORES = ("sqlite", "postgres")
+
+ZHANG = Operator("张三", "褚河街道")
+LI = Operator("李四", "褚河街道")
+PLAN: dict[str, Any] = {
+    "measures": "入户核实",
+    "deadline": date(2022, 6, 10),
+    "responsible_unit": "市住建局",
+}
+
+
+@pytest.fixture
+def two_ledgers(
+    campaign: Campaign, store: Path | str, clock: SetClock
+) -> Iterator[tuple[Ledger, Ledger]]:
+    first = open_ledger(campaign, store, clock)
+    second = open_ledger(campaign, store, clock)
+    yield first, second
+    first.close()
+    second.close()
+
+
+async def fill(pilot: Any, field: str, text: str) -> None:
+    pilot.app.screen.query_one(f"#field-{field}").focus()
+    await pilot.pause()
+    await type_text(pilot, text)
+
+
+async def open_first_row(pilot: Any) -> FindingScreen:
+    table = pilot.app.screen.query_one("#ledger-table")
+    table.focus()
+    table.move_cursor(row=0)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, FindingScreen)
+    return pilot.app.screen
+
+
+async def within_two_seconds(pilot: Any, done: Callable[[], bool]) -> None:
+    """Let the app's poll run until `done`, failing after two seconds."""
+    for _ in range(20):
+        await pilot.pause(0.1)
+        if done():
+            return
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    assert done()
+
+
+async def test_each_app_sees_the_others_changes_within_two_seconds(
+    two_ledgers: tuple[Ledger, Ledger],
+    new_finding: Callable[..., NewFinding],
+    tmp_path: Path,
+) -> None:
+    mine, theirs = two_ledgers
+    mine.record(ZHANG, new_finding(**PLAN))
+    app = TaizhangApp(mine, ZHANG, export_dir=tmp_path)
+    other = TaizhangApp(theirs, LI, export_dir=tmp_path)
+
+    async with (
+        app.run_test(size=(100, 30)) as pilot,
+        other.run_test(size=(100, 30)) as their_pilot,
+    ):
+        await pilot.pause()
+        screen = await open_first_row(pilot)
+
+        await their_pilot.pause()
+        their_screen = await open_first_row(their_pilot)
+        await their_pilot.press("d")
+        await their_pilot.pause()
+        await fill(their_pilot, "deadline", "2022-06-15")
+        await fill(their_pilot, "reason", "材料未到")
+        await their_pilot.press("ctrl+s")
+        await their_pilot.pause()
+        assert their_screen.state.version == 3
+        theirs.record(LI, new_finding(statement="另一台电脑登记的问题"))
+
+        await within_two_seconds(pilot, lambda: screen.state.version == 3)
+        assert screen.state.deadline == date(2022, 6, 15)
+        await pilot.press("escape")
+        await within_two_seconds(pilot, lambda: len(app.screen.rows) == 2)  # type: ignore[attr-defined]
+        statements = [s.statement for s in app.screen.rows]  # type: ignore[attr-defined]
+        assert "另一台电脑登记的问题" in statements
+
+
+async def test_of_two_changes_from_one_version_one_is_stored_and_the_other_refused(
+    two_ledgers: tuple[Ledger, Ledger],
+    new_finding: Callable[..., NewFinding],
+    tmp_path: Path,
+) -> None:
+    mine, theirs = two_ledgers
+    finding_id = mine.record(ZHANG, new_finding(**PLAN))
+    app = TaizhangApp(mine, ZHANG, export_dir=tmp_path)
+    other = TaizhangApp(theirs, LI, export_dir=tmp_path)
+
+    async with (
+        app.run_test(size=(100, 30)) as pilot,
+        other.run_test(size=(100, 30)) as their_pilot,
+    ):
+        await pilot.pause()
+        await their_pilot.pause()
+        screen = await open_first_row(pilot)
+        their_screen = await open_first_row(their_pilot)
+        for each, deadline, reason in (
+            (pilot, "2022-06-20", "张三：材料未到"),
+            (their_pilot, "2022-06-18", "李四：等待审批"),
+        ):
+            await each.press("d")
+            await each.pause()
+            await fill(each, "deadline", deadline)
+            await fill(each, "reason", reason)
+
+        await their_pilot.press("ctrl+s")
+        await their_pilot.pause()
+        assert isinstance(other.screen, FindingScreen)
+        # Let the first app's poll show the change behind its open form.
+        await pilot.pause(1.5)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+
+        form = app.screen
+        assert isinstance(form, FormModal)
+        message = str(form.query_one("#form-message").render())
+        assert "该问题刚被其他人修改过，已重新载入，请核对后再操作。" in message
+        assert screen.state.deadline == date(2022, 6, 18)
+        assert screen.state.version == 3
+        assert their_screen.state.version == 3
+
+        history = mine.history(finding_id)
+        assert [(e.kind, e.operator) for e in history[1:]] == [
+            ("RectificationPlanned", "张三"),
+            ("DeadlineExtended", "李四"),
+        ]
+
+        # Having seen the other change, a second Ctrl+S stores this one on top.
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, FindingScreen)
+        assert screen.state.deadline == date(2022, 6, 20)
+
+    history = theirs.history(finding_id)
+    assert [(e.kind, e.operator, e.details.get("deadline")) for e in history[2:]] == [
+        ("DeadlineExtended", "李四", date(2022, 6, 18)),
+        ("DeadlineExtended", "张三", date(2022, 6, 20)),
+    ]

@@ -1,0 +1,178 @@
+"""The office screen: every unit's counts, weekly submissions and overdue findings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+
+from domain.dates import format_day
+from domain.ledger import Ledger
+from domain.office import COUNTED, OfficeOverview, WeekMark
+from exporters.consolidated import MARKS, write_consolidated
+from tui.form import Field, FormModal
+
+MARK_STYLES = {
+    WeekMark.SUBMITTED: "green",
+    WeekMark.MISSING: "bold red",
+    WeekMark.NOT_DUE: "dim",
+}
+
+
+class OfficeScreen(Screen[None]):
+    """All units at once; Enter on an overdue finding opens it, e exports."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "返回", id="office.back"),
+        Binding(
+            "e", "export", "导出汇总", tooltip="导出汇总台账 .xlsx", id="office.export"
+        ),
+    ]
+
+    def __init__(self, ledger: Ledger) -> None:
+        super().__init__()
+        self.ledger = ledger
+        self.overview: OfficeOverview | None = None
+        self.overdue_ids: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="office-summary")
+        with TabbedContent(id="office-tabs"):
+            with TabPane("各单位", id="tab-units"):
+                yield DataTable(cursor_type="row", cell_padding=0, id="office-units")
+            with TabPane("各周报送", id="tab-weeks"):
+                yield DataTable(cursor_type="row", cell_padding=0, id="office-weeks")
+            with TabPane("逾期问题", id="tab-overdue"):
+                yield DataTable(cursor_type="row", cell_padding=0, id="office-overdue")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = "办公室汇总"
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the overview again; the live refresh calls this too."""
+        overview = self.ledger.office_overview()
+        self.overview = overview
+        self.query_one("#office-summary", Static).update(
+            f"{format_day(overview.day)}：{len(overview.units)} 个单位，"
+            f"共 {overview.total} 个问题，已逾期 {len(overview.overdue)} 个。"
+            "按 e 导出汇总台账（每个单位一张正式台账）。"
+        )
+
+        units = self.query_one("#office-units", DataTable)
+        units.clear(columns=True)
+        for label, width in (
+            ("单位", 20),
+            ("问题", 5),
+            *((str(s), 7) for s in COUNTED),
+            ("逾期", 5),
+            ("应报未报", 16),
+        ):
+            units.add_column(label, width=width)
+        for u in overview.units:
+            missing = "、".join(f"第{w}周" for w in u.missing)
+            units.add_row(
+                Text(u.unit, no_wrap=True, overflow="ellipsis"),
+                str(u.total),
+                *(str(u.count(s)) for s in COUNTED),
+                Text(str(u.overdue), style="bold red" if u.overdue else ""),
+                Text(missing or "—", style="bold red" if missing else ""),
+            )
+
+        weeks = self.query_one("#office-weeks", DataTable)
+        weeks.clear(columns=True)
+        weeks.add_column("单位", width=20)
+        for week in self.ledger.campaign.report_weeks:
+            weeks.add_column(f"第{week}周", width=7)
+        for u in overview.units:
+            weeks.add_row(
+                Text(u.unit, no_wrap=True, overflow="ellipsis"),
+                *(Text(MARKS[mark], style=MARK_STYLES[mark]) for _, mark in u.weeks),
+            )
+
+        overdue = self.query_one("#office-overdue", DataTable)
+        overdue.clear(columns=True)
+        rest = max(20, self.size.width - 13 - 11 - 13 - 2)
+        for label, width in (
+            ("单位", 13),
+            ("完成时限", 11),
+            ("责任单位", 13),
+            ("问题表述", rest),
+        ):
+            overdue.add_column(label, width=width)
+        self.overdue_ids = []
+        for s in overview.overdue:
+            overdue.add_row(
+                Text(s.reporting_unit, no_wrap=True, overflow="ellipsis"),
+                format_day(s.deadline) if s.deadline else "",
+                Text(s.responsible_unit, no_wrap=True, overflow="ellipsis"),
+                Text(s.statement, no_wrap=True, overflow="ellipsis"),
+            )
+            self.overdue_ids.append(s.finding_id)
+
+    @on(DataTable.RowSelected, "#office-overdue")
+    def open_finding(self, event: DataTable.RowSelected) -> None:
+        from tui.finding_screen import FindingScreen
+
+        if 0 <= event.cursor_row < len(self.overdue_ids):
+            finding_id = self.overdue_ids[event.cursor_row]
+            self.app.push_screen(FindingScreen(self.ledger, finding_id))
+
+    def action_export(self) -> None:
+        app: Any = self.app
+        campaign = self.ledger.campaign
+        weeks = [
+            (f"第{n}周（{a.month}月{a.day}日—{b.month}月{b.day}日）", str(n))
+            for n in campaign.report_weeks
+            for a, b in [campaign.week_days(n)]
+        ]
+        fields = [
+            Field(
+                "week", "周次", "select", options=weeks, placeholder="不选为当前台账"
+            ),
+            Field("path", "保存到", placeholder=f"不填则保存在 {app.export_dir}"),
+        ]
+
+        def submit(values: dict[str, Any]) -> None:
+            week = int(values["week"]) if values["week"] else None
+            typed = values["path"].strip()
+            name = f"整改台账汇总-{f'第{week}周' if week else '当前'}.xlsx"
+            path = app.target(Path(typed).expanduser() if typed else None, name)
+            self.export(week, path)
+
+        self.app.push_screen(
+            FormModal(
+                "导出汇总台账",
+                fields,
+                submit,
+                year=campaign.year,
+                hint="汇总表、各周报送、逾期问题，以及每个单位一张正式台账。",
+            )
+        )
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    def export(self, week: int | None, path: Path) -> Path:
+        """Build and write the consolidated workbook off the event loop."""
+        self.app.call_from_thread(self.notify, f"正在导出 {path.name} …", timeout=2)
+        overview = self.ledger.office_overview(week)
+        sheets = self.ledger.official_sheets(week)
+        labels = {c.key: c.label for c in self.ledger.campaign.categories}
+        written = write_consolidated(overview, sheets, labels, path)
+        self.app.call_from_thread(
+            self.notify,
+            f"已导出汇总台账：{len(sheets)} 个单位，{overview.total} 个问题：{written}",
+            title="导出完成",
+            timeout=8,
+        )
+        return written
