@@ -99,6 +99,18 @@ class TextTooLongError(LedgerError):
 
 
 @dataclass
+class ForbiddenCharacterError(LedgerError):
+    """Text holds a character the ledger refuses (a control, a direction override).
+
+    `position` counts characters from 1; `codepoint` is the character's number.
+    """
+
+    field: str
+    position: int
+    codepoint: int
+
+
+@dataclass
 class UnknownValueError(LedgerError):
     """A value is not one the campaign defines (a category, a unit, a nature)."""
 

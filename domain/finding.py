@@ -17,6 +17,7 @@ from domain.errors import (
     DeadlineNotLaterError,
     EmptyTextError,
     FindingClosedError,
+    ForbiddenCharacterError,
     FindingWithdrawnError,
     FoundAfterStepError,
     NothingChangedError,
@@ -28,9 +29,10 @@ from domain.errors import (
     WrongStatusError,
 )
 from domain.state import CORRECTABLE_FIELDS, FindingState, Status
+from domain.text import CELL_LIMIT, cell_length, forbidden_character
 
 # The most characters one spreadsheet cell holds; longer text could not be exported.
-MAX_TEXT = 32_767
+MAX_TEXT = CELL_LIMIT
 
 
 @dataclass(frozen=True)
@@ -52,9 +54,18 @@ def required_text(field: str, value: str) -> str:
 
 
 def optional_text(field: str, value: str) -> str:
+    """Return the text stripped, refusing it when a cell cannot hold it.
+
+    Length counts as the spreadsheet does (an emoji takes two), so nothing
+    accepted here is ever cut short by an export.
+    """
     text = value.strip()
-    if len(text) > MAX_TEXT:
-        raise TextTooLongError(field, len(text), MAX_TEXT)
+    length = cell_length(text)
+    if length > MAX_TEXT:
+        raise TextTooLongError(field, length, MAX_TEXT)
+    found = forbidden_character(text)
+    if found is not None:
+        raise ForbiddenCharacterError(field, found[0], ord(found[1]))
     return text
 
 

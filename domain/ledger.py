@@ -50,7 +50,7 @@ from domain.errors import (
     UnknownValueError,
     WeekNotOverError,
 )
-from domain.finding import Finding, Stamp
+from domain.finding import Finding, Stamp, required_text
 from domain.inspection import Signal
 from domain.sheet import OfficialSheet, SheetRow
 from domain.spotcheck import Sample, SpotCheck, draw, sample_from
@@ -110,7 +110,13 @@ class NewFinding:
 
     @property
     def has_plan(self) -> bool:
-        return bool(self.measures.strip() or self.deadline or self.responsible_unit)
+        # Any plan field counts, so a leader typed alone is refused, not dropped.
+        return bool(
+            self.measures.strip()
+            or self.deadline
+            or self.responsible_unit.strip()
+            or self.responsible_leader.strip()
+        )
 
 
 @dataclass(frozen=True)
@@ -482,6 +488,7 @@ class Ledger(Application):
         From then on the unit's findings take only acceptance results.
         """
         self._known("unit", unit)
+        signer = required_text("signer", signer)
         final = self.campaign.phases[-1]
         if self.today() < final.start:
             raise NotInFinalPhaseError(final.name, final.start)

@@ -45,6 +45,14 @@ def free_path(path: Path) -> Path:
     return candidate
 
 
+def _is_folder(path: Path) -> bool:
+    """Tell whether path is a folder; a name the system cannot look up is not."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False  # check_destination words the problem
+
+
 class TaizhangApp(App[None]):
     """Keep a campaign's rectification ledger from the keyboard."""
 
@@ -176,7 +184,7 @@ class TaizhangApp(App[None]):
         """
         if typed is None:
             path = free_path(self.export_dir / name)
-        elif typed.is_dir():
+        elif _is_folder(typed):
             path = free_path(typed / name)
         else:
             path = typed

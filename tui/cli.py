@@ -27,15 +27,18 @@ from domain.campaign import Campaign, CampaignError, load_campaign
 from domain.clock import Clock, SetClock
 from domain.dates import DayParseError, format_day, parse_moment
 from domain.demo import fill_demo
-from domain.errors import EmptyTextError, LedgerError, UnknownValueError
+from domain.errors import LedgerError, UnknownValueError
+from domain.finding import required_text
 from domain.ledger import Ledger, Operator, default_store_path, open_ledger
 from domain.state import Status
+from domain.text import forbidden_character
 from domain.view import LedgerQuery
 from exporters.fingerprint import verify_ledger
 from exporters.official import ExportError, write_official_sheet
 from exporters.week_report import LATE_KINDS, with_differences
 from tui.wording import (
     FIELD_NAMES,
+    PATH_LIMIT,
     MATCH_WORDS,
     PROBLEM_NAMES,
     PROBLEM_WORDS,
@@ -45,6 +48,7 @@ from tui.wording import (
     explain,
     field_name,
     problem_text,
+    quoted,
     restored_text,
     signal_text,
 )
@@ -423,6 +427,12 @@ def main(argv: list[str] | None = None) -> int:
     sample differs from its record, 130 when interrupted, 141 when the
     reader of the output closed it early.
     """
+    given = sys.argv[1:] if argv is None else argv
+    if any("\0" in arg for arg in given):
+        # A shell cannot pass one, but a script calling main() can; no file,
+        # name or number may hold it, and argparse would echo it raw.
+        _say("参数中含有空字符（NUL），无法使用；请检查调用本命令的脚本。")
+        return EXIT_REFUSED
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:
@@ -480,7 +490,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, store: Path) -> int:
     if args.store is not None and not store.parent.is_dir():
-        raise CommandRefused(f"数据文件所在的文件夹不存在：{store.parent}")
+        raise CommandRefused(f"数据文件所在的文件夹不存在：{quoted(store.parent, PATH_LIMIT)}")
+    if any(word in str(store) for word in MEMORY_WORDS):
+        # SQLite would keep such a "file" in memory and lose every event on exit.
+        raise CommandRefused(
+            f"数据文件名不能含有 {' 或 '.join(MEMORY_WORDS)}：{quoted(store, PATH_LIMIT)}"
+        )
     campaign = load_campaign(args.campaign)
     operator = _operator(args, campaign)
 
@@ -494,7 +509,8 @@ def _run(args: argparse.Namespace, store: Path) -> int:
             )
         target = args.output or Path(_default_name(unit, week))
         if target.suffix.lower() != ".xlsx":
-            raise CommandRefused(f"导出文件须以 .xlsx 结尾：{target}")
+            raise CommandRefused(f"导出文件须以 .xlsx 结尾：{quoted(target, PATH_LIMIT)}")
+        _check_not_store(target, store)
         with _opened(campaign, store) as ledger:
             return _export(ledger, unit, week, target)
 
@@ -512,7 +528,11 @@ def _run(args: argparse.Namespace, store: Path) -> int:
         if args.output is not None and not args.command_unit:
             raise CommandRefused("导出某一周的台账须用 --unit 指定单位。")
         if args.output is not None and args.output.suffix.lower() != ".xlsx":
-            raise CommandRefused(f"导出文件须以 .xlsx 结尾：{args.output}")
+            raise CommandRefused(
+                f"导出文件须以 .xlsx 结尾：{quoted(args.output, PATH_LIMIT)}"
+            )
+        if args.output is not None:
+            _check_not_store(args.output, store)
         with _opened(campaign, store) as ledger:
             return _week_report(ledger, args.number, args.command_unit or "", args.output)
 
@@ -541,6 +561,25 @@ def _run(args: argparse.Namespace, store: Path) -> int:
     return EXIT_OK
 
 
+# Names SQLite reads as an in-memory database rather than a file.
+MEMORY_WORDS = (":memory:", "mode=memory")
+
+
+def _check_not_store(target: Path, store: Path) -> None:
+    """Refuse to write a workbook over the event store or its journal files."""
+    targets = [store, *(store.with_name(store.name + end) for end in ("-wal", "-shm"))]
+    try:
+        chosen = target.expanduser().resolve()
+        hit = any(chosen == t.resolve() for t in targets)
+    except (OSError, RuntimeError):
+        return  # an unresolvable path is refused by the export itself
+    if hit:
+        raise CommandRefused(
+            f"导出文件 {quoted(target, PATH_LIMIT)} 就是台账数据文件，导出会覆盖全部记录；"
+            "请换一个文件名。"
+        )
+
+
 def _export(ledger: Ledger, unit: str, week: int | None, target: Path) -> int:
     problems = ledger.check(unit)
     sheet = ledger.official_sheet(unit, week)
@@ -566,7 +605,7 @@ def _table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) ->
     for header in headers:
         table.add_column(header, overflow="fold")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(_printable(cell) for cell in row))
     Console(width=max(100, shutil.get_terminal_size().columns)).print(table)
 
 
@@ -898,8 +937,21 @@ def _cells(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def _printable(text: str) -> str:
+    """Make stored text safe to print: a control character could restyle the terminal.
+
+    New text cannot hold one (the ledger refuses them), but an older store may.
+    """
+    if forbidden_character(text) is None:
+        return text
+    return "".join(
+        "\ufffd" if char not in "\n\t" and forbidden_character(char) else char
+        for char in text
+    )
+
+
 def _fit(text: str, limit: int | None) -> str:
-    text = " ".join(text.split())
+    text = " ".join(_printable(text).split())
     if limit is None or _cells(text) <= limit:
         return text
     kept, used = [], 0
@@ -950,8 +1002,8 @@ def _operator(args: argparse.Namespace, campaign: Campaign) -> Operator:
     name = args.operator
     if name is None:
         name = os.environ.get(OPERATOR_ENV) or _login_name()
-    if not name.strip():
-        raise EmptyTextError("operator")
+    # The name goes into every event: the same rules as any recorded text.
+    name = required_text("operator", name)
     units = campaign.all_units
     unit = (
         args.unit or os.environ.get(UNIT_ENV) or (campaign.units.townships or units)[0]

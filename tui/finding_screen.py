@@ -339,7 +339,8 @@ class FindingScreen(Screen[None]):
         if field == "found_on":
             value = parse_day(value, year=self.ledger.campaign.year)
         elif field == "check_item":
-            if not value.isdigit():
+            # isdigit() also admits ² and ①, which int() cannot read.
+            if not value.isdecimal():
                 raise UnknownValueError("check_item", value)
             value = int(value)
         self.ledger.correct(
