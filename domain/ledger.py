@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
@@ -20,6 +20,8 @@ from eventsourcing.persistence import (
     Transcoder,
     Transcoding,
 )
+from eventsourcing.cryptography import AESCipher
+from eventsourcing.sqlite import SQLiteFactory
 from eventsourcing.utils import get_topic
 
 from domain import inspection
@@ -39,6 +41,7 @@ from domain.clock import Clock, SystemClock
 from domain.errors import (
     CampaignMismatchError,
     ConcurrentChangeError,
+    LedgerError,
     DateOutsideCampaignError,
     FindingNotFoundError,
     NothingToSampleError,
@@ -52,8 +55,10 @@ from domain.errors import (
 )
 from domain.finding import Finding, Stamp, required_text
 from domain.inspection import Signal
+from domain.keys import checked_key
 from domain.sheet import OfficialSheet, SheetRow
 from domain.spotcheck import Sample, SpotCheck, draw, sample_from
+from domain.store import StoreRecorder, StoreView, check_store_key, make_private
 from domain.state import FindingState, Status
 from domain.unit_ledger import UnitLedger
 from domain.verify import Fingerprint, SubmittedFile, VerifyReport, verify_log
@@ -248,12 +253,51 @@ class Ledger(Application):
         super().__init__(env)
         self.campaign = campaign
         self.clock: Clock = clock or SystemClock()
-        view = self.factory.tracking_recorder(LedgerView)
+        self._view_factory: SQLiteFactory | None = None
+        if isinstance(self.recorder, ChainedRecorder):
+            try:
+                check_store_key(
+                    self.recorder.datastore,
+                    self.recorder.events_table_name,
+                    self.mapper.cipher,
+                )
+            except LedgerError:
+                self.close()
+                raise
+        view = self._open_view()
         view.extra_terms = self._category_terms  # type: ignore[method-assign]
         self.projection = LedgerProjection(view)
         self._catch_up_lock = threading.Lock()
         self.catch_up()
         self.check_campaign_fits()
+
+    def _open_view(self) -> LedgerView:
+        """Open the ledger view: beside the events, or only in memory when encrypted.
+
+        The view holds every finding's current values as plain rows. With an
+        encrypted store those would sit unencrypted in the same file, so the
+        view lives in this process's memory instead and is rebuilt from the
+        events at each opening (well under a second for a county's ledger).
+        """
+        if self.mapper.cipher is None or not isinstance(self.recorder, ChainedRecorder):
+            view = self.factory.tracking_recorder(StoreView)
+            assert isinstance(view, LedgerView)
+            return view
+        name = f"file:taizhang-view-{uuid4().hex}?mode=memory&cache=shared"
+        self._view_factory = SQLiteFactory({"SQLITE_DBNAME": name})
+        memory = self._view_factory.tracking_recorder(StoreView)
+        assert isinstance(memory, LedgerView)
+        return memory
+
+    def close(self) -> None:
+        super().close()
+        if self._view_factory is not None:
+            self._view_factory.close()
+
+    @property
+    def encrypted(self) -> bool:
+        """Tell whether the events are stored encrypted."""
+        return self.mapper.cipher is not None
 
     def check_campaign_fits(self) -> None:
         """Refuse a definition that lacks categories or check items the store uses.
@@ -721,6 +765,8 @@ class Ledger(Application):
             report_date = self.campaign.week_days(week)[1]
             replayed, position = self._replay_until(cutoff)
             states = [s for s in replayed.values() if s.reporting_unit == unit]
+        # Withdrawn findings too: their heads may be named in other rows' text.
+        heads = sorted({s.household_head for s in states if s.household_head})
         states = [s for s in states if s.status is not Status.WITHDRAWN]
         order = {c.key: i for i, c in enumerate(self.campaign.categories)}
         states.sort(
@@ -736,6 +782,7 @@ class Ledger(Application):
             ),
             cutoff=cutoff,
             fingerprint=self._public_fingerprint(position),
+            household_heads=tuple(heads),
         )
 
     def submissions(self, unit: str = "") -> list[Submission]:
@@ -1052,25 +1099,41 @@ def default_store_path() -> Path:
     return base / "taizhang" / "ledger.sqlite"
 
 
-def sqlite_env(path: Path) -> dict[str, str]:
-    """Return the eventsourcing settings for an embedded store at path."""
+def sqlite_env(path: Path, key: str | None = None) -> dict[str, str]:
+    """Return the eventsourcing settings for an embedded store at path.
+
+    With a key (base64 of 16, 24 or 32 bytes) every event is encrypted with
+    the library's own AES-GCM cipher before it is stored.
+    """
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": str(path),
+        # Absolute, so a name such as "file:x" is never read as an SQLite URI.
+        "SQLITE_DBNAME": str(Path(path).absolute()),
         "SQLITE_LOCK_TIMEOUT": "10",
-        # Every save also extends the tamper-evident hash chain (domain.chain).
-        "APPLICATION_RECORDER_TOPIC": get_topic(ChainedRecorder),
+        # Every save also extends the tamper-evident hash chain (domain.chain),
+        # and waits out another process's lock (domain.store).
+        "APPLICATION_RECORDER_TOPIC": get_topic(StoreRecorder),
+        # Set both ways, so a CIPHER_* variable in the environment cannot decide.
+        "CIPHER_TOPIC": get_topic(AESCipher) if key else "",
+        "CIPHER_KEY": checked_key(key) if key else "",
     }
 
 
 def open_ledger(
-    campaign: Campaign, store: Path | None = None, clock: Clock | None = None
+    campaign: Campaign,
+    store: Path | None = None,
+    clock: Clock | None = None,
+    key: str | None = None,
 ) -> Ledger:
     """Open (creating on first use) the embedded SQLite store of a campaign.
 
-    The default store's folder is created; a given path's folder must exist.
+    The default store's folder is created, readable by its owner only; a
+    given path's folder must exist. The store file is created readable by
+    its owner only. `key` encrypts the events (see `sqlite_env`); a store
+    must always be opened with the key it was created with.
     """
     path = store or default_store_path()
     if store is None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    return Ledger(campaign, env=sqlite_env(path), clock=clock)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_private(path)
+    return Ledger(campaign, env=sqlite_env(path, key), clock=clock)

@@ -29,11 +29,13 @@ from domain.dates import DayParseError, format_day, parse_moment
 from domain.demo import fill_demo
 from domain.errors import LedgerError, UnknownValueError
 from domain.finding import required_text
+from domain.keys import KEY_ENV, checked_key, read_key_file, write_key_file
 from domain.ledger import Ledger, Operator, default_store_path, open_ledger
 from domain.state import Status
 from domain.text import forbidden_character
 from domain.view import LedgerQuery
 from exporters.fingerprint import verify_ledger
+from exporters.masking import mask_sheet
 from exporters.official import ExportError, write_official_sheet
 from exporters.week_report import LATE_KINDS, with_differences
 from tui.wording import (
@@ -176,6 +178,14 @@ def _add_shared(group: argparse._ActionsContainer, *, after: bool) -> None:
         metavar="姓名",
         help=f"操作员姓名；默认取环境变量 {OPERATOR_ENV}，否则取登录名",
     )
+    group.add_argument(
+        "--key-file",
+        type=Path,
+        default=default,
+        metavar="文件",
+        help=f"加密台账的密钥文件（须仅本人可读，可用 keygen 生成）；"
+        f"默认取环境变量 {KEY_ENV}，都没有则不加密",
+    )
 
 
 def _add_help(group: argparse._ActionsContainer) -> None:
@@ -231,7 +241,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="导出文件，须以 .xlsx 结尾；默认在当前文件夹生成"
         "“整改台账-单位-第N周.xlsx”或“整改台账-单位-当前.xlsx”",
     )
+    options.add_argument(
+        "--masked",
+        action="store_true",
+        help="对外脱敏版：户主姓名只留姓（王某某→王某），身份证等长号码隐去中间数字",
+    )
     _add_shared(options, after=True)
+
+    keygen = commands.add_parser(
+        "keygen",
+        help="生成加密台账用的密钥文件",
+        description="生成一个新的随机密钥，写入仅本人可读的新文件（不会覆盖已有文件）。"
+        "之后用 --key-file 该文件（或把内容放入环境变量 "
+        f"{KEY_ENV}）创建和打开加密的台账。",
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    options = keygen.add_argument_group("选项")
+    _add_help(options)
+    options.add_argument("key_path", type=Path, metavar="文件", help="新密钥文件的路径")
 
     demo = commands.add_parser(
         "demo",
@@ -496,6 +524,14 @@ def _run(args: argparse.Namespace, store: Path) -> int:
         raise CommandRefused(
             f"数据文件名不能含有 {' 或 '.join(MEMORY_WORDS)}：{quoted(store, PATH_LIMIT)}"
         )
+    if args.command == "keygen":
+        write_key_file(args.key_path)
+        print(
+            f"已生成密钥文件 {args.key_path}（仅本人可读）。请另行妥善备份："
+            "丢失密钥，加密的台账将无法打开。"
+        )
+        return EXIT_OK
+    key = _key(args)
     campaign = load_campaign(args.campaign)
     operator = _operator(args, campaign)
 
@@ -511,12 +547,12 @@ def _run(args: argparse.Namespace, store: Path) -> int:
         if target.suffix.lower() != ".xlsx":
             raise CommandRefused(f"导出文件须以 .xlsx 结尾：{quoted(target, PATH_LIMIT)}")
         _check_not_store(target, store)
-        with _opened(campaign, store) as ledger:
-            return _export(ledger, unit, week, target)
+        with _opened(campaign, store, key=key) as ledger:
+            return _export(ledger, unit, week, target, masked=args.masked)
 
     if args.command == "replay":
         moment = parse_moment(args.as_of, year=campaign.year, tz=campaign.tz)
-        with _opened(campaign, store) as ledger:
+        with _opened(campaign, store, key=key) as ledger:
             return _replay(ledger, moment, args.command_unit or "")
 
     if args.command == "week":
@@ -533,24 +569,24 @@ def _run(args: argparse.Namespace, store: Path) -> int:
             )
         if args.output is not None:
             _check_not_store(args.output, store)
-        with _opened(campaign, store) as ledger:
+        with _opened(campaign, store, key=key) as ledger:
             return _week_report(ledger, args.number, args.command_unit or "", args.output)
 
     if args.command == "demo":
-        return _demo(campaign, store, args.seed)
+        return _demo(campaign, store, args.seed, key)
 
     if args.command in ("check", "signals", "sample", "undo"):
-        with _opened(campaign, store) as ledger:
+        with _opened(campaign, store, key=key) as ledger:
             return _inspect(args, ledger, operator)
 
     if args.command in ("submit", "seal", "reports", "verify"):
-        with _opened(campaign, store) as ledger:
+        with _opened(campaign, store, key=key) as ledger:
             return _report(args, ledger, operator)
 
     # Textual loads only when the screen is really wanted.
     from tui.app import TaizhangApp
 
-    with _opened(campaign, store) as ledger:
+    with _opened(campaign, store, key=key) as ledger:
         log.info("opening the ledger screen for %s (%s)", operator.name, operator.unit)
         app = TaizhangApp(ledger, operator)
         app.run()
@@ -580,9 +616,13 @@ def _check_not_store(target: Path, store: Path) -> None:
         )
 
 
-def _export(ledger: Ledger, unit: str, week: int | None, target: Path) -> int:
+def _export(
+    ledger: Ledger, unit: str, week: int | None, target: Path, *, masked: bool = False
+) -> int:
     problems = ledger.check(unit)
     sheet = ledger.official_sheet(unit, week)
+    if masked:
+        sheet = mask_sheet(sheet)
     write_official_sheet(sheet, target)
     log.info("exported %s week %s to %s: %d rows", unit, week, target, len(sheet.rows))
 
@@ -590,7 +630,8 @@ def _export(ledger: Ledger, unit: str, week: int | None, target: Path) -> int:
         when = f"当前（{format_day(sheet.report_date)}）"
     else:
         when = f"第 {week} 周（截至{format_day(sheet.report_date)}）"
-    print(f"已导出 {target}：{unit}，{when}，共 {len(sheet.rows)} 行。")
+    kind = "（对外脱敏版：户主姓名、证件号码已隐去）" if masked else ""
+    print(f"已导出 {target}{kind}：{unit}，{when}，共 {len(sheet.rows)} 行。")
     if problems:
         print(
             f"导出前检查：当前台账有 {len(problems)} 处验收时可能被指出的问题，"
@@ -666,7 +707,7 @@ def _week_report(ledger: Ledger, week: int, unit: str, target: Path | None) -> i
     return EXIT_OK
 
 
-def _demo(campaign: Campaign, store: Path, seed: int) -> int:
+def _demo(campaign: Campaign, store: Path, seed: int, key: str | None) -> int:
     """Fill a fresh store with the demo campaign, all or nothing.
 
     The events go into a file beside the store, which takes the store's name
@@ -674,7 +715,7 @@ def _demo(campaign: Campaign, store: Path, seed: int) -> int:
     an interrupted or concurrent demo leaves no half-filled store behind.
     """
     if store.exists():
-        with _opened(campaign, store) as existing:
+        with _opened(campaign, store, key=key) as existing:
             held = existing.head()
         if held > 0:
             raise CommandRefused(
@@ -685,7 +726,7 @@ def _demo(campaign: Campaign, store: Path, seed: int) -> int:
     first_morning = datetime.combine(campaign.weeks.first_day, time(8), tzinfo=campaign.tz)
     clock = SetClock(first_morning)
     try:
-        with _opened(campaign, partial, clock) as ledger:
+        with _opened(campaign, partial, clock, key=key) as ledger:
             count = fill_demo(ledger, clock, seed=seed)
             rows = ledger.rows()
             last_day = ledger.campaign.last_day
@@ -983,11 +1024,11 @@ def _print_table(
 
 @contextmanager
 def _opened(
-    campaign: Campaign, store: Path, clock: Clock | None = None
+    campaign: Campaign, store: Path, clock: Clock | None = None, key: str | None = None
 ) -> Iterator[Ledger]:
     """Open the ledger for a `with` block and close it on every way out."""
     try:
-        ledger = open_ledger(campaign, store, clock)
+        ledger = open_ledger(campaign, store, clock, key=key)
     except (PersistenceError, sqlite3.Error, OSError) as error:
         raise StoreError(store) from error
     try:
@@ -996,6 +1037,14 @@ def _opened(
         raise StoreError(store) from error
     finally:
         ledger.close()
+
+
+def _key(args: argparse.Namespace) -> str | None:
+    """Return the store key: from --key-file, else TAIZHANG_KEY, else None (plain)."""
+    if args.key_file is not None:
+        return read_key_file(args.key_file.expanduser())
+    text = os.environ.get(KEY_ENV, "")
+    return checked_key(text) if text.strip() else None
 
 
 def _operator(args: argparse.Namespace, campaign: Campaign) -> Operator:

@@ -233,6 +233,39 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         + "；请改用登记这些问题时的工作定义文件（--campaign）。"
     ),
     DayParseError: _day_problem,
+    e.StoreBusyError: lambda x: (
+        f"数据文件被其他程序占用，已等待 {x.waited} 秒仍未释放，本次操作没有保存；"
+        "请稍后再试（所填内容仍在）。"
+    ),
+    e.StoreKeyError: lambda x: STORE_KEY_PROBLEMS.get(x.problem, x.problem),
+    e.KeyFileError: lambda x: (
+        f"密钥文件 {quoted(x.path, PATH_LIMIT)} "
+        f"{KEY_FILE_PROBLEMS.get(x.problem, x.problem)}"
+    ),
+}
+
+
+STORE_KEY_PROBLEMS = {
+    "key_missing": (
+        "该数据文件已加密，需要密钥才能打开：请用 --key-file 指定密钥文件，"
+        "或设置环境变量 TAIZHANG_KEY。"
+    ),
+    "key_wrong": "密钥与该数据文件不符（不是创建它时用的密钥），无法打开。",
+    "store_plain": (
+        "该数据文件未加密，不能用密钥打开；加密请用新的数据文件，"
+        "或不带密钥打开原文件。"
+    ),
+    "key_malformed": "密钥格式不对：应是 taizhang keygen 生成的一行字符。",
+}
+
+KEY_FILE_PROBLEMS = {
+    "missing": "不存在。",
+    "unreadable": "无法读取。",
+    "not_a_file": "不是普通文件。",
+    "not_private": "其他人也能读取，不安全，已拒绝使用；请执行 chmod 600 后再试。",
+    "malformed": "内容不是有效的密钥（应是 taizhang keygen 生成的一行字符）。",
+    "exists": "已存在；为免丢失原密钥，不会覆盖，请换一个文件名。",
+    "unwritable": "无法创建（请检查文件夹是否存在、是否有写入权限）。",
 }
 
 
