@@ -182,8 +182,18 @@ class Finding(Aggregate):
             )
 
     class DeadlineExtended(Event):
+        """The deadline moved later; version 2 names who approved the extension."""
+
+        class_version = 2
+
         deadline: date
         reason: str
+        approved_by: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Extensions recorded before approvals were asked for name nobody.
+            state["approved_by"] = ""
 
         def changes(self, state: FindingState) -> FindingState:
             return dataclasses.replace(
@@ -335,8 +345,10 @@ class Finding(Aggregate):
             responsible_leader=optional_text("responsible_leader", responsible_leader),
         )
 
-    def extend_deadline(self, stamp: Stamp, *, deadline: date, reason: str) -> None:
-        """Move the deadline later, saying why; the old one stays in history."""
+    def extend_deadline(
+        self, stamp: Stamp, *, deadline: date, reason: str, approved_by: str = ""
+    ) -> None:
+        """Move the deadline later, saying why and who approved; the old one stays."""
         self._check_in_rectification()
         assert self.state.deadline is not None
         if deadline <= self.state.deadline:
@@ -347,6 +359,7 @@ class Finding(Aggregate):
             stamp.today,
             deadline=deadline,
             reason=required_text("reason", reason),
+            approved_by=optional_text("approved_by", approved_by),
         )
 
     def report_progress(

@@ -393,14 +393,17 @@ class Ledger(Application):
         *,
         deadline: date,
         reason: str,
+        approved_by: str = "",
     ) -> None:
-        """Move a finding's deadline later, with the reason."""
+        """Move a finding's deadline later, with the reason and who approved it."""
         self._check_deadline_day(deadline)
         self._change(
             by,
             finding_id,
             version,
-            lambda f, s: f.extend_deadline(s, deadline=deadline, reason=reason),
+            lambda f, s: f.extend_deadline(
+                s, deadline=deadline, reason=reason, approved_by=approved_by
+            ),
         )
 
     def report_progress(

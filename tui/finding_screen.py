@@ -256,7 +256,11 @@ class FindingScreen(Screen[None]):
             return
         self.step(
             "延期",
-            [Field("deadline", "新完成时限", "date", True), Field("reason", "延期原因", "area", True)],
+            [
+                Field("deadline", "新完成时限", "date", True),
+                Field("reason", "延期原因", "area", True),
+                Field("approved_by", "批准人", placeholder="批准延期的领导或单位"),
+            ],
             lambda v, version: self.ledger.extend_deadline(
                 self.by(), self.finding_id, version, **v
             ),

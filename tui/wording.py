@@ -35,6 +35,7 @@ FIELD_NAMES = {
     "responsible_unit": "责任单位",
     "responsible_leader": "责任领导",
     "reason": "原因",
+    "approved_by": "批准人",
     "progress": "进展情况",
     "progress_on": "进展日期",
     "evidence": "佐证材料",
