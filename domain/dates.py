@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 # Full-width digits and punctuation typed with a Chinese input method.
 _NARROW = str.maketrans(
@@ -95,11 +95,18 @@ def parse_moment(text: str, *, year: int, tz: tzinfo) -> datetime:
     """
     cleaned = text.translate(_NARROW).strip()
     timed = _TIME_OF_DAY.match(cleaned)
-    if timed is None:
-        day = parse_day(cleaned, year=year)
-        return datetime.combine(day + timedelta(days=1), time(), tz)
-    day = parse_day(timed["day"], year=year)
-    hour, minute = int(timed["h"]), int(timed["m"])
-    if hour > 23 or minute > 59:
-        raise DayParseError(text, "no such time of day")
-    return datetime.combine(day, time(hour, minute), tz)
+    try:
+        if timed is None:
+            day = parse_day(cleaned, year=year)
+            moment = datetime.combine(day + timedelta(days=1), time(), tz)
+        else:
+            day = parse_day(timed["day"], year=year)
+            hour, minute = int(timed["h"]), int(timed["m"])
+            if hour > 23 or minute > 59:
+                raise DayParseError(text, "no such time of day")
+            moment = datetime.combine(day, time(hour, minute), tz)
+        # Callers compare in UTC; the first and last days of the calendar cannot.
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise DayParseError(text, "out of range") from None
+    return moment

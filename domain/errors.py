@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 
 class LedgerError(Exception):
@@ -401,3 +402,48 @@ class OperatorUnitMismatchError(LedgerError):
     name: str
     registered: str
     given: str
+
+
+@dataclass
+class ForbiddenCharacterError(LedgerError):
+    """Text holds a character the ledger refuses (a control, a direction override).
+
+    `position` counts characters from 1; `codepoint` is the character's number.
+    """
+
+    field: str
+    position: int
+    codepoint: int
+
+
+@dataclass
+class StoreBusyError(LedgerError):
+    """Another program kept the store locked for `waited` seconds; nothing was saved."""
+
+    waited: int
+
+
+@dataclass
+class StoreKeyError(LedgerError):
+    """The key does not fit the store.
+
+    `problem`: "key_missing" (the store is encrypted, no key was given),
+    "key_wrong" (another key encrypted it), "store_plain" (the store holds
+    plain events, so a key cannot apply), "key_malformed" (not base64 of 16,
+    24 or 32 bytes).
+    """
+
+    problem: str
+
+
+@dataclass
+class KeyFileError(LedgerError):
+    """A key file cannot be used.
+
+    `problem`: "missing", "unreadable", "not_a_file", "not_private" (group or
+    others may read it), "malformed", "exists" (keygen never overwrites),
+    "unwritable".
+    """
+
+    path: Path
+    problem: str

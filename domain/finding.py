@@ -17,6 +17,7 @@ from domain.errors import (
     DeadlineNotLaterError,
     EmptyTextError,
     FindingClosedError,
+    ForbiddenCharacterError,
     FindingWithdrawnError,
     FoundAfterStepError,
     NothingChangedError,
@@ -28,9 +29,10 @@ from domain.errors import (
     WrongStatusError,
 )
 from domain.state import CORRECTABLE_FIELDS, FindingState, Status
+from domain.text import CELL_LIMIT, cell_length, forbidden_character
 
 # The most characters one spreadsheet cell holds; longer text could not be exported.
-MAX_TEXT = 32_767
+MAX_TEXT = CELL_LIMIT
 
 
 @dataclass(frozen=True)
@@ -52,9 +54,18 @@ def required_text(field: str, value: str) -> str:
 
 
 def optional_text(field: str, value: str) -> str:
+    """Return the text stripped, refusing it when a cell cannot hold it.
+
+    Length counts as the spreadsheet does (an emoji takes two), so nothing
+    accepted here is ever cut short by an export.
+    """
     text = value.strip()
-    if len(text) > MAX_TEXT:
-        raise TextTooLongError(field, len(text), MAX_TEXT)
+    length = cell_length(text)
+    if length > MAX_TEXT:
+        raise TextTooLongError(field, length, MAX_TEXT)
+    found = forbidden_character(text)
+    if found is not None:
+        raise ForbiddenCharacterError(field, found[0], ord(found[1]))
     return text
 
 
@@ -185,8 +196,18 @@ class Finding(Aggregate):
             )
 
     class DeadlineExtended(Event):
+        """The deadline moved later; version 2 names who approved the extension."""
+
+        class_version = 2
+
         deadline: date
         reason: str
+        approved_by: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Extensions recorded before approvals were asked for name nobody.
+            state["approved_by"] = ""
 
         def changes(self, state: FindingState) -> FindingState:
             return dataclasses.replace(
@@ -345,8 +366,10 @@ class Finding(Aggregate):
             responsible_leader=optional_text("responsible_leader", responsible_leader),
         )
 
-    def extend_deadline(self, stamp: Stamp, *, deadline: date, reason: str) -> None:
-        """Move the deadline later, saying why; the old one stays in history."""
+    def extend_deadline(
+        self, stamp: Stamp, *, deadline: date, reason: str, approved_by: str = ""
+    ) -> None:
+        """Move the deadline later, saying why and who approved; the old one stays."""
         self._check_in_rectification()
         assert self.state.deadline is not None
         if deadline <= self.state.deadline:
@@ -357,6 +380,7 @@ class Finding(Aggregate):
             stamp.today,
             deadline=deadline,
             reason=required_text("reason", reason),
+            approved_by=optional_text("approved_by", approved_by),
         )
 
     def report_progress(

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
@@ -22,6 +22,7 @@ from eventsourcing.persistence import (
     Transcoder,
     Transcoding,
 )
+from eventsourcing.cryptography import AESCipher
 from eventsourcing.sqlite import SQLiteFactory
 from eventsourcing.utils import get_topic
 
@@ -58,6 +59,7 @@ from domain.errors import (
     BundleSubmissionError,
     CampaignMismatchError,
     ConcurrentChangeError,
+    LedgerError,
     DateOutsideCampaignError,
     DuplicateFindingError,
     FinalReportTooEarlyError,
@@ -103,6 +105,8 @@ from domain.sheet import OfficialSheet, SheetRow
 from domain.spotcheck import Sample, SpotCheck, draw, sample_from
 from domain.staff import Act, Role, StaffEntry, StaffMember, permits
 from domain.staff import fold as fold_staff
+from domain.keys import checked_key
+from domain.sqlite_store import StoreRecorder, StoreView, check_store_key, make_private
 from domain.state import FindingState, Status
 from domain.statistics import FinalReport, Statistics, statistics
 from domain.store import is_postgres_url, postgres_env
@@ -170,7 +174,13 @@ class NewFinding:
 
     @property
     def has_plan(self) -> bool:
-        return bool(self.measures.strip() or self.deadline or self.responsible_unit)
+        # Any plan field counts, so a leader typed alone is refused, not dropped.
+        return bool(
+            self.measures.strip()
+            or self.deadline
+            or self.responsible_unit.strip()
+            or self.responsible_leader.strip()
+        )
 
 
 @dataclass(frozen=True)
@@ -308,7 +318,18 @@ class Ledger(Application):
         super().__init__(env)
         self.campaign = campaign
         self.clock: Clock = clock or SystemClock()
-        view = self.factory.tracking_recorder(self._view_class())
+        self._view_factory: SQLiteFactory | None = None
+        if isinstance(self.recorder, ChainedRecorder):
+            try:
+                check_store_key(
+                    self.recorder.datastore,
+                    self.recorder.events_table_name,
+                    self.mapper.cipher,
+                )
+            except LedgerError:
+                self.close()
+                raise
+        view = self._open_view()
         view.extra_terms = self._category_terms  # type: ignore[method-assign]
         self.projection = LedgerProjection(view)
         self._catch_up_lock = threading.Lock()
@@ -319,13 +340,39 @@ class Ledger(Application):
         self.catch_up()
         self.check_campaign_fits()
 
-    def _view_class(self) -> type[Any]:
-        if isinstance(self.factory, SQLiteFactory):
-            return LedgerView
-        # Loaded only for a PostgreSQL store, which the embedded default is not.
-        from domain.pgstore import PostgresLedgerView
+    def _open_view(self) -> LedgerView:
+        """Open the ledger view: beside the events, or only in memory when encrypted.
 
-        return PostgresLedgerView
+        The view holds every finding's current values as plain rows. With an
+        encrypted store those would sit unencrypted in the same file, so the
+        view lives in this process's memory instead and is rebuilt from the
+        events at each opening (well under a second for a county's ledger).
+        """
+        if not isinstance(self.factory, SQLiteFactory):
+            # Loaded only for a PostgreSQL store, which the embedded default is not.
+            from domain.pgstore import PostgresLedgerView
+
+            shared: Any = self.factory.tracking_recorder(PostgresLedgerView)
+            return shared  # type: ignore[no-any-return]
+        if self.mapper.cipher is None or not isinstance(self.recorder, ChainedRecorder):
+            view = self.factory.tracking_recorder(StoreView)
+            assert isinstance(view, LedgerView)
+            return view
+        name = f"file:taizhang-view-{uuid4().hex}?mode=memory&cache=shared"
+        self._view_factory = SQLiteFactory({"SQLITE_DBNAME": name})
+        memory = self._view_factory.tracking_recorder(StoreView)
+        assert isinstance(memory, LedgerView)
+        return memory
+
+    def close(self) -> None:
+        super().close()
+        if self._view_factory is not None:
+            self._view_factory.close()
+
+    @property
+    def encrypted(self) -> bool:
+        """Tell whether the events are stored encrypted."""
+        return self.mapper.cipher is not None
 
     def check_campaign_fits(self) -> None:
         """Refuse a definition that lacks categories or check items the store uses.
@@ -458,14 +505,17 @@ class Ledger(Application):
         *,
         deadline: date,
         reason: str,
+        approved_by: str = "",
     ) -> None:
-        """Move a finding's deadline later, with the reason."""
+        """Move a finding's deadline later, with the reason and who approved it."""
         self._check_deadline_day(deadline)
         self._change(
             by,
             finding_id,
             version,
-            lambda f, s: f.extend_deadline(s, deadline=deadline, reason=reason),
+            lambda f, s: f.extend_deadline(
+                s, deadline=deadline, reason=reason, approved_by=approved_by
+            ),
         )
 
     def report_progress(
@@ -601,6 +651,7 @@ class Ledger(Application):
         """
         self._known("unit", unit)
         by = self._authorised(by, Act.SEAL, unit)
+        signer = required_text("signer", signer)
         final = self.campaign.phases[-1]
         if self.today() < final.start:
             raise NotInFinalPhaseError(final.name, final.start)
@@ -1048,6 +1099,7 @@ class Ledger(Application):
             report_date = self.campaign.week_days(week)[1]
             replayed, position = self._replay_until(cutoff)
             states = list(replayed.values())
+        every = states  # withdrawn too: their heads may be named in other rows
         states = [s for s in states if s.status is not Status.WITHDRAWN]
         if units is None:
             used = {s.reporting_unit for s in states}
@@ -1073,6 +1125,15 @@ class Ledger(Application):
                     ),
                     cutoff=cutoff,
                     fingerprint=fingerprint,
+                    household_heads=tuple(
+                        sorted(
+                            {
+                                s.household_head
+                                for s in every
+                                if s.reporting_unit == unit and s.household_head
+                            }
+                        )
+                    ),
                 )
             )
         return sheets
@@ -1949,29 +2010,44 @@ def default_store_path() -> Path:
     return base / "taizhang" / "ledger.sqlite"
 
 
-def sqlite_env(path: Path) -> dict[str, str]:
-    """Return the eventsourcing settings for an embedded store at path."""
+def sqlite_env(path: Path, key: str | None = None) -> dict[str, str]:
+    """Return the eventsourcing settings for an embedded store at path.
+
+    With a key (base64 of 16, 24 or 32 bytes) every event is encrypted with
+    the library's own AES-GCM cipher before it is stored.
+    """
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": str(path),
+        # Absolute, so a name such as "file:x" is never read as an SQLite URI.
+        "SQLITE_DBNAME": str(Path(path).absolute()),
         "SQLITE_LOCK_TIMEOUT": "10",
-        # Every save also extends the tamper-evident hash chain (domain.chain).
-        "APPLICATION_RECORDER_TOPIC": get_topic(ChainedRecorder),
+        # Every save also extends the tamper-evident hash chain (domain.chain),
+        # and waits out another process's lock (domain.store).
+        "APPLICATION_RECORDER_TOPIC": get_topic(StoreRecorder),
+        # Set both ways, so a CIPHER_* variable in the environment cannot decide.
+        "CIPHER_TOPIC": get_topic(AESCipher) if key else "",
+        "CIPHER_KEY": checked_key(key) if key else "",
     }
 
 
 def open_ledger(
-    campaign: Campaign, store: Path | str | None = None, clock: Clock | None = None
+    campaign: Campaign,
+    store: Path | str | None = None,
+    clock: Clock | None = None,
+    key: str | None = None,
 ) -> Ledger:
     """Open (creating on first use) the store of a campaign.
 
     A `postgresql://` URL opens that shared database (domain.store); anything
     else is the embedded SQLite file. The default file's folder is created; a
     given path's folder must exist.
+    The store file is created readable by its owner only. `key` encrypts the
+    events (see `sqlite_env`); a store must always be opened with its key.
     """
     if isinstance(store, str) and is_postgres_url(store):
         return Ledger(campaign, env=postgres_env(store), clock=clock)
     path = Path(store) if store else default_store_path()
     if store is None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    return Ledger(campaign, env=sqlite_env(path), clock=clock)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_private(path)
+    return Ledger(campaign, env=sqlite_env(path, key), clock=clock)

@@ -60,3 +60,5 @@ class OfficialSheet:
     cutoff: datetime | None = None
     fingerprint: str | None = None
     extra: tuple[TableSheet, ...] = ()
+    # Every household head the unit's findings name, for a masked copy.
+    household_heads: tuple[str, ...] = ()

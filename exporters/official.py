@@ -110,6 +110,7 @@ _DETAIL_COLUMNS = (
 )
 
 NOT_XLSX = "the file name must end in .xlsx"
+HAS_NUL = "the file name holds a NUL character"
 
 _PROBLEMS = {
     errno.ENOENT: "the folder does not exist",
@@ -146,6 +147,8 @@ def write_official_sheet(sheet: OfficialSheet, path: Path) -> Path:
     over it) and is readable by its owner only. I/O failures raise ExportError.
     """
     path = Path(path)
+    if "\0" in str(path):
+        raise ExportError(path, HAS_NUL)
     workbook = Workbook()
     ledger = workbook.active
     assert ledger is not None  # a fresh Workbook always has one sheet
@@ -407,11 +410,15 @@ def check_destination(path: Path) -> None:
 
     The same probe as the save itself: a temporary file in the folder.
     """
+    if "\0" in str(path):
+        # No file system takes one; os calls would raise ValueError, not OSError.
+        raise ExportError(path, HAS_NUL)
     if path.suffix.lower() != ".xlsx":
         raise ExportError(path, NOT_XLSX)
-    if path.is_dir():
-        raise ExportError(path, _PROBLEMS[errno.EISDIR])
     try:
+        # is_dir() raises, rather than answers, for a name too long to look up.
+        if path.is_dir():
+            raise ExportError(path, _PROBLEMS[errno.EISDIR])
         with tempfile.TemporaryFile(dir=path.parent):
             pass
     except OSError as error:

@@ -25,6 +25,7 @@ from exporters.final_report import (
     write_markdown,
 )
 from exporters.ledger_import import read_ledger, sniff
+from exporters.masking import mask_sheet
 from exporters.official import check_destination, write_official_sheet
 from exporters.week_report import with_differences
 from tui.coverage_screen import CoverageScreen
@@ -44,8 +45,17 @@ POLL_SECONDS = 1.0
 QUIT_CONFIRM_SECONDS = 5.0
 
 
-def export_name(unit: str, week: int | None) -> str:
-    return f"整改台账-{unit}-{'第%d周' % week if week else '当前'}.xlsx"
+# The export dialog's choice between the office's full copy and a masked one.
+FULL, MASKED = "full", "masked"
+MASK_CHOICES = [
+    ("内部使用（完整）", FULL),
+    ("对外共享（隐去户主姓名、证件号码）", MASKED),
+]
+
+
+def export_name(unit: str, week: int | None, *, masked: bool = False) -> str:
+    when = f"第{week}周" if week else "当前"
+    return f"整改台账-{unit}-{when}{'-脱敏' if masked else ''}.xlsx"
 
 
 def free_path(path: Path) -> Path:
@@ -55,6 +65,14 @@ def free_path(path: Path) -> Path:
         candidate = path.with_name(f"{path.stem}({n}){path.suffix}")
         n += 1
     return candidate
+
+
+def _is_folder(path: Path) -> bool:
+    """Tell whether path is a folder; a name the system cannot look up is not."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False  # check_destination words the problem
 
 
 class TaizhangApp(App[None]):
@@ -207,15 +225,17 @@ class TaizhangApp(App[None]):
                   value=self.operator.unit),
             Field("week", "周次", "select", options=weeks, placeholder="不选为当前台账"),
             Field("path", "保存到", placeholder=f"不填则保存在 {self.export_dir}"),
+            Field("masked", "用途", "select", True, MASK_CHOICES, value=FULL),
         ]
 
         def submit(values: dict[str, Any]) -> None:
             week = int(values["week"]) if values["week"] else None
+            masked = values["masked"] == MASKED
             typed = values["path"].strip()
-            name = export_name(values["unit"], week)
+            name = export_name(values["unit"], week, masked=masked)
             path = self.target(Path(typed).expanduser() if typed else None, name)
             self.ledger.official_sheet(values["unit"], week)  # refuse bad input now
-            self.export_sheet(values["unit"], week, path)
+            self.export_sheet(values["unit"], week, path, masked=masked)
 
         self.push_screen(
             FormModal("导出整改台账", fields, submit, year=campaign.year,
@@ -230,7 +250,7 @@ class TaizhangApp(App[None]):
         """
         if typed is None:
             path = free_path(self.export_dir / name)
-        elif typed.is_dir():
+        elif _is_folder(typed):
             path = free_path(typed / name)
         else:
             path = typed
@@ -244,7 +264,12 @@ class TaizhangApp(App[None]):
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def export_sheet(
-        self, unit: str, week: int | None, path: Path, differences: bool = False
+        self,
+        unit: str,
+        week: int | None,
+        path: Path,
+        differences: bool = False,
+        masked: bool = False,
     ) -> Path:
         """Build and write one unit's sheet off the event loop."""
         self.call_from_thread(self.notify, f"正在导出 {path.name} …", timeout=2)
@@ -252,6 +277,8 @@ class TaizhangApp(App[None]):
         sheet = self.ledger.official_sheet(unit, week)
         if differences and week is not None:
             sheet = with_differences(sheet, self.ledger.week_view(week, unit), FIELD_NAMES)
+        if masked:
+            sheet = mask_sheet(sheet)
         written = write_official_sheet(sheet, path)
         self.call_from_thread(
             self.notify, f"已导出 {len(sheet.rows)} 条：{written}", title="导出完成", timeout=8

@@ -39,12 +39,15 @@ from domain.errors import (
     UnknownValueError,
 )
 from domain.importing import ImportSheet
+from domain.finding import required_text
+from domain.keys import KEY_ENV, checked_key, read_key_file, write_key_file
 from domain.ledger import Ledger, Operator, default_store_path, open_ledger
 from domain.office import COUNTED
 from domain.staff import Role
 from domain.state import Status
 from domain.statistics import Tally
 from domain.store import mask_url
+from domain.text import forbidden_character
 from domain.view import LedgerQuery
 from exporters.consolidated import write_consolidated
 from exporters.final_report import (
@@ -57,12 +60,14 @@ from exporters.final_report import (
 )
 from exporters.fingerprint import verify_ledger
 from exporters.ledger_import import ImportFileError, read_ledger
+from exporters.masking import mask_sheet
 from exporters.official import ExportError, check_destination, write_official_sheet
 from exporters.week_report import LATE_KINDS, with_differences
 from tui.bars import bar
 from tui.config import DB_ENV, ConfigError, StoreChoice, choose_store
 from tui.wording import (
     FIELD_NAMES,
+    PATH_LIMIT,
     MATCH_WORDS,
     PROBLEM_NAMES,
     PROBLEM_WORDS,
@@ -77,6 +82,7 @@ from tui.wording import (
     import_problems,
     import_summary,
     problem_text,
+    quoted,
     restored_text,
     role_name,
     signal_text,
@@ -215,6 +221,14 @@ def _add_shared(group: argparse._ActionsContainer, *, after: bool) -> None:
         metavar="姓名",
         help=f"操作员姓名；默认取环境变量 {OPERATOR_ENV}，否则取登录名",
     )
+    group.add_argument(
+        "--key-file",
+        type=Path,
+        default=default,
+        metavar="文件",
+        help=f"加密台账的密钥文件（须仅本人可读，可用 keygen 生成）；"
+        f"默认取环境变量 {KEY_ENV}，都没有则不加密",
+    )
 
 
 def _add_help(group: argparse._ActionsContainer) -> None:
@@ -270,7 +284,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="导出文件，须以 .xlsx 结尾；默认在当前文件夹生成"
         "“整改台账-单位-第N周.xlsx”或“整改台账-单位-当前.xlsx”",
     )
+    options.add_argument(
+        "--masked",
+        action="store_true",
+        help="对外脱敏版：户主姓名只留姓（王某某→王某），身份证等长号码隐去中间数字",
+    )
     _add_shared(options, after=True)
+
+    keygen = commands.add_parser(
+        "keygen",
+        help="生成加密台账用的密钥文件",
+        description="生成一个新的随机密钥，写入仅本人可读的新文件（不会覆盖已有文件）。"
+        "之后用 --key-file 该文件（或把内容放入环境变量 "
+        f"{KEY_ENV}）创建和打开加密的台账。",
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    options = keygen.add_argument_group("选项")
+    _add_help(options)
+    options.add_argument("key_path", type=Path, metavar="文件", help="新密钥文件的路径")
 
     demo = commands.add_parser(
         "demo",
@@ -687,6 +719,12 @@ def main(argv: list[str] | None = None) -> int:
     sample differs from its record, 130 when interrupted, 141 when the
     reader of the output closed it early.
     """
+    given = sys.argv[1:] if argv is None else argv
+    if any("\0" in arg for arg in given):
+        # A shell cannot pass one, but a script calling main() can; no file,
+        # name or number may hold it, and argparse would echo it raw.
+        _say("参数中含有空字符（NUL），无法使用；请检查调用本命令的脚本。")
+        return EXIT_REFUSED
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:
@@ -768,7 +806,20 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
         and choice.source != "default"
         and not store.parent.is_dir()
     ):
-        raise CommandRefused(f"数据文件所在的文件夹不存在：{store.parent}")
+        raise CommandRefused(f"数据文件所在的文件夹不存在：{quoted(store.parent, PATH_LIMIT)}")
+    if any(word in str(store) for word in MEMORY_WORDS):
+        # SQLite would keep such a "file" in memory and lose every event on exit.
+        raise CommandRefused(
+            f"数据文件名不能含有 {' 或 '.join(MEMORY_WORDS)}：{quoted(store, PATH_LIMIT)}"
+        )
+    if args.command == "keygen":
+        write_key_file(args.key_path)
+        print(
+            f"已生成密钥文件 {args.key_path}（仅本人可读）。请另行妥善备份："
+            "丢失密钥，加密的台账将无法打开。"
+        )
+        return EXIT_OK
+    key = _key(args)
     campaign = load_campaign(args.campaign)
     operator = _operator(args, campaign)
 
@@ -780,23 +831,25 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
                 f"本次工作没有第 {week} 周，报送周次为第 {first} 至第 {last} 周。"
             )
         if args.output is not None and args.output.suffix.lower() != ".xlsx":
-            raise CommandRefused(f"导出文件须以 .xlsx 结尾：{args.output}")
-        with _opened(campaign, store) as ledger:
+            raise CommandRefused(f"导出文件须以 .xlsx 结尾：{quoted(args.output, PATH_LIMIT)}")
+        if args.output is not None and isinstance(store, Path):
+            _check_not_store(args.output, store)
+        with _opened(campaign, store, key=key) as ledger:
             unit = args.export_unit or _signed_in(args, ledger, operator).unit
             target = args.output or Path(_default_name(unit, week))
-            return _export(ledger, unit, week, target)
+            return _export(ledger, unit, week, target, masked=args.masked)
 
     if args.command == "bundle":
-        with _opened(campaign, store) as ledger:
+        with _opened(campaign, store, key=key) as ledger:
             return _bundle(args, ledger, _signed_in(args, ledger, operator))
 
     if args.command == "operator":
-        with _opened(campaign, store) as ledger:
+        with _opened(campaign, store, key=key) as ledger:
             return _staff(args, ledger, _signed_in(args, ledger, operator))
 
     if args.command == "replay":
         moment = parse_moment(args.as_of, year=campaign.year, tz=campaign.tz)
-        with _opened(campaign, store) as ledger:
+        with _opened(campaign, store, key=key) as ledger:
             return _replay(ledger, moment, args.command_unit or "")
 
     if args.command == "week":
@@ -809,7 +862,7 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
             raise CommandRefused("导出某一周的台账须用 --unit 指定单位。")
         if args.output is not None and args.output.suffix.lower() != ".xlsx":
             raise CommandRefused(f"导出文件须以 .xlsx 结尾：{args.output}")
-        with _opened(campaign, store) as ledger:
+        with _opened(campaign, store, key=key) as ledger:
             return _week_report(ledger, args.number, args.command_unit or "", args.output)
 
     if args.command == "demo":
@@ -818,16 +871,16 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
                 "演示数据只能填入新的 SQLite 数据文件，不能填入共用数据库；"
                 "请用 --db 指定一个还不存在的文件。"
             )
-        return _demo(campaign, store, args.seed)
+        return _demo(campaign, store, args.seed, key)
 
     if args.command == "import":
         # The file is read before the store is opened: a bad file touches nothing.
         sheet = read_ledger(args.file.expanduser(), year=campaign.year, sheet=args.sheet)
-        with _opened(campaign, store) as ledger:
+        with _opened(campaign, store, key=key) as ledger:
             return _import(ledger, operator, sheet, args)
 
     if args.command in ("check", "signals", "sample", "undo"):
-        with _opened(campaign, store) as ledger:
+        with _opened(campaign, store, key=key) as ledger:
             return _inspect(args, ledger, _signed_in(args, ledger, operator))
 
     if args.command == "office":
@@ -838,21 +891,21 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
             )
         if args.output is not None and args.output.suffix.lower() != ".xlsx":
             raise CommandRefused(f"导出文件须以 .xlsx 结尾：{args.output}")
-        with _opened(campaign, store) as ledger:
+        with _opened(campaign, store, key=key) as ledger:
             return _office(ledger, args.week, args.output)
 
     if args.command in ("submit", "seal", "reports", "verify"):
-        with _opened(campaign, store) as ledger:
+        with _opened(campaign, store, key=key) as ledger:
             return _report(args, ledger, _signed_in(args, ledger, operator))
 
     if args.command in ("stats", "final", "screening", "coverage"):
-        with _opened(campaign, store) as ledger:
+        with _opened(campaign, store, key=key) as ledger:
             return _figures(args, ledger, operator)
 
     # Textual loads only when the screen is really wanted.
     from tui.app import TaizhangApp
 
-    with _opened(campaign, store) as ledger:
+    with _opened(campaign, store, key=key) as ledger:
         chosen: Operator | None = operator
         if ledger.operators():
             # With a register, a name given is signed in strictly; without
@@ -872,9 +925,32 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
     return EXIT_OK
 
 
-def _export(ledger: Ledger, unit: str, week: int | None, target: Path) -> int:
+# Names SQLite reads as an in-memory database rather than a file.
+MEMORY_WORDS = (":memory:", "mode=memory")
+
+
+def _check_not_store(target: Path, store: Path) -> None:
+    """Refuse to write a workbook over the event store or its journal files."""
+    targets = [store, *(store.with_name(store.name + end) for end in ("-wal", "-shm"))]
+    try:
+        chosen = target.expanduser().resolve()
+        hit = any(chosen == t.resolve() for t in targets)
+    except (OSError, RuntimeError):
+        return  # an unresolvable path is refused by the export itself
+    if hit:
+        raise CommandRefused(
+            f"导出文件 {quoted(target, PATH_LIMIT)} 就是台账数据文件，导出会覆盖全部记录；"
+            "请换一个文件名。"
+        )
+
+
+def _export(
+    ledger: Ledger, unit: str, week: int | None, target: Path, *, masked: bool = False
+) -> int:
     problems = ledger.check(unit)
     sheet = ledger.official_sheet(unit, week)
+    if masked:
+        sheet = mask_sheet(sheet)
     write_official_sheet(sheet, target)
     log.info("exported %s week %s to %s: %d rows", unit, week, target, len(sheet.rows))
 
@@ -882,7 +958,8 @@ def _export(ledger: Ledger, unit: str, week: int | None, target: Path) -> int:
         when = f"当前（{format_day(sheet.report_date)}）"
     else:
         when = f"第 {week} 周（截至{format_day(sheet.report_date)}）"
-    print(f"已导出 {target}：{unit}，{when}，共 {len(sheet.rows)} 行。")
+    kind = "（对外脱敏版：户主姓名、证件号码已隐去）" if masked else ""
+    print(f"已导出 {target}{kind}：{unit}，{when}，共 {len(sheet.rows)} 行。")
     if problems:
         print(
             f"导出前检查：当前台账有 {len(problems)} 处验收时可能被指出的问题，"
@@ -936,7 +1013,7 @@ def _table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) ->
     for header in headers:
         table.add_column(header, overflow="fold")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(_printable(cell) for cell in row))
     Console(width=max(100, shutil.get_terminal_size().columns)).print(table)
 
 
@@ -997,7 +1074,7 @@ def _week_report(ledger: Ledger, week: int, unit: str, target: Path | None) -> i
     return EXIT_OK
 
 
-def _demo(campaign: Campaign, store: Path, seed: int) -> int:
+def _demo(campaign: Campaign, store: Path, seed: int, key: str | None) -> int:
     """Fill a fresh store with the demo campaign, all or nothing.
 
     The events go into a file beside the store, which takes the store's name
@@ -1005,7 +1082,7 @@ def _demo(campaign: Campaign, store: Path, seed: int) -> int:
     an interrupted or concurrent demo leaves no half-filled store behind.
     """
     if store.exists():
-        with _opened(campaign, store) as existing:
+        with _opened(campaign, store, key=key) as existing:
             held = existing.head()
         if held > 0:
             raise CommandRefused(
@@ -1016,7 +1093,7 @@ def _demo(campaign: Campaign, store: Path, seed: int) -> int:
     first_morning = datetime.combine(campaign.weeks.first_day, time(8), tzinfo=campaign.tz)
     clock = SetClock(first_morning)
     try:
-        with _opened(campaign, partial, clock) as ledger:
+        with _opened(campaign, partial, clock, key=key) as ledger:
             count = fill_demo(ledger, clock, seed=seed)
             rows = ledger.rows()
             last_day = ledger.campaign.last_day
@@ -1459,8 +1536,21 @@ def _cells(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def _printable(text: str) -> str:
+    """Make stored text safe to print: a control character could restyle the terminal.
+
+    New text cannot hold one (the ledger refuses them), but an older store may.
+    """
+    if forbidden_character(text) is None:
+        return text
+    return "".join(
+        "\ufffd" if char not in "\n\t" and forbidden_character(char) else char
+        for char in text
+    )
+
+
 def _fit(text: str, limit: int | None) -> str:
-    text = " ".join(text.split())
+    text = " ".join(_printable(text).split())
     if limit is None or _cells(text) <= limit:
         return text
     kept, used = [], 0
@@ -1492,11 +1582,14 @@ def _print_table(
 
 @contextmanager
 def _opened(
-    campaign: Campaign, store: Path | str, clock: Clock | None = None
+    campaign: Campaign,
+    store: Path | str,
+    clock: Clock | None = None,
+    key: str | None = None,
 ) -> Iterator[Ledger]:
     """Open the ledger for a `with` block and close it on every way out."""
     try:
-        ledger = open_ledger(campaign, store, clock)
+        ledger = open_ledger(campaign, store, clock, key=key)
     except (PersistenceError, sqlite3.Error, OSError) as error:
         raise StoreError(store) from error
     try:
@@ -1507,12 +1600,20 @@ def _opened(
         ledger.close()
 
 
+def _key(args: argparse.Namespace) -> str | None:
+    """Return the store key: from --key-file, else TAIZHANG_KEY, else None (plain)."""
+    if args.key_file is not None:
+        return read_key_file(args.key_file.expanduser())
+    text = os.environ.get(KEY_ENV, "")
+    return checked_key(text) if text.strip() else None
+
+
 def _operator(args: argparse.Namespace, campaign: Campaign) -> Operator:
     name = args.operator
     if name is None:
         name = os.environ.get(OPERATOR_ENV) or _login_name()
-    if not name.strip():
-        raise EmptyTextError("operator")
+    # The name goes into every event: the same rules as any recorded text.
+    name = required_text("operator", name)
     units = campaign.all_units
     unit = (
         args.unit or os.environ.get(UNIT_ENV) or (campaign.units.townships or units)[0]

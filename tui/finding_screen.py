@@ -276,7 +276,11 @@ class FindingScreen(Screen[None]):
             return
         self.step(
             "延期",
-            [Field("deadline", "新完成时限", "date", True), Field("reason", "延期原因", "area", True)],
+            [
+                Field("deadline", "新完成时限", "date", True),
+                Field("reason", "延期原因", "area", True),
+                Field("approved_by", "批准人", placeholder="批准延期的领导或单位"),
+            ],
             lambda v, version: self.ledger.extend_deadline(
                 self.by(), self.finding_id, version, **v
             ),
@@ -359,7 +363,8 @@ class FindingScreen(Screen[None]):
         if field == "found_on":
             value = parse_day(value, year=self.ledger.campaign.year)
         elif field == "check_item":
-            if not value.isdigit():
+            # isdigit() also admits ² and ①, which int() cannot read.
+            if not value.isdecimal():
                 raise UnknownValueError("check_item", value)
             value = int(value)
         self.ledger.correct(

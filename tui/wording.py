@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -37,6 +38,7 @@ FIELD_NAMES = {
     "responsible_unit": "责任单位",
     "responsible_leader": "责任领导",
     "reason": "原因",
+    "approved_by": "批准人",
     "progress": "进展情况",
     "progress_on": "进展日期",
     "evidence": "佐证材料",
@@ -102,6 +104,7 @@ EXPORT_PROBLEMS = {
     "the file name is too long": "文件名太长",
     "the file name must end in .xlsx": "文件名须以 .xlsx 结尾",
     "the file name must end in .md": "文件名须以 .md 结尾",
+    "the file name holds a NUL character": "文件名中含有空字符（NUL）",
 }
 
 
@@ -109,8 +112,57 @@ def _day(value: Any) -> str:
     return format_day(value) if value is not None else "（空）"
 
 
+# How many characters of a typed value a message quotes before cutting it short;
+# a file path keeps more, since its end names the file.
+QUOTE_LIMIT = 40
+PATH_LIMIT = 240
+
+
+def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """Show a typed value inside a message: hidden characters named, long text cut.
+
+    A control character or a direction override quoted raw could restyle the
+    operator's terminal or reorder the message; each shows as [U+XXXX].
+    """
+    text = str(value)
+    shown = []
+    for char in text[:limit]:
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cf", "Cs", "Zl", "Zp") or char in "\ufffe\uffff":
+            shown.append(f"[U+{ord(char):04X}]")
+        else:
+            shown.append(char)
+    if len(text) > limit:
+        shown.append(f"…（共 {len(text)} 个字符）")
+    return "".join(shown)
+
+
+def character_kind(codepoint: int) -> str:
+    """Name the kind of a refused character for the operator."""
+    char = chr(codepoint)
+    if 0xD800 <= codepoint <= 0xDFFF:
+        return "无法识别的字符（可能是文件编码不对）"
+    if unicodedata.category(char) == "Cc":
+        return "不可见的控制字符"
+    if codepoint in (0xFFFE, 0xFFFF):
+        return "表格无法保存的字符"
+    return "改变文字显示方向的控制字符"
+
+
+def _day_problem(x: DayParseError) -> str:
+    if x.reason == "no such day":
+        return f"“{quoted(x.text)}”不是有效日期：该月没有这一天，请核对。"
+    if x.reason == "out of range":
+        return f"“{quoted(x.text)}”不是有效日期：超出可处理的范围，请核对年份。"
+    return (
+        f"“{quoted(x.text)}”不是有效日期，请写成 2022-06-20、2022/6/20、6月20日 等形式。"
+    )
+
+
 _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
-    e.FindingNotFoundError: lambda x: f"找不到问题 {x.finding_id}，可能已被删除或编号有误。",
+    e.FindingNotFoundError: lambda x: (
+        f"找不到问题 {quoted(x.finding_id)}，可能已被删除或编号有误。"
+    ),
     e.FindingWithdrawnError: lambda x: "该问题已作废，不能再办理任何整改步骤。",
     e.FindingClosedError: lambda x: "该问题已验收销号，不能再修改。",
     e.NotPlannedError: lambda x: "该问题还没有制定整改措施和完成时限，请先“制定整改”。",
@@ -136,13 +188,18 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         f"（应在 {_day(x.first)} 至 {_day(x.last)} 之间）。"
     ),
     e.EmptyTextError: lambda x: f"“{field_name(x.field)}”不能为空。",
+    e.ForbiddenCharacterError: lambda x: (
+        f"“{field_name(x.field)}”第 {x.position} 个字符是{character_kind(x.codepoint)}"
+        f"（U+{x.codepoint:04X}），无法保存，请删除后再试。"
+    ),
     e.TextTooLongError: lambda x: (
-        f"“{field_name(x.field)}”有 {x.length} 个字，超过表格单元格上限 {x.limit} 字。"
+        f"“{field_name(x.field)}”有 {x.length} 个字，超过表格单元格上限 {x.limit} 字"
+        "（表情等特殊字符按 2 个字计）。"
     ),
     e.UnknownValueError: lambda x: (
         f"“{field_name(x.field)}”未填写。"
         if not x.value
-        else f"“{field_name(x.field)}”的值“{x.value}”不在本次工作的定义中。"
+        else f"“{field_name(x.field)}”的值“{quoted(x.value)}”不在本次工作的定义中。"
     ),
     e.CountError: lambda x: (
         f"“{field_name(x.field)}”应填 0 或正整数，不能是“{x.value}”。"
@@ -167,9 +224,9 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     ),
     e.SampleSizeError: lambda x: f"每层抽取数须至少为 1，不能是 {x.per_stratum}。",
     e.NothingToSampleError: lambda x: "目前没有待验收的问题，无从抽取样本。",
-    e.SampleNotFoundError: lambda x: f"找不到抽样记录 {x.sample_id}，请核对编号。",
+    e.SampleNotFoundError: lambda x: f"找不到抽样记录 {quoted(x.sample_id)}，请核对编号。",
     ExportError: lambda x: (
-        f"无法写入 {x.path}：{EXPORT_PROBLEMS.get(x.problem, x.problem)}。"
+        f"无法写入 {quoted(x.path, PATH_LIMIT)}：{EXPORT_PROBLEMS.get(x.problem, x.problem)}。"
     ),
     e.WeekNotOverError: lambda x: (
         f"第 {x.week} 周到 {_day(x.last_day)} 才结束，结束后才能报送。"
@@ -256,9 +313,40 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     e.StoreAddressError: lambda x: (
         f"数据库地址 {x.address} 无法使用：{store_problem(x.problem, x.detail)}。"
     ),
-    DayParseError: lambda x: (
-        f"“{x.text}”不是有效日期，请写成 2022-06-20、2022/6/20、6月20日 等形式。"
+    DayParseError: _day_problem,
+    e.StoreBusyError: lambda x: (
+        f"数据文件被其他程序占用，已等待 {x.waited} 秒仍未释放，本次操作没有保存；"
+        "请稍后再试（所填内容仍在）。"
     ),
+    e.StoreKeyError: lambda x: STORE_KEY_PROBLEMS.get(x.problem, x.problem),
+    e.KeyFileError: lambda x: (
+        f"密钥文件 {quoted(x.path, PATH_LIMIT)} "
+        f"{KEY_FILE_PROBLEMS.get(x.problem, x.problem)}"
+    ),
+}
+
+
+STORE_KEY_PROBLEMS = {
+    "key_missing": (
+        "该数据文件已加密，需要密钥才能打开：请用 --key-file 指定密钥文件，"
+        "或设置环境变量 TAIZHANG_KEY。"
+    ),
+    "key_wrong": "密钥与该数据文件不符（不是创建它时用的密钥），无法打开。",
+    "store_plain": (
+        "该数据文件未加密，不能用密钥打开；加密请用新的数据文件，"
+        "或不带密钥打开原文件。"
+    ),
+    "key_malformed": "密钥格式不对：应是 taizhang keygen 生成的一行字符。",
+}
+
+KEY_FILE_PROBLEMS = {
+    "missing": "不存在。",
+    "unreadable": "无法读取。",
+    "not_a_file": "不是普通文件。",
+    "not_private": "其他人也能读取，不安全，已拒绝使用；请执行 chmod 600 后再试。",
+    "malformed": "内容不是有效的密钥（应是 taizhang keygen 生成的一行字符）。",
+    "exists": "已存在；为免丢失原密钥，不会覆盖，请换一个文件名。",
+    "unwritable": "无法创建（请检查文件夹是否存在、是否有写入权限）。",
 }
 
 
@@ -333,7 +421,7 @@ def explain(error: Exception) -> str:
         return campaign_problem(error)
     if isinstance(error, (PersistenceError, sqlite3.Error)):
         return "数据文件暂时无法读写（可能正被其他程序占用），请稍后再试；所填内容仍在。"
-    return f"操作失败：{error}"
+    return f"操作失败：{quoted(error)}"
 
 
 def campaign_problem(error: CampaignError) -> str:

@@ -7,6 +7,7 @@ import inspect
 import re
 import typing
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,6 +38,7 @@ SAMPLES: dict[Any, Any] = {
     datetime: datetime(2022, 6, 20, 9, 30),
     list[str]: ["finance"],
     list[tuple[str, int]]: [("water", 5)],
+    Path: Path("taizhang.key"),
 }
 
 
