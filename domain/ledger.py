@@ -1117,6 +1117,10 @@ def sqlite_env(path: Path, key: str | None = None) -> dict[str, str]:
         # and waits out another process's lock (domain.store).
         "APPLICATION_RECORDER_TOPIC": get_topic(StoreRecorder),
         # Set both ways, so a CIPHER_* variable in the environment cannot decide.
+        # Limitation: the cipher covers each event's state only; its topic (the
+        # kind of step), originator id and version stay plain, as do the chain's
+        # ids, so the log's shape is readable without the key. Hiding it would
+        # take a recorder that stores one opaque blob per event and its own index.
         "CIPHER_TOPIC": get_topic(AESCipher) if key else "",
         "CIPHER_KEY": checked_key(key) if key else "",
     }

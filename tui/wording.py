@@ -238,10 +238,12 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         f"数据文件被其他程序占用，已等待 {x.waited} 秒仍未释放，本次操作没有保存；"
         "请稍后再试（所填内容仍在）。"
     ),
-    e.StoreKeyError: lambda x: STORE_KEY_PROBLEMS.get(x.problem, x.problem),
+    e.StoreKeyError: lambda x: STORE_KEY_PROBLEMS.get(
+        x.problem, f"密钥无法使用（{quoted(x.problem)}）。"
+    ),
     e.KeyFileError: lambda x: (
         f"密钥文件 {quoted(x.path, PATH_LIMIT)} "
-        f"{KEY_FILE_PROBLEMS.get(x.problem, x.problem)}"
+        f"{KEY_FILE_PROBLEMS.get(x.problem, f'无法使用（{quoted(x.problem)}）。')}"
     ),
 }
 

@@ -7,6 +7,7 @@ import inspect
 import re
 import typing
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,6 +37,7 @@ SAMPLES: dict[Any, Any] = {
     date: date(2022, 6, 20),
     list[str]: ["finance"],
     list[tuple[str, int]]: [("water", 5)],
+    Path: Path("taizhang.key"),
 }
 
 
