@@ -49,6 +49,7 @@ from domain.errors import (
     PositionOutsideLogError,
     SampleNotFoundError,
     SampleSizeError,
+    StoreBusyError,
     UnitSealedError,
     UnknownValueError,
     WeekNotOverError,
@@ -977,7 +978,12 @@ class Ledger(Application):
             self.save(aggregate)
         except RecordConflictError as error:
             raise ConcurrentChangeError(str(aggregate.id)) from error
-        self.catch_up()
+        try:
+            self.catch_up()
+        except StoreBusyError:
+            # The events are stored; saying otherwise would invite a second
+            # entry. The view follows at the next catch-up (the screen polls).
+            log.warning("saved, but the ledger view is behind: the store is busy")
 
     def _find_unit_ledger(self, unit: str) -> UnitLedger | None:
         try:
