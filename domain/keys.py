@@ -46,8 +46,9 @@ def read_key_file(path: Path) -> str:
     if info.st_mode & 0o077:
         raise KeyFileError(path, "not_private")
     try:
-        text = path.read_text(encoding="ascii")
-    except (OSError, UnicodeDecodeError):
+        # Anything but base64 is a malformed key, not an unreadable file.
+        text = path.read_bytes().decode("utf-8", "replace")
+    except OSError:
         raise KeyFileError(path, "unreadable") from None
     try:
         return checked_key(text)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from domain.sheet import OfficialSheet, SheetRow, TableSheet
 
@@ -80,7 +81,7 @@ def mask_sheet(sheet: OfficialSheet) -> OfficialSheet:
 
 
 def _mask_row(row: SheetRow, names: tuple[str, ...]) -> SheetRow:
-    changes = {
+    changes: dict[str, Any] = {
         f.name: mask_text(value, names)
         for f in dataclasses.fields(row)
         if isinstance(value := getattr(row, f.name), str)

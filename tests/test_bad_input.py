@@ -25,6 +25,7 @@ from textual.widgets import Input, Select, Static, TextArea
 
 from domain.campaign import load_campaign
 from domain.clock import SetClock
+from domain.keys import new_key
 from domain.ledger import Ledger, NewFinding, Operator, open_ledger
 from exporters.official import write_official_sheet
 from tests.conftest import SHANGHAI
@@ -566,6 +567,21 @@ CLI_CASES: list[tuple[list[str], str | None]] = [
     (["seal", "--signer", "王\x07"], "控制字符"),
     (["submit", "--week", "99"], "不在本次工作的定义中"),
     (["demo", "--seed", "abc"], "种子应是整数"),
+    (["--key-file", "{tmp}/none.key", "check"], "不存在"),
+    (["--key-file", "{tmp}/open.key", "check"], "chmod 600"),
+    (["--key-file", "{tmp}/bad.key", "check"], "不是有效的密钥"),
+    (["--key-file", "{tmp}", "check"], "不是普通文件"),
+    (["keygen", "{tmp}/bad.key"], "不会覆盖"),
+    (["keygen", "{tmp}/missing/new.key"], "无法创建"),
+    (["week", "1", "-o", "{tmp}/差异.xlsx"], "须用 --unit 指定单位"),
+    (["week", "1", "--unit", "褚河街道", "-o", "{tmp}/差异.csv"], "须以 .xlsx 结尾"),
+    (["week", "1", "--unit", "\u202e褚河街道"], "[U+202E]"),
+    (["check", "--unit", "褚河街道\x1b[0m"], "[U+001B]"),
+    (["signals", "--unit", "王" * 40_000], "共 40000 个字符"),
+    (["replay", "--as-of", "2022-06-10", "--unit", "无此单位"], "不在本次工作的定义中"),
+    (["verify", "--against", "{tmp}/missing.xlsx"], "找不到该文件"),
+    (["export", "--masked", "-o", "{tmp}/脱敏.xlsx"], None),
+    (["sample", "--list"], None),
 ]
 
 
@@ -577,6 +593,10 @@ def cli_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.chdir(tmp_path)
     (tmp_path / "notes.txt").write_bytes(b"\x00\xffnot a store or a campaign")
+    (tmp_path / "open.key").write_text(new_key())
+    (tmp_path / "open.key").chmod(0o644)
+    (tmp_path / "bad.key").write_text("这不是密钥")
+    (tmp_path / "bad.key").chmod(0o600)
     store = tmp_path / "ledger.sqlite"
     clock = SetClock(datetime(2022, 6, 2, 10, 0, tzinfo=SHANGHAI))
     ledger = open_ledger(load_campaign(), store, clock)
@@ -619,11 +639,13 @@ def test_every_command_line_option_refuses_in_chinese_or_works(
     if refused is None:
         assert code == 0, err
     else:
+        # A refusal goes to stderr; verify reports what it checked on stdout.
+        said = err or out
         assert code in (1, 2), (code, out, err)
-        assert refused in err, err
-        assert CHINESE.search(err), err
-        assert "操作失败" not in err and "意外错误" not in err, err
-        assert len(err) < 400, err
+        assert refused in said, said
+        assert CHINESE.search(said), said
+        assert "操作失败" not in said and "意外错误" not in said, said
+        assert len(said) < 400, said
     assert head_of(cli_store) == before
 
 

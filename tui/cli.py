@@ -1755,7 +1755,9 @@ def _log_to(path: Path | None) -> tuple[logging.Handler, Path | None]:
     """
     if path is not None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            # The log quotes refused values (units, dates, ids): owner only.
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
         except OSError:
             path = None
     if path is None:

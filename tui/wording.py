@@ -319,11 +319,11 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         "请稍后再试（所填内容仍在）。"
     ),
     e.StoreKeyError: lambda x: STORE_KEY_PROBLEMS.get(
-        x.problem, f"密钥与数据文件不符（{x.problem}）。"
+        x.problem, f"密钥无法使用（{quoted(x.problem)}）。"
     ),
     e.KeyFileError: lambda x: (
         f"密钥文件 {quoted(x.path, PATH_LIMIT)} "
-        f"{KEY_FILE_PROBLEMS.get(x.problem, x.problem)}"
+        f"{KEY_FILE_PROBLEMS.get(x.problem, f'无法使用（{quoted(x.problem)}）。')}"
     ),
 }
 

@@ -76,3 +76,21 @@ def test_a_lock_that_stays_is_told_in_chinese_and_nothing_is_half_written(
     assert ledger.head() == before
     assert ledger.verify().clean
     ledger.close()
+
+
+def test_a_stored_change_is_not_called_unsaved_when_only_the_view_lags(
+    ledger: Ledger, new_finding: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The view's catch-up after a save used to turn a stored change into a refusal."""
+    caught_up = ledger.catch_up
+
+    def still_busy(batch: int = 1000) -> int:
+        raise StoreBusyError(60)
+
+    monkeypatch.setattr(ledger, "catch_up", still_busy)
+
+    finding_id = ledger.record(OPERATOR, new_finding())  # type: ignore[operator]
+
+    monkeypatch.setattr(ledger, "catch_up", caught_up)
+    ledger.catch_up()
+    assert ledger.row(finding_id).version == 1

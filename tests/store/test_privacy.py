@@ -256,3 +256,11 @@ def test_a_masked_export_hides_household_heads_and_id_numbers(
     assert "欧阳某家与王某家相邻" in texts
     assert "脱敏" in workbook["整改台账"]["A1"].value
     assert mode(target) == 0o600
+
+
+def test_the_log_is_readable_by_its_owner_only(cli: Path) -> None:
+    main(["--store", str(cli / "s.sqlite"), "check"])
+
+    log = cli / "data" / "taizhang" / "taizhang.log"
+    assert mode(log) == 0o600
+    assert mode(log.parent) == 0o700
