@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -85,7 +85,13 @@ from domain.state import FindingState, Status
 from domain.store import is_postgres_url, postgres_env
 from domain.unit_ledger import UnitLedger
 from domain.verify import Fingerprint, SubmittedFile, VerifyReport, verify_log
-from domain.view import LedgerProjection, LedgerQuery, LedgerView, filter_states
+from domain.view import (
+    LedgerProjection,
+    LedgerQuery,
+    LedgerRows,
+    LedgerView,
+    filter_states,
+)
 
 log = logging.getLogger(__name__)
 
@@ -281,8 +287,8 @@ class Ledger(Application):
         super().__init__(env)
         self.campaign = campaign
         self.clock: Clock = clock or SystemClock()
-        view = self.factory.tracking_recorder(self._view_class())
-        view.extra_terms = self._category_terms  # type: ignore[method-assign]
+        view = cast(LedgerRows, self.factory.tracking_recorder(self._view_class()))
+        view.extra_terms = self._category_terms
         self.projection = LedgerProjection(view)
         self._catch_up_lock = threading.Lock()
         # The operator register, folded from the log up to `_staff_seen`.
@@ -292,7 +298,7 @@ class Ledger(Application):
         self.catch_up()
         self.check_campaign_fits()
 
-    def _view_class(self) -> type[Any]:
+    def _view_class(self) -> type[LedgerRows]:
         if isinstance(self.factory, SQLiteFactory):
             return LedgerView
         # Loaded only for a PostgreSQL store, which the embedded default is not.

@@ -101,6 +101,18 @@ def _day(value: Any) -> str:
     return format_day(value) if value is not None else "（空）"
 
 
+BUNDLE_PARTS = {
+    "not_json": "不是 JSON 文本",
+    "not_a_bundle": "缺少数据包标记",
+    "version": "数据包版本不受支持",
+    "fields": "缺少必要字段",
+    "positions": "记录顺序有误",
+    "row": "记录内容有误",
+    "event": "含有无法识别的记录",
+    "versions": "问题的办理步骤不连续",
+}
+
+
 _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     e.FindingNotFoundError: lambda x: f"找不到问题 {x.finding_id}，可能已被删除或编号有误。",
     e.FindingWithdrawnError: lambda x: "该问题已作废，不能再办理任何整改步骤。",
@@ -227,16 +239,6 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
 }
 
 
-BUNDLE_PARTS = {
-    "not_json": "不是 JSON 文本",
-    "not_a_bundle": "缺少数据包标记",
-    "version": "数据包版本不受支持",
-    "fields": "缺少必要字段",
-    "positions": "记录顺序有误",
-    "row": "记录内容有误",
-    "event": "含有无法识别的记录",
-    "versions": "问题的办理步骤不连续",
-}
 
 ROLE_NAMES = {
     "单位": "单位操作员",
