@@ -728,6 +728,10 @@ class Ledger(Application):
         unit adds only what is new. A record of the import (BundleImport)
         is stored with the events.
         """
+        # Limitation: bundles go one way, unit to office. A step recorded here
+        # on an offline unit's finding (an acceptance result) makes that unit's
+        # next bundle conflict on the finding; a bundle back to the unit would
+        # be needed for both sides to go on.
         by = self._authorised(by, Act.IMPORT, "")
         bundle = read_bundle(data)
         if bundle.campaign != self.campaign.id:
