@@ -24,6 +24,11 @@ from domain.chain import GENESIS, RawEvent, finding_id_of, next_link
 from domain.errors import BundleAlteredError, BundleFormatError
 from domain.verify import PUBLIC_HEX_DIGITS, Fingerprint, parse_fingerprint
 
+# Limitation: the digest proves the bundle unchanged since export, not who
+# exported it: someone able to rewrite the rows, the chain and the digest
+# together passes, unless the office compares the weekly fingerprints the
+# import prints with the submitted files it holds. A signature with a key per
+# unit, registered with the office, would close that gap.
 FORMAT = "taizhang-bundle"
 VERSION = 1
 

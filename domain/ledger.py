@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.cryptography import AESCipher
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     RecordConflictError,
@@ -22,7 +23,6 @@ from eventsourcing.persistence import (
     Transcoder,
     Transcoding,
 )
-from eventsourcing.cryptography import AESCipher
 from eventsourcing.sqlite import SQLiteFactory
 from eventsourcing.utils import get_topic
 
@@ -59,7 +59,6 @@ from domain.errors import (
     BundleSubmissionError,
     CampaignMismatchError,
     ConcurrentChangeError,
-    LedgerError,
     DateOutsideCampaignError,
     DuplicateFindingError,
     FinalReportTooEarlyError,
@@ -79,9 +78,9 @@ from domain.errors import (
     RowsRefusedError,
     SampleNotFoundError,
     SampleSizeError,
+    StoreBusyError,
     UnitMismatchError,
     UnitNotGivenError,
-    StoreBusyError,
     UnitSealedError,
     UnknownValueError,
     WeekNotOverError,
@@ -101,19 +100,24 @@ from domain.importing import (
     same_statement,
 )
 from domain.inspection import Signal
+from domain.keys import checked_key
 from domain.office import OfficeOverview
 from domain.sheet import OfficialSheet, SheetRow
 from domain.spotcheck import Sample, SpotCheck, draw, sample_from
+from domain.sqlite_store import StoreRecorder, StoreView, check_store_key, make_private
 from domain.staff import Act, Role, StaffEntry, StaffMember, permits
 from domain.staff import fold as fold_staff
-from domain.keys import checked_key
-from domain.sqlite_store import StoreRecorder, StoreView, check_store_key, make_private
 from domain.state import FindingState, Status
 from domain.statistics import FinalReport, Statistics, statistics
 from domain.store import is_postgres_url, postgres_env
 from domain.unit_ledger import UnitLedger
 from domain.verify import Fingerprint, SubmittedFile, VerifyReport, verify_log
-from domain.view import LedgerProjection, LedgerQuery, LedgerView, filter_states
+from domain.view import (
+    LedgerProjection,
+    LedgerQuery,
+    LedgerView,
+    filter_states,
+)
 
 log = logging.getLogger(__name__)
 
@@ -868,6 +872,10 @@ class Ledger(Application):
         unit adds only what is new. A record of the import (BundleImport)
         is stored with the events.
         """
+        # Limitation: bundles go one way, unit to office. A step recorded here
+        # on an offline unit's finding (an acceptance result) makes that unit's
+        # next bundle conflict on the finding; a bundle back to the unit would
+        # be needed for both sides to go on.
         by = self._authorised(by, Act.IMPORT, "")
         bundle = read_bundle(data)
         if bundle.campaign != self.campaign.id:

@@ -190,6 +190,9 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
         ]
 
     def _create_table(self, curs: Any) -> None:
+        # Limitation: two apps opening a brand-new database at the same moment
+        # can both try to create the tables, and PostgreSQL may refuse one of
+        # them (a catalog race); README has the office open the store first.
         super()._create_table(curs)
         c = curs.connection.cursor(row_factory=tuple_row)
         # Both locks are held to the commit: no save and no other opening

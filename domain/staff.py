@@ -46,6 +46,10 @@ ALLOWED = {
     Role.INSPECTION: frozenset({Act.ACCEPT, Act.SAMPLE, Act.UNDO}),
 }
 OWN_UNIT_ONLY = frozenset({Act.RECORD, Act.CHANGE, Act.SUBMIT, Act.SEAL})
+# Limitation: roles govern what is recorded, not what is read: every operator
+# can read every unit's ledger. A department named as a finding's responsible
+# unit cannot report progress on another unit's finding either; allowing it
+# needs a rule on the finding's responsible_unit beside its reporting unit.
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.projection import Projection
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
@@ -91,7 +91,7 @@ def filter_states(
     return chosen
 
 
-class LedgerRows:
+class LedgerRows(TrackingRecorder):
     """What a ledger view does with its rows, whichever database holds them.
 
     A view class mixes this into its backend's tracking recorder and names the
@@ -278,7 +278,7 @@ class LedgerView(LedgerRows, SQLiteTrackingRecorder):
         c.execute("UPDATE tracking SET notification_id = notification_id WHERE 0")
 
 
-class LedgerProjection(Projection[Any]):
+class LedgerProjection(Projection[LedgerRows]):
     """Fold finding events into ledger rows."""
 
     name = "ledger"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -15,6 +16,8 @@ from exporters.official import (
     _write_ledger,
     _write_table,
 )
+
+Cell = int | str | date | None
 
 SUMMARY_TITLE = "汇总"
 WEEKS_TITLE = "各周报送"
@@ -34,6 +37,29 @@ def summary_tables(
     `labels` names categories (key → ledger label) for the overdue table.
     """
     weeks = [w for w, _ in overview.units[0].weeks] if overview.units else []
+    rows: list[tuple[Cell, ...]] = [
+        (
+            n,
+            u.unit,
+            u.total,
+            *(u.count(s) for s in COUNTED),
+            u.overdue,
+            "、".join(f"第{w}周" for w in u.missing),
+            f"{u.sealed_by} 签字封存" if u.sealed_by else "",
+        )
+        for n, u in enumerate(overview.units, 1)
+    ]
+    rows.append(
+        (
+            None,
+            "合计",
+            overview.total,
+            *(sum(u.count(s) for u in overview.units) for s in COUNTED),
+            sum(u.overdue for u in overview.units),
+            "",
+            "",
+        )
+    )
     summary = TableSheet(
         title=SUMMARY_TITLE,
         headers=(
@@ -46,29 +72,7 @@ def summary_tables(
             "终版台账",
         ),
         widths=(6, 36, 10, 10, 10, 10, 10, 10, 20, 18),
-        rows=(
-            *(
-                (
-                    n,
-                    u.unit,
-                    u.total,
-                    *(u.count(s) for s in COUNTED),
-                    u.overdue,
-                    "、".join(f"第{w}周" for w in u.missing),
-                    f"{u.sealed_by} 签字封存" if u.sealed_by else "",
-                )
-                for n, u in enumerate(overview.units, 1)
-            ),
-            (
-                None,
-                "合计",
-                overview.total,
-                *(sum(u.count(s) for u in overview.units) for s in COUNTED),
-                sum(u.overdue for u in overview.units),
-                "",
-                "",
-            ),
-        ),
+        rows=tuple(rows),
     )
     by_week = TableSheet(
         title=WEEKS_TITLE,

@@ -97,7 +97,7 @@ def execute_on(
         url, _, schema = store.partition("?schema=")
         with psycopg.connect(url, autocommit=True) as db:
             db.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
-            db.execute(postgres, params)  # type: ignore[call-overload]
+            db.execute(postgres, params)
         return
     with sqlite3.connect(str(store)) as lite:
         lite.execute(sqlite, params)

@@ -40,6 +40,9 @@ from tui.wording import FIELD_NAMES, explain, import_done, is_refusal, role_name
 log = logging.getLogger(__name__)
 
 # Seconds between looks at the event log for other operators' changes.
+# Limitation: PostgreSQL could push new events (LISTEN/NOTIFY, as the
+# library's ProjectionRunner does) instead; the poll keeps one mechanism for
+# both stores and still shows a change within two seconds.
 POLL_SECONDS = 1.0
 # How long a first Ctrl+Q over an unsaved form waits for the second one.
 QUIT_CONFIRM_SECONDS = 5.0

@@ -30,7 +30,6 @@ from domain.dates import DayParseError, format_day, parse_moment
 from domain.demo import fill_demo
 from domain.errors import (
     AlreadyImportedError,
-    EmptyTextError,
     LedgerError,
     NothingToImportError,
     OperatorNotRegisteredError,
@@ -38,8 +37,8 @@ from domain.errors import (
     RowsRefusedError,
     UnknownValueError,
 )
-from domain.importing import ImportSheet
 from domain.finding import required_text
+from domain.importing import ImportSheet
 from domain.keys import KEY_ENV, checked_key, read_key_file, write_key_file
 from domain.ledger import Ledger, Operator, default_store_path, open_ledger
 from domain.office import COUNTED
@@ -67,8 +66,8 @@ from tui.bars import bar
 from tui.config import DB_ENV, ConfigError, StoreChoice, choose_store
 from tui.wording import (
     FIELD_NAMES,
-    PATH_LIMIT,
     MATCH_WORDS,
+    PATH_LIMIT,
     PROBLEM_NAMES,
     PROBLEM_WORDS,
     REFUSAL_WORDS,

@@ -159,6 +159,18 @@ def _day_problem(x: DayParseError) -> str:
     )
 
 
+BUNDLE_PARTS = {
+    "not_json": "不是 JSON 文本",
+    "not_a_bundle": "缺少数据包标记",
+    "version": "数据包版本不受支持",
+    "fields": "缺少必要字段",
+    "positions": "记录顺序有误",
+    "row": "记录内容有误",
+    "event": "含有无法识别的记录",
+    "versions": "问题的办理步骤不连续",
+}
+
+
 _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     e.FindingNotFoundError: lambda x: (
         f"找不到问题 {quoted(x.finding_id)}，可能已被删除或编号有误。"
@@ -352,16 +364,6 @@ KEY_FILE_PROBLEMS = {
 }
 
 
-BUNDLE_PARTS = {
-    "not_json": "不是 JSON 文本",
-    "not_a_bundle": "缺少数据包标记",
-    "version": "数据包版本不受支持",
-    "fields": "缺少必要字段",
-    "positions": "记录顺序有误",
-    "row": "记录内容有误",
-    "event": "含有无法识别的记录",
-    "versions": "问题的办理步骤不连续",
-}
 
 ROLE_NAMES = {
     "单位": "单位操作员",

@@ -131,12 +131,11 @@ def test_acceptance_results_are_the_inspection_teams(
     staffed.complete(ZHANG, finding_id, 2, on=date(2022, 6, 2), effect="已整改")
 
     for who in (ZHANG, OFFICE):
-        error = refused_without_a_trace(
-            staffed,
-            lambda who=who: staffed.pass_acceptance(
-                who, finding_id, 3, on=date(2022, 6, 2)
-            ),
-        )
+
+        def accept(who: Operator = who) -> None:
+            staffed.pass_acceptance(who, finding_id, 3, on=date(2022, 6, 2))
+
+        error = refused_without_a_trace(staffed, accept)
         assert isinstance(error, NotPermittedError) and error.act == "accept"
     error = refused_without_a_trace(
         staffed, lambda: staffed.record(TEAM, new_finding())

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import openpyxl
+from textual.widgets import DataTable, TabbedContent
 
 from domain.campaign import Campaign
 from domain.clock import SetClock
@@ -45,9 +46,9 @@ async def test_the_office_screen_shows_all_units_and_exports_them(
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, OfficeScreen)
-        units = screen.query_one("#office-units")
+        units = screen.query_one("#office-units", DataTable)
         assert units.row_count == len(campaign.all_units)
-        overdue = screen.query_one("#office-overdue")
+        overdue = screen.query_one("#office-overdue", DataTable)
         assert overdue.row_count == 1
 
         elsewhere.record(
@@ -62,9 +63,9 @@ async def test_the_office_screen_shows_all_units_and_exports_them(
         )
         for _ in range(25):
             await pilot.pause(0.1)
-            if screen.query_one("#office-overdue").row_count == 2:
+            if screen.query_one("#office-overdue", DataTable).row_count == 2:
                 break
-        assert screen.query_one("#office-overdue").row_count == 2
+        assert screen.query_one("#office-overdue", DataTable).row_count == 2
 
         await pilot.press("e")
         await pilot.pause()
@@ -72,9 +73,9 @@ async def test_the_office_screen_shows_all_units_and_exports_them(
         await app.workers.wait_for_complete()
         await pilot.pause()
 
-        screen.query_one("#office-tabs").active = "tab-overdue"
+        screen.query_one("#office-tabs", TabbedContent).active = "tab-overdue"
         await pilot.pause()
-        table = screen.query_one("#office-overdue")
+        table = screen.query_one("#office-overdue", DataTable)
         table.focus()
         await pilot.press("enter")
         await pilot.pause()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import DataTable
 
 from domain.ledger import Ledger, NewFinding, Operator
 from tui.app import TaizhangApp
@@ -44,7 +45,7 @@ async def test_the_start_screen_signs_in_the_chosen_operator(
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, StartScreen)
-        table = app.screen.query_one("#start-table")
+        table = app.screen.query_one("#start-table", DataTable)
         assert table.row_count == 3
 
         await pilot.press("down", "enter")
