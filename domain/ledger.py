@@ -33,7 +33,6 @@ from domain.audit import (
     WeekDiff,
     late_reports,
     replay,
-    week_counts,
     week_diff,
 )
 from domain.bundle import (
@@ -116,7 +115,7 @@ from domain.view import (
     LedgerProjection,
     LedgerQuery,
     LedgerView,
-    filter_states,
+    Moment,
 )
 
 log = logging.getLogger(__name__)
@@ -1023,20 +1022,60 @@ class Ledger(Application):
         self, moment: datetime, query: LedgerQuery | None = None
     ) -> list[FindingState]:
         """Return the ledger rows as they stood at a moment, filtered like `rows`."""
-        states = self.states_as_of(moment).values()
-        return filter_states(states, query or LedgerQuery(), self._category_terms)
+        self.catch_up()
+        return self.projection.view.select(
+            query or LedgerQuery(), Moment.recorded_before(moment)
+        )
+
+    def count_rows(
+        self, query: LedgerQuery | None = None, moment: datetime | None = None
+    ) -> int:
+        """Count the rows `rows` (or `rows_as_of` the moment) would return."""
+        at = None if moment is None else Moment.recorded_before(moment)
+        return self.projection.view.count(query or LedgerQuery(), at)
+
+    def page_rows(
+        self,
+        offset: int,
+        limit: int,
+        query: LedgerQuery | None = None,
+        moment: datetime | None = None,
+    ) -> list[FindingState]:
+        """Return `limit` of those rows from `offset`, for a screen that shows a page."""
+        at = None if moment is None else Moment.recorded_before(moment)
+        return self.projection.view.page(query or LedgerQuery(), offset, limit, at)
 
     def week_cutoff(self, week: int) -> datetime:
         """Return the end of a report week: midnight after its last day, in UTC."""
         return self.campaign.week_cutoff(week).astimezone(UTC)
 
     def states_as_of(self, cutoff: datetime) -> dict[str, FindingState]:
-        """Replay the log, keeping only what had been recorded before the cutoff.
+        """Return every finding as it stood, going by what was recorded before the cutoff.
 
-        A finding's events are taken in order up to the first one recorded at
-        or after the cutoff, so each state is one the finding really had.
+        A finding's events count up to the first one recorded at or after the
+        cutoff, so each state is one the finding really had. Read from the
+        view's versions, not by replaying the log.
         """
         return self._replay_until(cutoff)[0]
+
+    def states_known_on(self, day: date) -> dict[str, FindingState]:
+        """Return every finding as now known for a business day, however late recorded.
+
+        Findings whose business days never went backwards are read from the
+        view's versions; the rare others are replayed from their own events.
+        """
+        self.catch_up()
+        view = self.projection.view
+        odd = view.out_of_order()
+        states = {
+            s.finding_id: s
+            for s in view.select(LedgerQuery(), Moment.known_on(day))
+            if s.finding_id not in odd
+        }
+        for key in sorted(odd):
+            events = self.events.get(self._uuid(key))
+            states.update(replay(events, business_until=day))
+        return states
 
     def week_view(self, week: int, unit: str = "") -> WeekView:
         """Show a report week as reported and as now known, and its change from the last."""
@@ -1044,7 +1083,6 @@ class Ledger(Application):
             raise UnknownValueError("week", str(week))
         if unit:
             self._known("unit", unit)
-        events = self.events_in_order()
         first, last = self.campaign.week_days(week)
         cutoff = self.week_cutoff(week)
 
@@ -1053,9 +1091,9 @@ class Ledger(Application):
                 k: s for k, s in states.items() if not unit or s.reporting_unit == unit
             }
 
-        reported = mine(replay(events, recorded_before=cutoff))
-        known = mine(replay(events, business_until=last))
-        previous = mine(replay(events, recorded_before=self.week_cutoff(week - 1)))
+        reported = mine(self.states_as_of(cutoff))
+        known = mine(self.states_known_on(last))
+        previous = mine(self.states_as_of(self.week_cutoff(week - 1)))
         return WeekView(
             week=week,
             unit=unit,
@@ -1069,12 +1107,26 @@ class Ledger(Application):
         )
 
     def week_table(self, unit: str = "") -> list[WeekCounts]:
-        """Count every report week's new, completed, accepted and overdue findings."""
-        weeks = []
+        """Count every report week's new, completed, accepted and overdue findings.
+
+        New, completed and accepted go by recording time within the week;
+        overdue is judged on the week's last day over the ledger as reported
+        at its cut-off. Only findings of the unit (as reported) count.
+        """
+        kinds = ("Recorded", "RectificationCompleted", "AcceptancePassed")
+        view = self.projection.view
+        counted = []
         for n in self.campaign.report_weeks:
             first, last = self.campaign.week_days(n)
-            weeks.append((n, first, last, self.week_cutoff(n - 1), self.week_cutoff(n)))
-        return week_counts(self.events_in_order(), weeks, unit)
+            states = self.states_as_of(self.week_cutoff(n))
+            units = {k for k, s in states.items() if not unit or s.reporting_unit == unit}
+            tally = dict.fromkeys(kinds, 0)
+            for key, kind in view.tally(kinds, self.week_cutoff(n - 1), self.week_cutoff(n)):
+                if key in units:
+                    tally[kind] += 1
+            overdue = sum(1 for k in units if states[k].is_overdue(last))
+            counted.append(WeekCounts(n, first, last, *tally.values(), overdue))
+        return counted
 
     def official_sheet(self, unit: str, week: int | None = None) -> OfficialSheet:
         """Build the official ledger of one unit, for a report week or as it stands now.
@@ -1346,10 +1398,10 @@ class Ledger(Application):
                 )
                 if not notes:
                     break
-                events = [self.mapper.to_domain_event(n) for n in notes]
+                entries = [(n.id, self.mapper.to_domain_event(n)) for n in notes]
                 last = notes[-1].id
                 if self.projection.process_batch(
-                    events, Tracking(self.name, last), start
+                    entries, Tracking(self.name, last), start
                 ):
                     done += len(notes)
         if done:
@@ -1424,15 +1476,15 @@ class Ledger(Application):
             last = notes[-1].id
 
     def _replay_until(self, cutoff: datetime) -> tuple[dict[str, FindingState], int]:
-        """Replay as states_as_of does, and say how far the replay reached.
+        """Read the states as states_as_of does, and say how far the log reached.
 
         The position returned is the newest one whose event was recorded
         before the cutoff (0 when none was).
         """
-        notes = list(self._all_events())
-        position = max((n for n, e in notes if e.timestamp < cutoff), default=0)
-        states = replay([e for _, e in notes], recorded_before=cutoff)
-        return states, position
+        self.catch_up()
+        view = self.projection.view
+        states = view.select(LedgerQuery(), Moment.recorded_before(cutoff))
+        return {s.finding_id: s for s in states}, view.position_before(cutoff)
 
     def _chain(self) -> EventChain:
         # Both stores keep one (domain.chain, domain.pgstore); an in-memory

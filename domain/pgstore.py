@@ -66,6 +66,10 @@ class PostgresLedgerView(LedgerRows, PostgresTrackingRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.ROWS = _quoted(datastore.schema, "ledger_rows")
+        self.VERSIONS = _quoted(datastore.schema, "ledger_versions")
+        self.MOMENTS = _quoted(datastore.schema, "ledger_moments")
+        self.TRACKING = _quoted(datastore.schema, self.tracking_table_name)
+        versions = Identifier(datastore.schema, "ledger_versions")
         self.sql_create_statements += [
             SQL(
                 "CREATE TABLE IF NOT EXISTS {rows} ("
@@ -85,6 +89,37 @@ class PostgresLedgerView(LedgerRows, PostgresTrackingRecorder):
                 "CREATE INDEX IF NOT EXISTS ledger_rows_unit"
                 " ON {rows} (reporting_unit, category)"
             ).format(rows=Identifier(datastore.schema, "ledger_rows")),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {versions} ("
+                " finding_id text NOT NULL,"
+                " reporting_unit text NOT NULL,"
+                " category text NOT NULL,"
+                " nature text NOT NULL,"
+                " status text NOT NULL,"
+                " deadline text,"
+                " found_on text NOT NULL,"
+                " recorded_at text NOT NULL,"
+                " search text NOT NULL,"
+                " state text NOT NULL,"
+                " version bigint NOT NULL,"
+                " position bigint NOT NULL,"
+                " kind text NOT NULL,"
+                " at text NOT NULL,"
+                " reach text NOT NULL,"
+                " reach_day text NOT NULL,"
+                " first_position bigint NOT NULL,"
+                " in_order int NOT NULL,"
+                " PRIMARY KEY (finding_id, version))"
+            ).format(versions=versions),
+            SQL(
+                "CREATE INDEX IF NOT EXISTS ledger_versions_reach"
+                " ON {versions} (finding_id, reach, version)"
+            ).format(versions=versions),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {moments} ("
+                " position bigint PRIMARY KEY,"
+                " at text NOT NULL)"
+            ).format(moments=Identifier(datastore.schema, "ledger_moments")),
         ]
 
     @contextmanager

@@ -132,6 +132,30 @@ class StoreView(LedgerView):
     def category_usage(self) -> dict[str, int]:
         return super().category_usage()
 
+    @when_busy
+    def count(self, *args: Any, **kwargs: Any) -> Any:
+        return super().count(*args, **kwargs)
+
+    @when_busy
+    def page(self, *args: Any, **kwargs: Any) -> Any:
+        return super().page(*args, **kwargs)
+
+    @when_busy
+    def position_before(self, *args: Any, **kwargs: Any) -> Any:
+        return super().position_before(*args, **kwargs)
+
+    @when_busy
+    def out_of_order(self) -> set[str]:
+        return super().out_of_order()
+
+    @when_busy
+    def tally(self, *args: Any, **kwargs: Any) -> Any:
+        return super().tally(*args, **kwargs)
+
+    @when_busy
+    def reset(self) -> None:
+        super().reset()
+
 
 def make_private(path: Path) -> None:
     """Create the store file readable by its owner only, or make an existing one so.

@@ -8,7 +8,7 @@ import typing
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
@@ -50,6 +50,87 @@ def load_state(text: str) -> FindingState:
     return FindingState(**data)
 
 
+# The view's columns: a row of the current ledger, and a finding's version.
+COLUMNS = (
+    "finding_id",
+    "reporting_unit",
+    "category",
+    "nature",
+    "status",
+    "deadline",
+    "found_on",
+    "recorded_at",
+    "search",
+    "state",
+)
+VERSION_COLUMNS = (
+    "version",
+    "position",
+    "kind",
+    "at",
+    "reach",
+    "reach_day",
+    "first_position",
+    "in_order",
+)
+# Raised whenever the view's tables change shape: an older view is emptied
+# and folded again from the log when a store is opened.
+VIEW_SCHEMA = 2
+SCHEMA_MARK = "__ledger_view_schema__"
+
+
+def moment_text(moment: datetime) -> str:
+    """Write a moment so that text order is time order (UTC, fixed width)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How far a finding's versions reach: latest recording moment and business day
+    so far, the log position of its first event, and whether its business days
+    never went backwards."""
+
+    at: str
+    day: str
+    first: int
+    in_order: bool
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A past the versions table can show, as a bound on one of its columns.
+
+    Each finding is shown at its newest version within the bound. The reach
+    columns only grow from version to version, so that version is the one the
+    finding really had then.
+    """
+
+    column: str
+    value: Any
+
+    @classmethod
+    def recorded_before(cls, moment: datetime) -> Moment:
+        """Everything recorded before the moment: the ledger as it could be reported."""
+        return cls("reach", moment_text(moment))
+
+    @classmethod
+    def known_on(cls, day: date) -> Moment:
+        """Every step done on or before the day, however late it was recorded.
+
+        Exact only for findings whose business days never went backwards;
+        `LedgerRows.out_of_order` names the others.
+        """
+        return cls("reach_day", day.isoformat())
+
+    @classmethod
+    def at_position(cls, position: int) -> Moment:
+        """The log up to and including a position."""
+        return cls("position", position)
+
+    def bound(self) -> tuple[str, Any]:
+        return self.column, self.value
+
+
 @dataclass(frozen=True)
 class LedgerQuery:
     """What part of the ledger to show; empty fields do not filter."""
@@ -60,35 +141,6 @@ class LedgerQuery:
     status: str = ""
     overdue_on: date | None = None
     text: str = ""
-
-
-def filter_states(
-    states: Iterable[FindingState],
-    query: LedgerQuery,
-    extra_terms: Callable[[FindingState], Iterable[str]] = lambda state: (),
-) -> list[FindingState]:
-    """Apply a query to states in memory, as `LedgerView.select` does in SQL."""
-    words = query.text.lower().split()
-    chosen = []
-    for s in states:
-        if query.unit and s.reporting_unit != query.unit:
-            continue
-        if query.category and s.category != query.category:
-            continue
-        if query.nature and s.nature != query.nature:
-            continue
-        if query.status and str(s.status) != query.status:
-            continue
-        if query.overdue_on is not None and not s.is_overdue(query.overdue_on):
-            continue
-        if words:
-            key = search_key(s, extra_terms(s))
-            if not all(word in key for word in words):
-                continue
-        chosen.append(s)
-    # Stable: states come in log order, which breaks ties of equal recording times.
-    chosen.sort(key=lambda s: s.recorded_at)
-    return chosen
 
 
 class LedgerRows(TrackingRecorder):
@@ -105,6 +157,9 @@ class LedgerRows(TrackingRecorder):
 
     PARAM = "?"
     ROWS = "ledger_rows"
+    VERSIONS = "ledger_versions"
+    MOMENTS = "ledger_moments"
+    TRACKING = "tracking"
     # The column that keeps the order of first inserts: the recording order.
     ORDER = "rowid"
     CONTAINS = "instr(search, ?) > 0"
@@ -115,6 +170,7 @@ class LedgerRows(TrackingRecorder):
     )
     # Given by the tracking recorder this is mixed into.
     datastore: Any
+    max_tracking_id: Callable[[str], int | None]
     _max_tracking_id: Callable[[str, Any], int | None]
     _insert_tracking: Callable[[Any, Tracking], None]
 
@@ -132,65 +188,127 @@ class LedgerRows(TrackingRecorder):
         self,
         application_name: str,
         start: int | None,
-        events: Sequence[Any],
+        entries: Sequence[tuple[int, Any]],
         tracking: Tracking,
         evolve: Callable[[FindingState | None, Any], FindingState],
     ) -> bool:
-        """Fold events that follow log position `start` into the rows, atomically.
+        """Fold logged events that follow position `start` into the view, atomically.
 
-        The write lock is taken before anything is read, so two processes
-        following one store cannot both fold the same events. Returns False,
-        changing nothing, when the view is no longer at `start` (another
-        process got there first); the caller then reads the log again.
+        `entries` pairs each event with its log position. Every event gets
+        its moment in the moments table; finding events (those `evolve`
+        takes, marked by having `evolve`) also update the current rows and
+        add a version. The write lock is taken before anything is read, so
+        two processes following one store cannot both fold the same events.
+        Returns False, changing nothing, when the view is no longer at
+        `start` (another process got there first); the caller then reads the
+        log again.
         """
         with self._cursors(commit=True) as (own, c):
             self._lock_rows(own)
             position = self._max_tracking_id(application_name, own) or 0
             if start is not None and position != start:
                 return False
-            keys = list({str(e.originator_id) for e in events})
+            if position == 0:
+                # Folding from the start: whatever rows are here were left by a
+                # view whose position was lost, and would be folded twice.
+                self._empty(c)
+            findings = [(n, e) for n, e in entries if hasattr(e, "evolve")]
+            keys = list({str(e.originator_id) for _, e in findings})
             states = self._fetch(c, keys)
-            for event in events:
+            reach = self._reach(c, keys)
+            versions = []
+            for n, event in findings:
                 key = str(event.originator_id)
-                states[key] = evolve(states.get(key), event)
+                state = states[key] = evolve(states.get(key), event)
+                at = moment_text(event.timestamp)
+                day = event.on.isoformat()
+                before = reach.get(key)
+                if before is None:
+                    now = Reach(at, day, n, True)
+                else:
+                    now = Reach(
+                        max(before.at, at),
+                        max(before.day, day),
+                        before.first,
+                        day >= before.day,
+                    )
+                reach[key] = now
+                versions.append(
+                    (event.originator_version, n, type(event).__name__, at, now, state)
+                )
             self._write(c, states.values())
+            self._write_versions(c, versions)
+            c.executemany(
+                f"INSERT INTO {self.MOMENTS} (position, at) VALUES"
+                f" ({self.PARAM}, {self.PARAM})",
+                [(n, moment_text(e.timestamp)) for n, e in entries],
+            )
             self._insert_tracking(own, tracking)
         return True
 
     def _write(self, c: Any, states: Iterable[FindingState]) -> None:
         # A row keeps the order of its first insert, which is therefore the
         # recording order; `select` needs it when recording times are equal.
-        marks = ",".join([self.PARAM] * 10)
+        marks = ",".join([self.PARAM] * len(COLUMNS))
+        updates = ", ".join(f"{name} = excluded.{name}" for name in COLUMNS[1:])
         c.executemany(
-            f"INSERT INTO {self.ROWS} (finding_id, reporting_unit, category,"
-            " nature, status, deadline, found_on, recorded_at, search, state)"
-            f" VALUES ({marks})"
-            " ON CONFLICT (finding_id) DO UPDATE SET"
-            " reporting_unit = excluded.reporting_unit,"
-            " category = excluded.category,"
-            " nature = excluded.nature,"
-            " status = excluded.status,"
-            " deadline = excluded.deadline,"
-            " found_on = excluded.found_on,"
-            " recorded_at = excluded.recorded_at,"
-            " search = excluded.search,"
-            " state = excluded.state",
+            f"INSERT INTO {self.ROWS} ({', '.join(COLUMNS)}) VALUES ({marks})"
+            f" ON CONFLICT (finding_id) DO UPDATE SET {updates}",
+            [self._columns(s) for s in states],
+        )
+
+    def _write_versions(
+        self, c: Any, versions: Sequence[tuple[int, int, str, str, Reach, FindingState]]
+    ) -> None:
+        names = (*COLUMNS, *VERSION_COLUMNS)
+        marks = ",".join([self.PARAM] * len(names))
+        c.executemany(
+            f"INSERT INTO {self.VERSIONS} ({', '.join(names)}) VALUES ({marks})",
             [
                 (
-                    s.finding_id,
-                    s.reporting_unit,
-                    s.category,
-                    s.nature,
-                    str(s.status),
-                    s.deadline.isoformat() if s.deadline else None,
-                    s.found_on.isoformat(),
-                    s.recorded_at.isoformat(),
-                    search_key(s, self.extra_terms(s)),
-                    dump_state(s),
+                    *self._columns(state),
+                    version,
+                    position,
+                    kind,
+                    at,
+                    reach.at,
+                    reach.day,
+                    reach.first,
+                    1 if reach.in_order else 0,
                 )
-                for s in states
+                for version, position, kind, at, reach, state in versions
             ],
         )
+
+    def _columns(self, s: FindingState) -> tuple[Any, ...]:
+        return (
+            s.finding_id,
+            s.reporting_unit,
+            s.category,
+            s.nature,
+            str(s.status),
+            s.deadline.isoformat() if s.deadline else None,
+            s.found_on.isoformat(),
+            s.recorded_at.isoformat(),
+            search_key(s, self.extra_terms(s)),
+            dump_state(s),
+        )
+
+    def _reach(self, c: Any, finding_ids: Sequence[str]) -> dict[str, Reach]:
+        """Read how far each finding's versions reach, to extend them."""
+        found: dict[str, Reach] = {}
+        for start in range(0, len(finding_ids), 500):
+            chunk = list(finding_ids[start : start + 500])
+            marks = ",".join([self.PARAM] * len(chunk))
+            c.execute(
+                "SELECT finding_id, max(reach), max(reach_day), min(first_position),"
+                f" min(in_order) FROM {self.VERSIONS}"
+                f" WHERE finding_id IN ({marks}) GROUP BY finding_id",
+                chunk,
+            )
+            for key, at, day, first, in_order in c.fetchall():
+                found[key] = Reach(at, day, first, bool(in_order))
+        return found
 
     def get_rows(self, finding_ids: Sequence[str]) -> dict[str, FindingState]:
         """Fetch the stored rows of the given findings, skipping unknown ids."""
@@ -219,8 +337,92 @@ class LedgerRows(TrackingRecorder):
             )
             return {category: int(top) for category, top in c.fetchall()}
 
-    def select(self, query: LedgerQuery) -> list[FindingState]:
-        """Return the rows matching a query, in recording order."""
+    def select(
+        self, query: LedgerQuery, at: Moment | None = None
+    ) -> list[FindingState]:
+        """Return the rows matching a query, in recording order.
+
+        Without `at`, as they stand now; with it, as they stood then (see
+        `Moment`), read from the versions table.
+        """
+        return self.page(query, 0, None, at)
+
+    def count(self, query: LedgerQuery, at: Moment | None = None) -> int:
+        """Count the rows `select` would return."""
+        source, params = self._source(at)
+        where, more = self._where(query)
+        with self._cursors(commit=False) as (_, c):
+            c.execute(f"SELECT count(*) FROM {source}{where}", params + more)
+            (total,) = c.fetchone()
+            return int(total)
+
+    def page(
+        self,
+        query: LedgerQuery,
+        offset: int,
+        limit: int | None,
+        at: Moment | None = None,
+    ) -> list[FindingState]:
+        """Return `limit` rows of `select`'s answer from `offset` (all with None)."""
+        source, params = self._source(at)
+        where, more = self._where(query)
+        sql = f"SELECT state FROM {source}{where} ORDER BY recorded_at, first_seen"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        with self._cursors(commit=False) as (_, c):
+            c.execute(sql, params + more)
+            return [load_state(text) for (text,) in c.fetchall()]
+
+    def position_before(self, moment: datetime) -> int:
+        """Return the newest log position recorded before a moment (0 if none)."""
+        with self._cursors(commit=False) as (_, c):
+            c.execute(
+                f"SELECT max(position) FROM {self.MOMENTS} WHERE at < {self.PARAM}",
+                [moment_text(moment)],
+            )
+            (position,) = c.fetchone()
+            return int(position or 0)
+
+    def out_of_order(self) -> set[str]:
+        """Return the findings with a step whose business day precedes an earlier step's.
+
+        Their ledger "as known on a day" is not one of their versions, so it
+        is replayed from their events instead.
+        """
+        with self._cursors(commit=False) as (_, c):
+            c.execute(f"SELECT DISTINCT finding_id FROM {self.VERSIONS} WHERE in_order = 0")
+            return {key for (key,) in c.fetchall()}
+
+    def tally(
+        self, kinds: Sequence[str], start: datetime, end: datetime
+    ) -> list[tuple[str, str]]:
+        """List (finding, event kind) of events of those kinds recorded in [start, end)."""
+        p = self.PARAM
+        marks = ",".join([p] * len(kinds))
+        with self._cursors(commit=False) as (_, c):
+            c.execute(
+                f"SELECT finding_id, kind FROM {self.VERSIONS}"
+                f" WHERE kind IN ({marks}) AND at >= {p} AND at < {p}",
+                [*kinds, moment_text(start), moment_text(end)],
+            )
+            return [(key, kind) for key, kind in c.fetchall()]
+
+    def _source(self, at: Moment | None) -> tuple[str, list[Any]]:
+        """Name the rows to read: the current ones, or each finding's version at a moment."""
+        if at is None:
+            return f"(SELECT *, {self.ORDER} AS first_seen FROM {self.ROWS}) AS r", []
+        column, bound = at.bound()
+        op = "<" if column == "reach" else "<="
+        v = self.VERSIONS
+        return (
+            f"(SELECT v.*, v.first_position AS first_seen FROM {v} AS v JOIN"
+            f" (SELECT finding_id AS fid, max(version) AS top FROM {v}"
+            f" WHERE {column} {op} {self.PARAM} GROUP BY finding_id) AS m"
+            " ON v.finding_id = m.fid AND v.version = m.top) AS r",
+            [bound],
+        )
+
+    def _where(self, query: LedgerQuery) -> tuple[str, list[Any]]:
         p = self.PARAM
         where: list[str] = []
         params: list[Any] = []
@@ -242,13 +444,27 @@ class LedgerRows(TrackingRecorder):
         for word in query.text.lower().split():
             where.append(self.CONTAINS)
             params.append(word)
-        sql = f"SELECT state FROM {self.ROWS}"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += f" ORDER BY recorded_at, {self.ORDER}"
-        with self._cursors(commit=False) as (_, c):
-            c.execute(sql, params)
-            return [load_state(text) for (text,) in c.fetchall()]
+        return (" WHERE " + " AND ".join(where) if where else ""), params
+
+    def create_table(self) -> None:
+        super().create_table()  # type: ignore[misc]
+        if (self.max_tracking_id(SCHEMA_MARK) or 0) < VIEW_SCHEMA:
+            self.reset()
+
+    def _empty(self, c: Any) -> None:
+        for table in (self.ROWS, self.VERSIONS, self.MOMENTS):
+            c.execute(f"DELETE FROM {table}")
+
+    def reset(self) -> None:
+        """Empty the view, so that the next catch-up folds the whole log again."""
+        with self._cursors(commit=True) as (own, c):
+            self._lock_rows(own)
+            self._empty(c)
+            c.execute(
+                f"DELETE FROM {self.TRACKING} WHERE application_name <> {self.PARAM}",
+                ["__migration__"],
+            )
+            self._insert_tracking(own, Tracking(SCHEMA_MARK, VIEW_SCHEMA))
 
 
 class LedgerView(LedgerRows, SQLiteTrackingRecorder):
@@ -270,6 +486,31 @@ class LedgerView(LedgerRows, SQLiteTrackingRecorder):
             " state TEXT NOT NULL)",
             "CREATE INDEX IF NOT EXISTS ledger_rows_unit"
             " ON ledger_rows (reporting_unit, category)",
+            "CREATE TABLE IF NOT EXISTS ledger_versions ("
+            " finding_id TEXT NOT NULL,"
+            " reporting_unit TEXT NOT NULL,"
+            " category TEXT NOT NULL,"
+            " nature TEXT NOT NULL,"
+            " status TEXT NOT NULL,"
+            " deadline TEXT,"
+            " found_on TEXT NOT NULL,"
+            " recorded_at TEXT NOT NULL,"
+            " search TEXT NOT NULL,"
+            " state TEXT NOT NULL,"
+            " version INTEGER NOT NULL,"
+            " position INTEGER NOT NULL,"
+            " kind TEXT NOT NULL,"
+            " at TEXT NOT NULL,"
+            " reach TEXT NOT NULL,"
+            " reach_day TEXT NOT NULL,"
+            " first_position INTEGER NOT NULL,"
+            " in_order INTEGER NOT NULL,"
+            " PRIMARY KEY (finding_id, version))",
+            "CREATE INDEX IF NOT EXISTS ledger_versions_reach"
+            " ON ledger_versions (finding_id, reach, version)",
+            "CREATE TABLE IF NOT EXISTS ledger_moments ("
+            " position INTEGER PRIMARY KEY,"
+            " at TEXT NOT NULL)",
         ]
 
     def _lock_rows(self, c: Any) -> None:
@@ -279,29 +520,29 @@ class LedgerView(LedgerRows, SQLiteTrackingRecorder):
 
 
 class LedgerProjection(Projection[LedgerRows]):
-    """Fold finding events into ledger rows."""
+    """Fold finding events into ledger rows and versions."""
 
     name = "ledger"
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        self.process_batch([domain_event], tracking, None)
+        self.process_batch([(tracking.notification_id, domain_event)], tracking, None)
 
     def process_batch(
-        self, events: Sequence[Any], tracking: Tracking, start: int | None
+        self, entries: Sequence[tuple[int, Any]], tracking: Tracking, start: int | None
     ) -> bool:
-        """Fold a run of events following log position `start` in one commit.
+        """Fold a run of logged events following log position `start` in one commit.
 
-        With `start` None the position is not checked: a runner that feeds
-        events one by one in order (ProjectionRunner) guarantees it.
+        `entries` pairs each event with its log position. With `start` None
+        the position is not checked: a runner that feeds events one by one in
+        order (ProjectionRunner) guarantees it.
 
         Events that are not finding events still advance the tracking position.
         Returns False when the view had already moved past `start`.
         """
-        finding_events = [e for e in events if hasattr(e, "evolve")]
         return self.view.fold_in(
             tracking.application_name,
             start,
-            finding_events,
+            entries,
             tracking,
             lambda state, event: event.evolve(state),
         )
