@@ -1045,6 +1045,16 @@ class Ledger(Application):
         at = None if moment is None else Moment.recorded_before(moment)
         return self.projection.view.page(query or LedgerQuery(), offset, limit, at)
 
+    def index_of_row(
+        self,
+        finding_id: str,
+        query: LedgerQuery | None = None,
+        moment: datetime | None = None,
+    ) -> int | None:
+        """Return where a finding stands among those rows (None if not among them)."""
+        at = None if moment is None else Moment.recorded_before(moment)
+        return self.projection.view.index_of(query or LedgerQuery(), finding_id, at)
+
     def week_cutoff(self, week: int) -> datetime:
         """Return the end of a report week: midnight after its last day, in UTC."""
         return self.campaign.week_cutoff(week).astimezone(UTC)

@@ -141,6 +141,10 @@ class StoreView(LedgerView):
         return super().page(*args, **kwargs)
 
     @when_busy
+    def index_of(self, *args: Any, **kwargs: Any) -> Any:
+        return super().index_of(*args, **kwargs)
+
+    @when_busy
     def position_before(self, *args: Any, **kwargs: Any) -> Any:
         return super().position_before(*args, **kwargs)
 

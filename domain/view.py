@@ -140,6 +140,8 @@ class LedgerQuery:
     nature: str = ""
     status: str = ""
     overdue_on: date | None = None
+    # Open findings (not awaiting acceptance) due within these days, inclusive.
+    due_between: tuple[date, date] | None = None
     text: str = ""
 
 
@@ -373,6 +375,30 @@ class LedgerRows(TrackingRecorder):
             c.execute(sql, params + more)
             return [load_state(text) for (text,) in c.fetchall()]
 
+    def index_of(
+        self, query: LedgerQuery, finding_id: str, at: Moment | None = None
+    ) -> int | None:
+        """Return where a finding stands in `select`'s answer (None if not in it)."""
+        source, params = self._source(at)
+        where, more = self._where(query)
+        p = self.PARAM
+        with self._cursors(commit=False) as (_, c):
+            key = " AND " if where else " WHERE "
+            c.execute(
+                f"SELECT recorded_at, first_seen FROM {source}{where}{key}finding_id = {p}",
+                params + more + [finding_id],
+            )
+            found = c.fetchone()
+            if found is None:
+                return None
+            c.execute(
+                f"SELECT count(*) FROM {source}{where}{key}"
+                f"(recorded_at < {p} OR (recorded_at = {p} AND first_seen < {p}))",
+                params + more + [found[0], found[0], found[1]],
+            )
+            (before,) = c.fetchone()
+            return int(before)
+
     def position_before(self, moment: datetime) -> int:
         """Return the newest log position recorded before a moment (0 if none)."""
         with self._cursors(commit=False) as (_, c):
@@ -435,12 +461,16 @@ class LedgerRows(TrackingRecorder):
             if value:
                 where.append(f"{column} = {p}")
                 params.append(value)
+        open_states = [str(s) for s in Status if s not in FINAL]
+        open_states.remove(str(Status.AWAITING_ACCEPTANCE))
+        marks = ",".join([p] * len(open_states))
         if query.overdue_on is not None:
-            open_states = [str(s) for s in Status if s not in FINAL]
-            open_states.remove(str(Status.AWAITING_ACCEPTANCE))
-            marks = ",".join([p] * len(open_states))
             where.append(f"deadline < {p} AND status IN ({marks})")
             params += [query.overdue_on.isoformat(), *open_states]
+        if query.due_between is not None:
+            first, last = query.due_between
+            where.append(f"deadline >= {p} AND deadline <= {p} AND status IN ({marks})")
+            params += [first.isoformat(), last.isoformat(), *open_states]
         for word in query.text.lower().split():
             where.append(self.CONTAINS)
             params.append(word)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -11,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+from textual.widgets import Footer, Header, Input, Select, Static
 
 from domain.dates import parse_moment
 from domain.errors import LedgerError
@@ -20,6 +22,7 @@ from domain.staff import Act
 from domain.state import FINAL, FindingState, Status
 from domain.view import LedgerQuery
 from tui.form import Field, FormModal
+from tui.ledger_table import LedgerTable
 from tui.wording import explain
 
 # Days before the deadline from which the lamp turns yellow.
@@ -105,7 +108,6 @@ class LedgerScreen(Screen[None]):
         super().__init__()
         self.ledger = ledger
         self.overdue_only = False
-        self.rows: list[FindingState] = []
         # The moment (UTC) whose ledger is shown; None shows the present.
         self.as_of: datetime | None = None
 
@@ -135,15 +137,13 @@ class LedgerScreen(Screen[None]):
                 placeholder="搜索：文字或拼音首字母，如 zjj", compact=True, id="filter-text"
             )
         yield Static("", id="history-banner")
-        yield DataTable(
-            cursor_type="row", zebra_stripes=True, cell_padding=0, id="ledger-table"
-        )
+        yield LedgerTable(lambda n, s: self.cells(n, s, self.day()), id="ledger-table")
         yield Static("", id="row-detail")
         yield Static("", id="ledger-summary")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).focus()
+        self.query_one(LedgerTable).focus()
         self.reload()
 
     def on_resize(self) -> None:
@@ -173,34 +173,40 @@ class LedgerScreen(Screen[None]):
         )
 
     def reload(self) -> None:
-        """Read the rows again from the ledger view, keeping the cursor's finding."""
-        table = self.query_one(DataTable)
+        """Read the rows again from the ledger view, keeping the cursor's finding.
+
+        Only the count and the rows on screen are read; the table fetches
+        further pages as they are scrolled to.
+        """
+        table = self.query_one(LedgerTable)
         current = self.current_id()
         banner = self.query_one("#history-banner", Static)
-        today = self.day()
-        if self.as_of is None:
-            self.rows = self.ledger.rows(self.ledger_query())
+        query = self.ledger_query()
+        moment = self.as_of
+        if moment is None:
             banner.display = False
         else:
-            self.rows = self.ledger.rows_as_of(self.as_of, self.ledger_query())
-            local = self.as_of.astimezone(self.ledger.campaign.tz)
+            local = moment.astimezone(self.ledger.campaign.tz)
             banner.update(
                 f"历史视图（只读）：{local:%Y年%m月%d日 %H:%M} 时的台账。按 t 回到当前。"
             )
             banner.display = True
-        table.clear(columns=True)
         fixed = sum(w for _, _, w in COLUMNS) + 2
         statement_width = max(MIN_STATEMENT, self.size.width - fixed)
-        for key, label, width in COLUMNS:
-            table.add_column(label, key=key, width=width or statement_width)
-        for number, state in enumerate(self.rows, 1):
-            table.add_row(*self.cells(number, state, today), key=state.finding_id)
+        columns = [(label, width or statement_width) for _, label, width in COLUMNS]
+        count = self.ledger.count_rows(query, moment)
+        row = table.cursor_row
         if current is not None:
-            for index, state in enumerate(self.rows):
-                if state.finding_id == current:
-                    table.move_cursor(row=index)
+            found = self.ledger.index_of_row(current, query, moment)
+            row = row if found is None else found
+        table.show(
+            columns,
+            count,
+            lambda offset, limit: self.ledger.page_rows(offset, limit, query, moment),
+            row,
+        )
         self.show_detail()
-        self.show_summary(today)
+        self.show_summary(query, count)
 
     def cells(self, number: int, state: FindingState, today: date) -> list[Text | str]:
         campaign = self.ledger.campaign
@@ -228,45 +234,50 @@ class LedgerScreen(Screen[None]):
         ]
 
     def current_id(self) -> str | None:
-        table = self.query_one(DataTable)
-        if not self.rows or table.cursor_row < 0 or table.cursor_row >= len(self.rows):
-            return None
-        return self.rows[table.cursor_row].finding_id
+        state = self.query_one(LedgerTable).current()
+        return None if state is None else state.finding_id
+
+    def shown(self) -> list[FindingState]:
+        """Every row the table would show under the current filters, in order."""
+        table = self.query_one(LedgerTable)
+        return [s for i in range(table.row_count) if (s := table.item_at(i))]
 
     def show_detail(self) -> None:
-        finding_id = self.current_id()
+        state = self.query_one(LedgerTable).current()
         detail = self.query_one("#row-detail", Static)
-        if finding_id is None:
+        if state is None:
             detail.update("没有符合条件的问题。按 n 新建，按 x 清除筛选。")
             return
-        state = next(s for s in self.rows if s.finding_id == finding_id)
         measures = f"\n整改措施：{state.measures}" if state.measures else ""
         detail.update(f"问题表述：{state.statement}{measures}")
 
-    def show_summary(self, today: date) -> None:
+    def show_summary(self, query: LedgerQuery, count: int) -> None:
+        today = self.day()
         label = "当天" if self.as_of is not None else "今天"
-        overdue = sum(1 for s in self.rows if s.is_overdue(today))
-        near = sum(1 for s in self.rows if lamp(s, today).plain and not s.is_overdue(today))
+        overdue = self.ledger.count_rows(
+            dataclasses.replace(query, overdue_on=today), self.as_of
+        )
+        near = self.ledger.count_rows(
+            dataclasses.replace(query, due_between=(today, today + timedelta(days=WARN_DAYS))),
+            self.as_of,
+        )
         flags = "（只看逾期）" if self.overdue_only else ""
         operator = getattr(self.app, "operator", None)
         who = f"　{operator.name}（{operator.unit}）" if operator else ""
         self.query_one("#ledger-summary", Static).update(
-            f"共 {len(self.rows)} 条{flags}　逾期 {overdue}　临期 {near}　"
+            f"共 {count} 条{flags}　逾期 {overdue}　临期 {near}　"
             f"{label} {today.isoformat()}{who}"
         )
 
-    @on(DataTable.RowHighlighted)
+    @on(LedgerTable.Highlighted)
     def row_highlighted(self) -> None:
         self.show_detail()
 
-    @on(DataTable.RowSelected)
-    def open_finding(self, event: DataTable.RowSelected) -> None:
+    @on(LedgerTable.Selected)
+    def open_finding(self, event: LedgerTable.Selected) -> None:
         from tui.finding_screen import FindingScreen
 
-        if event.row_key.value is not None:
-            self.app.push_screen(
-                FindingScreen(self.ledger, event.row_key.value, as_of=self.as_of)
-            )
+        self.app.push_screen(FindingScreen(self.ledger, event.finding_id, as_of=self.as_of))
 
     @on(Select.Changed)
     def filter_changed(self) -> None:
@@ -278,13 +289,13 @@ class LedgerScreen(Screen[None]):
 
     @on(Input.Submitted, "#filter-text")
     def search_submitted(self) -> None:
-        self.query_one(DataTable).focus()
+        self.query_one(LedgerTable).focus()
 
     def action_search(self) -> None:
         self.query_one("#filter-text", Input).focus()
 
     def action_focus_table(self) -> None:
-        self.query_one(DataTable).focus()
+        self.query_one(LedgerTable).focus()
 
     def action_toggle_overdue(self) -> None:
         self.overdue_only = not self.overdue_only
@@ -337,10 +348,11 @@ class LedgerScreen(Screen[None]):
         def done(saved: bool | None) -> None:
             if not saved:
                 return
-            before = {s.finding_id for s in self.rows}
+            table = self.query_one(LedgerTable)
+            before = table.row_count
             self.reload()
-            if len(self.rows) > len(before):
-                self.query_one(DataTable).move_cursor(row=len(self.rows) - 1)
+            if table.row_count > before:
+                table.move_cursor(table.row_count - 1)
             else:
                 self.notify("已保存。当前筛选条件下不显示这条问题，按 x 清除筛选可见。", timeout=8)
 

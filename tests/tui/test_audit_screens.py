@@ -83,14 +83,14 @@ async def test_time_travel_shows_the_past_read_only_and_returns(
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, LedgerScreen)
-        assert {s.finding_id for s in screen.rows} == {a, b, c}
+        assert {s.finding_id for s in screen.shown()} == {a, b, c}
 
         await pilot.press("t")
         await type_text(pilot, "2022-06-05 18:00")
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, LedgerScreen)
-        assert {s.finding_id: s.status for s in screen.rows} == {
+        assert {s.finding_id: s.status for s in screen.shown()} == {
             a: Status.IN_PROGRESS,
             b: Status.PENDING,
         }
@@ -101,7 +101,7 @@ async def test_time_travel_shows_the_past_read_only_and_returns(
         await pilot.pause()
         assert isinstance(app.screen, LedgerScreen)  # no form in history
 
-        screen.query_one("#ledger-table").move_cursor(row=0)
+        screen.query_one("#ledger-table").move_cursor(0)
         await pilot.press("enter")
         await pilot.pause()
         finding = app.screen
@@ -116,7 +116,7 @@ async def test_time_travel_shows_the_past_read_only_and_returns(
 
         await pilot.press("t")
         await pilot.pause()
-        assert {s.finding_id for s in screen.rows} == {a, b, c}
+        assert {s.finding_id for s in screen.shown()} == {a, b, c}
         assert not screen.query_one("#history-banner").display
 
 

@@ -22,6 +22,7 @@ from tui.finding_screen import FindingScreen, describe
 from tui.form import FormModal
 from tui.import_screen import ImportScreen
 from tui.ledger_screen import LedgerScreen
+from tui.ledger_table import LedgerTable
 
 OPERATOR = Operator("张三", "褚河街道")
 
@@ -82,7 +83,7 @@ async def test_a_good_sheet_is_reported_then_imported_with_a(
         await settle(pilot)
 
         assert isinstance(app.screen, LedgerScreen)
-        assert app.screen.query_one("#ledger-table", DataTable).row_count == 6
+        assert app.screen.query_one("#ledger-table", LedgerTable).row_count == 6
     assert {r.source for r in ledger.rows()} == {"导入"}
 
 

@@ -50,7 +50,7 @@ async def save(pilot: Any) -> None:
 async def open_row(pilot: Any, index: int) -> FindingScreen:
     table = pilot.app.screen.query_one("#ledger-table")
     table.focus()
-    table.move_cursor(row=index)
+    table.move_cursor(index)
     await pilot.press("enter")
     await pilot.pause()
     assert isinstance(pilot.app.screen, FindingScreen)
@@ -193,30 +193,30 @@ async def test_filters_search_and_the_lamp(ledger: Ledger, clock: SetClock, tmp_
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, LedgerScreen)
-        assert len(screen.rows) == 3
+        assert len(screen.shown()) == 3
 
         await choose(pilot, "#filter-unit", "火龙镇")
-        assert [s.statement for s in screen.rows] == ["李某未参保"]
+        assert [s.statement for s in screen.shown()] == ["李某未参保"]
         await choose(pilot, "#filter-unit", "")
         await choose(pilot, "#filter-category", "饮水安全")
-        assert [s.statement for s in screen.rows] == ["西村水质报告未张贴"]
+        assert [s.statement for s in screen.shown()] == ["西村水质报告未张贴"]
         await pilot.press("x")
         await pilot.pause()
         await choose(pilot, "#filter-status", "待整改")
-        assert [s.statement for s in screen.rows] == ["东村王某住房未挂牌"]
+        assert [s.statement for s in screen.shown()] == ["东村王某住房未挂牌"]
         await pilot.press("x")
 
         await pilot.press("slash")
         await type_text(pilot, "slj")  # 市水利局
-        assert [s.statement for s in screen.rows] == ["西村水质报告未张贴"]
+        assert [s.statement for s in screen.shown()] == ["西村水质报告未张贴"]
         await pilot.press("escape", "x")
         await pilot.pause()
 
         await pilot.press("o")
         await pilot.pause()
-        assert [s.statement for s in screen.rows] == ["西村水质报告未张贴"]
+        assert [s.statement for s in screen.shown()] == ["西村水质报告未张贴"]
         table = screen.query_one("#ledger-table")
-        assert table.get_cell_at((0, 8)).style == "bold red"
+        assert table.cell_at(0, 8).style == "bold red"
 
 
 async def test_export_dialog_writes_the_official_sheet(ledger: Ledger, tmp_path: Path) -> None:
@@ -247,7 +247,7 @@ async def test_the_table_fits_80_columns_and_uses_a_wide_terminal(ledger: Ledger
         async with app.run_test(size=size) as pilot:
             await pilot.pause()
             table = app.screen.query_one("#ledger-table")
-            widths = [column.width for column in table.columns.values()]
+            widths = table.column_widths
             assert len(widths) == 9
             assert sum(widths) <= size[0] - 2
             assert sum(widths) >= size[0] - 4
@@ -289,7 +289,7 @@ async def test_the_list_shows_a_change_made_on_the_finding_page(
         await pilot.pause()
 
         table = app.screen.query_one("#ledger-table")
-        assert table.get_cell_at((0, 5)) == "6月20日"
+        assert table.cell_at(0, 5) == "6月20日"
 
 
 async def test_a_second_instance_sees_changes_within_two_seconds(
@@ -306,14 +306,14 @@ async def test_a_second_instance_sees_changes_within_two_seconds(
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, LedgerScreen)
-        assert screen.rows == []
+        assert screen.shown() == []
 
         seed(theirs, statement="另一台电脑登记的问题")
         await pilot.pause(2.0)
         await app.workers.wait_for_complete()
         await pilot.pause()
 
-        assert [s.statement for s in screen.rows] == ["另一台电脑登记的问题"]
+        assert [s.statement for s in screen.shown()] == ["另一台电脑登记的问题"]
     mine.close()
     theirs.close()
 

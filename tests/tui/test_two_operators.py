@@ -54,7 +54,7 @@ async def fill(pilot: Any, field: str, text: str) -> None:
 async def open_first_row(pilot: Any) -> FindingScreen:
     table = pilot.app.screen.query_one("#ledger-table")
     table.focus()
-    table.move_cursor(row=0)
+    table.move_cursor(0)
     await pilot.press("enter")
     await pilot.pause()
     assert isinstance(pilot.app.screen, FindingScreen)
@@ -103,8 +103,8 @@ async def test_each_app_sees_the_others_changes_within_two_seconds(
         await within_two_seconds(pilot, lambda: screen.state.version == 3)
         assert screen.state.deadline == date(2022, 6, 15)
         await pilot.press("escape")
-        await within_two_seconds(pilot, lambda: len(app.screen.rows) == 2)  # type: ignore[attr-defined]
-        statements = [s.statement for s in app.screen.rows]  # type: ignore[attr-defined]
+        await within_two_seconds(pilot, lambda: len(app.screen.shown()) == 2)  # type: ignore[attr-defined]
+        statements = [s.statement for s in app.screen.shown()]  # type: ignore[attr-defined]
         assert "另一台电脑登记的问题" in statements
 
 
