@@ -102,6 +102,10 @@ _REPORT_DAY = re.compile(
     r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}"
 )
 
+# A workbook holds a character XML cannot (a control, NUL) as _x0007_
+# (ECMA-376 ST_Xstring); openpyxl hands the escape on as written.
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
 # Excel serial days below this (1954) are numbers someone typed, not days.
 _FIRST_SERIAL = 20_000
 _LAST_SERIAL = 2_958_465
@@ -361,7 +365,10 @@ class _Grid:
     """A sheet's values with every merged range filled from its top-left cell."""
 
     def __init__(self, ws: Worksheet) -> None:
-        self.values = [list(row) for row in ws.iter_rows(values_only=True)]
+        self.values = [
+            [_unescaped(value) for value in row]
+            for row in ws.iter_rows(values_only=True)
+        ]
         self.height = len(self.values)
         self.width = max((len(row) for row in self.values), default=0)
         for merged in ws.merged_cells.ranges:
@@ -382,6 +389,20 @@ class _Grid:
     def row(self, number: int) -> list[Any]:
         line = self.values[number - 1]
         return line + [None] * (self.width - len(line))
+
+
+def _unescaped(value: Any) -> Any:
+    """Read text as the workbook means it: _x0007_ is the control U+0007.
+
+    Without this a control character Excel holds would reach the ledger as
+    seven harmless-looking characters, and the export would write it back.
+    """
+    # Limitation: openpyxl drops the _x005F_ that marks a literal "_x0041_"
+    # in the shared strings, so such text typed in Excel reads as "A";
+    # telling them apart would take reading the shared strings ourselves.
+    if not isinstance(value, str) or "_x" not in value:
+        return value
+    return _ESCAPED.sub(lambda match: chr(int(match[1], 16)), value)
 
 
 def _text(value: Any) -> str:
