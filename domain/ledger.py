@@ -979,9 +979,14 @@ class Ledger(Application):
         """Return the current ledger rows that match the query."""
         return self.projection.view.select(query or LedgerQuery())
 
-    def row(self, finding_id: str) -> FindingState:
-        """Return one finding's current row."""
-        found = self.projection.view.get_rows([finding_id])
+    def row(self, finding_id: str, moment: datetime | None = None) -> FindingState:
+        """Return one finding's current row, or its row as it stood at a moment."""
+        if moment is None:
+            found = self.projection.view.get_rows([finding_id])
+        else:
+            query = LedgerQuery(finding_id=finding_id)
+            at = Moment.recorded_before(moment)
+            found = {s.finding_id: s for s in self.projection.view.select(query, at)}
         if finding_id not in found:
             raise FindingNotFoundError(finding_id)
         return found[finding_id]

@@ -139,6 +139,7 @@ class LedgerQuery:
     category: str = ""
     nature: str = ""
     status: str = ""
+    finding_id: str = ""
     overdue_on: date | None = None
     # Open findings (not awaiting acceptance) due within these days, inclusive.
     due_between: tuple[date, date] | None = None
@@ -457,6 +458,7 @@ class LedgerRows(TrackingRecorder):
             ("category", query.category),
             ("nature", query.nature),
             ("status", query.status),
+            ("finding_id", query.finding_id),
         ):
             if value:
                 where.append(f"{column} = {p}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from rich.console import Group
@@ -96,9 +96,14 @@ class FindingScreen(Screen[None]):
         self.state: FindingState = self.read_state()
 
     def read_state(self) -> FindingState:
+        return self.ledger.row(self.finding_id, self.as_of)
+
+    def day(self) -> date:
+        """The day overdue is judged on: today, or the last day before the shown moment."""
         if self.as_of is None:
-            return self.ledger.row(self.finding_id)
-        return self.ledger.states_as_of(self.as_of)[self.finding_id]
+            return self.ledger.today()
+        local = self.as_of.astimezone(self.ledger.campaign.tz)
+        return (local - timedelta(microseconds=1)).date()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -145,7 +150,7 @@ class FindingScreen(Screen[None]):
         category = self.ledger.campaign.category(s.category)
         items = category.items
         item = items[s.check_item - 1] if 1 <= s.check_item <= len(items) else ""
-        overdue = "　[bold red]已逾期[/]" if s.is_overdue(self.ledger.today()) else ""
+        overdue = "　[bold red]已逾期[/]" if s.is_overdue(self.day()) else ""
         deadline = show_value(s.deadline)
         if s.extensions:
             deadline += f"（延期 {s.extensions} 次）"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
+from rich.console import Console
 
 from domain.clock import SetClock
 from domain.ledger import Ledger, NewFinding, Operator
@@ -197,3 +199,47 @@ async def test_the_journal_filters_events_and_jumps_to_the_finding(
         await pilot.pause()
         assert isinstance(app.screen, FindingScreen)
         assert app.screen.finding_id == a
+
+
+def detail_text(screen: object) -> str:
+    assert isinstance(screen, FindingScreen)
+    console = Console(record=True, width=100, file=io.StringIO())
+    console.print(screen.detail())
+    return console.export_text()
+
+
+async def test_a_finding_seen_in_the_past_is_judged_overdue_on_that_day(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    at(clock, 6, 2)
+    ledger.record(
+        OPERATOR,
+        NewFinding(
+            reporting_unit="褚河街道",
+            category="housing",
+            check_item=1,
+            nature="个性问题",
+            statement="东村王某未挂牌",
+            found_on=date(2022, 6, 1),
+            measures="挂牌",
+            deadline=date(2022, 6, 4),
+            responsible_unit="市住建局",
+        ),
+    )
+    at(clock, 6, 9)  # today the deadline has passed; on June 3rd it had not
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "已逾期" in detail_text(app.screen)
+        await pilot.press("escape", "t")
+        await type_text(pilot, "6月3日")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+
+        assert isinstance(app.screen, FindingScreen)
+        assert "已逾期" not in detail_text(app.screen)
