@@ -456,14 +456,20 @@ class TaizhangApp(App[None]):
             self.call_from_thread(self.refresh_screens)
 
     def refresh_screens(self) -> None:
+        from tui.inspection_screen import InspectionScreen
         from tui.office_screen import OfficeScreen
 
+        live = (
+            LedgerScreen,
+            FindingScreen,
+            StatisticsScreen,
+            CoverageScreen,
+            OfficeScreen,
+            InspectionScreen,
+        )
         # Only screens that show the live ledger; a form keeps what is typed.
         for screen in self.screen_stack:
-            if isinstance(
-                screen,
-                (LedgerScreen, FindingScreen, StatisticsScreen, CoverageScreen, OfficeScreen),
-            ):
+            if isinstance(screen, live):
                 screen.reload()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -6,8 +6,9 @@ import sqlite3
 from datetime import date, datetime
 from pathlib import Path
 
+from domain.campaign import Campaign
 from domain.clock import SetClock
-from domain.ledger import Ledger, NewFinding, Operator
+from domain.ledger import Ledger, NewFinding, Operator, open_ledger
 from domain.state import Status
 from tests.conftest import SHANGHAI
 from tests.tui.pilot_keys import type_text
@@ -162,3 +163,27 @@ async def test_sealing_from_the_palette_leaves_only_acceptance(
         assert ledger.row(finding_id).status is Status.IN_PROGRESS  # acceptance still taken
 
 
+
+
+async def test_a_sample_drawn_on_another_computer_shows_without_a_key(
+    ledger: Ledger, campaign: Campaign, store: Path, clock: SetClock, tmp_path: Path
+) -> None:
+    completed(ledger, "东村王某未挂牌")
+    other = open_ledger(campaign, store, clock)
+    app = TaizhangApp(ledger, INSPECTOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, InspectionScreen)
+        assert screen.query_one("#samples").row_count == 0
+
+        other.draw_sample(INSPECTOR, per_stratum=1, seed=7)
+        for _ in range(40):
+            await pilot.pause(0.1)
+            if screen.query_one("#samples").row_count == 1:
+                break
+        assert screen.query_one("#samples").row_count == 1
+    other.close()
