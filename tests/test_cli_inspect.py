@@ -82,8 +82,11 @@ def cells(text: str) -> int:
 
 
 def test_check_of_an_empty_store_finds_nothing(
-    store: Path, capsys: pytest.CaptureFixture[str]
+    store: Path,
+    setup: Callable[[], Ledger],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    setup()  # an empty store, created as the app creates it
     code = run(store, "check")
 
     out, err = capsys.readouterr()
@@ -188,8 +191,11 @@ def test_signals_name_each_clue_with_its_dates(
 
 
 def test_signals_of_a_quiet_unit_say_so(
-    store: Path, capsys: pytest.CaptureFixture[str]
+    store: Path,
+    setup: Callable[[], Ledger],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    setup()  # an empty store, created as the app creates it
     code = run(store, "signals", "--unit", "火龙镇")
 
     out, err = capsys.readouterr()
@@ -276,8 +282,11 @@ def test_a_tampered_sample_fails_its_redraw(
 
 
 def test_an_empty_list_of_samples_says_so(
-    store: Path, capsys: pytest.CaptureFixture[str]
+    store: Path,
+    setup: Callable[[], Ledger],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    setup()  # an empty store, created as the app creates it
     assert run(store, "sample", "--list") == 0
     assert "还没有抽样记录" in capsys.readouterr().out
 
@@ -305,8 +314,11 @@ def test_inspection_refusals_are_one_chinese_line(
 
 
 def test_a_sample_with_nothing_awaiting_acceptance_is_refused(
-    store: Path, capsys: pytest.CaptureFixture[str]
+    store: Path,
+    setup: Callable[[], Ledger],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    setup()  # an empty store, created as the app creates it
     code = run(store, "sample", "--per-stratum", "2")
 
     err = capsys.readouterr().err

@@ -77,15 +77,16 @@ def test_the_config_file_opens_postgres_and_the_option_wins(
     assert main(AS_OF) == 0
     assert "共用库里的问题" in replayed(capsys)
 
-    assert main(["--db", str(tmp_path / "own.sqlite"), *AS_OF]) == 0
-    assert "共用库里的问题" not in replayed(capsys)
-    assert (tmp_path / "own.sqlite").exists()
+    # A named file that does not exist yet is refused by a reading command,
+    # and the refusal names the file that was chosen.
+    assert main(["--db", str(tmp_path / "own.sqlite"), *AS_OF]) == 2
+    assert "own.sqlite" in capsys.readouterr().err
 
     elsewhere = tmp_path / "office.toml"
     elsewhere.write_text(f'db = "{tmp_path / "other.sqlite"}"\n', encoding="utf-8")
     monkeypatch.setenv(CONFIG_ENV, str(elsewhere))
-    assert main(AS_OF) == 0
-    assert (tmp_path / "other.sqlite").exists()
+    assert main(AS_OF) == 2
+    assert "other.sqlite" in capsys.readouterr().err
 
 
 def test_without_settings_the_embedded_file_is_used(tmp_path: Path) -> None:
@@ -157,3 +158,27 @@ def test_an_unreachable_database_is_a_short_message_without_the_password(
     err = capsys.readouterr().err
     assert "无法连接或读写数据库 postgresql://clerk:***@127.0.0.1:1/" in err
     assert "secret" not in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["replay", "--as-of", "2022-06-30"],
+        ["verify"],
+        ["reports"],
+        ["stats"],
+        ["week", "1"],
+        ["export", "--unit", "褚河街道"],
+        ["check"],
+    ],
+)
+def test_a_mistyped_store_is_not_created_by_a_command_that_only_reads(
+    tmp_path: Path, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    typo = tmp_path / "ledgr.sqlite"
+
+    assert main(["--store", str(typo), "--operator", "张三", "--unit", "褚河街道", *command]) == 2
+
+    assert not typo.exists()
+    err = capsys.readouterr().err
+    assert "找不到数据文件" in err and "ledgr.sqlite" in err

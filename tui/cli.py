@@ -819,6 +819,9 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
         )
         return EXIT_OK
     key = _key(args)
+    # A mistyped name would otherwise be created as an empty store and
+    # answered as if the ledger were empty.
+    must_exist = choice.source != "default" and args.command in NEEDS_A_STORE
     campaign = load_campaign(args.campaign)
     operator = _operator(args, campaign)
 
@@ -833,22 +836,22 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
             raise CommandRefused(f"导出文件须以 .xlsx 结尾：{quoted(args.output, PATH_LIMIT)}")
         if args.output is not None and isinstance(store, Path):
             _check_not_store(args.output, store)
-        with _opened(campaign, store, key=key) as ledger:
+        with _opened(campaign, store, key=key, must_exist=must_exist) as ledger:
             unit = args.export_unit or _signed_in(args, ledger, operator).unit
             target = args.output or Path(_default_name(unit, week))
             return _export(ledger, unit, week, target, masked=args.masked)
 
     if args.command == "bundle":
-        with _opened(campaign, store, key=key) as ledger:
+        with _opened(campaign, store, key=key, must_exist=must_exist) as ledger:
             return _bundle(args, ledger, _signed_in(args, ledger, operator))
 
     if args.command == "operator":
-        with _opened(campaign, store, key=key) as ledger:
+        with _opened(campaign, store, key=key, must_exist=must_exist) as ledger:
             return _staff(args, ledger, _signed_in(args, ledger, operator))
 
     if args.command == "replay":
         moment = parse_moment(args.as_of, year=campaign.year, tz=campaign.tz)
-        with _opened(campaign, store, key=key) as ledger:
+        with _opened(campaign, store, key=key, must_exist=must_exist) as ledger:
             return _replay(ledger, moment, args.command_unit or "")
 
     if args.command == "week":
@@ -861,7 +864,7 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
             raise CommandRefused("导出某一周的台账须用 --unit 指定单位。")
         if args.output is not None and args.output.suffix.lower() != ".xlsx":
             raise CommandRefused(f"导出文件须以 .xlsx 结尾：{args.output}")
-        with _opened(campaign, store, key=key) as ledger:
+        with _opened(campaign, store, key=key, must_exist=must_exist) as ledger:
             return _week_report(ledger, args.number, args.command_unit or "", args.output)
 
     if args.command == "demo":
@@ -875,11 +878,11 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
     if args.command == "import":
         # The file is read before the store is opened: a bad file touches nothing.
         sheet = read_ledger(args.file.expanduser(), year=campaign.year, sheet=args.sheet)
-        with _opened(campaign, store, key=key) as ledger:
+        with _opened(campaign, store, key=key, must_exist=must_exist) as ledger:
             return _import(ledger, operator, sheet, args)
 
     if args.command in ("check", "signals", "sample", "undo"):
-        with _opened(campaign, store, key=key) as ledger:
+        with _opened(campaign, store, key=key, must_exist=must_exist) as ledger:
             return _inspect(args, ledger, _signed_in(args, ledger, operator))
 
     if args.command == "office":
@@ -890,21 +893,21 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
             )
         if args.output is not None and args.output.suffix.lower() != ".xlsx":
             raise CommandRefused(f"导出文件须以 .xlsx 结尾：{args.output}")
-        with _opened(campaign, store, key=key) as ledger:
+        with _opened(campaign, store, key=key, must_exist=must_exist) as ledger:
             return _office(ledger, args.week, args.output)
 
     if args.command in ("submit", "seal", "reports", "verify"):
-        with _opened(campaign, store, key=key) as ledger:
+        with _opened(campaign, store, key=key, must_exist=must_exist) as ledger:
             return _report(args, ledger, _signed_in(args, ledger, operator))
 
     if args.command in ("stats", "final", "screening", "coverage"):
-        with _opened(campaign, store, key=key) as ledger:
+        with _opened(campaign, store, key=key, must_exist=must_exist) as ledger:
             return _figures(args, ledger, operator)
 
     # Textual loads only when the screen is really wanted.
     from tui.app import TaizhangApp
 
-    with _opened(campaign, store, key=key) as ledger:
+    with _opened(campaign, store, key=key, must_exist=must_exist) as ledger:
         chosen: Operator | None = operator
         if ledger.operators():
             # With a register, a name given is signed in strictly; without
@@ -923,6 +926,15 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
         return EXIT_FAULT
     return EXIT_OK
 
+
+# Commands that only read a ledger, or change one that has findings: run on a
+# named store that does not exist, they refuse rather than create it.
+NEEDS_A_STORE = frozenset(
+    {
+        "export", "replay", "week", "office", "submit", "seal", "reports", "verify",
+        "stats", "final", "screening", "coverage", "check", "signals", "sample", "undo",
+    }
+)
 
 # Names SQLite reads as an in-memory database rather than a file.
 MEMORY_WORDS = (":memory:", "mode=memory")
@@ -1585,8 +1597,19 @@ def _opened(
     store: Path | str,
     clock: Clock | None = None,
     key: str | None = None,
+    *,
+    must_exist: bool = False,
 ) -> Iterator[Ledger]:
-    """Open the ledger for a `with` block and close it on every way out."""
+    """Open the ledger for a `with` block and close it on every way out.
+
+    With `must_exist`, an embedded store file that is not there is refused
+    instead of created.
+    """
+    if must_exist and isinstance(store, Path) and not store.exists():
+        raise CommandRefused(
+            f"找不到数据文件：{quoted(store, PATH_LIMIT)}。请检查文件名；"
+            "新建台账请不带命令运行 taizhang，或用 taizhang demo 填入演示数据。"
+        )
     try:
         ledger = open_ledger(campaign, store, clock, key=key)
     except (PersistenceError, sqlite3.Error, OSError) as error:

@@ -14,6 +14,7 @@ from domain.campaign import Campaign
 from domain.ledger import Ledger, Operator, open_ledger
 from tui.app import TaizhangApp
 from tui.ledger_screen import LedgerScreen
+from tui.ledger_table import LedgerTable
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 20
@@ -77,5 +78,5 @@ async def starts_normally(ledger: Ledger, count: int) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, LedgerScreen)
-        assert len(app.screen.rows) == count
+        assert app.screen.query_one(LedgerTable).row_count == count
     assert app.return_code in (None, 0)
