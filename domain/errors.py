@@ -155,6 +155,19 @@ class EventLogDamagedError(LedgerError):
 
 
 @dataclass
+class UnreadableEventError(LedgerError):
+    """A stored event no longer decodes, so it was changed outside the app.
+
+    `position` is its place in the log when it was read from there (None when
+    read through its finding). Nothing after it can be folded into the view.
+    """
+
+    position: int | None
+    finding_id: str
+    version: int
+
+
+@dataclass
 class NothingToUndoError(LedgerError):
     """The finding's latest event may not be undone: its recording, or an undo."""
 

@@ -17,6 +17,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
+    Mapper,
     RecordConflictError,
     StoredEvent,
     Tracking,
@@ -82,6 +83,7 @@ from domain.errors import (
     UnitNotGivenError,
     UnitSealedError,
     UnknownValueError,
+    UnreadableEventError,
     WeekNotOverError,
 )
 from domain.finding import Finding, Stamp, optional_text, required_text
@@ -341,8 +343,19 @@ class Ledger(Application):
         self._staff: dict[UUID, StaffEntry] = {}
         self._staff_seen = 0
         self._staff_lock = threading.Lock()
-        self.catch_up()
+        # Set when an event in the log no longer decodes: the view stops
+        # before it, and the store stays open so that it can be verified.
+        self.damage: UnreadableEventError | None = None
+        try:
+            self.catch_up()
+        except UnreadableEventError as error:
+            log.error("the log holds an event that does not decode: %s", error)
         self.check_campaign_fits()
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=CheckedMapper
+        )
 
     def _open_view(self) -> LedgerView:
         """Open the ledger view: beside the events, or only in memory when encrypted.
@@ -1413,7 +1426,18 @@ class Ledger(Application):
                 )
                 if not notes:
                     break
-                entries = [(n.id, self.mapper.to_domain_event(n)) for n in notes]
+                entries: list[tuple[int, Any]] = []
+                try:
+                    for note in notes:
+                        entries.append((note.id, self.mapper.to_domain_event(note)))
+                except UnreadableEventError as error:
+                    # Fold what precedes it, so the view shows all that can be read.
+                    self.damage = error
+                    if entries:
+                        self.projection.process_batch(
+                            entries, Tracking(self.name, entries[-1][0]), start
+                        )
+                    raise
                 last = notes[-1].id
                 if self.projection.process_batch(
                     entries, Tracking(self.name, last), start
@@ -2075,6 +2099,20 @@ class Ledger(Application):
         except KeyError:
             return []
         return [category.name, category.label]
+
+
+class CheckedMapper(Mapper[UUID]):
+    """Decode stored events, naming one that no longer decodes in the domain's terms."""
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        try:
+            return super().to_domain_event(stored_event)
+        except Exception as error:
+            raise UnreadableEventError(
+                getattr(stored_event, "id", None),
+                str(stored_event.originator_id),
+                stored_event.originator_version,
+            ) from error
 
 
 def default_store_path() -> Path:

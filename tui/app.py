@@ -141,6 +141,10 @@ class TaizhangApp(App[None]):
             from tui.start_screen import StartScreen
 
             self.push_screen(StartScreen(self.ledger), self.start_as)
+        if self.ledger.damage is not None:
+            self.notify(
+                explain(self.ledger.damage), title="记录受损", severity="error", timeout=60
+            )
         self.set_interval(POLL_SECONDS, self.poll_log)
 
     def start_as(self, operator: Operator | None) -> None:
@@ -449,6 +453,8 @@ class TaizhangApp(App[None]):
         The log's head, not what this process folded, tells: another process
         on the same file may have folded the events into the shared view first.
         """
+        if self.ledger.damage is not None:
+            return  # said once already; folding would stop at the same event
         self.ledger.catch_up()
         head = self.ledger.head()
         if head != self.seen_head:

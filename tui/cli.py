@@ -897,7 +897,13 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
             return _office(ledger, args.week, args.output)
 
     if args.command in ("submit", "seal", "reports", "verify"):
-        with _opened(campaign, store, key=key, must_exist=must_exist) as ledger:
+        with _opened(
+            campaign,
+            store,
+            key=key,
+            must_exist=must_exist,
+            damaged_too=args.command == "verify",
+        ) as ledger:
             return _report(args, ledger, _signed_in(args, ledger, operator))
 
     if args.command in ("stats", "final", "screening", "coverage"):
@@ -907,7 +913,7 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
     # Textual loads only when the screen is really wanted.
     from tui.app import TaizhangApp
 
-    with _opened(campaign, store, key=key, must_exist=must_exist) as ledger:
+    with _opened(campaign, store, key=key, damaged_too=True) as ledger:
         chosen: Operator | None = operator
         if ledger.operators():
             # With a register, a name given is signed in strictly; without
@@ -1599,11 +1605,14 @@ def _opened(
     key: str | None = None,
     *,
     must_exist: bool = False,
+    damaged_too: bool = False,
 ) -> Iterator[Ledger]:
     """Open the ledger for a `with` block and close it on every way out.
 
     With `must_exist`, an embedded store file that is not there is refused
-    instead of created.
+    instead of created. A log holding an event that no longer decodes is
+    refused too, unless `damaged_too` (to verify it, or to show what can be
+    read, with a warning).
     """
     if must_exist and isinstance(store, Path) and not store.exists():
         raise CommandRefused(
@@ -1614,6 +1623,9 @@ def _opened(
         ledger = open_ledger(campaign, store, clock, key=key)
     except (PersistenceError, sqlite3.Error, OSError) as error:
         raise StoreError(store) from error
+    if ledger.damage is not None and not damaged_too:
+        ledger.close()
+        raise ledger.damage
     try:
         yield ledger
     except (PersistenceError, sqlite3.Error) as error:

@@ -226,6 +226,12 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         f"记录库已在软件之外被改动（第 {x.position} 条位置已被占用），"
         "为保留证据已停止写入，请先运行核验。"
     ),
+    e.UnreadableEventError: lambda x: (
+        (f"第 {x.position} 条记录无法读取" if x.position else "有一条记录无法读取")
+        + f"（问题 {x.finding_id[:8]}，第 {x.version} 步），可能已在本软件之外被改动；"
+        "台账只显示此前的记录。请运行 taizhang verify（或在审计界面按 v）核验，"
+        "并从备份恢复数据文件。"
+    ),
     e.NothingToUndoError: lambda x: (
         "最近一步已是撤销，不能再撤销。"
         if x.kind == "ChangeUndone"
