@@ -1176,18 +1176,54 @@ class Ledger(Application):
         campaign order. Each sheet is the one `official_sheet` gives.
         """
         if week is None:
-            cutoff = None
-            report_date = self.today()
-            states = self.rows()
-            # Read after the rows, so the fingerprint covers every event in them.
             position = self.head()
-        else:
-            if week not in self.campaign.report_weeks:
-                raise UnknownValueError("week", str(week))
-            cutoff = self.week_cutoff(week)
-            report_date = self.campaign.week_days(week)[1]
-            replayed, position = self._replay_until(cutoff)
-            states = list(replayed.values())
+            return self._sheets(self._states_at(position), units, self.today(), None, position)
+        if week not in self.campaign.report_weeks:
+            raise UnknownValueError("week", str(week))
+        cutoff = self.week_cutoff(week)
+        replayed, position = self._replay_until(cutoff)
+        report_date = self.campaign.week_days(week)[1]
+        return self._sheets(list(replayed.values()), units, report_date, cutoff, position)
+
+    def official_sheet_at(
+        self, unit: str, position: int, report_date: date, week: int | None = None
+    ) -> OfficialSheet:
+        """Build again the official ledger of one unit exported at a log position.
+
+        As it stood (`week` None) when the log ended at `position` on
+        `report_date`; or for a report week, as exported when the newest event
+        recorded before its cut-off was at `position`. A file's cells can so
+        be checked against the log later.
+        """
+        self._known("unit", unit)
+        if not 0 <= position <= self.head():
+            raise PositionOutsideLogError(position, self.head())
+        if week is None:
+            states = self._states_at(position)
+            return self._sheets(states, [unit], report_date, None, position)[0]
+        if week not in self.campaign.report_weeks:
+            raise UnknownValueError("week", str(week))
+        cutoff = self.week_cutoff(week)
+        self.catch_up()
+        states = self.projection.view.select(
+            LedgerQuery(), Moment.recorded_before(cutoff, position)
+        )
+        last = self.campaign.week_days(week)[1]
+        return self._sheets(states, [unit], last, cutoff, position)[0]
+
+    def _states_at(self, position: int) -> list[FindingState]:
+        """Every finding as it stood once the log reached a position."""
+        self.catch_up()
+        return self.projection.view.select(LedgerQuery(), Moment.at_position(position))
+
+    def _sheets(
+        self,
+        states: list[FindingState],
+        units: Sequence[str] | None,
+        report_date: date,
+        cutoff: datetime | None,
+        position: int,
+    ) -> list[OfficialSheet]:
         every = states  # withdrawn too: their heads may be named in other rows
         states = [s for s in states if s.status is not Status.WITHDRAWN]
         if units is None:

@@ -98,20 +98,27 @@ class Reach:
 
 @dataclass(frozen=True)
 class Moment:
-    """A past the versions table can show, as a bound on one of its columns.
+    """A past the versions table can show, as bounds on its columns.
 
-    Each finding is shown at its newest version within the bound. The reach
-    columns only grow from version to version, so that version is the one the
-    finding really had then.
+    Each finding is shown at its newest version within every bound. The
+    bounded columns only grow from version to version, so that version is one
+    the finding really had then.
     """
 
-    column: str
-    value: Any
+    bounds: tuple[tuple[str, Any], ...]
 
     @classmethod
-    def recorded_before(cls, moment: datetime) -> Moment:
-        """Everything recorded before the moment: the ledger as it could be reported."""
-        return cls("reach", moment_text(moment))
+    def recorded_before(cls, moment: datetime, position: int | None = None) -> Moment:
+        """Everything recorded before the moment: the ledger as it could be reported.
+
+        With `position`, only as far as the log had reached there: what an
+        export made at that position showed, though events recorded earlier
+        (an offline bundle keeps its times) were stored after it.
+        """
+        bounds: tuple[tuple[str, Any], ...] = (("reach", moment_text(moment)),)
+        if position is not None:
+            bounds += (("position", position),)
+        return cls(bounds)
 
     @classmethod
     def known_on(cls, day: date) -> Moment:
@@ -120,15 +127,12 @@ class Moment:
         Exact only for findings whose business days never went backwards;
         `LedgerRows.out_of_order` names the others.
         """
-        return cls("reach_day", day.isoformat())
+        return cls((("reach_day", day.isoformat()),))
 
     @classmethod
     def at_position(cls, position: int) -> Moment:
         """The log up to and including a position."""
-        return cls("position", position)
-
-    def bound(self) -> tuple[str, Any]:
-        return self.column, self.value
+        return cls((("position", position),))
 
 
 @dataclass(frozen=True)
@@ -438,15 +442,17 @@ class LedgerRows(TrackingRecorder):
         """Name the rows to read: the current ones, or each finding's version at a moment."""
         if at is None:
             return f"(SELECT *, {self.ORDER} AS first_seen FROM {self.ROWS}) AS r", []
-        column, bound = at.bound()
-        op = "<" if column == "reach" else "<="
+        within = " AND ".join(
+            f"{column} {'<' if column == 'reach' else '<='} {self.PARAM}"
+            for column, _ in at.bounds
+        )
         v = self.VERSIONS
         return (
             f"(SELECT v.*, v.first_position AS first_seen FROM {v} AS v JOIN"
             f" (SELECT finding_id AS fid, max(version) AS top FROM {v}"
-            f" WHERE {column} {op} {self.PARAM} GROUP BY finding_id) AS m"
+            f" WHERE {within} GROUP BY finding_id) AS m"
             " ON v.finding_id = m.fid AND v.version = m.top) AS r",
-            [bound],
+            [value for _, value in at.bounds],
         )
 
     def _where(self, query: LedgerQuery) -> tuple[str, list[Any]]:

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import tempfile
 import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from openpyxl import load_workbook
 
+from domain.errors import LedgerError
 from domain.ledger import Ledger
-from domain.verify import Refusal, SubmittedFile, VerifyReport
+from domain.sheet import OfficialSheet
+from domain.verify import Refusal, SubmittedFile, VerifyReport, parse_fingerprint
+from exporters.masking import mask_sheet
+from exporters.official import DETAIL_TITLE, LEDGER_TITLE, write_official_sheet
 
 # exporters.official writes "fingerprint=<F>" into both properties, or <F> = "none".
 _KEY = "fingerprint="
@@ -90,3 +98,87 @@ def verify_ledger(
     raises for a bad file or fingerprint; each is a value in the report.
     """
     return ledger.verify(fingerprints, [submit_file(path) for path in files])
+
+
+@dataclass(frozen=True)
+class CellCheck:
+    """A file's cells against the sheet rebuilt from the log at its fingerprint.
+
+    `difference` is None when every cell of the ledger and detail sheets
+    matches; otherwise (sheet, cell, the file's value, the log's value) of the
+    first that does not. `unchecked` says why no comparison was made.
+    """
+
+    path: Path
+    difference: tuple[str, str, object, object] | None = None
+    unchecked: str = ""
+
+    @property
+    def matches(self) -> bool:
+        return not self.unchecked and self.difference is None
+
+
+def check_cells(ledger: Ledger, path: Path) -> CellCheck:
+    """Rebuild the sheet a file claims to be and compare every cell with it.
+
+    The file's properties say which unit, report day, cut-off and log position
+    it was exported from. The sheet is built again from the log (masked too,
+    and the closer of the two is compared, since a masked copy may be given).
+    Only the ledger and detail sheets are compared; a week report's extra
+    sheets are derived from the same log.
+    """
+    path = Path(path)
+    try:
+        book = load_workbook(path)
+    except (*_NOT_A_WORKBOOK, FileNotFoundError):
+        return CellCheck(path, unchecked="unreadable")
+    try:
+        sheet = _sheet_claimed(ledger, book.properties)
+    except (LedgerError, ValueError):
+        return CellCheck(path, unchecked="unknown_origin")
+    if sheet is None:
+        return CellCheck(path, unchecked="unknown_origin")
+    differences = []
+    with tempfile.TemporaryDirectory() as folder:
+        for variant, name in ((sheet, "plain.xlsx"), (mask_sheet(sheet), "masked.xlsx")):
+            rebuilt = load_workbook(write_official_sheet(variant, Path(folder) / name))
+            differences.append(_differences(book, rebuilt))
+    fewer = min(differences, key=len)
+    return CellCheck(path, difference=fewer[0] if fewer else None)
+
+
+def _sheet_claimed(ledger: Ledger, properties: Any) -> OfficialSheet | None:
+    words = dict(
+        word.split("=", 1) for word in (properties.keywords or "").split() if "=" in word
+    )
+    unit, _, day = (properties.subject or "").rpartition(" ")
+    parsed = parse_fingerprint(words.get("fingerprint", ""))
+    if not unit or parsed is None:
+        return None
+    cutoff = words.get("cutoff", "")
+    if cutoff == "now":
+        return ledger.official_sheet_at(unit, parsed[0], date.fromisoformat(day))
+    for week in ledger.campaign.report_weeks:
+        if ledger.week_cutoff(week).isoformat() == cutoff:
+            return ledger.official_sheet_at(unit, parsed[0], date.fromisoformat(day), week)
+    return None
+
+
+def _differences(
+    given: Any, rebuilt: Any
+) -> list[tuple[str, str, object, object]]:
+    found = []
+    for title in (LEDGER_TITLE, DETAIL_TITLE):
+        if title not in given.sheetnames:
+            found.append((title, "", None, title))
+            continue
+        mine, theirs = given[title], rebuilt[title]
+        rows = max(mine.max_row, theirs.max_row)
+        columns = max(mine.max_column, theirs.max_column)
+        for row in range(1, rows + 1):
+            for column in range(1, columns + 1):
+                a = mine.cell(row, column).value
+                b = theirs.cell(row, column).value
+                if a != b:
+                    found.append((title, mine.cell(row, column).coordinate, a, b))
+    return found

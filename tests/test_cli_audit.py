@@ -213,3 +213,42 @@ def test_export_runs_the_ledger_check_first(
     out = capsys.readouterr().out
     assert code == 0
     assert "导出前检查：当前台账有" in out and "taizhang check --unit 褚河街道" in out
+
+
+@pytest.mark.parametrize(
+    "export",
+    [
+        ["--week", "1"],
+        ["--week", "2", "--masked"],
+        [],  # the ledger as it stands, checked later when more has been recorded
+    ],
+)
+def test_verify_against_a_file_compares_its_cells_with_the_log(
+    store: Path,
+    tmp_path: Path,
+    campaign: Campaign,
+    capsys: pytest.CaptureFixture[str],
+    export: list[str],
+) -> None:
+    import openpyxl
+
+    base = ["--store", str(store), "--unit", "褚河街道", "--operator", "张三"]
+    exported = tmp_path / "exported.xlsx"
+    assert main([*base, "export", *export, "-o", str(exported)]) == 0
+    later = open_ledger(campaign, store, SetClock(datetime(2022, 6, 12, tzinfo=SHANGHAI)))
+    later.record(OPERATOR, finding("北村孙某后来登记", date(2022, 6, 11)))
+    later.close()
+    capsys.readouterr()
+
+    assert main([*base, "verify", "--against", str(exported)]) == 0
+    out = capsys.readouterr().out
+    assert "内容逐格核对：与记录一致" in out
+
+    book = openpyxl.load_workbook(exported)
+    book["整改台账"]["D4"] = "已改写的问题表述"
+    book.save(exported)
+
+    assert main([*base, "verify", "--against", str(exported)]) == 1
+    out = capsys.readouterr().out
+    assert "指纹" in out and "：一致" in out  # the fingerprint alone cannot tell
+    assert "内容与记录不符：单元格 D4" in out and "已改写的问题表述" in out

@@ -57,7 +57,7 @@ from exporters.final_report import (
     rate_text,
     write_markdown,
 )
-from exporters.fingerprint import verify_ledger
+from exporters.fingerprint import check_cells, verify_ledger
 from exporters.ledger_import import ImportFileError, read_ledger
 from exporters.masking import mask_sheet
 from exporters.official import ExportError, check_destination, write_official_sheet
@@ -1388,7 +1388,24 @@ def _verify(ledger: Ledger, files: list[Path]) -> int:
                 f"文件 {checked.path} 的指纹 {checked.check.fingerprint}："
                 f"{MATCH_WORDS[checked.check.match]}"
             )
-    return EXIT_OK if report.clean else 1
+    cells_differ = False
+    for checked in report.files:
+        if not checked.matches:
+            continue  # the fingerprint already failed: the log cannot rebuild it
+        cells = check_cells(ledger, checked.path)
+        if cells.difference is not None:
+            cells_differ = True
+            title, cell, given, rebuilt = cells.difference
+            print(
+                f"  内容与记录不符：单元格 {cell}（{title}表），"
+                f"文件中为“{_fit(_printable(str(given or '')), 40)}”，"
+                f"按记录应为“{_fit(_printable(str(rebuilt or '')), 40)}”"
+            )
+        elif cells.unchecked:
+            print("  内容未逐格核对：文件属性中缺少单位、日期或截止时间，无法按记录重建。")
+        else:
+            print("  内容逐格核对：与记录一致")
+    return EXIT_OK if report.clean and not cells_differ else 1
 
 
 def _inspect(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int:
