@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -1512,8 +1513,46 @@ class Ledger(Application):
         fingerprint, or why it could not be read), since the domain reads no
         workbooks. Discrepancies and refusals are values in the report.
         """
-        with self._chain().read_log() as log:
-            return verify_log(log, fingerprints, files)
+        with self._chain().read_log() as log_:
+            report = verify_log(log_, fingerprints, files)
+        if not report.intact or self.damage is not None:
+            return report  # the log itself is wrong: the view cannot be judged by it
+        return replace(report, view_differs=tuple(self._check_view()))
+
+    def _check_view(self) -> list[str]:
+        """Fold the log afresh into a scratch view and name what the view has otherwise.
+
+        The screens and exports read the view, not the log, so a view edited
+        outside the app would mislead them while the log verifies. Versions
+        and moments are compared up to the view's position; current rows with
+        each finding's newest version. Returns the findings that differ ("" for
+        a moment).
+        """
+        self.catch_up()
+        view = self.projection.view
+        upto = view.max_tracking_id(self.name) or 0
+        with tempfile.TemporaryDirectory() as folder:
+            factory = SQLiteFactory({"SQLITE_DBNAME": str(Path(folder) / "view.sqlite")})
+            scratch = factory.tracking_recorder(LedgerView)
+            assert isinstance(scratch, LedgerView)
+            scratch.extra_terms = self._category_terms  # type: ignore[method-assign]
+            fresh = LedgerProjection(scratch)
+            start = 0
+            while start < upto:
+                notes = self.recorder.select_notifications(
+                    start=start, limit=1000, stop=upto, inclusive_of_start=False
+                )
+                if not notes:
+                    break
+                entries = [(n.id, self.mapper.to_domain_event(n)) for n in notes]
+                fresh.process_batch(entries, Tracking(self.name, notes[-1].id), start)
+                start = notes[-1].id
+            differs = set(view.rows_unlike_versions())
+            differs.update(_unmatched(view.logged_rows(upto), scratch.logged_rows(upto)))
+            factory.close()
+        if differs:
+            log.warning("the ledger view differs from the log for %d findings", len(differs))
+        return sorted(differs)
 
     # Helpers
 
@@ -2135,6 +2174,27 @@ class Ledger(Application):
         except KeyError:
             return []
         return [category.name, category.label]
+
+
+def _unmatched(
+    mine: Iterator[tuple[Any, str, tuple[Any, ...]]],
+    right: Iterator[tuple[Any, str, tuple[Any, ...]]],
+) -> set[str]:
+    """Merge two streams sorted by key; name the owners of rows not in both alike."""
+    differs: set[str] = set()
+    a, b = next(mine, None), next(right, None)
+    while a is not None or b is not None:
+        if b is None or (a is not None and a[0] < b[0]):
+            differs.add(a[1])  # type: ignore[index]
+            a = next(mine, None)
+        elif a is None or b[0] < a[0]:
+            differs.add(b[1])
+            b = next(right, None)
+        else:
+            if a != b:
+                differs.update((a[1], b[1]))
+            a, b = next(mine, None), next(right, None)
+    return differs
 
 
 class CheckedMapper(Mapper[UUID]):

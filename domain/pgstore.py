@@ -60,6 +60,7 @@ class PostgresLedgerView(LedgerRows, PostgresTrackingRecorder):
 
     PARAM = "%s"
     ORDER = "seq"
+    NOT_SAME = "IS DISTINCT FROM"
     CONTAINS = "strpos(search, %s) > 0"
     CHECK_ITEM = "(state::json->>'check_item')::int"
 

@@ -160,6 +160,9 @@ class VerifyReport:
     fingerprints: tuple[FingerprintCheck, ...] = ()
     files: tuple[FileCheck, ...] = ()
     origin: ChainOrigin | None = None
+    # Findings ("" for a log moment) whose rows in the ledger view differ from
+    # a fresh fold of the log: the view was edited outside the app.
+    view_differs: tuple[str, ...] = ()
 
     @property
     def problem(self) -> Problem | None:
@@ -172,9 +175,10 @@ class VerifyReport:
 
     @property
     def clean(self) -> bool:
-        """Whether the log is intact and every fingerprint and file matches."""
+        """Whether the log is intact, the view agrees, and every fingerprint and file matches."""
         return (
             self.intact
+            and not self.view_differs
             and all(f.match is Match.MATCHES for f in self.fingerprints)
             and all(f.matches for f in self.files)
         )

@@ -167,6 +167,8 @@ class LedgerRows(TrackingRecorder):
     VERSIONS = "ledger_versions"
     MOMENTS = "ledger_moments"
     TRACKING = "tracking"
+    # "Differs from", with NULL equal to NULL.
+    NOT_SAME = "IS NOT"
     # The column that keeps the order of first inserts: the recording order.
     ORDER = "rowid"
     CONTAINS = "instr(search, ?) > 0"
@@ -492,6 +494,56 @@ class LedgerRows(TrackingRecorder):
     def _empty(self, c: Any) -> None:
         for table in (self.ROWS, self.VERSIONS, self.MOMENTS):
             c.execute(f"DELETE FROM {table}")
+
+    def logged_rows(
+        self, upto: int
+    ) -> Iterator[tuple[tuple[int, int], str, tuple[Any, ...]]]:
+        """Yield every version, then every moment, up to a log position, in log order.
+
+        Each as (a sort key, its finding or "" for a moment, its values), for
+        comparing the view with one folded afresh (`Ledger.verify`). Read a
+        thousand at a time, so a province's log is never held whole.
+        """
+        p = self.PARAM
+        names = ", ".join((*COLUMNS, *VERSION_COLUMNS))
+        for table, columns, key in (
+            (self.VERSIONS, names, 0),
+            (self.MOMENTS, "position, at", None),
+        ):
+            after = -1
+            while True:
+                with self._cursors(commit=False) as (_, c):
+                    c.execute(
+                        f"SELECT {columns} FROM {table}"
+                        f" WHERE position > {p} AND position <= {p}"
+                        " ORDER BY position LIMIT 1000",
+                        [after, upto],
+                    )
+                    rows = c.fetchall()
+                if not rows:
+                    break
+                for row in rows:
+                    if key is None:
+                        yield (1, row[0]), "", tuple(row)
+                    else:
+                        yield (0, row[len(COLUMNS) + 1]), row[key], tuple(row)
+                after = rows[-1][len(COLUMNS) + 1] if key == 0 else rows[-1][0]
+
+    def rows_unlike_versions(self) -> list[str]:
+        """List findings whose current row is not their newest version (or lacks one)."""
+        v = self.VERSIONS
+        differs = " OR ".join(f"r.{name} {self.NOT_SAME} n.{name}" for name in COLUMNS[1:])
+        with self._cursors(commit=False) as (_, c):
+            c.execute(
+                f"SELECT coalesce(r.finding_id, n.finding_id) FROM {self.ROWS} AS r"
+                f" FULL OUTER JOIN (SELECT x.* FROM {v} AS x JOIN"
+                f" (SELECT finding_id AS fid, max(version) AS top FROM {v}"
+                " GROUP BY finding_id) AS m"
+                " ON x.finding_id = m.fid AND x.version = m.top) AS n"
+                " ON r.finding_id = n.finding_id"
+                f" WHERE r.finding_id IS NULL OR n.finding_id IS NULL OR {differs}"
+            )
+            return sorted(key for (key,) in c.fetchall())
 
     def reset(self) -> None:
         """Empty the view, so that the next catch-up folds the whole log again."""

@@ -252,3 +252,18 @@ def test_verify_against_a_file_compares_its_cells_with_the_log(
     out = capsys.readouterr().out
     assert "指纹" in out and "：一致" in out  # the fingerprint alone cannot tell
     assert "内容与记录不符：单元格 D4" in out and "已改写的问题表述" in out
+
+
+def test_verify_names_a_ledger_view_edited_behind_the_apps_back(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    with sqlite3.connect(store) as db:
+        db.execute("UPDATE ledger_rows SET status = '已销号' WHERE rowid = 2")
+
+    assert main(["--store", str(store), "verify"]) == 1
+
+    out = capsys.readouterr().out
+    assert "记录完整" in out  # the events themselves are untouched
+    assert "台账视图与记录不一致：1 处" in out and "taizhang rebuild" in out

@@ -77,6 +77,7 @@ from tui.wording import (
     explain,
     field_name,
     import_done,
+    view_differs_text,
     import_notes,
     import_problems,
     import_summary,
@@ -1369,6 +1370,8 @@ def _verify(ledger: Ledger, files: list[Path]) -> int:
             f"（问题 {problem.finding_id or '—'}，第 {problem.version or '—'} 步），"
             f"共 {len(report.problems)} 处。"
         )
+    if report.view_differs:
+        print(view_differs_text(report.view_differs))
     for submission, check in zip(submitted, report.fingerprints, strict=True):
         print(
             f"{submission.unit} 第 {submission.week} 周报送的指纹 {check.fingerprint}："

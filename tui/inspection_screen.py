@@ -22,6 +22,7 @@ from tui.wording import (
     SIGNAL_NAMES,
     problem_text,
     signal_text,
+    view_differs_text,
 )
 
 
@@ -38,6 +39,8 @@ def describe_report(report: VerifyReport) -> str:
             f"（问题 {problem.finding_id or '—'}，第 {problem.version or '—'} 步）；"
             f"共 {len(report.problems)} 处异常。"
         )
+    if report.view_differs:
+        lines.append(f"[bold red]{view_differs_text(report.view_differs)}[/]")
     for check in report.fingerprints:
         lines.append(f"报送指纹 {check.fingerprint}：{MATCH_WORDS[check.match]}")
     if report.origin is not None and report.origin.adopted:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -603,6 +603,16 @@ IMPORT_FILE_PROBLEMS = {
     li.DAMAGED: "已损坏，读不出工作簿的内容；请在 Excel 或 WPS 中打开，重新另存为 .xlsx，再导入。",
     li.UNKNOWN: "不是 Excel 工作簿（.xlsx），无法导入。",
 }
+
+
+def view_differs_text(differs: Sequence[str]) -> str:
+    """Say that the ledger view no longer agrees with the log it was folded from."""
+    named = "、".join(key[:8] for key in differs if key)[:40]
+    which = f"（问题 {named} 等）" if named else ""
+    return (
+        f"台账视图与记录不一致：{len(differs)} 处显示数据在本软件之外被改动{which}。"
+        "屏幕和导出读的是视图，请运行 taizhang rebuild 按记录重建后再导出。"
+    )
 
 
 def import_file_problem(error: ImportFileError) -> str:

@@ -8,12 +8,15 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from domain.audit import replay
 from domain.campaign import Campaign
 from domain.clock import SetClock
 from domain.ledger import Ledger, NewFinding, Operator, open_ledger
 from domain.view import LedgerQuery
 from tests.conftest import SHANGHAI
+from tests.pg import execute_on
 
 STORES = ("sqlite", "postgres")
 
@@ -124,3 +127,33 @@ def test_a_view_from_before_the_versions_table_is_folded_again_on_opening(
         events, recorded_before=ledger.week_cutoff(1)
     )
     ledger.close()
+
+
+@pytest.mark.parametrize(
+    ("table", "sql"),
+    [
+        ("rows", "UPDATE ledger_rows SET status = '已销号' WHERE finding_id = {id!r}"),
+        ("versions", "UPDATE ledger_versions SET reach = '2022-01-01' WHERE finding_id = {id!r}"),
+        ("versions", "DELETE FROM ledger_versions WHERE finding_id = {id!r} AND version = 2"),
+        ("moments", "DELETE FROM ledger_moments WHERE position = 3"),
+    ],
+)
+def test_verify_finds_a_view_edited_behind_the_apps_back(
+    ledger: Ledger,
+    clock: SetClock,
+    operator: Operator,
+    new_finding: NewFindingFactory,
+    store: Path | str,
+    table: str,
+    sql: str,
+) -> None:
+    ids = busy_ledger(ledger, clock, operator, new_finding)
+    assert ledger.verify().clean
+
+    statement = sql.format(id=ids["b"])
+    execute_on(store, statement, statement)
+
+    report = ledger.verify()
+    assert report.intact  # the log itself is untouched
+    assert not report.clean
+    assert report.view_differs == (("",) if table == "moments" else (ids["b"],))

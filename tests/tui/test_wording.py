@@ -34,6 +34,7 @@ def concrete_errors() -> list[type[errors.LedgerError]]:
 SAMPLES: dict[Any, Any] = {
     str: "health",
     int: 3,
+    int | None: 7,
     date: date(2022, 6, 20),
     datetime: datetime(2022, 6, 20, 9, 30),
     list[str]: ["finance"],
