@@ -66,6 +66,7 @@ class PostgresLedgerView(LedgerRows, PostgresTrackingRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.ROWS = _quoted(datastore.schema, "ledger_rows")
+        self.TRACKING = _quoted(datastore.schema, self.tracking_table_name)
         self.sql_create_statements += [
             SQL(
                 "CREATE TABLE IF NOT EXISTS {rows} ("

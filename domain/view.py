@@ -105,6 +105,8 @@ class LedgerRows(TrackingRecorder):
 
     PARAM = "?"
     ROWS = "ledger_rows"
+    # Where the tracking recorder keeps how far the view has followed the log.
+    TRACKING = "tracking"
     # The column that keeps the order of first inserts: the recording order.
     ORDER = "rowid"
     CONTAINS = "instr(search, ?) > 0"
@@ -156,6 +158,30 @@ class LedgerRows(TrackingRecorder):
             self._write(c, states.values())
             self._insert_tracking(own, tracking)
         return True
+
+    def tables(self) -> list[str]:
+        """Name every table of rows this view keeps: the ones `clear` empties.
+
+        A table folded from the events belongs here, or a rebuild would keep
+        its old rows beside the new ones.
+        """
+        return [self.ROWS]
+
+    def clear(self, application_name: str) -> None:
+        """Empty every table of the view and forget how far it followed the log.
+
+        One transaction, under the fold's write lock: a fold running meanwhile
+        in another process finds the view back at the start and reads the log
+        again from there (see `fold_in`).
+        """
+        with self._cursors(commit=True) as (own, c):
+            self._lock_rows(own)
+            for table in self.tables():
+                c.execute(f"DELETE FROM {table}")
+            c.execute(
+                f"DELETE FROM {self.TRACKING} WHERE application_name = {self.PARAM}",
+                [application_name],
+            )
 
     def _write(self, c: Any, states: Iterable[FindingState]) -> None:
         # A row keeps the order of its first insert, which is therefore the
