@@ -167,7 +167,7 @@ class TaizhangApp(App[None]):
         if behind <= QUIET_CATCH_UP:
             self.ledger.level_view()
         else:
-            with ProgressModal.shown(self, catching_up(behind), EVENTS) as modal:
+            with ProgressModal.shown(self, catching_up(), EVENTS) as modal:
                 self.ledger.level_view(modal.report, modal.cancelled)
         self.seen_head = self.ledger.head()
         self.call_from_thread(self.begin)

@@ -358,9 +358,9 @@ ROWS = "行"
 EVENTS = "条记录"
 
 
-def catching_up(behind: int) -> str:
+def catching_up() -> str:
     """Title the bar shown while a view far behind the log is brought level."""
-    return f"正在整理台账视图：还有 {behind} 条记录要推算"
+    return "正在整理台账视图"
 
 
 def rebuilding() -> str:
