@@ -171,6 +171,10 @@ def write_official_sheet(
         ws = workbook.create_sheet(_sheet_title(table.title))
         _write_table(ws, table, steps.step)
     _stamp_properties(workbook, sheet)
+    # Limitation: openpyxl's save is one step, for a large sheet about as long
+    # as writing its rows: the bar stays full meanwhile and a cancel is heard
+    # only after it. Counting it would take write-only mode, which streams
+    # rows out as they are written but has no merge_cells for the title lines.
     _save_atomically(workbook, path, steps.check)
     return path
 

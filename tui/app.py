@@ -64,6 +64,9 @@ QUIT_CONFIRM_SECONDS = 5.0
 # further behind, a progress bar shows while it folds the rest in (about a
 # second per few thousand events).
 QUIET_CATCH_UP = 1000
+# Limitation: rebuilding the view is a command-line job (`taizhang rebuild`);
+# the app shows only the catch-up that completes one cut short. A rebuild in
+# the app would need the poll held off while the view is being refilled.
 
 
 # The export dialog's choice between the office's full copy and a masked one.
