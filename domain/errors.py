@@ -437,6 +437,18 @@ class StoreBusyError(LedgerError):
 
 
 @dataclass
+class WorkCancelledError(LedgerError):
+    """The operator stopped long work; nothing half-done was kept.
+
+    `work`: "catch_up" or "rebuild" (the view keeps the batches already
+    committed, and the next catch-up goes on from there), "export" (no file
+    was left), "import" (no row was stored).
+    """
+
+    work: str
+
+
+@dataclass
 class StoreKeyError(LedgerError):
     """The key does not fit the store.
 

@@ -86,6 +86,7 @@ from domain.errors import (
     UnknownValueError,
     UnreadableEventError,
     WeekNotOverError,
+    WorkCancelledError,
 )
 from domain.finding import Finding, Stamp, optional_text, required_text
 from domain.importing import (
@@ -104,6 +105,7 @@ from domain.importing import (
 from domain.inspection import Signal
 from domain.keys import checked_key
 from domain.office import OfficeOverview
+from domain.progress import Cancelled, Progress, Steps
 from domain.sheet import OfficialSheet, SheetRow
 from domain.spotcheck import Sample, SpotCheck, draw, sample_from
 from domain.sqlite_store import StoreRecorder, StoreView, check_store_key, make_private
@@ -321,7 +323,15 @@ class Ledger(Application):
         campaign: Campaign,
         env: Mapping[str, str] | None = None,
         clock: Clock | None = None,
+        *,
+        level: bool = True,
     ) -> None:
+        """Open the store; with `level` False the opener calls `level_view` itself.
+
+        Opening brings the ledger view level with the log, which for a view
+        far behind (a new version, a rebuild cut short) takes a while: an
+        opener that shows progress defers it.
+        """
         super().__init__(env)
         self.campaign = campaign
         self.clock: Clock = clock or SystemClock()
@@ -347,11 +357,10 @@ class Ledger(Application):
         # Set when an event in the log no longer decodes: the view stops
         # before it, and the store stays open so that it can be verified.
         self.damage: UnreadableEventError | None = None
-        try:
-            self.catch_up()
-        except UnreadableEventError as error:
-            log.error("the log holds an event that does not decode: %s", error)
-        self.check_campaign_fits()
+        # Set once the campaign was checked against a view level with the log.
+        self.view_checked = False
+        if level:
+            self.level_view()
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self.factory.mapper(
@@ -415,6 +424,7 @@ class Ledger(Application):
         if missing or short:
             self.close()
             raise CampaignMismatchError(missing, short)
+        self.view_checked = True
 
     def register_transcodings(self, transcoder: Transcoder) -> None:
         super().register_transcodings(transcoder)  # type: ignore[arg-type]
@@ -430,15 +440,24 @@ class Ledger(Application):
         return str(finding.id)
 
     def check_import(
-        self, by: Operator, sheet: ImportSheet, *, unit: str = ""
+        self,
+        by: Operator,
+        sheet: ImportSheet,
+        *,
+        unit: str = "",
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
     ) -> ImportResult:
         """Check every row of a sheet as `import_sheet` would, writing nothing.
 
         `unit` chooses the reporting unit; without it, the sheet's unit line
         names it. A refusal of the whole file (no unit, a sealed unit, no
         rows) is raised; the problems of single rows are values in the result.
+        `progress` hears (rows done, rows total); a yes from `cancelled`
+        raises WorkCancelledError.
         """
-        return self._check_import(self.stamp(by), sheet, unit)[0]
+        steps = Steps("import", 2 * len(sheet.rows), progress, cancelled)
+        return self._check_import(self.stamp(by), sheet, unit, steps)[0]
 
     def import_sheet(
         self,
@@ -447,6 +466,8 @@ class Ledger(Application):
         *,
         unit: str = "",
         only_good: bool = False,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
     ) -> ImportResult:
         """Record a sheet's rows as findings in one save: all of them, or nothing.
 
@@ -458,9 +479,13 @@ class Ledger(Application):
         A record of the file, keyed by its content, is saved with them, so
         the same file brought in again is refused (AlreadyImportedError),
         also after only its good rows came in.
+        The rows are checked again with `progress` and `cancelled` as for
+        `check_import`; the last look for a cancel comes just before the save,
+        so a cancelled import stores nothing.
         """
         stamp = self.stamp(by)
-        result, findings = self._check_import(stamp, sheet, unit)
+        steps = Steps("import", 2 * len(sheet.rows), progress, cancelled)
+        result, findings = self._check_import(stamp, sheet, unit, steps)
         if result.previous is not None:
             raise self._already_imported(sheet, result.previous)
         if result.bad and not only_good:
@@ -479,6 +504,7 @@ class Ledger(Application):
             finding_ids=ids,
             left_out=[row.number for row in result.bad],
         )
+        steps.check()
         try:
             self.save(*findings, record)
         except RecordConflictError as error:
@@ -1451,11 +1477,46 @@ class Ledger(Application):
 
     # Read model upkeep
 
-    def catch_up(self, batch: int = 1000) -> int:
-        """Fold events not yet in the ledger view into it; return how many."""
+    def level_view(
+        self, progress: Progress | None = None, cancelled: Cancelled | None = None
+    ) -> None:
+        """Bring the ledger view level with the log, then check the campaign against it.
+
+        What opening does unless told not to; `progress` and `cancelled` as
+        for `catch_up`. A cancel leaves the campaign unchecked.
+        """
+        try:
+            self.catch_up(progress=progress, cancelled=cancelled)
+        except UnreadableEventError as error:
+            log.error("the log holds an event that does not decode: %s", error)
+        self.check_campaign_fits()
+
+    def behind(self) -> int:
+        """Return how many log positions the ledger view has yet to fold in."""
+        position = self.projection.view.max_tracking_id(self.name) or 0
+        return max(0, self.head() - position)
+
+    def catch_up(
+        self,
+        batch: int = 1000,
+        *,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> int:
+        """Fold events not yet in the ledger view into it; return how many.
+
+        Each batch is committed with its log position. After each one
+        `progress(done, total)` hears how many of the positions the view
+        lacked at the start (`behind`) it now holds; before each one
+        `cancelled()` is asked, and a yes raises WorkCancelledError. The view
+        is then level with the last batch committed, and the next catch-up
+        goes on from there.
+        """
         view = self.projection.view
         done = 0
         with self._catch_up_lock:
+            first = view.max_tracking_id(self.name) or 0
+            steps = Steps("catch_up", self.head() - first, progress, cancelled)
             while True:
                 start = view.max_tracking_id(self.name) or 0
                 notes = self.recorder.select_notifications(
@@ -1463,6 +1524,8 @@ class Ledger(Application):
                 )
                 if not notes:
                     break
+                steps.done = start - first
+                steps.report()
                 entries: list[tuple[int, Any]] = []
                 try:
                     for note in notes:
@@ -1476,13 +1539,41 @@ class Ledger(Application):
                         )
                     raise
                 last = notes[-1].id
+                steps.total = max(steps.total, last - first)
                 if self.projection.process_batch(
                     entries, Tracking(self.name, last), start
                 ):
                     done += len(notes)
+        if progress is not None and steps.total:
+            progress(steps.total, steps.total)
         if done:
             log.debug("ledger view folded in %d events", done)
         return done
+
+    def rebuild(
+        self,
+        batch: int = 1000,
+        *,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> int:
+        """Empty the ledger view and fold the whole log into it again; return how many.
+
+        For a view that may be wrong: a table changed by hand, or a fold
+        since corrected. The events are not touched. `progress` and
+        `cancelled` as for `catch_up`: a rebuild stopped half-way (cancelled,
+        interrupted, crashed) leaves a view correct up to its last batch,
+        which the next catch-up (at the latest the next opening) completes.
+        """
+        if cancelled is not None and cancelled():
+            raise WorkCancelledError("rebuild")
+        with self._catch_up_lock:
+            self.projection.view.clear(self.name)
+        log.info("ledger view emptied for a rebuild")
+        try:
+            return self.catch_up(batch, progress=progress, cancelled=cancelled)
+        except WorkCancelledError:
+            raise WorkCancelledError("rebuild") from None
 
     def head(self) -> int:
         """Return the position of the newest event in the log (0 when empty)."""
@@ -1903,9 +1994,12 @@ class Ledger(Application):
         return finding
 
     def _check_import(
-        self, stamp: Stamp, sheet: ImportSheet, chosen_unit: str
+        self, stamp: Stamp, sheet: ImportSheet, chosen_unit: str, steps: Steps
     ) -> tuple[ImportResult, list[Finding]]:
-        """Check a sheet's rows; build, unsaved, the findings of the good ones."""
+        """Check a sheet's rows; build, unsaved, the findings of the good ones.
+
+        Each row is two steps: its check, and building its finding.
+        """
         unit = self._import_unit(sheet, chosen_unit)
         self._authorised(Operator(stamp.operator, stamp.operator_unit), Act.RECORD, unit)
         if self.sealed_by(unit):
@@ -1925,6 +2019,7 @@ class Ledger(Application):
         first_row: dict[str, int] = {}
         problems: dict[int, list[RowProblem]] = {}
         values: dict[int, tuple[str, int, str]] = {}
+        steps.start()
         for row in sheet.rows:
             found, checked = self._row_problems(row)
             key = same_statement(row.statement)
@@ -1938,6 +2033,7 @@ class Ledger(Application):
             problems[row.number] = found
             if checked is not None:
                 values[row.number] = checked
+            steps.step()
 
         good = [row for row in sheet.rows if not problems[row.number]]
         latest = min(sheet.report_day or stamp.today, stamp.today)
@@ -1949,6 +2045,8 @@ class Ledger(Application):
             latest,
         )
         built: dict[int, Finding] = {}
+        # Bad rows build nothing: their second steps are done at once.
+        steps.step(len(sheet.rows) - len(good))
         for row in good:
             category, item, responsible = values[row.number]
             day = days[row.number]
@@ -1976,6 +2074,7 @@ class Ledger(Application):
                 field = getattr(error, "field", "")
                 field = field if isinstance(field, str) else ""
                 problems[row.number].append(RowProblem(row.number, field, error))
+            steps.step()
 
         result = ImportResult(
             sheet=sheet,
@@ -2254,6 +2353,8 @@ def open_ledger(
     store: Path | str | None = None,
     clock: Clock | None = None,
     key: str | None = None,
+    *,
+    level: bool = True,
 ) -> Ledger:
     """Open (creating on first use) the store of a campaign.
 
@@ -2262,11 +2363,12 @@ def open_ledger(
     given path's folder must exist.
     The store file is created readable by its owner only. `key` encrypts the
     events (see `sqlite_env`); a store must always be opened with its key.
+    With `level` False the caller brings the view level (`Ledger.level_view`).
     """
     if isinstance(store, str) and is_postgres_url(store):
-        return Ledger(campaign, env=postgres_env(store), clock=clock)
+        return Ledger(campaign, env=postgres_env(store), clock=clock, level=level)
     path = Path(store) if store else default_store_path()
     if store is None:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     make_private(path)
-    return Ledger(campaign, env=sqlite_env(path, key), clock=clock)
+    return Ledger(campaign, env=sqlite_env(path, key), clock=clock, level=level)

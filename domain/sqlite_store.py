@@ -117,6 +117,10 @@ class StoreView(LedgerView):
         return super().fold_in(*args, **kwargs)
 
     @when_busy
+    def clear(self, application_name: str) -> None:
+        super().clear(application_name)
+
+    @when_busy
     def max_tracking_id(self, application_name: str) -> int | None:
         return super().max_tracking_id(application_name)
 

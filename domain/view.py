@@ -166,6 +166,7 @@ class LedgerRows(TrackingRecorder):
     ROWS = "ledger_rows"
     VERSIONS = "ledger_versions"
     MOMENTS = "ledger_moments"
+    # Where the tracking recorder keeps how far the view has followed the log.
     TRACKING = "tracking"
     # "Differs from", with NULL equal to NULL.
     NOT_SAME = "IS NOT"
@@ -254,6 +255,29 @@ class LedgerRows(TrackingRecorder):
             )
             self._insert_tracking(own, tracking)
         return True
+
+    def tables(self) -> list[str]:
+        """Name every table of rows this view keeps: the ones `clear` empties.
+
+        A table folded from the events belongs here, or a rebuild would keep
+        its old rows beside the new ones.
+        """
+        return [self.ROWS, self.VERSIONS, self.MOMENTS]
+
+    def clear(self, application_name: str) -> None:
+        """Empty every table of the view and forget how far it followed the log.
+
+        One transaction, under the fold's write lock: a fold running meanwhile
+        in another process finds the view back at the start and reads the log
+        again from there (see `fold_in`).
+        """
+        with self._cursors(commit=True) as (own, c):
+            self._lock_rows(own)
+            self._empty(c)
+            c.execute(
+                f"DELETE FROM {self.TRACKING} WHERE application_name = {self.PARAM}",
+                [application_name],
+            )
 
     def _write(self, c: Any, states: Iterable[FindingState]) -> None:
         # A row keeps the order of its first insert, which is therefore the
@@ -492,7 +516,7 @@ class LedgerRows(TrackingRecorder):
             self.reset()
 
     def _empty(self, c: Any) -> None:
-        for table in (self.ROWS, self.VERSIONS, self.MOMENTS):
+        for table in self.tables():
             c.execute(f"DELETE FROM {table}")
 
     def logged_rows(

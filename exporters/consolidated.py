@@ -8,6 +8,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from domain.office import COUNTED, OfficeOverview, WeekMark
+from domain.progress import Cancelled, Progress, Steps
 from domain.sheet import OfficialSheet, TableSheet
 from exporters.official import (
     _save_atomically,
@@ -115,29 +116,36 @@ def write_consolidated(
     sheets: list[OfficialSheet],
     labels: dict[str, str],
     path: Path,
+    *,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
 ) -> Path:
     """Write the consolidated workbook: the summary tables, then one official
     sheet per unit named after the unit; return `path`.
 
     Saved like an official sheet: complete or not at all, readable by its
-    owner only, with the fingerprint of the log it was built from.
+    owner only, with the fingerprint of the log it was built from; progress
+    and a cancel as for `write_official_sheet`.
     """
     path = Path(path)
+    tables = summary_tables(overview, labels)
+    total = sum(len(t.rows) for t in tables) + sum(len(s.rows) for s in sheets)
+    steps = Steps("export", total, progress, cancelled)
+    steps.start()
     workbook = Workbook()
     first = workbook.active
     assert first is not None  # a fresh Workbook always has one sheet
-    tables = summary_tables(overview, labels)
-    _write_table(first, tables[0])
+    _write_table(first, tables[0], steps.step)
     first.title = tables[0].title
     for table in tables[1:]:
-        _write_table(workbook.create_sheet(table.title), table)
+        _write_table(workbook.create_sheet(table.title), table, steps.step)
     used = {table.title for table in tables}
     for sheet in sheets:
         ws = workbook.create_sheet()
-        _write_ledger(ws, sheet)
+        _write_ledger(ws, sheet, steps.step)
         ws.title = _unique(_sheet_title(sheet.unit), used)
     _stamp_properties(workbook, _stamp(overview, sheets))
-    _save_atomically(workbook, path)
+    _save_atomically(workbook, path, steps.check)
     return path
 
 

@@ -26,6 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from domain.dates import DayParseError, parse_day
 from domain.importing import ImportRow, ImportSheet, RowProblem, SheetColumn
+from domain.progress import Cancelled, Progress, Steps
 
 log = logging.getLogger(__name__)
 
@@ -129,20 +130,30 @@ class ImportFileError(Exception):
         return f"cannot import {self.path}: {self.problem} {', '.join(self.detail)}"
 
 
-def read_ledger(path: Path, *, year: int, sheet: str = "") -> ImportSheet:
+def read_ledger(
+    path: Path,
+    *,
+    year: int,
+    sheet: str = "",
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> ImportSheet:
     """Read the ledger table of a workbook file.
 
     `year` fills in days written without one. With `sheet` that worksheet
     is read; otherwise the first whose header row (序号 问题类型 … 责任单位)
     can be found. Refuses, with ImportFileError, anything that is not a
-    readable .xlsx holding such a table.
+    readable .xlsx holding such a table. Once the workbook is loaded (one
+    step openpyxl takes whole), `progress` hears (rows read, rows below the
+    header); a yes from `cancelled` raises WorkCancelledError.
     """
     path = Path(path)
     data = _read_bytes(path)
     sniff_bytes(path, data)
     workbook = _open(path, data)
     worksheet, header_row = _choose_sheet(path, workbook, sheet)
-    return _read_sheet(path, data, workbook, worksheet, header_row, year)
+    steps = Steps("import", 0, progress, cancelled)
+    return _read_sheet(path, data, workbook, worksheet, header_row, year, steps)
 
 
 def sniff(path: Path) -> None:
@@ -324,8 +335,11 @@ def _read_sheet(
     ws: Worksheet,
     header_row: int,
     year: int,
+    steps: Steps,
 ) -> ImportSheet:
     grid = _Grid(ws)
+    steps.total = max(0, grid.height - header_row)
+    steps.start()
     header = grid.row(header_row)
     fields = _header_columns(header)
     width = max(len(header), grid.width)
@@ -348,6 +362,7 @@ def _read_sheet(
             rows.append(_import_row(number, values, columns, year, workbook.epoch))
         elif kind == "text":
             skipped.append((number, _text(next(v for v in values if _text(v)))))
+        steps.step()
 
     return ImportSheet(
         file_name=path.name,

@@ -9,7 +9,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,6 +22,7 @@ from openpyxl.worksheet.header_footer import HeaderFooterItem
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
+from domain.progress import Cancelled, Progress, Steps
 from domain.sheet import OfficialSheet, SheetRow, TableSheet
 
 LEDGER_TITLE = "整改台账"
@@ -140,28 +141,51 @@ class ExportError(Exception):
         return f"cannot write {self.path}: {self.problem}"
 
 
-def write_official_sheet(sheet: OfficialSheet, path: Path) -> Path:
+def write_official_sheet(
+    sheet: OfficialSheet,
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> Path:
     """Write `sheet` as the official ledger workbook at `path` and return `path`.
 
     The file appears only once it is complete (written beside it, then renamed
     over it) and is readable by its owner only. I/O failures raise ExportError.
+    `progress` hears (rows written, rows in all sheets); a yes from
+    `cancelled`, asked as it goes and last just before the rename, raises
+    WorkCancelledError and leaves no file.
     """
     path = Path(path)
     if "\0" in str(path):
         raise ExportError(path, HAS_NUL)
+    total = 2 * len(sheet.rows) + sum(len(table.rows) for table in sheet.extra)
+    steps = Steps("export", total, progress, cancelled)
+    steps.start()
     workbook = Workbook()
     ledger = workbook.active
     assert ledger is not None  # a fresh Workbook always has one sheet
-    _write_ledger(ledger, sheet)
-    _write_detail(workbook.create_sheet(DETAIL_TITLE), sheet.rows)
+    _write_ledger(ledger, sheet, steps.step)
+    _write_detail(workbook.create_sheet(DETAIL_TITLE), sheet.rows, steps.step)
     for table in sheet.extra:
-        _write_table(workbook.create_sheet(_sheet_title(table.title)), table)
+        ws = workbook.create_sheet(_sheet_title(table.title))
+        _write_table(ws, table, steps.step)
     _stamp_properties(workbook, sheet)
-    _save_atomically(workbook, path)
+    # Limitation: openpyxl's save is one step, for a large sheet about as long
+    # as writing its rows: the bar stays full meanwhile and a cancel is heard
+    # only after it. Counting it would take write-only mode, which streams
+    # rows out as they are written but has no merge_cells for the title lines.
+    _save_atomically(workbook, path, steps.check)
     return path
 
 
-def _write_ledger(ws: Worksheet, sheet: OfficialSheet) -> None:
+def _nothing() -> None:
+    """Stand in for a step counter or a last check when nobody watches."""
+
+
+def _write_ledger(
+    ws: Worksheet, sheet: OfficialSheet, step: Callable[[], None] = _nothing
+) -> None:
     ws.title = LEDGER_TITLE
     pixels = _set_widths(ws, _LEDGER_COLUMNS)
     last = get_column_letter(len(_LEDGER_COLUMNS))
@@ -196,6 +220,7 @@ def _write_ledger(ws: Worksheet, sheet: OfficialSheet) -> None:
         # The official form keeps every row at least two lines tall.
         _write_table_row(ws, row_index, _LEDGER_COLUMNS, pixels, values, min_lines=2)
         row_index += 1
+        step()
 
     ws.merge_cells(f"A{row_index}:{last}{row_index}")
     _, note = _put(ws, row_index, 1, sheet.note, _BODY_FONT, _LEFT)
@@ -206,7 +231,9 @@ def _write_ledger(ws: Worksheet, sheet: OfficialSheet) -> None:
     _set_up_printing(ws, "1:3", sheet.fingerprint)
 
 
-def _write_detail(ws: Worksheet, rows: Sequence[SheetRow]) -> None:
+def _write_detail(
+    ws: Worksheet, rows: Sequence[SheetRow], step: Callable[[], None] = _nothing
+) -> None:
     pixels = _set_widths(ws, _DETAIL_COLUMNS)
     headers = [column.header for column in _DETAIL_COLUMNS]
     _write_table_row(ws, 1, _DETAIL_COLUMNS, pixels, headers, header=True)
@@ -230,6 +257,7 @@ def _write_detail(ws: Worksheet, rows: Sequence[SheetRow]) -> None:
             row.found_on,
         )
         _write_table_row(ws, row_index, _DETAIL_COLUMNS, pixels, values)
+        step()
 
     last = get_column_letter(len(_DETAIL_COLUMNS))
     ws.freeze_panes = "A2"
@@ -237,7 +265,9 @@ def _write_detail(ws: Worksheet, rows: Sequence[SheetRow]) -> None:
     _set_up_printing(ws, "1:1", None)
 
 
-def _write_table(ws: Worksheet, table: TableSheet) -> None:
+def _write_table(
+    ws: Worksheet, table: TableSheet, step: Callable[[], None] = _nothing
+) -> None:
     columns = [
         _Column(header, width, centred=width <= 16)
         for header, width in zip(table.headers, table.widths, strict=True)
@@ -246,6 +276,7 @@ def _write_table(ws: Worksheet, table: TableSheet) -> None:
     _write_table_row(ws, 1, columns, pixels, table.headers, header=True)
     for row_index, values in enumerate(table.rows, start=2):
         _write_table_row(ws, row_index, columns, pixels, values)
+        step()
     ws.freeze_panes = "A2"
     _set_up_printing(ws, "1:1", None)
 
@@ -425,8 +456,13 @@ def check_destination(path: Path) -> None:
         raise ExportError(path, _describe(error)) from error
 
 
-def _save_atomically(workbook: Workbook, path: Path) -> None:
-    """Save beside `path`, then rename over it, so no half-written file is left."""
+def _save_atomically(
+    workbook: Workbook, path: Path, before_rename: Callable[[], None] = _nothing
+) -> None:
+    """Save beside `path`, then rename over it, so no half-written file is left.
+
+    `before_rename` may still refuse the file (by raising) once it is saved.
+    """
     try:
         handle, temp_name = tempfile.mkstemp(
             dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
@@ -441,6 +477,7 @@ def _save_atomically(workbook: Workbook, path: Path) -> None:
             workbook.save(stream)
             stream.flush()
             os.fsync(stream.fileno())
+        before_rename()
         os.chmod(temp, 0o600)
         os.replace(temp, path)
         finished = True

@@ -15,6 +15,7 @@ from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from domain.errors import WorkCancelledError
 from domain.importing import ImportResult, ImportSheet
 from domain.ledger import Ledger, Operator
 from exporters.final_report import (
@@ -34,8 +35,21 @@ from tui.form import Field, FormModal, choices
 from tui.help_screen import HelpScreen
 from tui.import_screen import ImportScreen
 from tui.ledger_screen import LedgerScreen
+from tui.progress_modal import ProgressModal
 from tui.statistics_screen import StatisticsScreen
-from tui.wording import FIELD_NAMES, explain, import_done, is_refusal, role_name
+from tui.wording import (
+    CANCELLED_TITLE,
+    EVENTS,
+    FIELD_NAMES,
+    ROWS,
+    catching_up,
+    explain,
+    exporting,
+    import_done,
+    is_refusal,
+    reading,
+    role_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +60,13 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 # How long a first Ctrl+Q over an unsaved form waits for the second one.
 QUIT_CONFIRM_SECONDS = 5.0
+# A view at most this many log positions behind is brought level at once;
+# further behind, a progress bar shows while it folds the rest in (about a
+# second per few thousand events).
+QUIET_CATCH_UP = 1000
+# Limitation: rebuilding the view is a command-line job (`taizhang rebuild`);
+# the app shows only the catch-up that completes one cut short. A rebuild in
+# the app would need the poll held off while the view is being refilled.
 
 
 # The export dialog's choice between the office's full copy and a masked one.
@@ -104,6 +125,8 @@ class TaizhangApp(App[None]):
         self.export_dir = export_dir or Path.cwd()
         self.seen_head = ledger.head()
         self.quit_asked = 0.0
+        # Why the app could not open the ledger, for the command line to say.
+        self.refusal: BaseException | None = None
         self.sub_title = ledger.campaign.name
         if operator is not None:
             self.show_operator()
@@ -135,6 +158,25 @@ class TaizhangApp(App[None]):
             self.push_screen(CommandPalette(placeholder="搜索命令……", id="--command-palette"))
 
     def on_mount(self) -> None:
+        if self.ledger.view_checked:
+            self.begin()
+        else:
+            self.level_view()
+
+    @work(thread=True, exclusive=True, group="open", exit_on_error=False)
+    def level_view(self) -> None:
+        """Bring a ledger opened behind its log level, with a bar if that takes long."""
+        behind = self.ledger.behind()
+        if behind <= QUIET_CATCH_UP:
+            self.ledger.level_view()
+        else:
+            with ProgressModal.shown(self, catching_up(), EVENTS) as modal:
+                self.ledger.level_view(modal.report, modal.cancelled)
+        self.seen_head = self.ledger.head()
+        self.call_from_thread(self.begin)
+
+    def begin(self) -> None:
+        """Show the first screen and start following the log."""
         if self.signed_in:
             self.push_screen(LedgerScreen(self.ledger))
         else:
@@ -157,7 +199,10 @@ class TaizhangApp(App[None]):
         self.push_screen(LedgerScreen(self.ledger))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        if not self.signed_in:
+        # While the view is brought level at opening, a command would wait on
+        # that catch-up (holding the screen) while the catch-up waits on the
+        # screen to draw its bar.
+        if not self.signed_in or not self.ledger.view_checked:
             yield SystemCommand("帮助", "按键与用法说明", self.action_help)
             yield SystemCommand("退出", "退出台账", self.exit)
             return
@@ -278,15 +323,18 @@ class TaizhangApp(App[None]):
         differences: bool = False,
         masked: bool = False,
     ) -> Path:
-        """Build and write one unit's sheet off the event loop."""
-        self.call_from_thread(self.notify, f"正在导出 {path.name} …", timeout=2)
-        problems = self.ledger.check(unit)
-        sheet = self.ledger.official_sheet(unit, week)
-        if differences and week is not None:
-            sheet = with_differences(sheet, self.ledger.week_view(week, unit), FIELD_NAMES)
-        if masked:
-            sheet = mask_sheet(sheet)
-        written = write_official_sheet(sheet, path)
+        """Build and write one unit's sheet off the event loop, with a bar and Esc."""
+        with ProgressModal.shown(self, exporting(path.name), ROWS) as modal:
+            problems = self.ledger.check(unit)
+            sheet = self.ledger.official_sheet(unit, week)
+            if differences and week is not None:
+                view = self.ledger.week_view(week, unit)
+                sheet = with_differences(sheet, view, FIELD_NAMES)
+            if masked:
+                sheet = mask_sheet(sheet)
+            written = write_official_sheet(
+                sheet, path, progress=modal.report, cancelled=modal.cancelled
+            )
         self.call_from_thread(
             self.notify, f"已导出 {len(sheet.rows)} 条：{written}", title="导出完成", timeout=8
         )
@@ -325,9 +373,22 @@ class TaizhangApp(App[None]):
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
     def check_import(self, path: Path, unit: str, sheet_name: str) -> None:
         """Read and check a ledger file off the event loop, then show the report."""
-        self.call_from_thread(self.notify, f"正在读取 {path.name} …", timeout=2)
-        sheet = read_ledger(path, year=self.ledger.campaign.year, sheet=sheet_name)
-        result = self.ledger.check_import(self.operator, sheet, unit=unit)
+        with ProgressModal.shown(self, reading(path.name), ROWS) as modal:
+            year = self.ledger.campaign.year
+            sheet = read_ledger(
+                path,
+                year=year,
+                sheet=sheet_name,
+                progress=modal.report,
+                cancelled=modal.cancelled,
+            )
+            result = self.ledger.check_import(
+                self.operator,
+                sheet,
+                unit=unit,
+                progress=modal.report,
+                cancelled=modal.cancelled,
+            )
         self.call_from_thread(self.show_import, sheet, result, unit)
 
     def show_import(self, sheet: ImportSheet, result: ImportResult, unit: str) -> None:
@@ -427,11 +488,18 @@ class TaizhangApp(App[None]):
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def export_final(self, unit: str, path: Path, summary: Path) -> Path:
-        """Write a unit's final ledger and its Markdown summary off the event loop."""
-        self.call_from_thread(self.notify, f"正在导出 {path.name} …", timeout=2)
-        report = self.ledger.final_report(unit)
-        written = write_official_sheet(final_sheet(report), path)
-        write_markdown(final_markdown(report), summary)
+        """Write a unit's final ledger and its Markdown summary off the event loop.
+
+        A cancel is heard until the workbook is complete; the summary follows
+        it at once, so both files are written or neither.
+        """
+        with ProgressModal.shown(self, exporting(path.name), ROWS) as modal:
+            report = self.ledger.final_report(unit)
+            sheet = final_sheet(report)
+            written = write_official_sheet(
+                sheet, path, progress=modal.report, cancelled=modal.cancelled
+            )
+            write_markdown(final_markdown(report), summary)
         self.call_from_thread(
             self.notify,
             f"已导出终版台账 {written}（{len(report.sheet.rows)} 条，附统计、汇总）"
@@ -482,6 +550,19 @@ class TaizhangApp(App[None]):
         if event.state is not WorkerState.ERROR or event.worker.error is None:
             return
         error = event.worker.error
-        if not is_refusal(error):
-            log.error("background work %s failed", event.worker.name, exc_info=error)
-        self.notify(explain(error), title="操作未完成", severity="error", timeout=10)
+        if event.worker.group == "open":
+            # Without a level view there is nothing to show: say why on exit.
+            self.refusal = error
+            self.exit(return_code=0 if isinstance(error, WorkCancelledError) else 1)
+            return
+        self.tell_failure(error, event.worker.name)
+
+    def tell_failure(self, error: BaseException, work: str) -> None:
+        """Say why background work stopped: a cancel calmly, a refusal as refused."""
+        if isinstance(error, WorkCancelledError):
+            self.notify(explain(error), title=CANCELLED_TITLE, timeout=8)
+            return
+        if not isinstance(error, Exception) or not is_refusal(error):
+            log.error("background work %s failed", work, exc_info=error)
+        message = explain(error) if isinstance(error, Exception) else str(error)
+        self.notify(message, title="操作未完成", severity="error", timeout=10)

@@ -36,12 +36,14 @@ from domain.errors import (
     OperatorRetiredError,
     RowsRefusedError,
     UnknownValueError,
+    WorkCancelledError,
 )
 from domain.finding import required_text
 from domain.importing import ImportSheet
 from domain.keys import KEY_ENV, checked_key, read_key_file, write_key_file
 from domain.ledger import Ledger, Operator, default_store_path, open_ledger
 from domain.office import COUNTED
+from domain.progress import Progress
 from domain.staff import Role
 from domain.state import Status
 from domain.statistics import Tally
@@ -65,24 +67,34 @@ from exporters.week_report import LATE_KINDS, with_differences
 from tui.bars import bar
 from tui.config import DB_ENV, ConfigError, StoreChoice, choose_store
 from tui.wording import (
+    CANCELLED,
+    EVENTS,
     FIELD_NAMES,
     MATCH_WORDS,
     PATH_LIMIT,
     PROBLEM_NAMES,
     PROBLEM_WORDS,
     REFUSAL_WORDS,
+    ROWS,
     SIGNAL_NAMES,
+    catching_up,
     config_problem,
     event_name,
     explain,
+    exporting,
     field_name,
     import_done,
     view_differs_text,
     import_notes,
     import_problems,
     import_summary,
+    importing,
     problem_text,
+    progress_count,
     quoted,
+    reading,
+    rebuilding,
+    rebuilt,
     restored_text,
     role_name,
     signal_text,
@@ -229,6 +241,13 @@ def _add_shared(group: argparse._ActionsContainer, *, after: bool) -> None:
         help=f"加密台账的密钥文件（须仅本人可读，可用 keygen 生成）；"
         f"默认取环境变量 {KEY_ENV}，都没有则不加密",
     )
+    group.add_argument(
+        "--progress",
+        action="store_true",
+        default=argparse.SUPPRESS if after else False,
+        help="在标准错误输出上显示长时间工作（重建、导出、导入）的进度；"
+        "标准错误输出是终端时总是显示",
+    )
 
 
 def _add_help(group: argparse._ActionsContainer) -> None:
@@ -359,6 +378,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="文件",
         help="同时导出该单位该周的台账及差异表（.xlsx）；须同时指定 --unit",
     )
+    _add_shared(options, after=True)
+
+    rebuild = commands.add_parser(
+        "rebuild",
+        help="重建台账视图（由记录推算出的台账表）",
+        description="清空由记录推算出的台账表，再从第一条记录起重新推算；记录本身不变。"
+        "用于怀疑台账显示与记录不符时。中途按 Ctrl+C 中断的，已推算的部分保留，"
+        "下次打开时接着推算。",
+        formatter_class=_Formatter,
+        add_help=False,
+    )
+    options = rebuild.add_argument_group("选项")
+    _add_help(options)
     _add_shared(options, after=True)
     _add_import_command(commands)
     _add_inspection_commands(commands)
@@ -825,6 +857,7 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
     must_exist = choice.source != "default" and args.command in NEEDS_A_STORE
     campaign = load_campaign(args.campaign)
     operator = _operator(args, campaign)
+    shown = _wants_progress(args)
 
     if args.command == "export":
         week: int | None = args.week
@@ -837,22 +870,22 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
             raise CommandRefused(f"导出文件须以 .xlsx 结尾：{quoted(args.output, PATH_LIMIT)}")
         if args.output is not None and isinstance(store, Path):
             _check_not_store(args.output, store)
-        with _opened(campaign, store, key=key, must_exist=must_exist) as ledger:
+        with _opened(campaign, store, key=key, shown=shown, must_exist=must_exist) as ledger:
             unit = args.export_unit or _signed_in(args, ledger, operator).unit
             target = args.output or Path(_default_name(unit, week))
-            return _export(ledger, unit, week, target, masked=args.masked)
+            return _export(ledger, unit, week, target, masked=args.masked, shown=shown)
 
     if args.command == "bundle":
-        with _opened(campaign, store, key=key, must_exist=must_exist) as ledger:
+        with _opened(campaign, store, key=key, shown=shown, must_exist=must_exist) as ledger:
             return _bundle(args, ledger, _signed_in(args, ledger, operator))
 
     if args.command == "operator":
-        with _opened(campaign, store, key=key, must_exist=must_exist) as ledger:
+        with _opened(campaign, store, key=key, shown=shown, must_exist=must_exist) as ledger:
             return _staff(args, ledger, _signed_in(args, ledger, operator))
 
     if args.command == "replay":
         moment = parse_moment(args.as_of, year=campaign.year, tz=campaign.tz)
-        with _opened(campaign, store, key=key, must_exist=must_exist) as ledger:
+        with _opened(campaign, store, key=key, shown=shown, must_exist=must_exist) as ledger:
             return _replay(ledger, moment, args.command_unit or "")
 
     if args.command == "week":
@@ -865,8 +898,10 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
             raise CommandRefused("导出某一周的台账须用 --unit 指定单位。")
         if args.output is not None and args.output.suffix.lower() != ".xlsx":
             raise CommandRefused(f"导出文件须以 .xlsx 结尾：{args.output}")
-        with _opened(campaign, store, key=key, must_exist=must_exist) as ledger:
-            return _week_report(ledger, args.number, args.command_unit or "", args.output)
+        with _opened(campaign, store, key=key, shown=shown, must_exist=must_exist) as ledger:
+            return _week_report(
+                ledger, args.number, args.command_unit or "", args.output, shown
+            )
 
     if args.command == "demo":
         if not isinstance(store, Path):
@@ -878,12 +913,21 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
 
     if args.command == "import":
         # The file is read before the store is opened: a bad file touches nothing.
-        sheet = read_ledger(args.file.expanduser(), year=campaign.year, sheet=args.sheet)
-        with _opened(campaign, store, key=key, must_exist=must_exist) as ledger:
-            return _import(ledger, operator, sheet, args)
+        path = args.file.expanduser()
+        with _progress_line(shown, reading(path.name), ROWS) as progress:
+            sheet = read_ledger(
+                path, year=campaign.year, sheet=args.sheet, progress=progress
+            )
+        with _opened(campaign, store, key=key, shown=shown, must_exist=must_exist) as ledger:
+            return _import(ledger, operator, sheet, args, shown)
+
+    if args.command == "rebuild":
+        # Opened without catching up: the rebuild folds the whole log anyway.
+        with _opened(campaign, store, key=key, level=False, must_exist=must_exist) as ledger:
+            return _rebuild(ledger, shown)
 
     if args.command in ("check", "signals", "sample", "undo"):
-        with _opened(campaign, store, key=key, must_exist=must_exist) as ledger:
+        with _opened(campaign, store, key=key, shown=shown, must_exist=must_exist) as ledger:
             return _inspect(args, ledger, _signed_in(args, ledger, operator))
 
     if args.command == "office":
@@ -894,27 +938,29 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
             )
         if args.output is not None and args.output.suffix.lower() != ".xlsx":
             raise CommandRefused(f"导出文件须以 .xlsx 结尾：{args.output}")
-        with _opened(campaign, store, key=key, must_exist=must_exist) as ledger:
-            return _office(ledger, args.week, args.output)
+        with _opened(campaign, store, key=key, shown=shown, must_exist=must_exist) as ledger:
+            return _office(ledger, args.week, args.output, shown)
 
     if args.command in ("submit", "seal", "reports", "verify"):
         with _opened(
             campaign,
             store,
             key=key,
+            shown=shown,
             must_exist=must_exist,
             damaged_too=args.command == "verify",
         ) as ledger:
             return _report(args, ledger, _signed_in(args, ledger, operator))
 
     if args.command in ("stats", "final", "screening", "coverage"):
-        with _opened(campaign, store, key=key, must_exist=must_exist) as ledger:
+        with _opened(campaign, store, key=key, shown=shown, must_exist=must_exist) as ledger:
             return _figures(args, ledger, operator)
 
     # Textual loads only when the screen is really wanted.
     from tui.app import TaizhangApp
 
-    with _opened(campaign, store, key=key, damaged_too=True) as ledger:
+    # The app brings the view level itself, with a bar when it is far behind.
+    with _opened(campaign, store, key=key, level=False) as ledger:
         chosen: Operator | None = operator
         if ledger.operators():
             # With a register, a name given is signed in strictly; without
@@ -927,6 +973,11 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
             log.info("opening the ledger screen for %s (%s)", chosen.name, chosen.unit)
         app = TaizhangApp(ledger, chosen)
         app.run()
+    if isinstance(app.refusal, WorkCancelledError):
+        _say(explain(app.refusal))
+        return EXIT_INTERRUPTED
+    if app.refusal is not None:
+        raise app.refusal
     if app.return_code:
         log.error("the ledger screen stopped with code %s", app.return_code)
         _say("台账界面意外退出，详情已写入日志。")
@@ -940,6 +991,7 @@ NEEDS_A_STORE = frozenset(
     {
         "export", "replay", "week", "office", "submit", "seal", "reports", "verify",
         "stats", "final", "screening", "coverage", "check", "signals", "sample", "undo",
+        "rebuild",
     }
 )
 
@@ -963,13 +1015,20 @@ def _check_not_store(target: Path, store: Path) -> None:
 
 
 def _export(
-    ledger: Ledger, unit: str, week: int | None, target: Path, *, masked: bool = False
+    ledger: Ledger,
+    unit: str,
+    week: int | None,
+    target: Path,
+    *,
+    masked: bool = False,
+    shown: bool = False,
 ) -> int:
     problems = ledger.check(unit)
     sheet = ledger.official_sheet(unit, week)
     if masked:
         sheet = mask_sheet(sheet)
-    write_official_sheet(sheet, target)
+    with _progress_line(shown, exporting(target.name), ROWS) as progress:
+        write_official_sheet(sheet, target, progress=progress)
     log.info("exported %s week %s to %s: %d rows", unit, week, target, len(sheet.rows))
 
     if week is None:
@@ -987,10 +1046,17 @@ def _export(
 
 
 def _import(
-    ledger: Ledger, operator: Operator, sheet: ImportSheet, args: argparse.Namespace
+    ledger: Ledger,
+    operator: Operator,
+    sheet: ImportSheet,
+    args: argparse.Namespace,
+    shown: bool,
 ) -> int:
     """Check a sheet, print the report, and import it unless refused."""
-    result = ledger.check_import(operator, sheet, unit=args.import_unit)
+    with _progress_line(shown, reading(sheet.file_name), ROWS) as progress:
+        result = ledger.check_import(
+            operator, sheet, unit=args.import_unit, progress=progress
+        )
     previous = result.previous
     if previous is not None:
         # Its rows would all repeat recorded findings: the refusal says enough.
@@ -1017,9 +1083,14 @@ def _import(
         print(f"只做了检查，未写入；可以导入 {len(result.good)} 行。")
         return EXIT_OK
 
-    done = ledger.import_sheet(
-        operator, sheet, unit=args.import_unit, only_good=args.only_good
-    )
+    with _progress_line(shown, importing(sheet.file_name), ROWS) as progress:
+        done = ledger.import_sheet(
+            operator,
+            sheet,
+            unit=args.import_unit,
+            only_good=args.only_good,
+            progress=progress,
+        )
     log.info("imported %d rows of %s", len(done.good), sheet.file_name)
     print(import_done(done))
     return EXIT_OK
@@ -1062,7 +1133,9 @@ def _replay(ledger: Ledger, moment: datetime, unit: str) -> int:
     return EXIT_OK
 
 
-def _week_report(ledger: Ledger, week: int, unit: str, target: Path | None) -> int:
+def _week_report(
+    ledger: Ledger, week: int, unit: str, target: Path | None, shown: bool = False
+) -> int:
     view = ledger.week_view(week, unit)
     print(
         f"第 {week} 周（{format_day(view.first_day)}—{format_day(view.last_day)}），"
@@ -1087,7 +1160,8 @@ def _week_report(ledger: Ledger, week: int, unit: str, target: Path | None) -> i
     _table(f"与上周比较 {len(changes)} 项", ("变化", "单位", "问题表述", "内容"), changes)
     if target is not None:
         sheet = with_differences(ledger.official_sheet(unit, week), view, FIELD_NAMES)
-        write_official_sheet(sheet, target)
+        with _progress_line(shown, exporting(target.name), ROWS) as progress:
+            write_official_sheet(sheet, target, progress=progress)
         print(f"已导出 {target}：{unit}，第 {week} 周，共 {len(sheet.rows)} 行，含差异表。")
     return EXIT_OK
 
@@ -1127,6 +1201,23 @@ def _demo(campaign: Campaign, store: Path, seed: int, key: str | None) -> int:
     print(f"已在 {store} 填入演示数据：{units} 个单位，{count} 个问题。")
     print("，".join(f"{status} {statuses[status]} 个" for status in Status) + "；")
     print(f"截至 {format_day(last_day)}，已逾期 {overdue} 个。")
+    return EXIT_OK
+
+
+def _rebuild(ledger: Ledger, shown: bool) -> int:
+    """Empty the ledger view and fold the whole log into it again."""
+    try:
+        with _progress_line(shown, rebuilding(), EVENTS) as progress:
+            count = ledger.rebuild(progress=progress)
+    except KeyboardInterrupt:
+        # The batches folded so far are committed; the next opening goes on.
+        log.info("rebuild interrupted at position %d", ledger.head() - ledger.behind())
+        _say(CANCELLED["rebuild"])
+        return EXIT_INTERRUPTED
+    ledger.check_campaign_fits()
+    findings = len(ledger.rows())
+    log.info("rebuilt the ledger view: %d events, %d findings", count, findings)
+    print(rebuilt(count, findings))
     return EXIT_OK
 
 
@@ -1207,7 +1298,9 @@ def _figures(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> in
     check_markdown_destination(summary)
     report = ledger.final_report(unit)
     sheet = final_sheet(report)
-    write_official_sheet(sheet, target)
+    shown = _wants_progress(args)
+    with _progress_line(shown, exporting(target.name), ROWS) as progress:
+        write_official_sheet(sheet, target, progress=progress)
     write_markdown(final_markdown(report), summary)
     log.info("exported the final ledger of %s to %s and %s", unit, target, summary)
 
@@ -1309,7 +1402,9 @@ def _tally_cells(tally: Tally) -> tuple[str, ...]:
     return tuple(str(n) for n in (*counts, tally.found, tally.overdue))
 
 
-def _office(ledger: Ledger, week: int | None, target: Path | None) -> int:
+def _office(
+    ledger: Ledger, week: int | None, target: Path | None, shown: bool = False
+) -> int:
     overview = ledger.office_overview(week)
     when = f"第 {week} 周结束时" if week else f"{format_day(overview.day)}"
     print(
@@ -1350,7 +1445,8 @@ def _office(ledger: Ledger, week: int | None, target: Path | None) -> int:
     if target is not None:
         sheets = ledger.official_sheets(week)
         labels = {c.key: c.label for c in ledger.campaign.categories}
-        write_consolidated(overview, sheets, labels, target)
+        with _progress_line(shown, exporting(target.name), ROWS) as progress:
+            write_consolidated(overview, sheets, labels, target, progress=progress)
         log.info("exported the consolidated ledger to %s: %d units", target, len(sheets))
         print(f"已导出汇总台账 {target}：汇总表、各周报送、逾期问题，{len(sheets)} 个单位的台账。")
     return EXIT_OK
@@ -1624,15 +1720,18 @@ def _opened(
     clock: Clock | None = None,
     key: str | None = None,
     *,
+    level: bool = True,
+    shown: bool = False,
     must_exist: bool = False,
     damaged_too: bool = False,
 ) -> Iterator[Ledger]:
     """Open the ledger for a `with` block and close it on every way out.
 
-    With `must_exist`, an embedded store file that is not there is refused
-    instead of created. A log holding an event that no longer decodes is
-    refused too, unless `damaged_too` (to verify it, or to show what can be
-    read, with a warning).
+    With `level` the view is brought level first, a progress line showing
+    if `shown`; without, the block does it (a rebuild, the app). With
+    `must_exist`, an embedded store file that is not there is refused instead
+    of created. A log holding an event that no longer decodes is refused
+    too, unless `damaged_too` (to verify it).
     """
     if must_exist and isinstance(store, Path) and not store.exists():
         raise CommandRefused(
@@ -1640,18 +1739,60 @@ def _opened(
             "新建台账请不带命令运行 taizhang，或用 taizhang demo 填入演示数据。"
         )
     try:
-        ledger = open_ledger(campaign, store, clock, key=key)
+        ledger = open_ledger(campaign, store, clock, key=key, level=False)
     except (PersistenceError, sqlite3.Error, OSError) as error:
         raise StoreError(store) from error
-    if ledger.damage is not None and not damaged_too:
-        ledger.close()
-        raise ledger.damage
     try:
+        if level:
+            with _progress_line(shown, catching_up(), EVENTS) as progress:
+                ledger.level_view(progress)
+            if ledger.damage is not None and not damaged_too:
+                raise ledger.damage
         yield ledger
     except (PersistenceError, sqlite3.Error) as error:
         raise StoreError(store) from error
     finally:
         ledger.close()
+
+
+def _wants_progress(args: argparse.Namespace) -> bool:
+    """Tell whether to show progress lines: asked for, or stderr is a terminal."""
+    if getattr(args, "progress", False):
+        return True
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False  # replaced by something that is no file, or closed
+
+
+@contextmanager
+def _progress_line(shown: bool, label: str, unit: str) -> Iterator[Progress | None]:
+    """Give long work a progress line on stderr, rewritten in place; None if not shown.
+
+    The line ends on every way out, so what is said next starts on its own line.
+    """
+    if not shown:
+        yield None
+        return
+    written = ""
+
+    def say(done: int, total: int) -> None:
+        nonlocal written
+        if not total:
+            return
+        text = f"{label}：{progress_count(done, total, unit)}"
+        if text != written:
+            pad = " " * max(0, _cells(written) - _cells(text))
+            sys.stderr.write(f"\r{text}{pad}")
+            sys.stderr.flush()
+            written = text
+
+    try:
+        yield say
+    finally:
+        if written:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
 
 
 def _key(args: argparse.Namespace) -> str | None:

@@ -17,14 +17,19 @@ from domain.errors import (
     AlreadyImportedError,
     NothingToImportError,
     RowsRefusedError,
+    WorkCancelledError,
 )
 from domain.importing import ImportResult, ImportSheet
 from domain.ledger import Ledger, Operator
+from tui.progress_modal import ProgressModal
 from tui.wording import (
+    CANCELLED_TITLE,
+    ROWS,
     explain,
     import_notes,
     import_problems,
     import_summary,
+    importing,
     is_refusal,
 )
 
@@ -137,16 +142,30 @@ class ImportScreen(Screen[ImportResult | None]):
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
     def write(self, only_good: bool) -> ImportResult:
-        """Record the rows off the event loop; the ledger checks them all again."""
-        done = self.ledger.import_sheet(
-            self.operator, self.sheet, unit=self.unit, only_good=only_good
-        )
+        """Record the rows off the event loop; the ledger checks them all again.
+
+        A bar shows the check; a cancel is heard until the single save, so a
+        cancelled import stores nothing and this report stays open.
+        """
+        title = importing(self.sheet.file_name)
+        with ProgressModal.shown(self.app, title, ROWS) as modal:
+            done = self.ledger.import_sheet(
+                self.operator,
+                self.sheet,
+                unit=self.unit,
+                only_good=only_good,
+                progress=modal.report,
+                cancelled=modal.cancelled,
+            )
         self.app.call_from_thread(self.dismiss, done)
         return done
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         error = event.worker.error
         if event.state is not WorkerState.ERROR or not isinstance(error, Exception):
+            return
+        if isinstance(error, WorkCancelledError):
+            self.notify(explain(error), title=CANCELLED_TITLE, timeout=8)
             return
         if not is_refusal(error):
             log.error("import of %s failed", self.sheet.file_name, exc_info=error)

@@ -11,12 +11,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
 
 from domain.dates import format_day
 from domain.ledger import Ledger
 from domain.office import COUNTED, OfficeOverview, WeekMark
 from exporters.consolidated import MARKS, write_consolidated
 from tui.form import Field, FormModal
+from tui.progress_modal import ProgressModal
+from tui.wording import ROWS, exporting
 
 MARK_STYLES = {
     WeekMark.SUBMITTED: "green",
@@ -163,12 +166,19 @@ class OfficeScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def export(self, week: int | None, path: Path) -> Path:
-        """Build and write the consolidated workbook off the event loop."""
-        self.app.call_from_thread(self.notify, f"正在导出 {path.name} …", timeout=2)
-        overview = self.ledger.office_overview(week)
-        sheets = self.ledger.official_sheets(week)
-        labels = {c.key: c.label for c in self.ledger.campaign.categories}
-        written = write_consolidated(overview, sheets, labels, path)
+        """Build and write the consolidated workbook off the event loop, with a bar."""
+        with ProgressModal.shown(self.app, exporting(path.name), ROWS) as modal:
+            overview = self.ledger.office_overview(week)
+            sheets = self.ledger.official_sheets(week)
+            labels = {c.key: c.label for c in self.ledger.campaign.categories}
+            written = write_consolidated(
+                overview,
+                sheets,
+                labels,
+                path,
+                progress=modal.report,
+                cancelled=modal.cancelled,
+            )
         self.app.call_from_thread(
             self.notify,
             f"已导出汇总台账：{len(sheets)} 个单位，{overview.total} 个问题：{written}",
@@ -176,3 +186,9 @@ class OfficeScreen(Screen[None]):
             timeout=8,
         )
         return written
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        error = event.worker.error
+        if event.state is WorkerState.ERROR and error is not None:
+            app: Any = self.app
+            app.tell_failure(error, event.worker.name)

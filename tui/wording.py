@@ -171,6 +171,15 @@ BUNDLE_PARTS = {
 }
 
 
+# What a cancel of long work left behind.
+CANCELLED = {
+    "catch_up": "已取消整理台账视图。已整理的部分已保存，下次打开时从中断处接着整理。",
+    "rebuild": "已取消重建台账视图。已重建的部分已保存，下次打开时从中断处接着重建。",
+    "export": "已取消导出，没有留下文件。",
+    "import": "已取消导入，没有写入任何记录。",
+}
+
+
 _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     e.FindingNotFoundError: lambda x: (
         f"找不到问题 {quoted(x.finding_id)}，可能已被删除或编号有误。"
@@ -336,6 +345,7 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         f"数据文件被其他程序占用，已等待 {x.waited} 秒仍未释放，本次操作没有保存；"
         "请稍后再试（所填内容仍在）。"
     ),
+    e.WorkCancelledError: lambda x: CANCELLED.get(x.work, "已取消。"),
     e.StoreKeyError: lambda x: STORE_KEY_PROBLEMS.get(
         x.problem, f"密钥无法使用（{quoted(x.problem)}）。"
     ),
@@ -344,6 +354,50 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         f"{KEY_FILE_PROBLEMS.get(x.problem, f'无法使用（{quoted(x.problem)}）。')}"
     ),
 }
+
+
+# Long work: what its progress bar says.
+CANCELLED_TITLE = "已取消"
+PROGRESS_HINT = "按 Esc 或 c 取消，已完成的部分不会留下半截。"
+CANCELLING = "正在取消……"
+ROWS = "行"
+EVENTS = "条记录"
+
+
+def catching_up() -> str:
+    """Title the bar shown while a view far behind the log is brought level."""
+    return "正在整理台账视图"
+
+
+def rebuilding() -> str:
+    """Title the bar of a rebuild of the ledger view."""
+    return "正在重建台账视图"
+
+
+def exporting(name: str) -> str:
+    """Title the bar of an export into the file `name`."""
+    return f"正在导出 {name}"
+
+
+def reading(name: str) -> str:
+    """Title the bar of reading and checking a ledger file before an import."""
+    return f"正在读取并检查 {name}"
+
+
+def importing(name: str) -> str:
+    """Title the bar of recording a checked ledger file."""
+    return f"正在导入 {name}"
+
+
+def rebuilt(events: int, findings: int) -> str:
+    """Say that a rebuild of the ledger view is complete."""
+    return f"已重建台账视图：重新推算记录 {events} 条，台账共 {findings} 个问题。"
+
+
+def progress_count(done: int, total: int, unit: str) -> str:
+    """Say how far long work is: 1200 / 5000 行（24%）."""
+    percent = 100 * done // total if total else 100
+    return f"{done} / {total} {unit}（{percent}%）"
 
 
 STORE_KEY_PROBLEMS = {

@@ -1,0 +1,303 @@
+"""Long work in the app: a bar while it runs, Esc or c to stop it, nothing half-done."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from textual.widgets import Input, ProgressBar, Static
+
+import tui.app
+import tui.office_screen
+from domain.audit import replay
+from domain.campaign import Campaign
+from domain.clock import SetClock
+from domain.errors import WorkCancelledError
+from domain.ledger import Ledger, NewFinding, Operator, open_ledger
+from domain.progress import Progress
+from tests.exporters.workbooks import make_book, row_values
+from tui.app import TaizhangApp
+from tui.form import FormModal
+from tui.import_screen import ImportScreen
+from tui.ledger_screen import LedgerScreen
+from tui.office_screen import OfficeScreen
+from tui.progress_modal import ProgressModal
+from tui.wording import CANCELLED
+
+OPERATOR = Operator("张三", "褚河街道")
+
+
+class Gate:
+    """Hold long work at its first progress report until the test lets it go.
+
+    The work runs in a worker thread and would otherwise finish before a key
+    pressed by the test arrives; held, it is mid-way, as a person sees it.
+    """
+
+    def __init__(self) -> None:
+        self.reached = threading.Event()
+        self.released = threading.Event()
+
+    def hold(self, progress: Progress | None) -> Progress:
+        def report(done: int, total: int) -> None:
+            if progress is not None:
+                progress(done, total)
+            if not self.reached.is_set():
+                self.reached.set()
+                self.released.wait(10)
+
+        return report
+
+    async def wait(self, pilot: Any) -> None:
+        for _ in range(200):
+            if self.reached.is_set():
+                await pilot.pause()
+                return
+            await pilot.pause(0.05)
+        raise AssertionError("the work never reported its progress")
+
+
+def fill(ledger: Ledger, new_finding: Callable[..., NewFinding], count: int) -> None:
+    for n in range(count):
+        ledger.record(
+            OPERATOR,
+            new_finding(
+                statement=f"第{n}户住房未做安全性认定",
+                measures="完成认定并挂牌",
+                deadline=date(2022, 6, 20),
+                responsible_unit="市住建局",
+            ),
+        )
+
+
+def notices(app: TaizhangApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def settle(pilot: Any) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def test_esc_cancels_an_export_leaving_no_file_and_the_app_works_on(
+    ledger: Ledger,
+    new_finding: Callable[..., NewFinding],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fill(ledger, new_finding, 40)
+    out = tmp_path / "out"
+    out.mkdir()
+    gate = Gate()
+    write = tui.app.write_official_sheet
+
+    def held(sheet: Any, path: Path, *, progress: Any, cancelled: Any) -> Path:
+        return write(sheet, path, progress=gate.hold(progress), cancelled=cancelled)
+
+    monkeypatch.setattr(tui.app, "write_official_sheet", held)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=out)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await gate.wait(pilot)
+
+        modal = app.screen
+        assert isinstance(modal, ProgressModal)
+        assert modal.query_one(ProgressBar).total == 80  # 40 rows on two sheets
+        assert "0 / 80 行" in str(modal.query_one("#progress-count", Static).render())
+
+        await pilot.press("escape")
+        gate.released.set()
+        await settle(pilot)
+
+        assert isinstance(app.screen, LedgerScreen)
+        assert CANCELLED["export"] in notices(app)
+        assert list(out.iterdir()) == []
+
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+
+    written = out / "整改台账-褚河街道-当前.xlsx"
+    assert [p.name for p in out.iterdir()] == [written.name]
+    sheet = openpyxl.load_workbook(written)["整改台账"]
+    assert sheet["D4"].value == "第0户住房未做安全性认定"
+    assert sheet["D43"].value == "第39户住房未做安全性认定"
+
+
+async def test_c_cancels_the_offices_consolidated_export(
+    ledger: Ledger,
+    new_finding: Callable[..., NewFinding],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fill(ledger, new_finding, 10)
+    out = tmp_path / "out"
+    out.mkdir()
+    gate = Gate()
+    write = tui.office_screen.write_consolidated
+
+    def held(*args: Any, progress: Any, cancelled: Any) -> Path:
+        return write(*args, progress=gate.hold(progress), cancelled=cancelled)
+
+    monkeypatch.setattr(tui.office_screen, "write_consolidated", held)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=out)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("h")
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await gate.wait(pilot)
+        assert isinstance(app.screen, ProgressModal)
+
+        await pilot.press("c")
+        gate.released.set()
+        await settle(pilot)
+
+        assert isinstance(app.screen, OfficeScreen)
+        assert CANCELLED["export"] in notices(app)
+    assert list(out.iterdir()) == []
+
+
+async def test_esc_cancels_an_import_and_nothing_is_stored(
+    ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = make_book(tmp_path / "台账.xlsx", [row_values(n) for n in range(1, 31)])
+    gate = Gate()
+    record = ledger.import_sheet
+
+    def held(*args: Any, progress: Any, **kwargs: Any) -> Any:
+        return record(*args, progress=gate.hold(progress), **kwargs)
+
+    monkeypatch.setattr(ledger, "import_sheet", held)
+    head = ledger.head()
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("d")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormModal)
+        form.query_one("#field-path", Input).value = str(book)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        report = app.screen
+        assert isinstance(report, ImportScreen)
+
+        await pilot.press("a")
+        await gate.wait(pilot)
+        assert isinstance(app.screen, ProgressModal)
+        await pilot.press("escape")
+        gate.released.set()
+        await settle(pilot)
+
+        assert app.screen is report
+        assert CANCELLED["import"] in notices(app)
+        assert ledger.head() == head
+        assert ledger.rows() == []
+
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, LedgerScreen)
+    assert len(ledger.rows()) == 30
+
+
+async def test_a_view_far_behind_opens_behind_a_bar_then_shows_the_ledger(
+    campaign: Campaign,
+    store: Path,
+    clock: SetClock,
+    ledger: Ledger,
+    new_finding: Callable[..., NewFinding],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fill(ledger, new_finding, 30)
+    ledger.projection.view.clear(ledger.name)
+    monkeypatch.setattr(tui.app, "QUIET_CATCH_UP", 10)
+    behind = open_ledger(campaign, store, clock, level=False)
+    gate = Gate()
+    level = behind.level_view
+
+    def held(progress: Progress | None = None, cancelled: Any = None) -> None:
+        level(gate.hold(progress), cancelled)
+
+    monkeypatch.setattr(behind, "level_view", held)
+    app = TaizhangApp(behind, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await gate.wait(pilot)
+        modal = app.screen
+        assert isinstance(modal, ProgressModal)
+        assert modal.title_text == "正在整理台账视图"
+        count = str(modal.query_one("#progress-count", Static).render())
+        assert "0 / 60 条记录" in count  # every event is still to fold
+
+        gate.released.set()
+        await settle(pilot)
+
+        screen = app.screen
+        assert isinstance(screen, LedgerScreen)
+        assert len(screen.rows) == 30
+    assert behind.rows() == list(replay(behind.events_in_order()).values())
+    behind.close()
+
+
+async def test_esc_while_opening_quits_and_the_next_opening_completes(
+    campaign: Campaign,
+    store: Path,
+    clock: SetClock,
+    ledger: Ledger,
+    new_finding: Callable[..., NewFinding],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fill(ledger, new_finding, 30)
+    ledger.projection.view.clear(ledger.name)
+    monkeypatch.setattr(tui.app, "QUIET_CATCH_UP", 10)
+    behind = open_ledger(campaign, store, clock, level=False)
+    gate = Gate()
+    level = behind.level_view
+
+    def held(progress: Progress | None = None, cancelled: Any = None) -> None:
+        level(gate.hold(progress), cancelled)
+
+    monkeypatch.setattr(behind, "level_view", held)
+    app = TaizhangApp(behind, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await gate.wait(pilot)
+        await pilot.press("escape")
+        gate.released.set()
+        for _ in range(100):
+            if app.refusal is not None:
+                break
+            await pilot.pause(0.05)
+        assert app._exit  # the app quits by itself: there is no level view to show
+
+    assert isinstance(app.refusal, WorkCancelledError)
+    assert app.refusal.work == "catch_up"
+    assert behind.behind() > 0
+    behind.close()
+
+    again = open_ledger(campaign, store, clock)
+    try:
+        assert again.behind() == 0
+        assert again.rows() == list(replay(again.events_in_order()).values())
+        assert len(again.rows()) == 30
+    finally:
+        again.close()
