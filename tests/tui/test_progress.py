@@ -25,6 +25,7 @@ from tui.app import TaizhangApp
 from tui.form import FormModal
 from tui.import_screen import ImportScreen
 from tui.ledger_screen import LedgerScreen
+from tui.ledger_table import LedgerTable
 from tui.office_screen import OfficeScreen
 from tui.progress_modal import ProgressModal
 from tui.wording import CANCELLED
@@ -252,7 +253,7 @@ async def test_a_view_far_behind_opens_behind_a_bar_then_shows_the_ledger(
 
         screen = app.screen
         assert isinstance(screen, LedgerScreen)
-        assert len(screen.rows) == 30
+        assert screen.query_one(LedgerTable).row_count == 30
     assert behind.rows() == list(replay(behind.events_in_order()).values())
     behind.close()
 
