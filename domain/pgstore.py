@@ -32,7 +32,7 @@ from domain.chain import (
     next_link,
 )
 from domain.errors import EventLogDamagedError
-from domain.view import LedgerRows
+from domain.view import LedgerRows, view_tables_sql
 
 log = logging.getLogger(__name__)
 
@@ -70,57 +70,11 @@ class PostgresLedgerView(LedgerRows, PostgresTrackingRecorder):
         self.VERSIONS = _quoted(datastore.schema, "ledger_versions")
         self.MOMENTS = _quoted(datastore.schema, "ledger_moments")
         self.TRACKING = _quoted(datastore.schema, self.tracking_table_name)
-        versions = Identifier(datastore.schema, "ledger_versions")
         self.sql_create_statements += [
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {rows} ("
-                " seq bigserial,"
-                " finding_id text PRIMARY KEY,"
-                " reporting_unit text NOT NULL,"
-                " category text NOT NULL,"
-                " nature text NOT NULL,"
-                " status text NOT NULL,"
-                " deadline text,"
-                " found_on text NOT NULL,"
-                " recorded_at text NOT NULL,"
-                " search text NOT NULL,"
-                " state text NOT NULL)"
-            ).format(rows=Identifier(datastore.schema, "ledger_rows")),
-            SQL(
-                "CREATE INDEX IF NOT EXISTS ledger_rows_unit"
-                " ON {rows} (reporting_unit, category)"
-            ).format(rows=Identifier(datastore.schema, "ledger_rows")),
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {versions} ("
-                " finding_id text NOT NULL,"
-                " reporting_unit text NOT NULL,"
-                " category text NOT NULL,"
-                " nature text NOT NULL,"
-                " status text NOT NULL,"
-                " deadline text,"
-                " found_on text NOT NULL,"
-                " recorded_at text NOT NULL,"
-                " search text NOT NULL,"
-                " state text NOT NULL,"
-                " version bigint NOT NULL,"
-                " position bigint NOT NULL,"
-                " kind text NOT NULL,"
-                " at text NOT NULL,"
-                " reach text NOT NULL,"
-                " reach_day text NOT NULL,"
-                " first_position bigint NOT NULL,"
-                " in_order int NOT NULL,"
-                " PRIMARY KEY (finding_id, version))"
-            ).format(versions=versions),
-            SQL(
-                "CREATE INDEX IF NOT EXISTS ledger_versions_reach"
-                " ON {versions} (finding_id, reach, version)"
-            ).format(versions=versions),
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {moments} ("
-                " position bigint PRIMARY KEY,"
-                " at text NOT NULL)"
-            ).format(moments=Identifier(datastore.schema, "ledger_moments")),
+            SQL(statement)  # type: ignore[arg-type]  # names quoted and checked above
+            for statement in view_tables_sql(
+                self.ROWS, self.VERSIONS, self.MOMENTS, "bigint", "seq bigserial, "
+            )
         ]
 
     @contextmanager

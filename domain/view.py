@@ -73,6 +73,38 @@ VERSION_COLUMNS = (
     "first_position",
     "in_order",
 )
+# A ledger row's columns after its finding id, as SQL both databases take.
+_ROW_SQL = (
+    " reporting_unit TEXT NOT NULL, category TEXT NOT NULL, nature TEXT NOT NULL,"
+    " status TEXT NOT NULL, deadline TEXT, found_on TEXT NOT NULL,"
+    " recorded_at TEXT NOT NULL, search TEXT NOT NULL, state TEXT NOT NULL"
+)
+
+
+def view_tables_sql(
+    rows: str, versions: str, moments: str, integer: str, serial: str
+) -> list[str]:
+    """Write the view's CREATE statements for quoted table names.
+
+    `integer` names a 64-bit integer type; `serial` is a first column that
+    keeps the order of first inserts ("" where the database has one, as
+    SQLite's rowid).
+    """
+    return [
+        f"CREATE TABLE IF NOT EXISTS {rows} ({serial}finding_id TEXT PRIMARY KEY,{_ROW_SQL})",
+        f"CREATE INDEX IF NOT EXISTS ledger_rows_unit ON {rows} (reporting_unit, category)",
+        f"CREATE TABLE IF NOT EXISTS {versions} (finding_id TEXT NOT NULL,{_ROW_SQL},"
+        f" version {integer} NOT NULL, position {integer} NOT NULL, kind TEXT NOT NULL,"
+        " at TEXT NOT NULL, reach TEXT NOT NULL, reach_day TEXT NOT NULL,"
+        f" first_position {integer} NOT NULL, in_order INTEGER NOT NULL,"
+        " PRIMARY KEY (finding_id, version))",
+        "CREATE INDEX IF NOT EXISTS ledger_versions_reach"
+        f" ON {versions} (finding_id, reach, version)",
+        f"CREATE TABLE IF NOT EXISTS {moments} ("
+        f" position {integer} PRIMARY KEY, at TEXT NOT NULL)",
+    ]
+
+
 # Raised whenever the view's tables change shape: an older view is emptied
 # and folded again from the log when a store is opened.
 VIEW_SCHEMA = 2
@@ -587,44 +619,8 @@ class LedgerView(LedgerRows, SQLiteTrackingRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),
-            "CREATE TABLE IF NOT EXISTS ledger_rows ("
-            " finding_id TEXT PRIMARY KEY,"
-            " reporting_unit TEXT NOT NULL,"
-            " category TEXT NOT NULL,"
-            " nature TEXT NOT NULL,"
-            " status TEXT NOT NULL,"
-            " deadline TEXT,"
-            " found_on TEXT NOT NULL,"
-            " recorded_at TEXT NOT NULL,"
-            " search TEXT NOT NULL,"
-            " state TEXT NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS ledger_rows_unit"
-            " ON ledger_rows (reporting_unit, category)",
-            "CREATE TABLE IF NOT EXISTS ledger_versions ("
-            " finding_id TEXT NOT NULL,"
-            " reporting_unit TEXT NOT NULL,"
-            " category TEXT NOT NULL,"
-            " nature TEXT NOT NULL,"
-            " status TEXT NOT NULL,"
-            " deadline TEXT,"
-            " found_on TEXT NOT NULL,"
-            " recorded_at TEXT NOT NULL,"
-            " search TEXT NOT NULL,"
-            " state TEXT NOT NULL,"
-            " version INTEGER NOT NULL,"
-            " position INTEGER NOT NULL,"
-            " kind TEXT NOT NULL,"
-            " at TEXT NOT NULL,"
-            " reach TEXT NOT NULL,"
-            " reach_day TEXT NOT NULL,"
-            " first_position INTEGER NOT NULL,"
-            " in_order INTEGER NOT NULL,"
-            " PRIMARY KEY (finding_id, version))",
-            "CREATE INDEX IF NOT EXISTS ledger_versions_reach"
-            " ON ledger_versions (finding_id, reach, version)",
-            "CREATE TABLE IF NOT EXISTS ledger_moments ("
-            " position INTEGER PRIMARY KEY,"
-            " at TEXT NOT NULL)",
+            # INTEGER, not BIGINT, so that a moment's position is the rowid.
+            *view_tables_sql(self.ROWS, self.VERSIONS, self.MOMENTS, "INTEGER", ""),
         ]
 
     def _lock_rows(self, c: Any) -> None:
