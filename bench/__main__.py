@@ -76,14 +76,14 @@ def run_size(n: int, folder: Path, repeat: int) -> dict[str, dict[str, Any]]:
     _say(f"[{n:,}] generating")
     made = generate(store, n)
     f["generation"] = {
-        **{k: v for k, v in asdict(made).items() if k != "end"},
+        **{k: v for k, v in asdict(made).items() if k not in ("end", "store_tables")},
         "events_per_finding": round(made.events_per_finding, 2),
     }
     _say(f"[{n:,}] {made.events:,} events in {made.seconds:.1f} s; rebuilding")
     campaign = load_campaign()
     moment = made.end
 
-    rebuilt = measure.rebuild(store, campaign, moment, runs)
+    rebuilt = measure.rebuild(store, set(made.store_tables), campaign, moment, runs)
     ledger = open_ledger(campaign, store, SetClock(moment))
     try:
         events_table = ledger.recorder.events_table_name  # type: ignore[attr-defined]
@@ -105,9 +105,9 @@ def run_size(n: int, folder: Path, repeat: int) -> dict[str, dict[str, Any]]:
     finally:
         ledger.close()
 
-    _say(f"[{n:,}] opening the app and the workbook in child processes")
-    apps = measure.open_app(store, moment, unit, runs)
+    _say(f"[{n:,}] opening the workbook, then the app: paging and recording in it")
     loads = measure.open_xlsx(workbook, runs)
+    apps = measure.open_app(store, moment, unit, runs, PRESSES, runs)
     f["open"] = {
         "value": statistics.median(o.seconds for o in apps),
         "baseline": statistics.median(o.seconds for o in loads),
@@ -119,18 +119,17 @@ def run_size(n: int, folder: Path, repeat: int) -> dict[str, dict[str, Any]]:
         "openpyxl_mib": max(o.peak_kib for o in loads) / 1024,
     }
 
-    _say(f"[{n:,}] paging and recording in the app")
-    session = measure.app_session(store, moment, unit, PRESSES, runs)
+    session = apps[-1]
     f["scroll"] = {
-        "value": statistics.median(session.scroll),
-        "runs": session.scroll,
-        "cpu": statistics.median(session.scroll_cpu),
+        "value": statistics.median(wall for wall, _ in session.scroll),
+        "runs": [wall for wall, _ in session.scroll],
+        "cpu": statistics.median(cpu for _, cpu in session.scroll),
         "rows": session.rows,
     }
     f["record"] = {
-        "value": statistics.median(session.record),
-        "runs": session.record,
-        "cpu": statistics.median(session.record_cpu),
+        "value": statistics.median(wall for wall, _ in session.record),
+        "runs": [wall for wall, _ in session.record],
+        "cpu": statistics.median(cpu for _, cpu in session.record),
     }
     _say(f"[{n:,}] done")
     return f

@@ -1,11 +1,16 @@
 """The processes the "open" measure starts: the app on a store, or openpyxl on a file.
 
-    python -m bench.child app STORE MOMENT UNIT   # the ledger screen shows rows
-    python -m bench.child xlsx FILE               # openpyxl has loaded the workbook
+    python -m bench.child app STORE MOMENT UNIT [PRESSES RECORDS]
+    python -m bench.child xlsx FILE
 
-Each prints one line, `READY <peak RSS in KiB>`, as soon as it is there; the
-parent times from just before it started the process to that line. The child
-then ends at once without tidying up: it only read the store.
+Each prints `READY <peak RSS in KiB>` as soon as the ledger screen shows rows
+(or openpyxl has loaded the workbook); the parent times from just before it
+started the process to that line. The app child may then go on in the same
+session: PRESSES page-down presses, each printed as `SCROLL <wall s> <cpu s>`,
+and RECORDS findings recorded through the new-finding form, each printed as
+`RECORD <wall s> <cpu s>`, from the save key until the new row is in the
+table. It ends with `ROWS <rows shown>` and exits at once, without tidying
+up: it wrote nothing but the findings it recorded, each committed.
 """
 
 from __future__ import annotations
@@ -15,44 +20,117 @@ import os
 import resource
 import sys
 import tempfile
+import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 # The terminal the headless app draws on; the pilot tests use the same.
 SIZE = (100, 30)
 OPERATOR = "基准"
 
 
-def ready() -> None:
-    """Say the screen (or workbook) is there, with this process's peak memory."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"READY {peak}", flush=True)
+def say(*words: object) -> None:
+    print(*words, flush=True)
 
 
-async def open_app(store: Path, moment: datetime, unit: str) -> None:
-    """Start the real app headless and report when its ledger table shows rows."""
-    from textual.widgets import DataTable
+def peak_kib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
+
+async def open_app(
+    store: Path, moment: datetime, unit: str, presses: int, records: int
+) -> None:
+    """Start the real app headless; report when its ledger table shows rows."""
     from domain.campaign import load_campaign
     from domain.clock import SetClock
     from domain.ledger import Operator, open_ledger
     from tui.app import TaizhangApp
-    from tui.ledger_screen import LedgerScreen
 
     ledger = open_ledger(load_campaign(), store, SetClock(moment))
     app = TaizhangApp(
         ledger, Operator(OPERATOR, unit), export_dir=Path(tempfile.gettempdir())
     )
     async with app.run_test(size=SIZE) as pilot:
-        while not (
-            isinstance(app.screen, LedgerScreen)
-            and app.screen.query_one(DataTable).row_count
-        ):
-            await asyncio.sleep(0.001)
-        # Let the app draw the frame that shows them.
+        table = await rows_shown(pilot)
+        say("READY", peak_kib())
+        table.focus()
         await pilot.pause()
-        ready()
+        for wall, cpu in await page_down(pilot, presses):
+            say("SCROLL", wall, cpu)
+        for number in range(records):
+            statement = f"基准测试登记的第{number + 1}个问题：{moment:%m月%d日}入户发现"
+            wall, cpu = await record(pilot, statement)
+            say("RECORD", wall, cpu)
+        say("ROWS", table.row_count)
         os._exit(0)
+
+
+async def rows_shown(pilot: Any) -> Any:
+    """Wait until the ledger screen's table holds rows and has been drawn."""
+    from textual.widgets import DataTable
+
+    from tui.ledger_screen import LedgerScreen
+
+    app = pilot.app
+    while not (
+        isinstance(app.screen, LedgerScreen) and app.screen.query_one(DataTable).row_count
+    ):
+        await asyncio.sleep(0.001)
+    await pilot.pause()
+    return app.screen.query_one(DataTable)
+
+
+async def page_down(pilot: Any, presses: int) -> list[tuple[float, float]]:
+    """Press page-down on the focused table; time each press with its redraw."""
+    times = []
+    for _ in range(presses):
+        wall, cpu = time.perf_counter(), time.process_time()
+        await pilot.press("pagedown")
+        await pilot.pause()
+        times.append((time.perf_counter() - wall, time.process_time() - cpu))
+    return times
+
+
+async def record(pilot: Any, statement: str) -> tuple[float, float]:
+    """Record a finding through the new-finding form, as an operator does.
+
+    Timed from the save key until the new row is in the ledger table.
+    """
+    from textual.widgets import DataTable
+
+    app = pilot.app
+    screen = app.screen
+    table = screen.query_one(DataTable)
+    await pilot.press("n")
+    await pilot.pause()
+    fill_new_finding(app.screen, statement)
+    before = table.row_count
+    wall, cpu = time.perf_counter(), time.process_time()
+    await pilot.press("ctrl+s")
+    while not (app.screen is screen and table.row_count > before):
+        await pilot.pause()
+    times = time.perf_counter() - wall, time.process_time() - cpu
+    shown = str(table.get_row_at(table.row_count - 1)[4])
+    if statement not in shown:
+        raise AssertionError(f"the last row is not the new finding: {shown}")
+    return times
+
+
+def fill_new_finding(form: Any, statement: str) -> None:
+    """Fill the new-finding form's fields as an operator would leave them."""
+    from textual.widgets import Input, Select, TextArea
+
+    if not form.query("#field-statement"):
+        raise AssertionError(f"the new-finding form did not open: {form!r}")
+    form.query_one("#field-check_item", Select).value = "1"
+    form.query_one("#field-nature", Select).value = "个性问题"
+    form.query_one("#field-statement", TextArea).load_text(statement)
+    form.query_one("#field-village", Input).value = "东村"
+    form.query_one("#field-cause", TextArea).load_text("入户核实时发现，村级排查遗漏")
+    form.query_one("#field-measures", TextArea).load_text("联系相关部门限期整改到位")
+    form.query_one("#field-deadline", Input).value = "2022-07-10"
+    form.query_one("#field-responsible_unit", Select).value = "市住建局"
 
 
 def open_xlsx(path: Path) -> None:
@@ -60,14 +138,16 @@ def open_xlsx(path: Path) -> None:
     import openpyxl
 
     openpyxl.load_workbook(path)
-    ready()
+    say("READY", peak_kib())
 
 
 def main(argv: list[str]) -> int:
     kind, *args = argv
     if kind == "app":
-        store, moment, unit = args
-        asyncio.run(open_app(Path(store), datetime.fromisoformat(moment), unit))
+        store, moment, unit, *more = args
+        presses, records = (int(more[0]), int(more[1])) if more else (0, 0)
+        when = datetime.fromisoformat(moment)
+        asyncio.run(open_app(Path(store), when, unit, presses, records))
     elif kind == "xlsx":
         open_xlsx(Path(args[0]))
     else:

@@ -1,15 +1,14 @@
 """The measures of issue 8, each with the baseline it is compared with.
 
 Every function takes a generated store (bench.generate) and returns plain
-figures: seconds, or KiB for memory, and whatever helps read them.
+figures: seconds, or KiB for memory, and whatever helps read them. Opening,
+page-down and recording run in a child process (bench.child).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -24,13 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from bench import bare
-from bench.child import OPERATOR, SIZE
-from domain.campaign import Campaign, load_campaign
-from domain.chain import CHAIN_TABLE, ORIGIN_TABLE
+from domain.campaign import Campaign
 from domain.clock import SetClock
 from domain.ledger import Ledger, open_ledger
+from domain.office import OfficeOverview
 from domain.sheet import OfficialSheet, TableSheet
-from domain.sqlite_store import KEY_TABLE
 
 # The repository's root: the child processes import the app from here.
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,15 +73,6 @@ def timed(action: Callable[[], Any], runs: int) -> Timing:
 # Rebuild
 
 
-def store_tables(ledger: Ledger) -> set[str]:
-    """Name the tables that belong to the event store itself, not to a read model."""
-    own = {CHAIN_TABLE, ORIGIN_TABLE, KEY_TABLE}
-    own.add(ledger.recorder.events_table_name)  # type: ignore[attr-defined]
-    if ledger.snapshots is not None:
-        own.add(ledger.snapshots.recorder.events_table_name)  # type: ignore[attr-defined]
-    return own
-
-
 def read_model_tables(store: Path, own: set[str]) -> list[str]:
     """Find every table in the store file that the event store does not own."""
     with _connect(store) as db:
@@ -119,14 +107,14 @@ def _connect(store: Path) -> Iterator[sqlite3.Connection]:
         db.close()
 
 
-def rebuild(store: Path, campaign: Campaign, moment: datetime, runs: int) -> Timing:
+def rebuild(
+    store: Path, own: set[str], campaign: Campaign, moment: datetime, runs: int
+) -> Timing:
     """Time an opening that rebuilds every read model from the events.
 
-    Every table outside the event store and its chain is dropped first.
+    Every table outside `own`, the event store's and its chain's tables
+    (bench.generate.store_tables), is dropped first.
     """
-    probe = open_ledger(campaign, store, SetClock(moment))
-    own = store_tables(probe)
-    probe.close()
     tables = read_model_tables(store, own)
     times = []
     folded = head = 0
@@ -160,12 +148,18 @@ def read_events(store: Path, table: str, runs: int) -> Timing:
 def history(ledger: Ledger, week: int, runs: int) -> tuple[Timing, Timing]:
     """Time the ledger as of a week's cut-off, and the current ledger."""
     cutoff = ledger.week_cutoff(week)
-    past = timed(lambda: ledger.rows_as_of(cutoff), runs)
-    past.extra["rows"] = len(ledger.rows_as_of(cutoff))
-    past.extra["week"] = week
-    now = timed(ledger.rows, runs)
-    now.extra["rows"] = len(ledger.rows())
-    return past, now
+    shown: dict[str, int] = {}
+
+    def then() -> None:
+        shown["past"] = len(ledger.rows_as_of(cutoff))
+
+    def now() -> None:
+        shown["now"] = len(ledger.rows())
+
+    past = timed(then, runs)
+    current = timed(now, runs)
+    past.extra.update(week=week, rows=shown["past"], current_rows=shown["now"])
+    return past, current
 
 
 # Export
@@ -179,17 +173,17 @@ def export_week(
 
     path = folder / "week.xlsx"
     builds: list[float] = []
+    built: list[OfficialSheet] = []
 
     def export() -> None:
         started = time.perf_counter()
-        sheet = ledger.official_sheet(unit, week)
+        built.append(ledger.official_sheet(unit, week))
         builds.append(time.perf_counter() - started)
-        write_official_sheet(sheet, path)
+        write_official_sheet(built[-1], path)
 
     project = timed(export, runs)
-    project.extra["build"] = statistics.median(builds)
-    sheet = ledger.official_sheet(unit, week)
-    project.extra["rows"] = len(sheet.rows)
+    sheet = built[-1]
+    project.extra.update(build=statistics.median(builds), rows=len(sheet.rows))
     cells = [week_form(sheet, "整改台账"), detail_table(sheet)]
     baseline = timed(lambda: bare.write_workbook(cells, folder / "week-bare.xlsx"), runs)
     return project, baseline
@@ -205,19 +199,19 @@ def export_ledger(ledger: Ledger, folder: Path, runs: int) -> tuple[Timing, Timi
     path = folder / "ledger.xlsx"
     labels = {c.key: c.label for c in ledger.campaign.categories}
     builds: list[float] = []
+    built: list[tuple[OfficeOverview, list[OfficialSheet]]] = []
 
     def export() -> None:
         started = time.perf_counter()
-        overview = ledger.office_overview()
-        sheets = ledger.official_sheets()
+        built.append((ledger.office_overview(), ledger.official_sheets()))
         builds.append(time.perf_counter() - started)
-        write_consolidated(overview, sheets, labels, path)
+        write_consolidated(*built[-1], labels, path)
 
     project = timed(export, runs)
-    project.extra["build"] = statistics.median(builds)
-    overview = ledger.office_overview()
-    sheets = ledger.official_sheets()
-    project.extra["rows"] = sum(len(s.rows) for s in sheets)
+    overview, sheets = built[-1]
+    project.extra.update(
+        build=statistics.median(builds), rows=sum(len(s.rows) for s in sheets)
+    )
     cells: list[bare.Form | bare.Table] = [
         _plain_table(t) for t in summary_tables(overview, labels)
     ]
@@ -303,12 +297,19 @@ def _plain_table(table: TableSheet) -> bare.Table:
 # Open and memory
 
 
-@dataclass(frozen=True)
+@dataclass
 class Opening:
-    """How long a child took from its start to READY, and its peak memory."""
+    """What a child reported: seconds from its start to READY, and its peak memory.
+
+    An app child that went on in the same session adds its page-down and
+    recording times (wall, CPU) and the rows its table showed.
+    """
 
     seconds: float
     peak_kib: int
+    scroll: list[tuple[float, float]] = field(default_factory=list)
+    record: list[tuple[float, float]] = field(default_factory=list)
+    rows: int = 0
 
 
 def run_child(args: list[str]) -> Opening:
@@ -328,113 +329,38 @@ def run_child(args: list[str]) -> Opening:
             env=env,
         )
         assert child.stdout is not None
-        line = child.stdout.readline()
+        ready = child.stdout.readline()
         elapsed = time.perf_counter() - started
-        child.stdout.close()
+        rest = child.stdout.read().splitlines()
         child.wait(timeout=CHILD_TIMEOUT)
-        if not line.startswith("READY"):
+        if not ready.startswith("READY") or child.returncode:
             errors.seek(0)
             tail = errors.read().decode(errors="replace")[-3000:]
             raise RuntimeError(f"bench.child {args[0]} failed:\n{tail}")
-    return Opening(elapsed, int(line.split()[1]))
+    opening = Opening(elapsed, int(ready.split()[1]))
+    for line in rest:
+        kind, *values = line.split()
+        if kind == "SCROLL":
+            opening.scroll.append((float(values[0]), float(values[1])))
+        elif kind == "RECORD":
+            opening.record.append((float(values[0]), float(values[1])))
+        elif kind == "ROWS":
+            opening.rows = int(values[0])
+    return opening
 
 
-def open_app(store: Path, moment: datetime, unit: str, runs: int) -> list[Opening]:
-    return [run_child(["app", str(store), moment.isoformat(), unit]) for _ in range(runs)]
+def open_app(
+    store: Path, moment: datetime, unit: str, runs: int, presses: int, records: int
+) -> list[Opening]:
+    """Open the app `runs` times; the last opening goes on to page down and record.
+
+    Recording last keeps the other openings on the generated ledger alone.
+    """
+    args = ["app", str(store), moment.isoformat(), unit]
+    openings = [run_child(args) for _ in range(runs - 1)]
+    openings.append(run_child([*args, str(presses), str(records)]))
+    return openings
 
 
 def open_xlsx(path: Path, runs: int) -> list[Opening]:
     return [run_child(["xlsx", str(path)]) for _ in range(runs)]
-
-
-# Record and scroll, in one headless session of the app
-
-
-@dataclass
-class Session:
-    """The app's answers to keys: page-down times and recording times."""
-
-    scroll: list[float]
-    scroll_cpu: list[float]
-    record: list[float]
-    record_cpu: list[float]
-    rows: int
-
-
-def app_session(
-    store: Path, moment: datetime, unit: str, presses: int, records: int
-) -> Session:
-    """Open the real app headless on the store; page down, then record findings."""
-    return asyncio.run(_session(store, moment, unit, presses, records))
-
-
-async def _session(
-    store: Path, moment: datetime, unit: str, presses: int, records: int
-) -> Session:
-    from textual.widgets import DataTable
-
-    from domain.ledger import Operator
-    from tui.app import TaizhangApp
-    from tui.ledger_screen import LedgerScreen
-
-    ledger = open_ledger(load_campaign(), store, SetClock(moment))
-    folder = Path(tempfile.mkdtemp(prefix="taizhang-bench-app-"))
-    app = TaizhangApp(ledger, Operator(OPERATOR, unit), export_dir=folder)
-    result = Session([], [], [], [], 0)
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            while not (
-                isinstance(app.screen, LedgerScreen)
-                and app.screen.query_one(DataTable).row_count
-            ):
-                await asyncio.sleep(0.001)
-            screen = app.screen
-            table = screen.query_one(DataTable)
-            table.focus()
-            await pilot.pause()
-            result.rows = table.row_count
-
-            for _ in range(presses):
-                wall, cpu = time.perf_counter(), time.process_time()
-                await pilot.press("pagedown")
-                await pilot.pause()
-                result.scroll.append(time.perf_counter() - wall)
-                result.scroll_cpu.append(time.process_time() - cpu)
-            if table.cursor_row == 0:
-                raise AssertionError("page-down did not move the cursor")
-
-            for number in range(records):
-                await pilot.press("n")
-                await pilot.pause()
-                statement = f"基准测试登记的第{number + 1}个问题：{moment:%m月%d日}入户发现"
-                _fill_new_finding(app.screen, statement)
-                before = table.row_count
-                wall, cpu = time.perf_counter(), time.process_time()
-                await pilot.press("ctrl+s")
-                while not (app.screen is screen and table.row_count > before):
-                    await pilot.pause()
-                result.record.append(time.perf_counter() - wall)
-                result.record_cpu.append(time.process_time() - cpu)
-                shown = table.get_row_at(table.row_count - 1)[4]
-                if statement not in str(shown):
-                    raise AssertionError(f"the last row is not the new finding: {shown}")
-    finally:
-        ledger.close()
-        shutil.rmtree(folder, ignore_errors=True)
-    return result
-
-
-def _fill_new_finding(form: Any, statement: str) -> None:
-    """Fill the new-finding form's fields as an operator would leave them."""
-    from textual.widgets import Input, Select, TextArea
-
-    if not form.query("#field-statement"):
-        raise AssertionError(f"the new-finding form did not open: {form!r}")
-    form.query_one("#field-check_item", Select).value = "1"
-    form.query_one("#field-nature", Select).value = "个性问题"
-    form.query_one("#field-statement", TextArea).load_text(statement)
-    form.query_one("#field-village", Input).value = "东村"
-    form.query_one("#field-cause", TextArea).load_text("入户核实时发现，村级排查遗漏")
-    form.query_one("#field-measures", TextArea).load_text("联系相关部门限期整改到位")
-    form.query_one("#field-deadline", Input).value = "2022-07-10"
-    form.query_one("#field-responsible_unit", Select).value = "市住建局"
