@@ -9,8 +9,9 @@ started the process to that line. The app child may then go on in the same
 session: PRESSES page-down presses, each printed as `SCROLL <wall s> <cpu s>`,
 and RECORDS findings recorded through the new-finding form, each printed as
 `RECORD <wall s> <cpu s>`, from the save key until the new row is in the
-table. It ends with `ROWS <rows shown>` and exits at once, without tidying
-up: it wrote nothing but the findings it recorded, each committed.
+table; `ROWS <rows shown>` follows READY. It then exits at once, without
+tidying up: it wrote nothing but the findings it recorded, each committed,
+and closing the ledger under the app's polling worker would crash SQLite.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ async def open_app(
     async with app.run_test(size=SIZE) as pilot:
         table = await rows_shown(pilot)
         say("READY", peak_kib())
+        say("ROWS", table.row_count)
         table.focus()
         await pilot.pause()
         for wall, cpu in await page_down(pilot, presses):
@@ -62,7 +64,6 @@ async def open_app(
             statement = f"基准测试登记的第{number + 1}个问题：{moment:%m月%d日}入户发现"
             wall, cpu = await record(pilot, statement)
             say("RECORD", wall, cpu)
-        say("ROWS", table.row_count)
         os._exit(0)
 
 

@@ -49,7 +49,10 @@ def main(argv: list[str] | None = None) -> int:
     campaign = load_campaign()
     moment = end_of_campaign(campaign)
     unit = args.unit or campaign.units.townships[0]
-    sections = asyncio.run(_app(args.store, moment, unit))
+    # Each app's ledger is closed only once asyncio.run has waited for the
+    # app's thread workers: closing it under a running poll crashes SQLite.
+    sections, used = asyncio.run(_app(args.store, moment, unit))
+    used.close()
     ledger = open_ledger(campaign, args.store, SetClock(moment))
     try:
         sections += _history(ledger)
@@ -58,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     for section in sections:
         _show(section, args.top, args.out)
     if not args.skip_memory:
-        _show_memory(asyncio.run(_memory(args.store, moment, unit)), args.out)
+        memory, used = asyncio.run(_memory(args.store, moment, unit))
+        used.close()
+        _show_memory(memory, args.out)
     return 0
 
 
@@ -99,7 +104,7 @@ class Section:
         gc.callbacks.remove(self.collector)
 
 
-async def _app(store: Path, moment: Any, unit: str) -> list[Section]:
+async def _app(store: Path, moment: Any, unit: str) -> tuple[list[Section], Ledger]:
     """Profile the opening, page-down and one recording in one app session."""
     from tui.app import TaizhangApp
 
@@ -110,32 +115,29 @@ async def _app(store: Path, moment: Any, unit: str) -> list[Section]:
     app = TaizhangApp(ledger, Operator(OPERATOR, unit), export_dir=export_dir)
     paging = Section(f"scroll ({PRESSES} presses)")
     recording = Section("record")
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            table = await rows_shown(pilot)
-            opening.stop()
-            screen = app.screen
-            table.focus()
-            await pilot.pause()
+    async with app.run_test(size=SIZE) as pilot:
+        table = await rows_shown(pilot)
+        opening.stop()
+        screen = app.screen
+        table.focus()
+        await pilot.pause()
 
-            for _ in range(PRESSES):
-                paging.start()
-                await pilot.press("pagedown")
-                await pilot.pause()
-                paging.stop()
-
-            await pilot.press("n")
+        for _ in range(PRESSES):
+            paging.start()
+            await pilot.press("pagedown")
             await pilot.pause()
-            fill_new_finding(app.screen, "基准测试剖析时登记的问题")
-            before = table.row_count
-            recording.start()
-            await pilot.press("ctrl+s")
-            while not (app.screen is screen and table.row_count > before):
-                await pilot.pause()
-            recording.stop()
-    finally:
-        ledger.close()
-    return [opening, paging, recording]
+            paging.stop()
+
+        await pilot.press("n")
+        await pilot.pause()
+        fill_new_finding(app.screen, "基准测试剖析时登记的问题")
+        before = table.row_count
+        recording.start()
+        await pilot.press("ctrl+s")
+        while not (app.screen is screen and table.row_count > before):
+            await pilot.pause()
+        recording.stop()
+    return [opening, paging, recording], ledger
 
 
 def _history(ledger: Ledger) -> list[Section]:
@@ -154,7 +156,7 @@ def _history(ledger: Ledger) -> list[Section]:
     return found
 
 
-async def _memory(store: Path, moment: Any, unit: str) -> dict[str, Any]:
+async def _memory(store: Path, moment: Any, unit: str) -> tuple[dict[str, Any], Ledger]:
     """Open the app under tracemalloc; snapshot once the table shows rows."""
     from tui.app import TaizhangApp
 
@@ -172,8 +174,7 @@ async def _memory(store: Path, moment: Any, unit: str) -> dict[str, Any]:
             current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-        ledger.close()
-    return {
+    figures = {
         "after_open_ledger": after_open,
         "rows_list": after_rows - after_open,
         "current": current,
@@ -181,6 +182,7 @@ async def _memory(store: Path, moment: Any, unit: str) -> dict[str, Any]:
         "rss_peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         "snapshot": snapshot,
     }
+    return figures, ledger
 
 
 def _show(section: Section, top: int, out: Path | None) -> None:
