@@ -69,17 +69,16 @@ async def open_app(
 
 async def rows_shown(pilot: Any) -> Any:
     """Wait until the ledger screen's table holds rows and has been drawn."""
-    from textual.widgets import DataTable
-
     from tui.ledger_screen import LedgerScreen
+    from tui.ledger_table import LedgerTable
 
     app = pilot.app
     while not (
-        isinstance(app.screen, LedgerScreen) and app.screen.query_one(DataTable).row_count
+        isinstance(app.screen, LedgerScreen) and app.screen.query_one(LedgerTable).row_count
     ):
         await asyncio.sleep(0.001)
     await pilot.pause()
-    return app.screen.query_one(DataTable)
+    return app.screen.query_one(LedgerTable)
 
 
 async def page_down(pilot: Any, presses: int) -> list[tuple[float, float]]:
@@ -98,11 +97,11 @@ async def record(pilot: Any, statement: str) -> tuple[float, float]:
 
     Timed from the save key until the new row is in the ledger table.
     """
-    from textual.widgets import DataTable
+    from tui.ledger_table import LedgerTable
 
     app = pilot.app
     screen = app.screen
-    table = screen.query_one(DataTable)
+    table = screen.query_one(LedgerTable)
     await pilot.press("n")
     await pilot.pause()
     fill_new_finding(app.screen, statement)
@@ -112,7 +111,7 @@ async def record(pilot: Any, statement: str) -> tuple[float, float]:
     while not (app.screen is screen and table.row_count > before):
         await pilot.pause()
     times = time.perf_counter() - wall, time.process_time() - cpu
-    shown = str(table.get_row_at(table.row_count - 1)[4])
+    shown = str(table.cell_at(table.row_count - 1, 4))
     if statement not in shown:
         raise AssertionError(f"the last row is not the new finding: {shown}")
     return times

@@ -1202,13 +1202,16 @@ class Ledger(Application):
         Without `units`, every unit that has a finding on its ledger, in
         campaign order. Each sheet is the one `official_sheet` gives.
         """
+        # One unit's sheet reads only its rows; several read them all once.
+        query = LedgerQuery(unit=units[0]) if units is not None and len(units) == 1 else None
         if week is None:
             position = self.head()
-            return self._sheets(self._states_at(position), units, self.today(), None, position)
+            states = self._states_at(position, query)
+            return self._sheets(states, units, self.today(), None, position)
         if week not in self.campaign.report_weeks:
             raise UnknownValueError("week", str(week))
         cutoff = self.week_cutoff(week)
-        replayed, position = self._replay_until(cutoff)
+        replayed, position = self._replay_until(cutoff, query)
         report_date = self.campaign.week_days(week)[1]
         return self._sheets(list(replayed.values()), units, report_date, cutoff, position)
 
@@ -1226,22 +1229,25 @@ class Ledger(Application):
         if not 0 <= position <= self.head():
             raise PositionOutsideLogError(position, self.head())
         if week is None:
-            states = self._states_at(position)
+            states = self._states_at(position, LedgerQuery(unit=unit))
             return self._sheets(states, [unit], report_date, None, position)[0]
         if week not in self.campaign.report_weeks:
             raise UnknownValueError("week", str(week))
         cutoff = self.week_cutoff(week)
         self.catch_up()
         states = self.projection.view.select(
-            LedgerQuery(), Moment.recorded_before(cutoff, position)
+            LedgerQuery(unit=unit), Moment.recorded_before(cutoff, position)
         )
         last = self.campaign.week_days(week)[1]
         return self._sheets(states, [unit], last, cutoff, position)[0]
 
-    def _states_at(self, position: int) -> list[FindingState]:
-        """Every finding as it stood once the log reached a position."""
+    def _states_at(
+        self, position: int, query: LedgerQuery | None = None
+    ) -> list[FindingState]:
+        """Every finding (that `query` keeps) as it stood once the log reached a position."""
         self.catch_up()
-        return self.projection.view.select(LedgerQuery(), Moment.at_position(position))
+        at = Moment.at_position(position)
+        return self.projection.view.select(query or LedgerQuery(), at)
 
     def _sheets(
         self,
@@ -1688,15 +1694,17 @@ class Ledger(Application):
                 yield note.id, self.mapper.to_domain_event(note)
             last = notes[-1].id
 
-    def _replay_until(self, cutoff: datetime) -> tuple[dict[str, FindingState], int]:
+    def _replay_until(
+        self, cutoff: datetime, query: LedgerQuery | None = None
+    ) -> tuple[dict[str, FindingState], int]:
         """Read the states as states_as_of does, and say how far the log reached.
 
         The position returned is the newest one whose event was recorded
-        before the cutoff (0 when none was).
+        before the cutoff (0 when none was), whatever `query` keeps.
         """
         self.catch_up()
         view = self.projection.view
-        states = view.select(LedgerQuery(), Moment.recorded_before(cutoff))
+        states = view.select(query or LedgerQuery(), Moment.recorded_before(cutoff))
         return {s.finding_id: s for s in states}, view.position_before(cutoff)
 
     def _chain(self) -> EventChain:

@@ -73,7 +73,7 @@ class PostgresLedgerView(LedgerRows, PostgresTrackingRecorder):
         self.sql_create_statements += [
             SQL(statement)  # type: ignore[arg-type]  # names quoted and checked above
             for statement in view_tables_sql(
-                self.ROWS, self.VERSIONS, self.MOMENTS, "bigint", "seq bigserial, "
+                self.ROWS, self.VERSIONS, self.MOMENTS, "bigint", "seq bigserial, ", ", seq"
             )
         ]
 

@@ -5,18 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
-
 from domain.state import FindingState
 
 
-@lru_cache(maxsize=4096)
+# Large enough for a province's ledger: a finding's versions repeat its texts,
+# and pinyin is the slowest part of folding an event.
+CACHED = 1 << 16
+
+
+@lru_cache(maxsize=CACHED)
 def initials(text: str) -> str:
     """Return the pinyin initials of the Chinese characters in text (市住建局 -> szjj).
 
     Characters without a reading (digits, Latin letters, punctuation) are kept
     lower-cased, so mixed text still matches as typed.
     """
+    # Loaded on first use: its dictionaries take a fifth of a second to read,
+    # which opening a ledger whose view is level never needs.
+    from pypinyin import Style, lazy_pinyin
+
     return "".join(lazy_pinyin(text, style=Style.FIRST_LETTER)).lower()
 
 
@@ -35,5 +42,9 @@ def search_key(state: FindingState, extra: Iterable[str] = ()) -> str:
         state.household_head,
         *extra,
     ]
-    words = [t for t in texts if t]
+    return _key(tuple(t for t in texts if t))
+
+
+@lru_cache(maxsize=CACHED)
+def _key(words: tuple[str, ...]) -> str:
     return "\n".join([*(w.lower() for w in words), *(initials(w) for w in words)])
