@@ -22,9 +22,19 @@ def initials(text: str) -> str:
     """
     # Loaded on first use: its dictionaries take a fifth of a second to read,
     # which opening a ledger whose view is level never needs.
+    from pypinyin.seg.mmseg import seg
+
+    # Cut into words as pypinyin itself does, then convert each word once:
+    # statements share most of their words, and converting was most of the
+    # cost of folding a large log.
+    return "".join(_word_initials(word) for word in seg.cut(text)).lower()
+
+
+@lru_cache(maxsize=CACHED)
+def _word_initials(word: str) -> str:
     from pypinyin import Style, lazy_pinyin
 
-    return "".join(lazy_pinyin(text, style=Style.FIRST_LETTER)).lower()
+    return "".join(lazy_pinyin(word, style=Style.FIRST_LETTER))
 
 
 def search_key(state: FindingState, extra: Iterable[str] = ()) -> str:

@@ -117,6 +117,8 @@ def view_tables_sql(
         " PRIMARY KEY (finding_id, version))",
         "CREATE INDEX IF NOT EXISTS ledger_versions_reach"
         f" ON {versions} (finding_id, reach, version)",
+        "CREATE INDEX IF NOT EXISTS ledger_versions_unit"
+        f" ON {versions} (reporting_unit, finding_id)",
         f"CREATE TABLE IF NOT EXISTS {moments} ("
         f" position {integer} PRIMARY KEY, at TEXT NOT NULL)",
     ]
@@ -420,7 +422,7 @@ class LedgerRows(TrackingRecorder):
 
     def count(self, query: LedgerQuery, at: Moment | None = None) -> int:
         """Count the rows `select` would return."""
-        source, params = self._source(at)
+        source, params = self._source(at, query)
         where, more = self._where(query)
         with self._cursors(commit=False) as (_, c):
             c.execute(f"SELECT count(*) FROM {source}{where}", params + more)
@@ -435,7 +437,7 @@ class LedgerRows(TrackingRecorder):
         at: Moment | None = None,
     ) -> list[FindingState]:
         """Return `limit` rows of `select`'s answer from `offset` (all with None)."""
-        source, params = self._source(at)
+        source, params = self._source(at, query)
         where, more = self._where(query)
         sql = f"SELECT state FROM {source}{where} ORDER BY recorded_at, first_seen"
         if limit is not None:
@@ -448,7 +450,7 @@ class LedgerRows(TrackingRecorder):
         self, query: LedgerQuery, finding_id: str, at: Moment | None = None
     ) -> int | None:
         """Return where a finding stands in `select`'s answer (None if not in it)."""
-        source, params = self._source(at)
+        source, params = self._source(at, query)
         where, more = self._where(query)
         p = self.PARAM
         with self._cursors(commit=False) as (_, c):
@@ -502,21 +504,34 @@ class LedgerRows(TrackingRecorder):
             )
             return [(key, kind) for key, kind in c.fetchall()]
 
-    def _source(self, at: Moment | None) -> tuple[str, list[Any]]:
-        """Name the rows to read: the current ones, or each finding's version at a moment."""
+    def _source(
+        self, at: Moment | None, query: LedgerQuery | None = None
+    ) -> tuple[str, list[Any]]:
+        """Name the rows to read: the current ones, or each finding's version at a moment.
+
+        For a moment and a unit, only findings that were ever the unit's are
+        looked at (the unit of the version shown is still checked by the
+        query), so one unit's past costs its own findings, not the province's.
+        """
         if at is None:
             return f"(SELECT *, {self.ORDER} AS first_seen FROM {self.ROWS}) AS r", []
-        within = " AND ".join(
-            f"{column} {'<' if column == 'reach' else '<='} {self.PARAM}"
-            for column, _ in at.bounds
-        )
+        p = self.PARAM
+        within = [
+            f"{column} {'<' if column == 'reach' else '<='} {p}" for column, _ in at.bounds
+        ]
+        params = [value for _, value in at.bounds]
         v = self.VERSIONS
+        if query is not None and query.unit:
+            within.append(
+                f"finding_id IN (SELECT finding_id FROM {v} WHERE reporting_unit = {p})"
+            )
+            params.append(query.unit)
         return (
             f"(SELECT v.*, v.first_position AS first_seen FROM {v} AS v JOIN"
             f" (SELECT finding_id AS fid, max(version) AS top FROM {v}"
-            f" WHERE {within} GROUP BY finding_id) AS m"
+            f" WHERE {' AND '.join(within)} GROUP BY finding_id) AS m"
             " ON v.finding_id = m.fid AND v.version = m.top) AS r",
-            [value for _, value in at.bounds],
+            params,
         )
 
     def _where(self, query: LedgerQuery) -> tuple[str, list[Any]]:
