@@ -8,6 +8,7 @@ import secrets
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -332,6 +333,9 @@ class Ledger(Application):
         far behind (a new version, a rebuild cut short) takes a while: an
         opener that shows progress defers it.
         """
+        # Held by whoever reads the store from another thread, and by `close`.
+        self._open_lock = threading.RLock()
+        self._closed = False
         super().__init__(env)
         self.campaign = campaign
         self.clock: Clock = clock or SystemClock()
@@ -392,9 +396,22 @@ class Ledger(Application):
         return memory
 
     def close(self) -> None:
-        super().close()
-        if self._view_factory is not None:
-            self._view_factory.close()
+        """Close the store, once no other thread is still reading it (`in_use`)."""
+        with self._open_lock:
+            self._closed = True
+            super().close()
+            if self._view_factory is not None:
+                self._view_factory.close()
+
+    @contextmanager
+    def in_use(self) -> Iterator[bool]:
+        """Hold the store open for a background reader; say whether it still is.
+
+        A screen's poll runs in a worker thread that may outlive the screen:
+        closing the store under its query crashed the process.
+        """
+        with self._open_lock:
+            yield not self._closed
 
     @property
     def encrypted(self) -> bool:
@@ -1085,10 +1102,15 @@ class Ledger(Application):
         limit: int,
         query: LedgerQuery | None = None,
         moment: datetime | None = None,
+        total: int | None = None,
     ) -> list[FindingState]:
-        """Return `limit` of those rows from `offset`, for a screen that shows a page."""
+        """Return `limit` of those rows from `offset`, for a screen that shows a page.
+
+        `total`, the rows' count if known, lets a page near the end be read
+        from the end.
+        """
         at = None if moment is None else Moment.recorded_before(moment)
-        return self.projection.view.page(query or LedgerQuery(), offset, limit, at)
+        return self.projection.view.page(query or LedgerQuery(), offset, limit, at, total)
 
     def index_of_row(
         self,

@@ -435,16 +435,29 @@ class LedgerRows(TrackingRecorder):
         offset: int,
         limit: int | None,
         at: Moment | None = None,
+        total: int | None = None,
     ) -> list[FindingState]:
-        """Return `limit` rows of `select`'s answer from `offset` (all with None)."""
+        """Return `limit` rows of `select`'s answer from `offset` (all with None).
+
+        Given the answer's `total` (`count`), a page in its second half is
+        read from the end, so the newest rows cost as little as the first.
+        """
         source, params = self._source(at, query)
         where, more = self._where(query)
-        sql = f"SELECT state FROM {source}{where} ORDER BY recorded_at, first_seen"
+        order = "recorded_at, first_seen"
+        backwards = limit is not None and total is not None and offset > total // 2
+        if backwards:
+            assert limit is not None and total is not None
+            end = min(total, offset + limit)
+            offset, limit = total - end, max(0, end - offset)
+            order = "recorded_at DESC, first_seen DESC"
+        sql = f"SELECT state FROM {source}{where} ORDER BY {order}"
         if limit is not None:
             sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
         with self._cursors(commit=False) as (_, c):
             c.execute(sql, params + more)
-            return [load_state(text) for (text,) in c.fetchall()]
+            states = [load_state(text) for (text,) in c.fetchall()]
+        return states[::-1] if backwards else states
 
     def index_of(
         self, query: LedgerQuery, finding_id: str, at: Moment | None = None
@@ -462,13 +475,19 @@ class LedgerRows(TrackingRecorder):
             found = c.fetchone()
             if found is None:
                 return None
-            c.execute(
-                f"SELECT count(*) FROM {source}{where}{key}"
-                f"(recorded_at < {p} OR (recorded_at = {p} AND first_seen < {p}))",
-                params + more + [found[0], found[0], found[1]],
-            )
-            (before,) = c.fetchone()
-            return int(before)
+            # Two range counts rather than one with OR, so each reads an
+            # index range: those recorded earlier, and earlier at the same time.
+            before = 0
+            for condition, values in (
+                (f"recorded_at < {p}", [found[0]]),
+                (f"recorded_at = {p} AND first_seen < {p}", [found[0], found[1]]),
+            ):
+                c.execute(
+                    f"SELECT count(*) FROM {source}{where}{key}{condition}",
+                    params + more + values,
+                )
+                before += int(c.fetchone()[0])
+            return before
 
     def position_before(self, moment: datetime) -> int:
         """Return the newest log position recorded before a moment (0 if none)."""

@@ -523,8 +523,11 @@ class TaizhangApp(App[None]):
         """
         if self.ledger.damage is not None:
             return  # said once already; folding would stop at the same event
-        self.ledger.catch_up()
-        head = self.ledger.head()
+        with self.ledger.in_use() as still_open:
+            if not still_open:
+                return  # the app is gone and its store closed
+            self.ledger.catch_up()
+            head = self.ledger.head()
         if head != self.seen_head:
             self.seen_head = head
             self.call_from_thread(self.refresh_screens)

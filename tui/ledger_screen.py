@@ -202,7 +202,7 @@ class LedgerScreen(Screen[None]):
         table.show(
             columns,
             count,
-            lambda offset, limit: self.ledger.page_rows(offset, limit, query, moment),
+            lambda offset, limit: self.ledger.page_rows(offset, limit, query, moment, count),
             row,
         )
         self.show_detail()

@@ -89,6 +89,10 @@ def test_a_page_is_a_slice_of_the_whole_answer_now_and_in_the_past(
             assert ledger.count_rows(query, when) == len(whole)
             pages = [ledger.page_rows(n, 2, query, when) for n in range(0, 4, 2)]
             assert [s for page in pages for s in page] == whole
+            # Told the total, pages past the middle are read from the end.
+            total = len(whole)
+            pages = [ledger.page_rows(n, 2, query, when, total) for n in range(0, 4, 2)]
+            assert [s for page in pages for s in page] == whole
 
 
 def test_the_week_table_counts_by_recording_time_from_the_view(
