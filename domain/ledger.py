@@ -1268,8 +1268,15 @@ class Ledger(Application):
     ) -> list[FindingState]:
         """Every finding (that `query` keeps) as it stood once the log reached a position."""
         self.catch_up()
-        at = Moment.at_position(position)
-        return self.projection.view.select(query or LedgerQuery(), at)
+        view = self.projection.view
+        if (view.max_tracking_id(self.name) or 0) == position:
+            # The view stands exactly there: its current rows are that state,
+            # read without grouping every version, unless a fold (which moves
+            # rows and position together) came in between.
+            rows = view.select(query or LedgerQuery())
+            if (view.max_tracking_id(self.name) or 0) == position:
+                return rows
+        return view.select(query or LedgerQuery(), Moment.at_position(position))
 
     def _sheets(
         self,
