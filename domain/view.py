@@ -443,14 +443,15 @@ class LedgerRows(TrackingRecorder):
         read from the end, so the newest rows cost as little as the first.
         """
         source, params = self._source(at, query)
+        seen = self._first_seen(at)
         where, more = self._where(query)
-        order = "recorded_at, first_seen"
+        order = f"recorded_at, {seen}"
         backwards = limit is not None and total is not None and offset > total // 2
         if backwards:
             assert limit is not None and total is not None
             end = min(total, offset + limit)
             offset, limit = total - end, max(0, end - offset)
-            order = "recorded_at DESC, first_seen DESC"
+            order = f"recorded_at DESC, {seen} DESC"
         sql = f"SELECT state FROM {source}{where} ORDER BY {order}"
         if limit is not None:
             sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
@@ -464,12 +465,13 @@ class LedgerRows(TrackingRecorder):
     ) -> int | None:
         """Return where a finding stands in `select`'s answer (None if not in it)."""
         source, params = self._source(at, query)
+        seen = self._first_seen(at)
         where, more = self._where(query)
         p = self.PARAM
         with self._cursors(commit=False) as (_, c):
             key = " AND " if where else " WHERE "
             c.execute(
-                f"SELECT recorded_at, first_seen FROM {source}{where}{key}finding_id = {p}",
+                f"SELECT recorded_at, {seen} FROM {source}{where}{key}finding_id = {p}",
                 params + more + [finding_id],
             )
             found = c.fetchone()
@@ -480,7 +482,7 @@ class LedgerRows(TrackingRecorder):
             before = 0
             for condition, values in (
                 (f"recorded_at < {p}", [found[0]]),
-                (f"recorded_at = {p} AND first_seen < {p}", [found[0], found[1]]),
+                (f"recorded_at = {p} AND {seen} < {p}", [found[0], found[1]]),
             ):
                 c.execute(
                     f"SELECT count(*) FROM {source}{where}{key}{condition}",
@@ -533,7 +535,8 @@ class LedgerRows(TrackingRecorder):
         query), so one unit's past costs its own findings, not the province's.
         """
         if at is None:
-            return f"(SELECT *, {self.ORDER} AS first_seen FROM {self.ROWS}) AS r", []
+            # The table itself, so that counts and ranges read its indexes.
+            return self.ROWS, []
         p = self.PARAM
         within = [
             f"{column} {'<' if column == 'reach' else '<='} {p}" for column, _ in at.bounds
@@ -552,6 +555,10 @@ class LedgerRows(TrackingRecorder):
             " ON v.finding_id = m.fid AND v.version = m.top) AS r",
             params,
         )
+
+    def _first_seen(self, at: Moment | None) -> str:
+        """Name the column that orders findings recorded at the same moment."""
+        return self.ORDER if at is None else "first_seen"
 
     def _where(self, query: LedgerQuery) -> tuple[str, list[Any]]:
         p = self.PARAM
