@@ -188,6 +188,14 @@ class TaizhangApp(App[None]):
                 explain(self.ledger.damage), title="记录受损", severity="error", timeout=60
             )
         self.set_interval(POLL_SECONDS, self.poll_log)
+        self.warm_up()
+
+    @work(thread=True, group="warm", exit_on_error=False)
+    def warm_up(self) -> None:
+        """Load the pinyin tables now, so the first save does not wait for them."""
+        from domain.search import initials
+
+        initials("台账")
 
     def start_as(self, operator: Operator | None) -> None:
         """Work as the operator chosen on the start screen."""
