@@ -58,6 +58,8 @@ log = logging.getLogger(__name__)
 # library's ProjectionRunner does) instead; the poll keeps one mechanism for
 # both stores and still shows a change within two seconds.
 POLL_SECONDS = 1.0
+# When, after the ledger shows, to load what the first save needs.
+WARM_UP_SECONDS = 1.0
 # How long a first Ctrl+Q over an unsaved form waits for the second one.
 QUIT_CONFIRM_SECONDS = 5.0
 # A view at most this many log positions behind is brought level at once;
@@ -188,7 +190,9 @@ class TaizhangApp(App[None]):
                 explain(self.ledger.damage), title="记录受损", severity="error", timeout=60
             )
         self.set_interval(POLL_SECONDS, self.poll_log)
-        self.warm_up()
+        # After the first screen is drawn: loading takes the interpreter for
+        # a fifth of a second, which the opening should not wait for.
+        self.set_timer(WARM_UP_SECONDS, self.warm_up)
 
     @work(thread=True, group="warm", exit_on_error=False)
     def warm_up(self) -> None:
