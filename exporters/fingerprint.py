@@ -111,6 +111,7 @@ class CellCheck:
 
     path: Path
     difference: tuple[str, str, object, object] | None = None
+    differing: int = 0
     unchecked: str = ""
 
     @property
@@ -144,7 +145,7 @@ def check_cells(ledger: Ledger, path: Path) -> CellCheck:
             rebuilt = load_workbook(write_official_sheet(variant, Path(folder) / name))
             differences.append(_differences(book, rebuilt))
     fewer = min(differences, key=len)
-    return CellCheck(path, difference=fewer[0] if fewer else None)
+    return CellCheck(path, difference=fewer[0] if fewer else None, differing=len(fewer))
 
 
 def _sheet_claimed(ledger: Ledger, properties: Any) -> OfficialSheet | None:

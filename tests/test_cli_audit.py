@@ -267,3 +267,24 @@ def test_verify_names_a_ledger_view_edited_behind_the_apps_back(
     out = capsys.readouterr().out
     assert "记录完整" in out  # the events themselves are untouched
     assert "台账视图与记录不一致：1 处" in out and "taizhang rebuild" in out
+
+
+def test_verify_against_a_file_stripped_of_its_origin_does_not_pass(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by a new user: removing one property made an edited file pass."""
+    import openpyxl
+
+    base = ["--store", str(store), "--unit", "褚河街道", "--operator", "张三"]
+    exported = tmp_path / "w1.xlsx"
+    assert main([*base, "export", "--week", "1", "-o", str(exported)]) == 0
+    book = openpyxl.load_workbook(exported)
+    book["整改台账"]["D4"] = "篡改过的表述"
+    book.properties.keywords = None  # the fingerprint stays in the description
+    book.save(exported)
+    capsys.readouterr()
+
+    assert main([*base, "verify", "--against", str(exported)]) == 1
+
+    out = capsys.readouterr().out
+    assert "不能确认" in out

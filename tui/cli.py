@@ -1479,29 +1479,35 @@ def _verify(ledger: Ledger, files: list[Path]) -> int:
                 f"{submission.unit} 第 {submission.week} 周报送的指纹 "
                 f"{submission.fingerprint}：来自导入的单位数据包，导入时已按该包的校验链核对"
             )
+    cells_differ = False
     for checked in report.files:
         if checked.refusal is not None:
             print(f"文件 {checked.path}：{REFUSAL_WORDS.get(str(checked.refusal), str(checked.refusal))}")
-        elif checked.check is not None:
+            continue
+        if checked.check is not None:
             print(
                 f"文件 {checked.path} 的指纹 {checked.check.fingerprint}："
                 f"{MATCH_WORDS[checked.check.match]}"
             )
-    cells_differ = False
-    for checked in report.files:
         if not checked.matches:
             continue  # the fingerprint already failed: the log cannot rebuild it
+        # Each file's cells right under its fingerprint, so that with several
+        # files every line is read with its own.
         cells = check_cells(ledger, checked.path)
         if cells.difference is not None:
             cells_differ = True
             title, cell, given, rebuilt = cells.difference
+            more = f"，共 {cells.differing} 个单元格不同" if cells.differing > 1 else ""
             print(
                 f"  内容与记录不符：单元格 {cell}（{title}表），"
-                f"文件中为“{_fit(_printable(str(given or '')), 40)}”，"
-                f"按记录应为“{_fit(_printable(str(rebuilt or '')), 40)}”"
+                f"文件中为“{_cell_text(given)}”，按记录应为“{_cell_text(rebuilt)}”{more}"
             )
         elif cells.unchecked:
-            print("  内容未逐格核对：文件属性中缺少单位、日期或截止时间，无法按记录重建。")
+            cells_differ = True
+            print(
+                "  内容无法逐格核对：文件属性中缺少单位、日期或截止时间，无法按记录重建，"
+                "不能确认内容未被改动。"
+            )
         else:
             print("  内容逐格核对：与记录一致")
     return EXIT_OK if report.clean and not cells_differ else 1
@@ -1667,6 +1673,13 @@ SENTENCE_WIDTH = 80
 def _cells(text: str) -> int:
     """Count terminal cells: Chinese characters take two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _cell_text(value: object) -> str:
+    """Show a workbook cell's value as the sheet shows it, shortened."""
+    if isinstance(value, datetime):
+        value = f"{value.year}年{value.month}月{value.day}日"
+    return _fit(_printable("" if value is None else str(value)), 40)
 
 
 def _printable(text: str) -> str:
