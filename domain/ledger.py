@@ -473,7 +473,7 @@ class Ledger(Application):
         `progress` hears (rows done, rows total); a yes from `cancelled`
         raises WorkCancelledError.
         """
-        steps = Steps("import", 2 * len(sheet.rows), progress, cancelled)
+        steps = Steps("import", 2 * len(sheet.rows), _per_row(progress), cancelled)
         return self._check_import(self.stamp(by), sheet, unit, steps)[0]
 
     def import_sheet(
@@ -501,7 +501,7 @@ class Ledger(Application):
         so a cancelled import stores nothing.
         """
         stamp = self.stamp(by)
-        steps = Steps("import", 2 * len(sheet.rows), progress, cancelled)
+        steps = Steps("import", 2 * len(sheet.rows), _per_row(progress), cancelled)
         result, findings = self._check_import(stamp, sheet, unit, steps)
         if result.previous is not None:
             raise self._already_imported(sheet, result.previous)
@@ -2318,6 +2318,13 @@ class Ledger(Application):
         except KeyError:
             return []
         return [category.name, category.label]
+
+
+def _per_row(progress: Progress | None) -> Progress | None:
+    """Report an import's steps (two passes over every row) as rows."""
+    if progress is None:
+        return None
+    return lambda done, total: progress(done // 2, total // 2)
 
 
 def _unmatched(

@@ -175,7 +175,7 @@ def test_an_import_shows_its_reading_and_recording(
     _, err = capsys.readouterr()
     assert code == 0, err
     assert "正在读取并检查 台账.xlsx：60 / 60 行（100%）\n" in err
-    assert "正在导入 台账.xlsx：120 / 120 行（100%）\n" in err
+    assert "正在导入 台账.xlsx：60 / 60 行（100%）\n" in err
     rows, ledger = stored(campaign, store)
     ledger.close()
     assert len(rows) == 60

@@ -188,13 +188,13 @@ def test_an_import_cancelled_before_its_save_stores_nothing(ledger: Ledger) -> N
             sheet,
             progress=lambda done, total: heard.append((done, total)),
             # Yes only at the last question, the one just before the save.
-            cancelled=lambda: bool(heard) and heard[-1] == (10, 10),
+            cancelled=lambda: bool(heard) and heard[-1] == (5, 5),
         )
 
     assert cancel.value.work == "import"
     assert ledger.head() == head
     assert ledger.rows() == []
-    assert heard[0] == (0, 10) and heard[-1] == (10, 10)
+    assert heard[0] == (0, 5) and heard[-1] == (5, 5)  # rows, not steps
 
     done = ledger.import_sheet(OPERATOR, sheet, progress=lambda done, total: None)
     assert done.written and len(ledger.rows()) == 5
