@@ -162,7 +162,11 @@ class LedgerTable(ScrollView, can_focus=True):
         self.move_cursor(self.cursor_row + rows)
 
     def action_page(self, pages: int) -> None:
-        self.move_cursor(self.cursor_row + pages * self.page_height)
+        """Turn a page: the rows and the cursor move together by a screenful."""
+        step = pages * self.page_height
+        top = max(0, min(round(self.scroll_y) + step, self.row_count - self.page_height))
+        self.scroll_to(y=top, animate=False, immediate=True)
+        self.move_cursor(self.cursor_row + step)
 
     def action_jump(self, row: int) -> None:
         self.move_cursor(row if row >= 0 else self.row_count - 1)
@@ -182,20 +186,14 @@ class LedgerTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         if y == 0:
-            header = Text.assemble(*(self._fit(Text(label), w) for label, w in self._columns))
+            header = self._fitted([label for label, _ in self._columns])
             style = self.get_component_rich_style("ledger-table--header")
             return self._strip(header, width).apply_style(style)
         index = round(self.scroll_y) + y - 1
         state = self.item_at(index)
         if state is None:
             return Strip.blank(width, self.rich_style)
-        cells = self._cells(index + 1, state)
-        line = Text.assemble(
-            *(
-                self._fit(cell if isinstance(cell, Text) else Text(cell), w)
-                for cell, (_, w) in zip(cells, self._columns, strict=True)
-            )
-        )
+        line = self._fitted(self._cells(index + 1, state))
         if index == self.cursor_row:
             style = self.get_component_rich_style("ledger-table--cursor")
         elif index % 2:
@@ -208,12 +206,16 @@ class LedgerTable(ScrollView, can_focus=True):
         segments = [s for s in line.render(self.app.console) if s.text != "\n"]
         return Strip(segments).adjust_cell_length(width)
 
-    @staticmethod
-    def _fit(text: Text, width: int) -> Text:
-        """Cut or pad a cell to its column, keeping the column's last cell as a gap."""
-        fitted = text.copy()
-        fitted.no_wrap = True
-        fitted.truncate(max(1, width - 1), overflow="ellipsis", pad=True)
-        fitted.pad_right(1)
-        return fitted
+    def _fitted(self, cells: Sequence[Text | str]) -> Text:
+        """Cut or pad each cell to its column: all but the last keep a one-cell gap."""
+        last = len(self._columns) - 1
+        parts = []
+        for index, (cell, (_, width)) in enumerate(zip(cells, self._columns, strict=True)):
+            fitted = cell.copy() if isinstance(cell, Text) else Text(cell)
+            fitted.no_wrap = True
+            gap = 0 if index == last else 1
+            fitted.truncate(max(1, width - gap), overflow="ellipsis", pad=True)
+            fitted.pad_right(gap)
+            parts.append(fitted)
+        return Text.assemble(*parts)
 

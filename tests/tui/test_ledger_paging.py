@@ -61,10 +61,15 @@ async def test_page_keys_move_through_a_long_ledger_reading_only_shown_pages(
         assert "第000号问题" in detail(screen)
         assert f"共 {FINDINGS} 条" in str(screen.query_one("#ledger-summary").render())
 
+        header = "".join(segment.text for segment in table.render_line(0))
+        assert header.rstrip().endswith("状态   灯")  # no column cut at 80 wide
+
         await pilot.press("pagedown")
         await pilot.pause()
         assert table.cursor_row == table.page_height
         assert f"第{table.page_height:03d}号问题" in detail(screen)
+        # The rows turn a whole page with the cursor, not one line.
+        assert round(table.scroll_y) == table.page_height
 
         await pilot.press("end")
         await pilot.pause()
