@@ -218,7 +218,7 @@ async def test_esc_cancels_an_import_and_nothing_is_stored(
     assert len(ledger.rows()) == 30
 
 
-async def test_a_view_far_behind_opens_behind_a_bar_then_shows_the_ledger(
+def far_behind(
     campaign: Campaign,
     store: Path,
     clock: SetClock,
@@ -226,7 +226,8 @@ async def test_a_view_far_behind_opens_behind_a_bar_then_shows_the_ledger(
     new_finding: Callable[..., NewFinding],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:
+) -> tuple[Ledger, Gate, TaizhangApp]:
+    """A store whose view lost 60 events, opened by an app held at its first report."""
     fill(ledger, new_finding, 30)
     ledger.projection.view.clear(ledger.name)
     monkeypatch.setattr(tui.app, "QUIET_CATCH_UP", 10)
@@ -239,6 +240,21 @@ async def test_a_view_far_behind_opens_behind_a_bar_then_shows_the_ledger(
 
     monkeypatch.setattr(behind, "level_view", held)
     app = TaizhangApp(behind, OPERATOR, export_dir=tmp_path)
+    return behind, gate, app
+
+
+async def test_a_view_far_behind_opens_behind_a_bar_then_shows_the_ledger(
+    campaign: Campaign,
+    store: Path,
+    clock: SetClock,
+    ledger: Ledger,
+    new_finding: Callable[..., NewFinding],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    behind, gate, app = far_behind(
+        campaign, store, clock, ledger, new_finding, tmp_path, monkeypatch
+    )
 
     async with app.run_test(size=(100, 30)) as pilot:
         await gate.wait(pilot)
@@ -267,18 +283,9 @@ async def test_esc_while_opening_quits_and_the_next_opening_completes(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    fill(ledger, new_finding, 30)
-    ledger.projection.view.clear(ledger.name)
-    monkeypatch.setattr(tui.app, "QUIET_CATCH_UP", 10)
-    behind = open_ledger(campaign, store, clock, level=False)
-    gate = Gate()
-    level = behind.level_view
-
-    def held(progress: Progress | None = None, cancelled: Any = None) -> None:
-        level(gate.hold(progress), cancelled)
-
-    monkeypatch.setattr(behind, "level_view", held)
-    app = TaizhangApp(behind, OPERATOR, export_dir=tmp_path)
+    behind, gate, app = far_behind(
+        campaign, store, clock, ledger, new_finding, tmp_path, monkeypatch
+    )
 
     async with app.run_test(size=(100, 30)) as pilot:
         await gate.wait(pilot)
