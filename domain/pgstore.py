@@ -179,6 +179,14 @@ class PostgresChainedRecorder(PostgresApplicationRecorder):
             ).format(origin=Identifier(schema, self.origin_table)),
         ]
 
+    @retry(OperationalError, max_attempts=5, wait=0.2)
+    def create_table(self) -> None:
+        # Two processes opening one store at once can deadlock in PostgreSQL's
+        # catalog (one creating the library's functions, the other holding the
+        # events table for adoption); PostgreSQL aborts one, which tries again:
+        # every statement here is idempotent.
+        super().create_table()
+
     def _create_table(self, curs: Any) -> None:
         # Limitation: two apps opening a brand-new database at the same moment
         # can both try to create the tables, and PostgreSQL may refuse one of
