@@ -695,7 +695,7 @@ class Ledger(Application):
         cutoff = self.week_cutoff(week)
         if self.clock.now() < cutoff:
             raise WeekNotOverError(week, self.campaign.week_days(week)[1])
-        position = self._replay_until(cutoff)[1]
+        position = self._states_before(cutoff)[1]
         fingerprint = self._public_fingerprint(position) or ""
         stamp = self.stamp(by)
         record = self._unit_ledger(stamp, unit)
@@ -1133,7 +1133,7 @@ class Ledger(Application):
         cutoff, so each state is one the finding really had. Read from the
         view's versions, not by replaying the log.
         """
-        return self._replay_until(cutoff)[0]
+        return self._states_before(cutoff)[0]
 
     def states_known_on(self, day: date) -> dict[str, FindingState]:
         """Return every finding as now known for a business day, however late recorded.
@@ -1233,7 +1233,7 @@ class Ledger(Application):
         if week not in self.campaign.report_weeks:
             raise UnknownValueError("week", str(week))
         cutoff = self.week_cutoff(week)
-        replayed, position = self._replay_until(cutoff, query)
+        replayed, position = self._states_before(cutoff, query)
         report_date = self.campaign.week_days(week)[1]
         return self._sheets(list(replayed.values()), units, report_date, cutoff, position)
 
@@ -1340,7 +1340,7 @@ class Ledger(Application):
             if week not in self.campaign.report_weeks:
                 raise UnknownValueError("week", str(week))
             day = self.campaign.week_days(week)[1]
-            states = list(self._replay_until(self.week_cutoff(week))[0].values())
+            states = list(self._states_before(self.week_cutoff(week))[0].values())
         reports = self.unit_reports()
         now = self.clock.now()
         return office.overview(
@@ -1671,16 +1671,14 @@ class Ledger(Application):
             assert isinstance(scratch, LedgerView)
             scratch.extra_terms = self._category_terms  # type: ignore[method-assign]
             fresh = LedgerProjection(scratch)
-            start = 0
-            while start < upto:
-                notes = self.recorder.select_notifications(
-                    start=start, limit=1000, stop=upto, inclusive_of_start=False
-                )
-                if not notes:
-                    break
-                entries = [(n.id, self.mapper.to_domain_event(n)) for n in notes]
-                fresh.process_batch(entries, Tracking(self.name, notes[-1].id), start)
-                start = notes[-1].id
+            entries: list[tuple[int, Any]] = []
+            for entry in self._all_events(until=upto):
+                entries.append(entry)
+                if len(entries) == 1000:
+                    fresh.process_batch(entries, Tracking(self.name, entry[0]), None)
+                    entries = []
+            if entries:
+                fresh.process_batch(entries, Tracking(self.name, entries[-1][0]), None)
             differs = set(view.rows_unlike_versions())
             differs.update(_unmatched(view.logged_rows(upto), scratch.logged_rows(upto)))
             factory.close()
@@ -1723,10 +1721,10 @@ class Ledger(Application):
                 yield note.id, self.mapper.to_domain_event(note)
             last = notes[-1].id
 
-    def _replay_until(
+    def _states_before(
         self, cutoff: datetime, query: LedgerQuery | None = None
     ) -> tuple[dict[str, FindingState], int]:
-        """Read the states as states_as_of does, and say how far the log reached.
+        """Read the states as states_as_of does, and say how far the log reached then.
 
         The position returned is the newest one whose event was recorded
         before the cutoff (0 when none was), whatever `query` keeps.
