@@ -203,7 +203,7 @@ def export_ledger(ledger: Ledger, folder: Path, runs: int) -> tuple[Timing, Timi
 
     def export() -> None:
         started = time.perf_counter()
-        built.append((ledger.office_overview(), ledger.official_sheets()))
+        built.append(ledger.consolidated())
         builds.append(time.perf_counter() - started)
         write_consolidated(*built[-1], labels, path)
 

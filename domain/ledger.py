@@ -309,6 +309,16 @@ class JournalQuery:
         )
 
 
+@dataclass(frozen=True)
+class _Standing:
+    """Findings as they stood at a log position, and the day and cut-off they are shown for."""
+
+    states: list[FindingState]
+    position: int
+    day: date
+    cutoff: datetime | None
+
+
 class Ledger(Application):
     """The rectification ledger of one campaign.
 
@@ -1226,16 +1236,37 @@ class Ledger(Application):
         """
         # One unit's sheet reads only its rows; several read them all once.
         query = LedgerQuery(unit=units[0]) if units is not None and len(units) == 1 else None
+        standing = self._standing(week, query)
+        return self._sheets(
+            standing.states, units, standing.day, standing.cutoff, standing.position
+        )
+
+    def consolidated(
+        self, week: int | None = None
+    ) -> tuple[OfficeOverview, list[OfficialSheet]]:
+        """Build the office's overview and every unit's official sheet from one reading.
+
+        The same as `office_overview(week)` and `official_sheets(week)`, which
+        would each read every row of the ledger: the consolidated workbook.
+        """
+        standing = self._standing(week)
+        overview = self._overview(standing.states, week, standing.day)
+        sheets = self._sheets(
+            standing.states, None, standing.day, standing.cutoff, standing.position
+        )
+        return overview, sheets
+
+    def _standing(self, week: int | None, query: LedgerQuery | None = None) -> _Standing:
+        """Read the findings as they stand now, or as reported by a week's cut-off."""
         if week is None:
             position = self.head()
-            states = self._states_at(position, query)
-            return self._sheets(states, units, self.today(), None, position)
+            return _Standing(self._states_at(position, query), position, self.today(), None)
         if week not in self.campaign.report_weeks:
             raise UnknownValueError("week", str(week))
         cutoff = self.week_cutoff(week)
         replayed, position = self._states_before(cutoff, query)
-        report_date = self.campaign.week_days(week)[1]
-        return self._sheets(list(replayed.values()), units, report_date, cutoff, position)
+        day = self.campaign.week_days(week)[1]
+        return _Standing(list(replayed.values()), position, day, cutoff)
 
     def official_sheet_at(
         self, unit: str, position: int, report_date: date, week: int | None = None
@@ -1333,14 +1364,12 @@ class Ledger(Application):
         one, as they stand today. Submissions are as known now: a week is
         missing once its cut-off has passed without one.
         """
-        if week is None:
-            day = self.today()
-            states = self.rows()
-        else:
-            if week not in self.campaign.report_weeks:
-                raise UnknownValueError("week", str(week))
-            day = self.campaign.week_days(week)[1]
-            states = list(self._states_before(self.week_cutoff(week))[0].values())
+        standing = self._standing(week)
+        return self._overview(standing.states, week, standing.day)
+
+    def _overview(
+        self, states: list[FindingState], week: int | None, day: date
+    ) -> OfficeOverview:
         reports = self.unit_reports()
         now = self.clock.now()
         return office.overview(

@@ -1405,7 +1405,10 @@ def _tally_cells(tally: Tally) -> tuple[str, ...]:
 def _office(
     ledger: Ledger, week: int | None, target: Path | None, shown: bool = False
 ) -> int:
-    overview = ledger.office_overview(week)
+    if target is None:
+        overview, sheets = ledger.office_overview(week), []
+    else:
+        overview, sheets = ledger.consolidated(week)
     when = f"第 {week} 周结束时" if week else f"{format_day(overview.day)}"
     print(
         f"{when}：{len(overview.units)} 个单位，共 {overview.total} 个问题，"
@@ -1443,7 +1446,6 @@ def _office(
             (None, STATEMENT_WIDTH),
         )
     if target is not None:
-        sheets = ledger.official_sheets(week)
         labels = {c.key: c.label for c in ledger.campaign.categories}
         with _progress_line(shown, exporting(target.name), ROWS) as progress:
             write_consolidated(overview, sheets, labels, target, progress=progress)

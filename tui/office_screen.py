@@ -168,8 +168,7 @@ class OfficeScreen(Screen[None]):
     def export(self, week: int | None, path: Path) -> Path:
         """Build and write the consolidated workbook off the event loop, with a bar."""
         with ProgressModal.shown(self.app, exporting(path.name), ROWS) as modal:
-            overview = self.ledger.office_overview(week)
-            sheets = self.ledger.official_sheets(week)
+            overview, sheets = self.ledger.consolidated(week)
             labels = {c.key: c.label for c in self.ledger.campaign.categories}
             written = write_consolidated(
                 overview,

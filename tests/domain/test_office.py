@@ -117,3 +117,14 @@ def test_one_official_sheet_per_unit_with_findings_from_one_reading(
     week_one = {s.unit: s for s in campaign_in_week_three.official_sheets(1)}
     assert {u: len(s.rows) for u, s in week_one.items()} == {"褚河街道": 3, "火龙镇": 1}
     assert week_one["褚河街道"] == campaign_in_week_three.official_sheet("褚河街道", 1)
+
+
+@pytest.mark.parametrize("week", [None, 1, 2])
+def test_consolidated_workbook_reads_once_what_overview_and_sheets_read_apart(
+    campaign_in_week_three: Ledger, week: int | None
+) -> None:
+    overview, sheets = campaign_in_week_three.consolidated(week)
+
+    assert overview == campaign_in_week_three.office_overview(week)
+    assert sheets == campaign_in_week_three.official_sheets(week)
+    assert sheets and overview.total == sum(u.total for u in overview.units) > 0
