@@ -117,8 +117,7 @@ class Finding(Aggregate):
             )
 
         def evolve(self, state: FindingState) -> FindingState:
-            return dataclasses.replace(
-                self.changes(state),
+            return self.changes(state).but(
                 updated_at=self.timestamp,
                 version=self.originator_version,
             )
@@ -185,8 +184,7 @@ class Finding(Aggregate):
         responsible_leader: str
 
         def changes(self, state: FindingState) -> FindingState:
-            return dataclasses.replace(
-                state,
+            return state.but(
                 measures=self.measures,
                 deadline=self.deadline,
                 responsible_unit=self.responsible_unit,
@@ -210,17 +208,14 @@ class Finding(Aggregate):
             state["approved_by"] = ""
 
         def changes(self, state: FindingState) -> FindingState:
-            return dataclasses.replace(
-                state, deadline=self.deadline, extensions=state.extensions + 1
-            )
+            return state.but(deadline=self.deadline, extensions=state.extensions + 1)
 
     class ProgressReported(Event):
         progress: str
         evidence: list[str]
 
         def changes(self, state: FindingState) -> FindingState:
-            return dataclasses.replace(
-                state,
+            return state.but(
                 latest_progress=self.progress,
                 progress_on=self.on,
                 first_step_on=state.with_step_on(self.on),
@@ -232,8 +227,7 @@ class Finding(Aggregate):
         effect: str
 
         def changes(self, state: FindingState) -> FindingState:
-            return dataclasses.replace(
-                state,
+            return state.but(
                 completed_on=self.on,
                 first_step_on=state.with_step_on(self.on),
                 effect=self.effect,
@@ -245,15 +239,14 @@ class Finding(Aggregate):
         remarks: str
 
         def changes(self, state: FindingState) -> FindingState:
-            return dataclasses.replace(state, accepted_on=self.on, status=Status.CLOSED)
+            return state.but(accepted_on=self.on, status=Status.CLOSED)
 
     class AcceptanceFailed(Event):
         inspector: str
         remarks: str
 
         def changes(self, state: FindingState) -> FindingState:
-            return dataclasses.replace(
-                state,
+            return state.but(
                 completed_on=None,
                 returned_count=state.returned_count + 1,
                 status=Status.IN_PROGRESS,
@@ -266,15 +259,13 @@ class Finding(Aggregate):
         reason: str
 
         def changes(self, state: FindingState) -> FindingState:
-            return dataclasses.replace(state, **{self.field: self.new})
+            return state.but(**{self.field: self.new})
 
     class Withdrawn(Event):
         reason: str
 
         def changes(self, state: FindingState) -> FindingState:
-            return dataclasses.replace(
-                state, withdrawn_reason=self.reason, status=Status.WITHDRAWN
-            )
+            return state.but(withdrawn_reason=self.reason, status=Status.WITHDRAWN)
 
     class ChangeUndone(Event):
         """The latest event was taken back; `restored` holds the values it had replaced.
@@ -292,7 +283,7 @@ class Finding(Aggregate):
             if "status" in values:
                 # Stored as JSON text; the state holds the enum.
                 values["status"] = Status(values["status"])
-            return dataclasses.replace(state, **values)
+            return state.but(**values)
 
     def __init__(self) -> None:
         """Leave the state to the Recorded event's apply."""

@@ -1577,6 +1577,12 @@ class Ledger(Application):
         goes on from there.
         """
         view = self.projection.view
+        if not view.max_tracking_id(self.name) and self.head():
+            # An empty view, on a log: folded whole, as `rebuild` does.
+            with self._catch_up_lock:
+                folded = self._refold(5 * batch, progress, cancelled, "catch_up")
+            if folded is not None:
+                return folded + self.catch_up(batch)
         done = 0
         with self._catch_up_lock:
             first = view.max_tracking_id(self.name) or 0
@@ -1616,7 +1622,7 @@ class Ledger(Application):
 
     def rebuild(
         self,
-        batch: int = 1000,
+        batch: int = 5000,
         *,
         progress: Progress | None = None,
         cancelled: Cancelled | None = None,
@@ -1624,20 +1630,62 @@ class Ledger(Application):
         """Empty the ledger view and fold the whole log into it again; return how many.
 
         For a view that may be wrong: a table changed by hand, or a fold
-        since corrected. The events are not touched. `progress` and
-        `cancelled` as for `catch_up`: a rebuild stopped half-way (cancelled,
-        interrupted, crashed) leaves a view correct up to its last batch,
-        which the next catch-up (at the latest the next opening) completes.
+        since corrected. The events are not touched. One transaction (see
+        `LedgerRows.refolding`): `progress` hears how far it is after every
+        `batch` events, and a rebuild stopped half-way (cancelled,
+        interrupted, crashed) leaves the view as it was before.
         """
-        if cancelled is not None and cancelled():
-            raise WorkCancelledError("rebuild")
         with self._catch_up_lock:
-            self.projection.view.clear(self.name)
-        log.info("ledger view emptied for a rebuild")
-        try:
-            return self.catch_up(batch, progress=progress, cancelled=cancelled)
-        except WorkCancelledError:
-            raise WorkCancelledError("rebuild") from None
+            done = self._refold(batch, progress, cancelled, "rebuild", anew=True)
+        assert done is not None
+        return done + self.catch_up(batch)
+
+    def _refold(
+        self,
+        batch: int,
+        progress: Progress | None,
+        cancelled: Cancelled | None,
+        work: str,
+        *,
+        anew: bool = False,
+    ) -> int | None:
+        """Empty the ledger view and fold the log into it in one transaction.
+
+        Returns how many events were folded, or None, changing nothing, when
+        the view was not empty (unless `anew`): another process folded it
+        meanwhile. Progress and cancel as for `catch_up`, but a cancel leaves
+        the view as it was before. An event that no longer decodes ends the
+        fold there, which is then kept, and is raised.
+        """
+        view = self.projection.view
+        steps = Steps(work, self.head(), progress, cancelled)
+        steps.start()
+        damage: UnreadableEventError | None = None
+        folded = 0
+        with view.refolding(self.name, anew=anew) as fold:
+            if fold is None:
+                return None
+            while damage is None:
+                notes = self.recorder.select_notifications(
+                    start=steps.done, limit=batch, inclusive_of_start=False
+                )
+                if not notes:
+                    break
+                entries: list[tuple[int, Any]] = []
+                try:
+                    for note in notes:
+                        entries.append((note.id, self.mapper.to_domain_event(note)))
+                except UnreadableEventError as error:
+                    damage = self.damage = error
+                fold(entries)
+                folded += len(entries)
+                steps.total = max(steps.total, notes[-1].id)
+                steps.done = notes[-1].id
+                steps.report()
+        log.info("ledger view folded anew: %d events", folded)
+        if damage is not None:
+            raise damage
+        return folded
 
     def head(self) -> int:
         """Return the position of the newest event in the log (0 when empty)."""

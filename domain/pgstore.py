@@ -70,12 +70,16 @@ class PostgresLedgerView(LedgerRows, PostgresTrackingRecorder):
         self.VERSIONS = _quoted(datastore.schema, "ledger_versions")
         self.MOMENTS = _quoted(datastore.schema, "ledger_moments")
         self.TRACKING = _quoted(datastore.schema, self.tracking_table_name)
+        self.INDEXES_IN = f'"{datastore.schema}".'
         self.sql_create_statements += [
             SQL(statement)  # type: ignore[arg-type]  # names quoted and checked above
-            for statement in view_tables_sql(
-                self.ROWS, self.VERSIONS, self.MOMENTS, "bigint", "seq bigserial, ", ", seq"
-            )
+            for statement in self.view_sql()
         ]
+
+    def view_sql(self) -> list[str]:
+        return view_tables_sql(
+            self.ROWS, self.VERSIONS, self.MOMENTS, "bigint", "seq bigserial, ", ", seq"
+        )
 
     @contextmanager
     def _cursors(self, *, commit: bool) -> Iterator[tuple[Any, Any]]:

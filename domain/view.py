@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import typing
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -27,26 +26,25 @@ _DATETIME_FIELDS = tuple(
 )
 
 
-_FIELDS = tuple(f.name for f in dataclasses.fields(FindingState))
 _DAY_FIELDS = frozenset(_DATE_FIELDS + _DATETIME_FIELDS)
 
 
 def dump_state(state: FindingState) -> str:
     """Encode a finding's state as JSON for the read model.
 
-    Field by field rather than `dataclasses.asdict`, which deep-copies every
-    value and was most of the cost of folding the log.
+    From a copy of its fields rather than `dataclasses.asdict`, which
+    deep-copies every value: folding a province's log writes one per event.
     """
-    data: dict[str, Any] = {}
-    for name in _FIELDS:
-        value = getattr(state, name)
-        if name in _DAY_FIELDS and value is not None:
-            value = value.isoformat()
-        elif isinstance(value, tuple):
-            value = list(value)
-        data[name] = value
-    data["status"] = str(state.status)
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    data = dict(state.__dict__)
+    for name in _DAY_FIELDS:
+        value = data[name]
+        if value is not None:
+            data[name] = value.isoformat()
+    data["status"] = state.status.value
+    return _ENCODER.encode(data)
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def load_state(text: str) -> FindingState:
@@ -225,6 +223,8 @@ class LedgerRows(TrackingRecorder):
     ORDER = "rowid"
     CONTAINS = "instr(search, ?) > 0"
     CHECK_ITEM = "json_extract(state, '$.check_item')"
+    # How an index's name is qualified when it is dropped.
+    INDEXES_IN = ""
 
     extra_terms: Callable[[FindingState], Iterable[str]] = staticmethod(
         lambda state: ()
@@ -273,43 +273,138 @@ class LedgerRows(TrackingRecorder):
                 # Folding from the start: whatever rows are here were left by a
                 # view whose position was lost, and would be folded twice.
                 self._empty(c)
-            findings = [(n, e) for n, e in entries if hasattr(e, "evolve")]
-            keys = list({str(e.originator_id) for _, e in findings})
+            keys = list({str(e.originator_id) for _, e in entries if hasattr(e, "evolve")})
             states = self._fetch(c, keys)
             reach = self._reach(c, keys)
-            # Each version's columns, and each finding's newest: its current row.
-            versions: list[tuple[Any, ...]] = []
-            latest: dict[str, tuple[Any, ...]] = {}
-            for n, event in findings:
-                key = str(event.originator_id)
-                state = states[key] = evolve(states.get(key), event)
-                at = moment_text(event.timestamp)
-                day = event.on.isoformat()
-                before = reach.get(key)
-                if before is None:
-                    now = Reach(at, day, n, True)
-                else:
-                    now = Reach(
-                        max(before.at, at),
-                        max(before.day, day),
-                        before.first,
-                        day >= before.day,
-                    )
-                reach[key] = now
-                columns = latest[key] = self._columns(state)
-                versions.append(
-                    (*columns, event.originator_version, n, type(event).__name__, at,
-                     now.at, now.day, now.first, 1 if now.in_order else 0)
-                )  # fmt: skip
+            versions, latest = self._fold(entries, states, reach, evolve)
             self._write_rows(c, latest.values())
             self._write_versions(c, versions)
-            c.executemany(
-                f"INSERT INTO {self.MOMENTS} (position, at) VALUES"
-                f" ({self.PARAM}, {self.PARAM})",
-                [(n, moment_text(e.timestamp)) for n, e in entries],
-            )
+            self._write_moments(c, entries)
             self._insert_tracking(own, tracking)
         return True
+
+    def _fold(
+        self,
+        entries: Sequence[tuple[int, Any]],
+        states: dict[str, FindingState],
+        reach: dict[str, Reach],
+        evolve: Callable[[FindingState | None, Any], FindingState],
+    ) -> tuple[list[tuple[Any, ...]], dict[str, tuple[Any, ...]]]:
+        """Evolve the states and reaches by the finding events among `entries`.
+
+        Returns each new version's columns, and each changed finding's newest:
+        its current row.
+        """
+        versions: list[tuple[Any, ...]] = []
+        latest: dict[str, tuple[Any, ...]] = {}
+        for n, event in entries:
+            if not hasattr(event, "evolve"):
+                continue
+            key = str(event.originator_id)
+            state = states[key] = evolve(states.get(key), event)
+            at = moment_text(event.timestamp)
+            day = event.on.isoformat()
+            before = reach.get(key)
+            if before is None:
+                now = Reach(at, day, n, True)
+            else:
+                now = Reach(
+                    max(before.at, at),
+                    max(before.day, day),
+                    before.first,
+                    day >= before.day,
+                )
+            reach[key] = now
+            columns = latest[key] = self._columns(state)
+            versions.append(
+                (*columns, event.originator_version, n, type(event).__name__, at,
+                 now.at, now.day, now.first, 1 if now.in_order else 0)
+            )  # fmt: skip
+        return versions, latest
+
+    @contextmanager
+    def refolding(
+        self, application_name: str, *, anew: bool = False
+    ) -> Iterator[Callable[[Sequence[tuple[int, Any]]], None] | None]:
+        """Empty the view and fold the log into it again, in one transaction.
+
+        Yields a function that folds the next run of logged events (pairs of
+        log position and event, in log order, from the first). Leaving the
+        block commits the view with the position of the last event folded;
+        an error, a cancel among them, rolls it all back, leaving the view as
+        it was. Meanwhile the view's indexes are dropped and every state and
+        reach is kept in memory rather than read back; current rows are
+        written and the indexes built once, at the end. Folding a log as one
+        run of batches costs so a fraction of folding it batch by batch.
+
+        Unless `anew`, a view that is not empty (another process folded it
+        meanwhile) is left alone, and None is yielded instead. Holds the
+        view's write lock throughout: on SQLite, the store's.
+        """
+        states: dict[str, FindingState] = {}
+        reach: dict[str, Reach] = {}
+        first: dict[str, int] = {}
+        latest: dict[str, tuple[Any, ...]] = {}
+        last = 0
+        with self._cursors(commit=True) as (own, c):
+            self._lock_rows(own)
+            if not anew and self._max_tracking_id(application_name, own):
+                yield None
+                return
+            self._empty(c)
+            c.execute(
+                f"DELETE FROM {self.TRACKING} WHERE application_name = {self.PARAM}",
+                [application_name],
+            )
+            before = self._bulk_start(c)
+            indexes = [sql for sql in self.view_sql() if sql.startswith("CREATE INDEX")]
+            for sql in indexes:
+                c.execute(f"DROP INDEX IF EXISTS {self.INDEXES_IN}{sql.split()[5]}")
+
+            def fold(entries: Sequence[tuple[int, Any]]) -> None:
+                nonlocal last
+                if not entries:
+                    return
+                versions, changed = self._fold(entries, states, reach, _evolve)
+                for key in changed:
+                    first.setdefault(key, reach[key].first)
+                latest.update(changed)
+                self._write_versions(c, versions)
+                self._write_moments(c, entries)
+                last = entries[-1][0]
+
+            try:
+                yield fold
+                # In the order of their first events: the order a row keeps.
+                order = sorted(latest, key=first.__getitem__)
+                self._write_rows(c, [latest[key] for key in order])
+                for sql in indexes:
+                    c.execute(sql)
+                if last:
+                    self._insert_tracking(own, Tracking(application_name, last))
+            finally:
+                self._bulk_end(c, before)
+
+    def _bulk_start(self, c: Any) -> Any:
+        """Prepare a transaction that writes a whole view (see `refolding`).
+
+        Returns what `_bulk_end` needs to undo it.
+        """
+        return None
+
+    def _bulk_end(self, c: Any, before: Any) -> None:
+        """Undo `_bulk_start`: the connection goes on serving ordinary work."""
+
+    def view_sql(self) -> list[str]:
+        """The statements that create the view's tables and indexes."""
+        raise NotImplementedError
+
+    def _write_moments(self, c: Any, entries: Sequence[tuple[int, Any]]) -> None:
+        c.executemany(
+            f"INSERT INTO {self.MOMENTS} (position, at) VALUES"
+            f" ({self.PARAM}, {self.PARAM})",
+            [(n, moment_text(e.timestamp)) for n, e in entries],
+        )
 
     def tables(self) -> list[str]:
         """Name every table of rows this view keeps: the ones `clear` empties.
@@ -663,12 +758,27 @@ class LedgerRows(TrackingRecorder):
 class LedgerView(LedgerRows, SQLiteTrackingRecorder):
     """The ledger rows in the embedded SQLite file, beside the events."""
 
+    # Pages SQLite may hold in memory while a whole view is written (see
+    # `refolding`), in KiB: its default of 2 MiB writes every batch's index
+    # pages out again and again.
+    BULK_CACHE_KIB = 256 * 1024
+
     def construct_create_table_statements(self) -> list[str]:
-        return [
-            *super().construct_create_table_statements(),
-            # INTEGER, not BIGINT, so that a moment's position is the rowid.
-            *view_tables_sql(self.ROWS, self.VERSIONS, self.MOMENTS, "INTEGER", "", ""),
-        ]
+        return [*super().construct_create_table_statements(), *self.view_sql()]
+
+    def view_sql(self) -> list[str]:
+        # INTEGER, not BIGINT, so that a moment's position is the rowid.
+        return view_tables_sql(self.ROWS, self.VERSIONS, self.MOMENTS, "INTEGER", "", "")
+
+    def _bulk_start(self, c: Any) -> Any:
+        c.execute("PRAGMA cache_size")
+        (pages,) = c.fetchone()
+        c.execute(f"PRAGMA cache_size = -{self.BULK_CACHE_KIB}")
+        return pages
+
+    def _bulk_end(self, c: Any, before: Any) -> None:
+        # The setting would outlive the transaction on this pooled connection.
+        c.execute(f"PRAGMA cache_size = {int(before)}")
 
     def _lock_rows(self, c: Any) -> None:
         # A write that changes nothing takes SQLite's write lock now, so the
@@ -701,5 +811,9 @@ class LedgerProjection(Projection[LedgerRows]):
             start,
             entries,
             tracking,
-            lambda state, event: event.evolve(state),
+            _evolve,
         )
+
+
+def _evolve(state: FindingState | None, event: Any) -> FindingState:
+    return event.evolve(state)
