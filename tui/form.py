@@ -204,6 +204,14 @@ class FormModal(ModalScreen[bool]):
             return
         self.dismiss(True)
 
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in a line field: on to the next field, or from the last one, submit."""
+        event.stop()
+        if event.input.id == f"field-{self.fields[-1].name}":
+            self.action_submit()
+        else:
+            self.focus_next()
+
     def show_refusal(self, error: Exception) -> None:
         message = explain(error)
         field = getattr(error, "field", None)
@@ -223,6 +231,12 @@ class FormModal(ModalScreen[bool]):
             )
             return
         self.dismiss(False)
+
+
+class AskModal(FormModal):
+    """A form that asks what to show rather than records: its key says 确定."""
+
+    BINDINGS = [Binding("ctrl+s", "submit", "确定", priority=True, id="form.submit")]
 
 
 def choices(values: Sequence[str]) -> Options:

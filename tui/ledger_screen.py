@@ -21,7 +21,7 @@ from domain.ledger import Ledger
 from domain.staff import Act
 from domain.state import FINAL, FindingState, Status
 from domain.view import LedgerQuery
-from tui.form import Field, FormModal
+from tui.form import AskModal, Field
 from tui.ledger_table import LedgerTable
 from tui.wording import explain
 
@@ -322,7 +322,7 @@ class LedgerScreen(Screen[None]):
             self.reload()
 
         self.app.push_screen(
-            FormModal(
+            AskModal(
                 "查看过去某一时刻的台账",
                 [Field("moment", "时刻", required=True,
                        placeholder="如 2022-06-10 18:00，或 6月10日（当天结束时）")],

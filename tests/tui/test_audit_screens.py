@@ -122,6 +122,29 @@ async def test_time_travel_shows_the_past_read_only_and_returns(
         assert not screen.query_one("#history-banner").display
 
 
+async def test_enter_goes_back_in_time_and_the_dialog_names_its_key_for_what_it_does(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    a, b, c = two_weeks(ledger, clock)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("t")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, FormModal)
+        keys = {k: b.binding.description for k, b in dialog.active_bindings.items()}
+        assert keys["ctrl+s"] == "确定"
+        await type_text(pilot, "2022-06-05 18:00")
+        await pilot.press("enter")
+        await pilot.pause()
+
+        assert app.screen is screen
+        assert {s.finding_id for s in screen.shown()} == {a, b}
+
+
 async def test_the_weeks_screen_compares_reported_and_known_and_exports(
     ledger: Ledger, clock: SetClock, tmp_path: Path
 ) -> None:
