@@ -13,7 +13,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from domain.errors import WorkCancelledError
 from domain.importing import ImportResult, ImportSheet
@@ -29,6 +29,7 @@ from exporters.ledger_import import read_ledger, sniff
 from exporters.masking import mask_sheet
 from exporters.official import check_destination, write_official_sheet
 from exporters.week_report import with_differences
+from tui.confirm_modal import ConfirmModal
 from tui.coverage_screen import CoverageScreen
 from tui.finding_screen import FindingScreen
 from tui.form import Field, FormModal, choices
@@ -39,15 +40,24 @@ from tui.progress_modal import ProgressModal
 from tui.statistics_screen import StatisticsScreen
 from tui.wording import (
     CANCELLED_TITLE,
+    COMPLETING_HINT,
     EVENTS,
     FIELD_NAMES,
+    REBUILD_IN_HISTORY,
+    REBUILD_STOPPED,
+    REBUILD_TITLE,
+    REBUILT_TITLE,
     ROWS,
     catching_up,
+    completing,
     explain,
     exporting,
     import_done,
     is_refusal,
     reading,
+    rebuild_question,
+    rebuilding,
+    rebuilt,
     role_name,
 )
 
@@ -66,9 +76,11 @@ QUIT_CONFIRM_SECONDS = 5.0
 # further behind, a progress bar shows while it folds the rest in (about a
 # second per few thousand events).
 QUIET_CATCH_UP = 1000
-# Limitation: rebuilding the view is a command-line job (`taizhang rebuild`);
-# the app shows only the catch-up that completes one cut short. A rebuild in
-# the app would need the poll held off while the view is being refilled.
+# Limitation: a rebuild empties the shared view before refilling it, so
+# another process showing the same store meanwhile may show a short ledger
+# until the refill reaches it, and a cancel saves no time (the rest is folded
+# in at once). Refilling a scratch view and swapping it in within one
+# transaction would fix both.
 
 
 # The export dialog's choice between the office's full copy and a masked one.
@@ -126,6 +138,8 @@ class TaizhangApp(App[None]):
         self.signed_in = operator is not None
         self.export_dir = export_dir or Path.cwd()
         self.seen_head = ledger.head()
+        # Set while the ledger view is emptied and refilled: the poll waits.
+        self.rebuilding = False
         self.quit_asked = 0.0
         # Why the app could not open the ledger, for the command line to say.
         self.refusal: BaseException | None = None
@@ -249,6 +263,11 @@ class TaizhangApp(App[None]):
         yield SystemCommand("审计", "疑点、台账检查、抽查样本、报送情况、完整性核验", self.action_inspect)
         yield SystemCommand("办公室汇总", "各单位问题数、各周报送情况、逾期问题，导出汇总台账", self.action_office)
         yield SystemCommand("校验记录完整性", "重算校验链，核对每条记录和每次报送的指纹", self.action_verify)
+        yield SystemCommand(
+            "重建台账视图",
+            "按全部记录重新推算台账显示，记录本身不变",
+            self.action_rebuild_view,
+        )
         yield SystemCommand("封存终版台账", "总结验收阶段，由主要负责同志签字封存", self.action_seal)
         yield SystemCommand("只看逾期", "在台账中只显示已逾期的问题", self.toggle_overdue)
         yield SystemCommand("清除筛选", "显示全部问题", self.clear_filters)
@@ -526,21 +545,82 @@ class TaizhangApp(App[None]):
 
         self.push_screen(JournalScreen(self.ledger))
 
+    def action_rebuild_view(self) -> None:
+        """Ask, then empty the ledger view and fold the whole log into it again."""
+        screen = self.ledger_screen()
+        if screen is not None and screen.as_of is not None:
+            self.notify(REBUILD_IN_HISTORY, severity="warning")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.rebuilding = True
+                self.rebuild_view()
+
+        question = rebuild_question(self.ledger.head())
+        self.push_screen(ConfirmModal(REBUILD_TITLE, question), answered)
+
+    @work(thread=True, exclusive=True, group="rebuild", exit_on_error=False)
+    def rebuild_view(self) -> None:
+        """Rebuild the ledger view behind a bar; make a cancelled one whole at once.
+
+        A cancelled rebuild leaves the view short by the batches it did not
+        fold. Rather than show that, the rest is folded in before the bar goes,
+        under a second bar that Esc does not stop; quitting the app does, and
+        the next opening completes the view.
+        """
+        try:
+            with (
+                ProgressModal.shown(self, rebuilding(), EVENTS) as modal,
+                self.ledger.in_use() as still_open,
+            ):
+                if not still_open:
+                    return
+                try:
+                    folded = self.ledger.rebuild(
+                        progress=modal.report, cancelled=modal.cancelled
+                    )
+                except WorkCancelledError:
+                    if get_current_worker().is_cancelled:
+                        raise  # the app quits
+                    log.info(
+                        "rebuild cancelled with %d events to fold", self.ledger.behind()
+                    )
+                    with ProgressModal.shown(
+                        self, completing(), EVENTS, COMPLETING_HINT
+                    ) as rest:
+                        self.ledger.catch_up(
+                            progress=rest.report, cancelled=rest.cancelled
+                        )
+                    message, title = REBUILD_STOPPED, CANCELLED_TITLE
+                else:
+                    message = rebuilt(folded, self.ledger.count_rows())
+                    title = REBUILT_TITLE
+                self.seen_head = self.ledger.head()
+        finally:
+            self.rebuilding = False
+        self.call_from_thread(self.refresh_screens)
+        self.call_from_thread(self.notify, message, title=title, timeout=8)
+
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
     def poll_log(self) -> None:
         """Fold new events into the view and refresh the screens when the log grew.
 
-        The log's head, not what this process folded, tells: another process
-        on the same file may have folded the events into the shared view first.
+        The log's head, not only what this process folded, tells: another
+        process on the same file may have folded the events into the shared
+        view first. What this process folded tells too: the rest of a rebuild
+        that failed half-way.
         """
         if self.ledger.damage is not None:
             return  # said once already; folding would stop at the same event
+        if self.rebuilding:
+            return  # the screens stay as they were until the view is whole
         with self.ledger.in_use() as still_open:
             if not still_open:
                 return  # the app is gone and its store closed
-            self.ledger.catch_up()
+            folded = self.ledger.catch_up()
             head = self.ledger.head()
-        if head != self.seen_head:
+        if head != self.seen_head or folded:
             self.seen_head = head
             self.call_from_thread(self.refresh_screens)
 

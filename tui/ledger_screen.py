@@ -101,6 +101,10 @@ class LedgerScreen(Screen[None]):
             id="ledger.final",
         ),
         Binding("h", "app.office", "汇总", tooltip="办公室汇总：各单位、各周报送、逾期", id="ledger.office"),
+        Binding(
+            "r", "app.rebuild_view", "重建", show=False, tooltip="按全部记录重建台账视图",
+            id="ledger.rebuild",
+        ),
         Binding("escape", "focus_table", "回到表格", show=False, id="ledger.table"),
     ]
 

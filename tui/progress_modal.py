@@ -26,7 +26,9 @@ class ProgressModal(ModalScreen[None]):
 
     The worker reports through `report` and asks `cancelled` between steps,
     both from its own thread. Work that stops on a cancel must leave nothing
-    half-done (domain.progress); this screen only asks.
+    half-done (domain.progress); this screen only asks. Work that must not
+    stop short is shown with `hint` saying why, and Esc and c do nothing;
+    quitting the app still cancels it.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -34,10 +36,12 @@ class ProgressModal(ModalScreen[None]):
         Binding("c", "cancel", "取消", show=False, id="progress.cancel-alt"),
     ]
 
-    def __init__(self, title: str, unit: str) -> None:
+    def __init__(self, title: str, unit: str, hint: str | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.unit = unit
+        self.cancellable = hint is None
+        self.hint = PROGRESS_HINT if hint is None else hint
         self.asked = threading.Event()
         self.over = False
         self._drawn = 0.0
@@ -45,13 +49,15 @@ class ProgressModal(ModalScreen[None]):
 
     @classmethod
     @contextmanager
-    def shown(cls, app: App[Any], title: str, unit: str) -> Iterator[ProgressModal]:
+    def shown(
+        cls, app: App[Any], title: str, unit: str, hint: str | None = None
+    ) -> Iterator[ProgressModal]:
         """Show the modal while a worker thread runs the `with` block.
 
         Called from the worker's thread; the modal is gone on every way out.
         A worker cancelled by the app (when it quits) also counts as a cancel.
         """
-        modal = cls(title, unit)
+        modal = cls(title, unit, hint)
         modal._worker = get_current_worker()
         app.call_from_thread(app.push_screen, modal)
         try:
@@ -64,7 +70,7 @@ class ProgressModal(ModalScreen[None]):
             yield Static(self.title_text, id="progress-title")
             yield ProgressBar(total=None, show_eta=False, id="progress-bar")
             yield Static("", id="progress-count")
-            yield Static(PROGRESS_HINT, id="progress-hint")
+            yield Static(self.hint, id="progress-hint")
 
     def report(self, done: int, total: int) -> None:
         """Take a worker's (done, total); redraw at most every REDRAW_SECONDS."""
@@ -88,6 +94,8 @@ class ProgressModal(ModalScreen[None]):
         return self.asked.is_set() or (worker is not None and worker.is_cancelled)
 
     def action_cancel(self) -> None:
+        if not self.cancellable:
+            return
         self.asked.set()
         self.query_one("#progress-hint", Static).update(CANCELLING)
 

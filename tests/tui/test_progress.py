@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -22,13 +23,22 @@ from domain.ledger import Ledger, NewFinding, Operator, open_ledger
 from domain.progress import Progress
 from tests.exporters.workbooks import make_book, row_values
 from tui.app import TaizhangApp
+from tui.confirm_modal import ConfirmModal
 from tui.form import FormModal
 from tui.import_screen import ImportScreen
 from tui.ledger_screen import LedgerScreen
 from tui.ledger_table import LedgerTable
 from tui.office_screen import OfficeScreen
 from tui.progress_modal import ProgressModal
-from tui.wording import CANCELLED
+from tui.wording import (
+    CANCELLED,
+    CANCELLING,
+    REBUILD_IN_HISTORY,
+    REBUILD_STOPPED,
+    completing,
+    rebuilding,
+    rebuilt,
+)
 
 OPERATOR = Operator("张三", "褚河街道")
 
@@ -38,17 +48,21 @@ class Gate:
 
     The work runs in a worker thread and would otherwise finish before a key
     pressed by the test arrives; held, it is mid-way, as a person sees it.
+    With `skip`, the work runs on past that many reports first.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, skip: int = 0) -> None:
         self.reached = threading.Event()
         self.released = threading.Event()
+        self.skip = skip
 
     def hold(self, progress: Progress | None) -> Progress:
         def report(done: int, total: int) -> None:
             if progress is not None:
                 progress(done, total)
-            if not self.reached.is_set():
+            if self.skip:
+                self.skip -= 1
+            elif not self.reached.is_set():
                 self.reached.set()
                 self.released.wait(10)
 
@@ -307,5 +321,206 @@ async def test_esc_while_opening_quits_and_the_next_opening_completes(
         assert again.behind() == 0
         assert again.rows() == list(replay(again.events_in_order()).values())
         assert len(again.rows()) == 30
+    finally:
+        again.close()
+
+
+def edit_a_view_row(store: Path) -> None:
+    """Change the view's second finding behind the app's back, its events untouched."""
+    db = sqlite3.connect(store)
+    with db:
+        db.execute(
+            "UPDATE ledger_rows SET status = '已销号',"
+            " state = replace(state, '第1户', '第99户') WHERE rowid = 2"
+        )
+    db.close()
+
+
+async def test_r_rebuilds_the_view_and_a_row_edited_by_hand_is_right_again(
+    ledger: Ledger,
+    store: Path,
+    new_finding: Callable[..., NewFinding],
+    tmp_path: Path,
+) -> None:
+    fill(ledger, new_finding, 30)
+    fresh = list(replay(ledger.events_in_order()).values())
+    edit_a_view_row(store)
+    assert ledger.verify().view_differs
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LedgerScreen)
+        assert screen.shown()[1].statement == "第99户住房未做安全性认定"
+        commands = [command.title for command in app.get_system_commands(screen)]
+        assert "重建台账视图" in commands
+
+        await pilot.press("r")
+        await pilot.pause()
+        question = app.screen
+        assert isinstance(question, ConfirmModal)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, LedgerScreen)
+        assert screen.shown()[1].statement == "第99户住房未做安全性认定"
+
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+
+        assert isinstance(app.screen, LedgerScreen)
+        assert screen.shown() == fresh
+        assert rebuilt(ledger.head(), 30) in notices(app)
+    assert ledger.behind() == 0
+    assert ledger.rows() == fresh
+    assert ledger.verify().view_differs == ()
+
+
+def hold_a_rebuild(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Gate, Gate]:
+    """Hold the app's rebuild with two of its six batches folded, then what follows.
+
+    The rebuild folds batches of ten and is held by the first gate at its
+    third report; the catch-up the app may call after it, by the second gate
+    at its first report.
+    """
+    gate, later = Gate(skip=2), Gate()
+    rebuild, catch_up = ledger.rebuild, ledger.catch_up
+
+    def held_rebuild(*, progress: Progress, cancelled: Any) -> int:
+        return rebuild(10, progress=gate.hold(progress), cancelled=cancelled)
+
+    def held_catch_up(
+        batch: int = 1000, *, progress: Progress | None = None, cancelled: Any = None
+    ) -> int:
+        if batch != 10 and progress is not None:  # not the rebuild's own
+            progress = later.hold(progress)
+        return catch_up(batch, progress=progress, cancelled=cancelled)
+
+    monkeypatch.setattr(ledger, "rebuild", held_rebuild)
+    monkeypatch.setattr(ledger, "catch_up", held_catch_up)
+    return gate, later
+
+
+async def test_esc_mid_rebuild_makes_the_view_whole_before_the_ledger_shows_again(
+    ledger: Ledger,
+    new_finding: Callable[..., NewFinding],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A rebuild cancelled after two of its six batches left the view short.
+
+    The ledger must never show that: the rest is folded in at once, under a
+    bar that Esc does not stop, and only then does the ledger show again.
+    """
+    fill(ledger, new_finding, 30)
+    fresh = list(replay(ledger.events_in_order()).values())
+    gate, later = hold_a_rebuild(ledger, monkeypatch)
+    counts: list[int] = []
+    reload = LedgerScreen.reload
+
+    def counted(screen: LedgerScreen) -> None:
+        reload(screen)
+        counts.append(screen.query_one(LedgerTable).row_count)
+
+    monkeypatch.setattr(LedgerScreen, "reload", counted)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press("enter")
+        await gate.wait(pilot)
+        modal = app.screen
+        assert isinstance(modal, ProgressModal)
+        assert modal.title_text == rebuilding()
+
+        await pilot.press("escape")
+        gate.released.set()
+        await later.wait(pilot)
+
+        rest = app.screen
+        assert isinstance(rest, ProgressModal)
+        assert rest.title_text == completing()
+        assert ledger.behind() == ledger.head() - 20
+        await pilot.press("escape")  # the view is short: it must be completed
+        await pilot.pause()
+        hint = str(rest.query_one("#progress-hint", Static).render())
+        assert "Ctrl+Q" in hint and CANCELLING not in hint
+        later.released.set()
+        await settle(pilot)
+
+        screen = app.screen
+        assert isinstance(screen, LedgerScreen)
+        assert screen.shown() == fresh
+        assert REBUILD_STOPPED in notices(app)
+    assert counts and set(counts) == {30}  # never a short ledger on screen
+    assert ledger.behind() == 0
+    assert ledger.rows() == fresh
+    assert ledger.verify().view_differs == ()
+
+
+async def test_the_history_view_refuses_a_rebuild(
+    ledger: Ledger, new_finding: Callable[..., NewFinding], tmp_path: Path
+) -> None:
+    fill(ledger, new_finding, 3)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormModal)
+        form.query_one("#field-moment", Input).value = "2022-06-01"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, LedgerScreen)
+        assert REBUILD_IN_HISTORY in notices(app)
+
+
+async def test_ctrl_q_while_a_cancelled_rebuild_is_completed_quits_losing_nothing(
+    campaign: Campaign,
+    store: Path,
+    clock: SetClock,
+    ledger: Ledger,
+    new_finding: Callable[..., NewFinding],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The bar completing a cancelled rebuild offers Ctrl+Q; the next opening completes."""
+    fill(ledger, new_finding, 30)
+    fresh = list(replay(ledger.events_in_order()).values())
+    gate, later = hold_a_rebuild(ledger, monkeypatch)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press("enter")
+        await gate.wait(pilot)
+        await pilot.press("escape")
+        gate.released.set()
+        await later.wait(pilot)
+
+        await pilot.press("ctrl+q")
+        later.released.set()
+        await pilot.pause()
+        assert app._exit
+
+    with ledger.in_use():  # the worker has let go of the store
+        assert ledger.behind() > 0
+    again = open_ledger(campaign, store, clock)
+    try:
+        assert again.behind() == 0
+        assert again.rows() == fresh
     finally:
         again.close()
