@@ -87,7 +87,6 @@ from domain.errors import (
     UnknownValueError,
     UnreadableEventError,
     WeekNotOverError,
-    WorkCancelledError,
 )
 from domain.finding import Finding, Stamp, optional_text, required_text
 from domain.importing import (

@@ -40,7 +40,6 @@ from tui.progress_modal import ProgressModal
 from tui.statistics_screen import StatisticsScreen
 from tui.wording import (
     CANCELLED_TITLE,
-    COMPLETING_HINT,
     EVENTS,
     FIELD_NAMES,
     REBUILD_IN_HISTORY,
@@ -49,7 +48,6 @@ from tui.wording import (
     REBUILT_TITLE,
     ROWS,
     catching_up,
-    completing,
     explain,
     exporting,
     import_done,
@@ -76,12 +74,6 @@ QUIT_CONFIRM_SECONDS = 5.0
 # further behind, a progress bar shows while it folds the rest in (about a
 # second per few thousand events).
 QUIET_CATCH_UP = 1000
-# Limitation: a rebuild empties the shared view before refilling it, so
-# another process showing the same store meanwhile may show a short ledger
-# until the refill reaches it, and a cancel saves no time (the rest is folded
-# in at once). Refilling a scratch view and swapping it in within one
-# transaction would fix both.
-
 
 # The export dialog's choice between the office's full copy and a masked one.
 FULL, MASKED = "full", "masked"
@@ -138,7 +130,7 @@ class TaizhangApp(App[None]):
         self.signed_in = operator is not None
         self.export_dir = export_dir or Path.cwd()
         self.seen_head = ledger.head()
-        # Set while the ledger view is emptied and refilled: the poll waits.
+        # Set while the ledger view is refolded: the poll would only wait for it.
         self.rebuilding = False
         self.quit_asked = 0.0
         # Why the app could not open the ledger, for the command line to say.
@@ -562,13 +554,7 @@ class TaizhangApp(App[None]):
 
     @work(thread=True, exclusive=True, group="rebuild", exit_on_error=False)
     def rebuild_view(self) -> None:
-        """Rebuild the ledger view behind a bar; make a cancelled one whole at once.
-
-        A cancelled rebuild leaves the view short by the batches it did not
-        fold. Rather than show that, the rest is folded in before the bar goes,
-        under a second bar that Esc does not stop; quitting the app does, and
-        the next opening completes the view.
-        """
+        """Rebuild the ledger view behind a bar; a cancel leaves it as it was."""
         try:
             with (
                 ProgressModal.shown(self, rebuilding(), EVENTS) as modal,
@@ -583,15 +569,7 @@ class TaizhangApp(App[None]):
                 except WorkCancelledError:
                     if get_current_worker().is_cancelled:
                         raise  # the app quits
-                    log.info(
-                        "rebuild cancelled with %d events to fold", self.ledger.behind()
-                    )
-                    with ProgressModal.shown(
-                        self, completing(), EVENTS, COMPLETING_HINT
-                    ) as rest:
-                        self.ledger.catch_up(
-                            progress=rest.report, cancelled=rest.cancelled
-                        )
+                    log.info("rebuild cancelled; the view is as it was")
                     message, title = REBUILD_STOPPED, CANCELLED_TITLE
                 else:
                     message = rebuilt(folded, self.ledger.count_rows())
@@ -606,21 +584,19 @@ class TaizhangApp(App[None]):
     def poll_log(self) -> None:
         """Fold new events into the view and refresh the screens when the log grew.
 
-        The log's head, not only what this process folded, tells: another
-        process on the same file may have folded the events into the shared
-        view first. What this process folded tells too: the rest of a rebuild
-        that failed half-way.
+        The log's head, not what this process folded, tells: another process
+        on the same file may have folded the events into the shared view first.
         """
         if self.ledger.damage is not None:
             return  # said once already; folding would stop at the same event
         if self.rebuilding:
-            return  # the screens stay as they were until the view is whole
+            return  # the rebuild holds the view; it refreshes the screens after
         with self.ledger.in_use() as still_open:
             if not still_open:
                 return  # the app is gone and its store closed
-            folded = self.ledger.catch_up()
+            self.ledger.catch_up()
             head = self.ledger.head()
-        if head != self.seen_head or folded:
+        if head != self.seen_head:
             self.seen_head = head
             self.call_from_thread(self.refresh_screens)
 

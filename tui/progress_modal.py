@@ -26,9 +26,7 @@ class ProgressModal(ModalScreen[None]):
 
     The worker reports through `report` and asks `cancelled` between steps,
     both from its own thread. Work that stops on a cancel must leave nothing
-    half-done (domain.progress); this screen only asks. Work that must not
-    stop short is shown with `hint` saying why, and Esc and c do nothing;
-    quitting the app still cancels it.
+    half-done (domain.progress); this screen only asks.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -36,12 +34,10 @@ class ProgressModal(ModalScreen[None]):
         Binding("c", "cancel", "取消", show=False, id="progress.cancel-alt"),
     ]
 
-    def __init__(self, title: str, unit: str, hint: str | None = None) -> None:
+    def __init__(self, title: str, unit: str) -> None:
         super().__init__()
         self.title_text = title
         self.unit = unit
-        self.cancellable = hint is None
-        self.hint = PROGRESS_HINT if hint is None else hint
         self.asked = threading.Event()
         self.over = False
         self._drawn = 0.0
@@ -49,15 +45,13 @@ class ProgressModal(ModalScreen[None]):
 
     @classmethod
     @contextmanager
-    def shown(
-        cls, app: App[Any], title: str, unit: str, hint: str | None = None
-    ) -> Iterator[ProgressModal]:
+    def shown(cls, app: App[Any], title: str, unit: str) -> Iterator[ProgressModal]:
         """Show the modal while a worker thread runs the `with` block.
 
         Called from the worker's thread; the modal is gone on every way out.
         A worker cancelled by the app (when it quits) also counts as a cancel.
         """
-        modal = cls(title, unit, hint)
+        modal = cls(title, unit)
         modal._worker = get_current_worker()
         app.call_from_thread(app.push_screen, modal)
         try:
@@ -70,7 +64,7 @@ class ProgressModal(ModalScreen[None]):
             yield Static(self.title_text, id="progress-title")
             yield ProgressBar(total=None, show_eta=False, id="progress-bar")
             yield Static("", id="progress-count")
-            yield Static(self.hint, id="progress-hint")
+            yield Static(PROGRESS_HINT, id="progress-hint")
 
     def report(self, done: int, total: int) -> None:
         """Take a worker's (done, total); redraw at most every REDRAW_SECONDS."""
@@ -94,8 +88,6 @@ class ProgressModal(ModalScreen[None]):
         return self.asked.is_set() or (worker is not None and worker.is_cancelled)
 
     def action_cancel(self) -> None:
-        if not self.cancellable:
-            return
         self.asked.set()
         self.query_one("#progress-hint", Static).update(CANCELLING)
 

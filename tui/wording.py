@@ -398,11 +398,7 @@ def rebuilt(events: int, findings: int) -> str:
 REBUILD_TITLE = "重建台账视图"
 REBUILT_TITLE = "重建完成"
 REBUILD_IN_HISTORY = "历史视图只读，按 t 回到当前后再重建台账视图。"
-# Shown under the bar that completes a cancelled rebuild: Esc cannot stop it.
-COMPLETING_HINT = (
-    "台账补齐后才能显示，请稍候。不想等待可按 Ctrl+Q 退出，下次打开时自动补齐。"
-)
-REBUILD_STOPPED = "已取消重建。台账视图已按记录补齐，显示完整；记录本身没有改动。"
+REBUILD_STOPPED = "已取消重建。台账视图保持原样，记录本身没有改动。"
 
 
 def rebuild_question(events: int) -> str:
@@ -410,15 +406,10 @@ def rebuild_question(events: int) -> str:
     return (
         f"将按全部 {events} 条记录重新推算台账视图，用于台账显示与记录不一致时"
         "（如数据文件在本软件之外被改动）。记录本身不会改动。\n"
-        "记录多时需要一些时间，进行中可按 Esc 取消，取消后台账会立即补齐。"
-        "重建期间，同时打开同一台账的其他人看到的台账可能暂时不全。\n\n"
+        "记录多时需要一些时间，进行中可按 Esc 取消，取消后台账视图保持原样。"
+        "重建期间，同时打开同一台账的其他人暂时不能保存。\n\n"
         "开始重建吗？"
     )
-
-
-def completing() -> str:
-    """Title the bar that completes the ledger view after a rebuild was cancelled."""
-    return "已取消重建，正在按记录补齐台账视图"
 
 
 def progress_count(done: int, total: int, unit: str) -> str:

@@ -125,7 +125,7 @@ async def test_time_travel_shows_the_past_read_only_and_returns(
 async def test_enter_goes_back_in_time_and_the_dialog_names_its_key_for_what_it_does(
     ledger: Ledger, clock: SetClock, tmp_path: Path
 ) -> None:
-    a, b, c = two_weeks(ledger, clock)
+    a, b, _ = two_weeks(ledger, clock)
     app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
 
     async with app.run_test(size=(80, 24)) as pilot:
