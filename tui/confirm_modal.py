@@ -15,7 +15,7 @@ class ConfirmModal(ModalScreen[bool]):
     """Ask one question; Enter or y answers yes, Esc or n no."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter,y", "answer(True)", "开始", id="confirm.yes"),
+        Binding("enter,y", "answer(True)", "确定", id="confirm.yes"),
         Binding("escape,n", "answer(False)", "取消", id="confirm.no"),
     ]
 

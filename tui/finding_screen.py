@@ -28,8 +28,16 @@ from domain.errors import (
 from domain.ledger import HistoryEntry, Ledger
 from domain.staff import Act
 from domain.state import CORRECTABLE_FIELDS, FindingState, Status
+from tui.confirm_modal import ConfirmModal
 from tui.form import Field, FormModal, choices
-from tui.wording import EVENT_NAMES, explain, field_name, restored_text, show_value
+from tui.wording import (
+    EVENT_NAMES,
+    explain,
+    field_name,
+    restored_text,
+    show_value,
+    undo_question,
+)
 
 
 def field_value(field: str, value: Any, campaign: Campaign) -> str:
@@ -390,13 +398,24 @@ class FindingScreen(Screen[None]):
         if self.as_of is not None:
             self.notify("历史视图只读，回到当前后才能办理。", severity="warning")
             return
-        try:
-            self.ledger.undo_last(self.by(), self.finding_id, self.state.version)
-        except LedgerError as refusal:
-            self.notify(explain(refusal), severity="warning", timeout=8)
-        else:
-            self.notify("已撤销最近一步；撤销本身也记录在案。", timeout=5)
-        self.reload()
+        version = self.state.version
+        last = self.ledger.history(self.finding_id)[-1]
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                self.ledger.undo_last(self.by(), self.finding_id, version)
+            except LedgerError as refusal:
+                self.notify(explain(refusal), severity="warning", timeout=8)
+            else:
+                self.notify("已撤销最近一步；撤销本身也记录在案。", timeout=5)
+            self.reload()
+
+        step = EVENT_NAMES.get(last.kind, last.kind)
+        self.app.push_screen(
+            ConfirmModal("撤销", undo_question(last.version, step)), answered
+        )
 
     def on_screen_resume(self) -> None:
         self.reload()

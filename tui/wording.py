@@ -412,6 +412,14 @@ def rebuild_question(events: int) -> str:
     )
 
 
+def undo_question(version: int, step: str) -> str:
+    """Ask before undoing a finding's latest step."""
+    return (
+        f"撤销本问题第 {version} 步（{step}），把它改动的内容恢复原样吗？\n"
+        "撤销本身也记录在案，只能撤销自己记录的最近一步。"
+    )
+
+
 def progress_count(done: int, total: int, unit: str) -> str:
     """Say how far long work is: 1200 / 5000 行（24%）."""
     percent = 100 * done // total if total else 100

@@ -13,6 +13,7 @@ from domain.state import Status
 from tests.conftest import SHANGHAI
 from tests.tui.pilot_keys import type_text
 from tui.app import TaizhangApp
+from tui.confirm_modal import ConfirmModal
 from tui.finding_screen import FindingScreen
 from tui.inspection_screen import InspectionScreen
 from tui.weeks_screen import WeeksScreen
@@ -50,8 +51,22 @@ async def test_undo_on_the_finding_page_puts_the_step_back(
         await pilot.pause()
         app.push_screen(FindingScreen(ledger, finding_id))
         await pilot.pause()
+        page = app.screen
         await pilot.press("u")
         await pilot.pause()
+        question = app.screen
+        assert isinstance(question, ConfirmModal)
+        assert "第 4 步（完成整改）" in question.question
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is page and page.state.status is Status.AWAITING_ACCEPTANCE
+        assert ledger.row(finding_id).version == 4
+
+        await pilot.press("u")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is page
         assert app.screen.state.status is Status.IN_PROGRESS
         history = app.screen.query_one("#finding-history")
         assert history.row_count == 5
