@@ -388,6 +388,15 @@ def hold_a_rebuild(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Gate:
     return gate
 
 
+async def start_rebuild(pilot: Any, gate: Gate) -> None:
+    """Press r and confirm; return once the held rebuild is mid-way."""
+    await pilot.pause()
+    await pilot.press("r")
+    await pilot.pause()
+    await pilot.press("enter")
+    await gate.wait(pilot)
+
+
 async def test_esc_mid_rebuild_leaves_the_view_as_it_was(
     ledger: Ledger,
     store: Path,
@@ -415,11 +424,7 @@ async def test_esc_mid_rebuild_leaves_the_view_as_it_was(
     app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
 
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        await pilot.press("r")
-        await pilot.pause()
-        await pilot.press("enter")
-        await gate.wait(pilot)
+        await start_rebuild(pilot, gate)
         modal = app.screen
         assert isinstance(modal, ProgressModal)
         assert modal.title_text == rebuilding()
@@ -475,11 +480,7 @@ async def test_ctrl_q_mid_rebuild_quits_and_the_view_is_as_it_was(
     app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
 
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        await pilot.press("r")
-        await pilot.pause()
-        await pilot.press("enter")
-        await gate.wait(pilot)
+        await start_rebuild(pilot, gate)
 
         await pilot.press("ctrl+q")
         gate.released.set()
