@@ -668,6 +668,11 @@ class LedgerView(LedgerRows, SQLiteTrackingRecorder):
             *super().construct_create_table_statements(),
             # INTEGER, not BIGINT, so that a moment's position is the rowid.
             *view_tables_sql(self.ROWS, self.VERSIONS, self.MOMENTS, "INTEGER", "", ""),
+            # Every opening asks for each category's highest check item
+            # (`category_usage`); without this index that parses every row's
+            # JSON, a twentieth of a second at 10,000 findings.
+            f"CREATE INDEX IF NOT EXISTS ledger_rows_item"
+            f" ON {self.ROWS} (category, {self.CHECK_ITEM})",
         ]
 
     def _lock_rows(self, c: Any) -> None:
