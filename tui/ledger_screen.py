@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -13,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 
 from domain.dates import parse_moment
 from domain.errors import LedgerError
@@ -22,6 +21,7 @@ from domain.staff import Act
 from domain.state import FINAL, FindingState, Status
 from domain.view import LedgerQuery
 from tui.form import Field, FormModal
+from tui.keys_footer import KeysFooter
 from tui.ledger_table import LedgerTable
 from tui.wording import explain
 
@@ -67,6 +67,7 @@ def lamp(state: FindingState, today: date) -> Text:
 class LedgerScreen(Screen[None]):
     """List the ledger; Enter opens the highlighted finding."""
 
+    AUTO_FOCUS = "#ledger-table"
     BINDINGS = [
         Binding("n", "new_finding", "新建", tooltip="登记新问题", id="ledger.new"),
         Binding("slash", "search", "搜索", id="ledger.search"),
@@ -140,10 +141,9 @@ class LedgerScreen(Screen[None]):
         yield LedgerTable(lambda n, s: self.cells(n, s, self.day()), id="ledger-table")
         yield Static("", id="row-detail")
         yield Static("", id="ledger-summary")
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(LedgerTable).focus()
         self.reload()
 
     def on_resize(self) -> None:
