@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from eventsourcing.persistence import PersistenceError
 from rich import box
@@ -45,19 +45,10 @@ from domain.office import COUNTED
 from domain.progress import Progress
 from domain.staff import Role
 from domain.state import Status
-from domain.statistics import Tally
 from domain.store import mask_url
 from domain.text import forbidden_character
 from domain.view import LedgerQuery
 from exporters.destination import ExportError, check_destination
-from exporters.final_report import (
-    check_markdown_destination,
-    final_markdown,
-    final_sheet,
-    markdown_path,
-    rate_text,
-    write_markdown,
-)
 from exporters.ledger_import import ImportFileError, read_ledger
 from exporters.masking import mask_sheet
 from exporters.week_report import LATE_KINDS, with_differences
@@ -97,11 +88,15 @@ from tui.wording import (
     view_differs_text,
 )
 
+if TYPE_CHECKING:
+    from domain.statistics import Tally
+
 log = logging.getLogger(__name__)
 
-# The workbook writers and checkers (openpyxl, about a tenth of a second) and
-# the demo filler are imported by the commands that use them, so that opening
-# the ledger screen, the command most run, does not wait for them.
+# The workbook writers and checkers (openpyxl, about a tenth of a second), the
+# final report and the demo filler are imported by the commands that use
+# them, so that opening the ledger screen, the command most run, does not
+# wait for them.
 
 EXIT_OK = 0
 EXIT_FAULT = 1
@@ -1298,6 +1293,13 @@ def _figures(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> in
         )
         return EXIT_OK
 
+    from exporters.final_report import (
+        check_markdown_destination,
+        final_markdown,
+        final_sheet,
+        markdown_path,
+        write_markdown,
+    )
     from exporters.official import write_official_sheet
 
     target: Path = args.output or Path(f"整改台账-{unit}-终版.xlsx")
@@ -1347,6 +1349,8 @@ def _coverage(ledger: Ledger, unit: str) -> int:
 
 
 def _stats(ledger: Ledger, unit: str, week: int | None) -> int:
+    from exporters.final_report import rate_text
+
     stats = ledger.statistics(unit, week)
     names = {c.key: c.name for c in ledger.campaign.categories}
     when = "当前" if week is None else f"第 {week} 周结束时上报的情况"
