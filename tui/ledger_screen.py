@@ -111,6 +111,8 @@ class LedgerScreen(Screen[None]):
         self.overdue_only = False
         # The moment (UTC) whose ledger is shown; None shows the present.
         self.as_of: datetime | None = None
+        # The screen width the columns were last fitted to.
+        self.fitted_width = 0
 
     def compose(self) -> ComposeResult:
         campaign = self.ledger.campaign
@@ -143,13 +145,14 @@ class LedgerScreen(Screen[None]):
         yield Static("", id="ledger-summary")
         yield KeysFooter(compact=True)
 
-    def on_mount(self) -> None:
-        self.reload()
-
     def on_resize(self) -> None:
-        self.reload()
+        # Only a new width changes the columns; the table keeps its cursor in
+        # view on a new height itself.
+        if self.size.width != self.fitted_width:
+            self.reload()
 
     def on_screen_resume(self) -> None:
+        # Also the first showing: the screen is resumed when it is pushed.
         self.reload()
 
     def day(self) -> date:
@@ -192,6 +195,7 @@ class LedgerScreen(Screen[None]):
             )
             banner.display = True
         fixed = sum(w for _, _, w in COLUMNS) + 2
+        self.fitted_width = self.size.width
         statement_width = max(MIN_STATEMENT, self.size.width - fixed)
         columns = [(label, width or statement_width) for _, label, width in COLUMNS]
         count = self.ledger.count_rows(query, moment)
