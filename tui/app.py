@@ -22,7 +22,6 @@ from exporters.destination import check_destination
 from exporters.ledger_import import read_ledger, sniff
 from exporters.masking import mask_sheet
 from exporters.week_report import with_differences
-from tui.form import Field, FormModal, choices
 from tui.ledger_screen import LedgerScreen
 from tui.progress_modal import ProgressModal
 from tui.wording import (
@@ -42,8 +41,8 @@ from tui.wording import (
 log = logging.getLogger(__name__)
 
 # Only the ledger screen is imported with the app: it is what opening shows.
-# The other screens and the workbook writers (openpyxl, about a tenth of a
-# second) are imported by the actions that need them.
+# The other screens, the forms and the workbook writers (openpyxl, about a
+# tenth of a second) are imported by the actions that need them.
 
 # Seconds between looks at the event log for other operators' changes.
 # Limitation: PostgreSQL could push new events (LISTEN/NOTIFY, as the
@@ -132,6 +131,8 @@ class TaizhangApp(App[None]):
 
     async def action_quit(self) -> None:
         """Quit, unless a form holds unsaved text: then ask for a second Ctrl+Q."""
+        from tui.form import FormModal
+
         open_forms = [s for s in self.screen_stack if isinstance(s, FormModal) and s.dirty()]
         now = time.monotonic()
         if open_forms and now - self.quit_asked > QUIT_CONFIRM_SECONDS:
@@ -274,6 +275,8 @@ class TaizhangApp(App[None]):
             self.push_screen(HelpScreen())
 
     def action_export(self) -> None:
+        from tui.form import Field, FormModal, choices
+
         campaign = self.ledger.campaign
         weeks = [
             (f"第{n}周（{a.month}月{a.day}日—{b.month}月{b.day}日）", str(n))
@@ -360,6 +363,8 @@ class TaizhangApp(App[None]):
 
     def action_import_ledger(self) -> None:
         """Ask for a ledger file to bring in; the check runs before anything is written."""
+        from tui.form import Field, FormModal, choices
+
         campaign = self.ledger.campaign
         fields = [
             Field("path", "文件", required=True, placeholder="整改台账 .xlsx 的路径"),
@@ -440,6 +445,8 @@ class TaizhangApp(App[None]):
         self.call_after_refresh(screen.action_verify)
 
     def action_seal(self) -> None:
+        from tui.form import Field, FormModal, choices
+
         campaign = self.ledger.campaign
         fields = [
             Field("unit", "单位", "select", True, choices(campaign.all_units),
@@ -476,6 +483,7 @@ class TaizhangApp(App[None]):
 
     def action_final_export(self) -> None:
         from exporters.final_report import check_markdown_destination, markdown_path
+        from tui.form import Field, FormModal, choices
 
         campaign = self.ledger.campaign
         fields = [

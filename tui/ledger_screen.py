@@ -20,7 +20,6 @@ from domain.ledger import Ledger
 from domain.staff import Act
 from domain.state import FINAL, FindingState, Status
 from domain.view import LedgerQuery
-from tui.form import Field, FormModal
 from tui.keys_footer import KeysFooter
 from tui.ledger_table import LedgerTable
 from tui.wording import explain
@@ -314,6 +313,9 @@ class LedgerScreen(Screen[None]):
 
     def action_time_travel(self) -> None:
         """Ask for a moment and show the ledger as it stood then; again to return."""
+        # The form's widgets (a text area among them) load only when asked for.
+        from tui.form import Field, FormModal
+
         if self.as_of is not None:
             self.as_of = None
             self.reload()
