@@ -1724,10 +1724,12 @@ class Ledger(Application):
                 topics=topics,
                 inclusive_of_start=False,
             )
-            if not notes:
-                return
             for note in notes:
                 yield note.id, self.mapper.to_domain_event(note)
+            if len(notes) < batch:
+                # A short batch is the last: another query would only scan
+                # the rest of the log to find nothing.
+                return
             last = notes[-1].id
 
     def _states_before(
