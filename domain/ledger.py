@@ -12,11 +12,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.cryptography import AESCipher
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     Mapper,
@@ -37,16 +36,6 @@ from domain.audit import (
     late_reports,
     replay,
     week_diff,
-)
-from domain.bundle import (
-    Bundle,
-    BundleImport,
-    BundleResult,
-    chain_of,
-    link_matches,
-    read_bundle,
-    stored_values,
-    write_bundle,
 )
 from domain.campaign import Campaign
 from domain.chain import ChainedRecorder, EventChain
@@ -112,16 +101,22 @@ from domain.sqlite_store import StoreRecorder, StoreView, check_store_key, make_
 from domain.staff import Act, Role, StaffEntry, StaffMember, permits
 from domain.staff import fold as fold_staff
 from domain.state import FindingState, Status
-from domain.statistics import FinalReport, Statistics, statistics
 from domain.store import is_postgres_url, postgres_env
 from domain.unit_ledger import UnitLedger
-from domain.verify import Fingerprint, SubmittedFile, VerifyReport, verify_log
 from domain.view import (
     LedgerProjection,
     LedgerQuery,
     LedgerView,
     Moment,
 )
+
+# Bundles, verification, statistics and the AES cipher are imported by the
+# methods that use them: opening the ledger screen needs none of them, and
+# loading them took a twentieth of the app's start-up.
+if TYPE_CHECKING:
+    from domain.bundle import Bundle, BundleResult
+    from domain.statistics import FinalReport, Statistics
+    from domain.verify import Fingerprint, SubmittedFile, VerifyReport
 
 log = logging.getLogger(__name__)
 
@@ -913,6 +908,8 @@ class Ledger(Application):
         store's chain and check the unit's weekly fingerprints against it; the
         office imports only the unit's own ledger from it.
         """
+        from domain.bundle import write_bundle
+
         self._known("unit", unit)
         with self._chain().read_log() as log:
             rows = list(log.events())
@@ -941,6 +938,8 @@ class Ledger(Application):
         # on an offline unit's finding (an acceptance result) makes that unit's
         # next bundle conflict on the finding; a bundle back to the unit would
         # be needed for both sides to go on.
+        from domain.bundle import BundleImport, BundleResult, read_bundle
+
         by = self._authorised(by, Act.IMPORT, "")
         bundle = read_bundle(data)
         if bundle.campaign != self.campaign.id:
@@ -984,6 +983,8 @@ class Ledger(Application):
 
     def imported_events(self) -> set[tuple[str, int]]:
         """Return (originator id, version) of every event that came in a bundle."""
+        from domain.bundle import BundleImport
+
         topic = get_topic(BundleImport.Imported)
         return {
             (str(oid), int(version))
@@ -1390,6 +1391,8 @@ class Ledger(Application):
         from the current rows, judged today. The weekly flow covers the
         report weeks up to that day. Definitions: `domain.statistics`.
         """
+        from domain.statistics import statistics
+
         if unit:
             self._known("unit", unit)
         if week is None:
@@ -1455,6 +1458,8 @@ class Ledger(Application):
         final ledger to summarise. Acceptance results recorded after the seal
         are included; the sheet's fingerprint says how far the log reached.
         """
+        from domain.statistics import FinalReport
+
         self._known("unit", unit)
         final = self.campaign.phases[-1]
         if self.today() < final.start:
@@ -1698,6 +1703,8 @@ class Ledger(Application):
         Hand out `str(fingerprint)`; `verify` later says whether the log up to
         that position is still as it was.
         """
+        from domain.verify import Fingerprint
+
         head = self.head()
         if position is None:
             position = head
@@ -1715,6 +1722,8 @@ class Ledger(Application):
         fingerprint, or why it could not be read), since the domain reads no
         workbooks. Discrepancies and refusals are values in the report.
         """
+        from domain.verify import verify_log
+
         with self._chain().read_log() as log_:
             report = verify_log(log_, fingerprints, files)
         if not report.intact or self.damage is not None:
@@ -1791,10 +1800,12 @@ class Ledger(Application):
                 topics=topics,
                 inclusive_of_start=False,
             )
-            if not notes:
-                return
             for note in notes:
                 yield note.id, self.mapper.to_domain_event(note)
+            if len(notes) < batch:
+                # A short batch is the last: another query would only scan
+                # the rest of the log to find nothing.
+                return
             last = notes[-1].id
 
     def _states_before(
@@ -1960,6 +1971,8 @@ class Ledger(Application):
 
         Returns them in log order, with how many other rows were left out.
         """
+        from domain.bundle import stored_values
+
         decoded = []
         for row in bundle.rows:
             originator_id, version, topic, state = stored_values(row)
@@ -1998,6 +2011,8 @@ class Ledger(Application):
         self, bundle: Bundle, mine: Sequence[StoredEvent]
     ) -> list[tuple[int, str]]:
         """Check every submitted week's fingerprint against the bundle's chain."""
+        from domain.bundle import chain_of, link_matches
+
         links = chain_of(bundle.rows)
         weeks = []
         for stored in mine:
@@ -2469,9 +2484,16 @@ def sqlite_env(path: Path, key: str | None = None) -> dict[str, str]:
         # kind of step), originator id and version stay plain, as do the chain's
         # ids, so the log's shape is readable without the key. Hiding it would
         # take a recorder that stores one opaque blob per event and its own index.
-        "CIPHER_TOPIC": get_topic(AESCipher) if key else "",
+        "CIPHER_TOPIC": _cipher_topic() if key else "",
         "CIPHER_KEY": checked_key(key) if key else "",
     }
+
+
+def _cipher_topic() -> str:
+    # Imported for an encrypted store only: the cipher library is slow to load.
+    from eventsourcing.cryptography import AESCipher
+
+    return get_topic(AESCipher)
 
 
 def open_ledger(

@@ -19,8 +19,8 @@ from domain.dates import format_day
 from domain.sheet import OfficialSheet, TableSheet
 from domain.state import Status
 from domain.statistics import FinalReport, Statistics, Tally
-from exporters.official import ExportError
-from exporters.official import _describe as describe_os_error
+from exporters.destination import ExportError
+from exporters.destination import describe as describe_os_error
 
 STATISTICS_TITLE = "统计"
 SUMMARY_TITLE = "汇总"

@@ -16,17 +16,15 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time
 from io import BytesIO
 from pathlib import Path
-from typing import Any
-
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import from_excel
-from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any
 
 from domain.dates import DayParseError, parse_day
 from domain.importing import ImportRow, ImportSheet, RowProblem, SheetColumn
 from domain.progress import Cancelled, Progress, Steps
+
+if TYPE_CHECKING:
+    from openpyxl.workbook.workbook import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 log = logging.getLogger(__name__)
 
@@ -260,6 +258,9 @@ def _open(path: Path, data: bytes) -> Workbook:
     # Limitation: a formula whose result was never saved (a file written by a
     # script, never opened in Excel, WPS or LibreOffice) reads as empty; reading
     # it would take a formula evaluator.
+    # Imported only to read a workbook: the app loads this module at start-up.
+    from openpyxl import load_workbook
+
     try:
         with warnings.catch_warnings():
             # openpyxl warns about parts it skips (WPS styles, extensions);
@@ -337,6 +338,9 @@ def _read_sheet(
     year: int,
     steps: Steps,
 ) -> ImportSheet:
+    # Imported only to read a workbook: the app loads this module at start-up.
+    from openpyxl.utils import get_column_letter
+
     grid = _Grid(ws)
     steps.total = max(0, grid.height - header_row)
     steps.start()
@@ -523,6 +527,9 @@ def _serial_day(number: float, epoch: datetime) -> date:
         return parse_day(str(int(value)), year=0)
     if not _FIRST_SERIAL <= value <= _LAST_SERIAL:
         raise DayParseError(_text(value), "not a calendar day")
+    # Imported only to read a workbook: the app loads this module at start-up.
+    from openpyxl.utils.datetime import from_excel
+
     moment = from_excel(value, epoch)
     assert isinstance(moment, datetime)
     return moment.date()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import math
 import os
 import re
@@ -24,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from domain.progress import Cancelled, Progress, Steps
 from domain.sheet import OfficialSheet, SheetRow, TableSheet
+from exporters.destination import HAS_NUL, ExportError, describe
 
 LEDGER_TITLE = "整改台账"
 DETAIL_TITLE = "明细"
@@ -109,37 +109,6 @@ _DETAIL_COLUMNS = (
     _Column("是否逾期", 10),
     _Column("发现日期", 16, is_date=True),
 )
-
-NOT_XLSX = "the file name must end in .xlsx"
-HAS_NUL = "the file name holds a NUL character"
-
-_PROBLEMS = {
-    errno.ENOENT: "the folder does not exist",
-    errno.ENOTDIR: "part of the folder path is not a folder",
-    errno.EACCES: "no permission to write in that folder",
-    errno.EPERM: "no permission to write in that folder",
-    errno.EROFS: "the disk is read-only",
-    errno.ENOSPC: "the disk is full",
-    errno.EISDIR: "the destination is a folder",
-    errno.ENAMETOOLONG: "the file name is too long",
-}
-
-
-class ExportError(Exception):
-    """Raise when the workbook cannot be written to its destination.
-
-    `problem` is one short English sentence (folder missing, no permission, disk
-    full, ...) for the edge to word for the operator; the OSError is the cause.
-    """
-
-    def __init__(self, path: Path, problem: str) -> None:
-        super().__init__(path, problem)
-        self.path = path
-        self.problem = problem
-
-    def __str__(self) -> str:
-        return f"cannot write {self.path}: {self.problem}"
-
 
 def write_official_sheet(
     sheet: OfficialSheet,
@@ -436,26 +405,6 @@ def _cutoff_text(cutoff: datetime | None) -> str:
     return cutoff.astimezone(UTC).isoformat()
 
 
-def check_destination(path: Path) -> None:
-    """Refuse, before any work, a destination the workbook could not be saved to.
-
-    The same probe as the save itself: a temporary file in the folder.
-    """
-    if "\0" in str(path):
-        # No file system takes one; os calls would raise ValueError, not OSError.
-        raise ExportError(path, HAS_NUL)
-    if path.suffix.lower() != ".xlsx":
-        raise ExportError(path, NOT_XLSX)
-    try:
-        # is_dir() raises, rather than answers, for a name too long to look up.
-        if path.is_dir():
-            raise ExportError(path, _PROBLEMS[errno.EISDIR])
-        with tempfile.TemporaryFile(dir=path.parent):
-            pass
-    except OSError as error:
-        raise ExportError(path, _describe(error)) from error
-
-
 def _save_atomically(
     workbook: Workbook, path: Path, before_rename: Callable[[], None] = _nothing
 ) -> None:
@@ -468,7 +417,7 @@ def _save_atomically(
             dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
         )
     except OSError as error:
-        raise ExportError(path, _describe(error)) from error
+        raise ExportError(path, describe(error)) from error
 
     temp = Path(temp_name)
     finished = False
@@ -482,14 +431,8 @@ def _save_atomically(
         os.replace(temp, path)
         finished = True
     except OSError as error:
-        raise ExportError(path, _describe(error)) from error
+        raise ExportError(path, describe(error)) from error
     finally:
         if not finished:
             with contextlib.suppress(OSError):
                 temp.unlink()
-
-
-def _describe(error: OSError) -> str:
-    if error.errno in _PROBLEMS:
-        return _PROBLEMS[error.errno]
-    return error.strerror or str(error)

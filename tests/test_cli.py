@@ -319,7 +319,6 @@ def test_an_interrupted_demo_leaves_no_store_behind(
 ) -> None:
     """Ctrl+C during demo left a half-filled store that demo then refused to fill."""
     import domain.demo
-    import tui.cli
 
     real_fill = domain.demo.fill_demo
 
@@ -327,12 +326,13 @@ def test_an_interrupted_demo_leaves_no_store_behind(
         real_fill(ledger, clock, seed=seed)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(tui.cli, "fill_demo", interrupted)
+    # The command imports the filler when it runs, so it finds this one.
+    monkeypatch.setattr(domain.demo, "fill_demo", interrupted)
     store = tmp_path / "ledger.sqlite"
 
     assert main(["--store", str(store), "demo"]) == 130
     assert not store.exists()
     assert list(tmp_path.glob(".ledger.sqlite.demo-*")) == []
 
-    monkeypatch.setattr(tui.cli, "fill_demo", real_fill)
+    monkeypatch.setattr(domain.demo, "fill_demo", real_fill)
     assert main(["--store", str(store), "demo"]) == 0

@@ -18,26 +18,13 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from domain.errors import WorkCancelledError
 from domain.importing import ImportResult, ImportSheet
 from domain.ledger import Ledger, Operator
-from exporters.final_report import (
-    check_markdown_destination,
-    final_markdown,
-    final_sheet,
-    markdown_path,
-    write_markdown,
-)
+from exporters.destination import check_destination
 from exporters.ledger_import import read_ledger, sniff
 from exporters.masking import mask_sheet
-from exporters.official import check_destination, write_official_sheet
 from exporters.week_report import with_differences
 from tui.confirm_modal import ConfirmModal
-from tui.coverage_screen import CoverageScreen
-from tui.finding_screen import FindingScreen
-from tui.form import Field, FormModal, choices
-from tui.help_screen import HelpScreen
-from tui.import_screen import ImportScreen
 from tui.ledger_screen import LedgerScreen
 from tui.progress_modal import ProgressModal
-from tui.statistics_screen import StatisticsScreen
 from tui.wording import (
     CANCELLED_TITLE,
     EVENTS,
@@ -60,6 +47,10 @@ from tui.wording import (
 )
 
 log = logging.getLogger(__name__)
+
+# Only the ledger screen is imported with the app: it is what opening shows.
+# The other screens, the forms and the workbook writers (openpyxl, about a
+# tenth of a second) are imported by the actions that need them.
 
 # Seconds between looks at the event log for other operators' changes.
 # Limitation: PostgreSQL could push new events (LISTEN/NOTIFY, as the
@@ -146,6 +137,8 @@ class TaizhangApp(App[None]):
 
     async def action_quit(self) -> None:
         """Quit, unless a form holds unsaved text: then ask for a second Ctrl+Q."""
+        from tui.form import FormModal
+
         open_forms = [s for s in self.screen_stack if isinstance(s, FormModal) and s.dirty()]
         now = time.monotonic()
         if open_forms and now - self.quit_asked > QUIT_CONFIRM_SECONDS:
@@ -224,6 +217,8 @@ class TaizhangApp(App[None]):
             yield SystemCommand("帮助", "按键与用法说明", self.action_help)
             yield SystemCommand("退出", "退出台账", self.exit)
             return
+        from tui.finding_screen import FindingScreen
+
         if isinstance(screen, FindingScreen):
             for binding in screen.BINDINGS:
                 assert isinstance(binding, Binding)
@@ -285,10 +280,14 @@ class TaizhangApp(App[None]):
             screen.action_clear_filters()
 
     def action_help(self) -> None:
+        from tui.help_screen import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
     def action_export(self) -> None:
+        from tui.form import Field, FormModal, choices
+
         campaign = self.ledger.campaign
         weeks = [
             (f"第{n}周（{a.month}月{a.day}日—{b.month}月{b.day}日）", str(n))
@@ -347,6 +346,8 @@ class TaizhangApp(App[None]):
         masked: bool = False,
     ) -> Path:
         """Build and write one unit's sheet off the event loop, with a bar and Esc."""
+        from exporters.official import write_official_sheet
+
         with ProgressModal.shown(self, exporting(path.name), ROWS) as modal:
             problems = self.ledger.check(unit)
             sheet = self.ledger.official_sheet(unit, week)
@@ -373,6 +374,8 @@ class TaizhangApp(App[None]):
 
     def action_import_ledger(self) -> None:
         """Ask for a ledger file to bring in; the check runs before anything is written."""
+        from tui.form import Field, FormModal, choices
+
         campaign = self.ledger.campaign
         fields = [
             Field("path", "文件", required=True, placeholder="整改台账 .xlsx 的路径"),
@@ -415,6 +418,8 @@ class TaizhangApp(App[None]):
         self.call_from_thread(self.show_import, sheet, result, unit)
 
     def show_import(self, sheet: ImportSheet, result: ImportResult, unit: str) -> None:
+        from tui.import_screen import ImportScreen
+
         screen = ImportScreen(self.ledger, self.operator, sheet, result, unit)
         self.push_screen(screen, self.imported)
 
@@ -451,6 +456,8 @@ class TaizhangApp(App[None]):
         self.call_after_refresh(screen.action_verify)
 
     def action_seal(self) -> None:
+        from tui.form import Field, FormModal, choices
+
         campaign = self.ledger.campaign
         fields = [
             Field("unit", "单位", "select", True, choices(campaign.all_units),
@@ -472,16 +479,23 @@ class TaizhangApp(App[None]):
         )
 
     def action_statistics(self) -> None:
+        from tui.statistics_screen import StatisticsScreen
+
         screen = self.ledger_screen()
         unit = screen.ledger_query().unit if screen else ""
         self.push_screen(StatisticsScreen(self.ledger, unit))
 
     def action_coverage(self) -> None:
+        from tui.coverage_screen import CoverageScreen
+
         screen = self.ledger_screen()
         unit = screen.ledger_query().unit if screen else ""
         self.push_screen(CoverageScreen(self.ledger, unit))
 
     def action_final_export(self) -> None:
+        from exporters.final_report import check_markdown_destination, markdown_path
+        from tui.form import Field, FormModal, choices
+
         campaign = self.ledger.campaign
         fields = [
             Field("unit", "单位", "select", True, choices(campaign.all_units),
@@ -516,6 +530,9 @@ class TaizhangApp(App[None]):
         A cancel is heard until the workbook is complete; the summary follows
         it at once, so both files are written or neither.
         """
+        from exporters.final_report import final_markdown, final_sheet, write_markdown
+        from exporters.official import write_official_sheet
+
         with ProgressModal.shown(self, exporting(path.name), ROWS) as modal:
             report = self.ledger.final_report(unit)
             sheet = final_sheet(report)
@@ -601,8 +618,11 @@ class TaizhangApp(App[None]):
             self.call_from_thread(self.refresh_screens)
 
     def refresh_screens(self) -> None:
+        from tui.coverage_screen import CoverageScreen
+        from tui.finding_screen import FindingScreen
         from tui.inspection_screen import InspectionScreen
         from tui.office_screen import OfficeScreen
+        from tui.statistics_screen import StatisticsScreen
 
         live = (
             LedgerScreen,

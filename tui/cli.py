@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from eventsourcing.persistence import PersistenceError
 from rich import box
@@ -27,7 +27,6 @@ from domain.campaign import Campaign, CampaignError, load_campaign
 from domain.clock import Clock, SetClock
 from domain.coverage import Screened
 from domain.dates import DayParseError, format_day, parse_moment
-from domain.demo import fill_demo
 from domain.errors import (
     AlreadyImportedError,
     LedgerError,
@@ -46,23 +45,12 @@ from domain.office import COUNTED
 from domain.progress import Progress
 from domain.staff import Role
 from domain.state import Status
-from domain.statistics import Tally
 from domain.store import mask_url
 from domain.text import forbidden_character
 from domain.view import LedgerQuery
-from exporters.consolidated import write_consolidated
-from exporters.final_report import (
-    check_markdown_destination,
-    final_markdown,
-    final_sheet,
-    markdown_path,
-    rate_text,
-    write_markdown,
-)
-from exporters.fingerprint import check_cells, verify_ledger
+from exporters.destination import ExportError, check_destination
 from exporters.ledger_import import ImportFileError, read_ledger
 from exporters.masking import mask_sheet
-from exporters.official import ExportError, check_destination, write_official_sheet
 from exporters.week_report import LATE_KINDS, with_differences
 from tui.bars import bar
 from tui.config import DB_ENV, ConfigError, StoreChoice, choose_store
@@ -84,7 +72,6 @@ from tui.wording import (
     exporting,
     field_name,
     import_done,
-    view_differs_text,
     import_notes,
     import_problems,
     import_summary,
@@ -98,9 +85,18 @@ from tui.wording import (
     restored_text,
     role_name,
     signal_text,
+    view_differs_text,
 )
 
+if TYPE_CHECKING:
+    from domain.statistics import Tally
+
 log = logging.getLogger(__name__)
+
+# The workbook writers and checkers (openpyxl, about a tenth of a second), the
+# final report and the demo filler are imported by the commands that use
+# them, so that opening the ledger screen, the command most run, does not
+# wait for them.
 
 EXIT_OK = 0
 EXIT_FAULT = 1
@@ -1023,6 +1019,8 @@ def _export(
     masked: bool = False,
     shown: bool = False,
 ) -> int:
+    from exporters.official import write_official_sheet
+
     problems = ledger.check(unit)
     sheet = ledger.official_sheet(unit, week)
     if masked:
@@ -1159,6 +1157,8 @@ def _week_report(
     ]
     _table(f"与上周比较 {len(changes)} 项", ("变化", "单位", "问题表述", "内容"), changes)
     if target is not None:
+        from exporters.official import write_official_sheet
+
         sheet = with_differences(ledger.official_sheet(unit, week), view, FIELD_NAMES)
         with _progress_line(shown, exporting(target.name), ROWS) as progress:
             write_official_sheet(sheet, target, progress=progress)
@@ -1173,6 +1173,8 @@ def _demo(campaign: Campaign, store: Path, seed: int, key: str | None) -> int:
     only when complete and only if no store with events appeared meanwhile:
     an interrupted or concurrent demo leaves no half-filled store behind.
     """
+    from domain.demo import fill_demo
+
     if store.exists():
         with _opened(campaign, store, key=key) as existing:
             held = existing.head()
@@ -1291,6 +1293,15 @@ def _figures(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> in
         )
         return EXIT_OK
 
+    from exporters.final_report import (
+        check_markdown_destination,
+        final_markdown,
+        final_sheet,
+        markdown_path,
+        write_markdown,
+    )
+    from exporters.official import write_official_sheet
+
     target: Path = args.output or Path(f"整改台账-{unit}-终版.xlsx")
     summary: Path = args.markdown or markdown_path(target)
     # Both files are checked before either is written.
@@ -1338,6 +1349,8 @@ def _coverage(ledger: Ledger, unit: str) -> int:
 
 
 def _stats(ledger: Ledger, unit: str, week: int | None) -> int:
+    from exporters.final_report import rate_text
+
     stats = ledger.statistics(unit, week)
     names = {c.key: c.name for c in ledger.campaign.categories}
     when = "当前" if week is None else f"第 {week} 周结束时上报的情况"
@@ -1446,6 +1459,8 @@ def _office(
             (None, STATEMENT_WIDTH),
         )
     if target is not None:
+        from exporters.consolidated import write_consolidated
+
         labels = {c.key: c.label for c in ledger.campaign.categories}
         with _progress_line(shown, exporting(target.name), ROWS) as progress:
             write_consolidated(overview, sheets, labels, target, progress=progress)
@@ -1455,6 +1470,8 @@ def _office(
 
 
 def _verify(ledger: Ledger, files: list[Path]) -> int:
+    from exporters.fingerprint import check_cells, verify_ledger
+
     everything = ledger.submissions()
     submitted = [s for s in everything if s.fingerprint and not s.imported]
     report = verify_ledger(ledger, files, [s.fingerprint for s in submitted])

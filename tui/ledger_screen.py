@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -13,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 
 from domain.dates import parse_moment
 from domain.errors import LedgerError
@@ -21,7 +20,7 @@ from domain.ledger import Ledger
 from domain.staff import Act
 from domain.state import FINAL, FindingState, Status
 from domain.view import LedgerQuery
-from tui.form import AskModal, Field
+from tui.keys_footer import KeysFooter
 from tui.ledger_table import LedgerTable
 from tui.wording import explain
 
@@ -67,6 +66,7 @@ def lamp(state: FindingState, today: date) -> Text:
 class LedgerScreen(Screen[None]):
     """List the ledger; Enter opens the highlighted finding."""
 
+    AUTO_FOCUS = "#ledger-table"
     BINDINGS = [
         Binding("n", "new_finding", "新建", tooltip="登记新问题", id="ledger.new"),
         Binding("slash", "search", "搜索", id="ledger.search"),
@@ -114,6 +114,8 @@ class LedgerScreen(Screen[None]):
         self.overdue_only = False
         # The moment (UTC) whose ledger is shown; None shows the present.
         self.as_of: datetime | None = None
+        # The screen width the columns were last fitted to.
+        self.fitted_width = 0
 
     def compose(self) -> ComposeResult:
         campaign = self.ledger.campaign
@@ -144,16 +146,16 @@ class LedgerScreen(Screen[None]):
         yield LedgerTable(lambda n, s: self.cells(n, s, self.day()), id="ledger-table")
         yield Static("", id="row-detail")
         yield Static("", id="ledger-summary")
-        yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one(LedgerTable).focus()
-        self.reload()
+        yield KeysFooter(compact=True)
 
     def on_resize(self) -> None:
-        self.reload()
+        # Only a new width changes the columns; the table keeps its cursor in
+        # view on a new height itself.
+        if self.size.width != self.fitted_width:
+            self.reload()
 
     def on_screen_resume(self) -> None:
+        # Also the first showing: the screen is resumed when it is pushed.
         self.reload()
 
     def day(self) -> date:
@@ -196,6 +198,7 @@ class LedgerScreen(Screen[None]):
             )
             banner.display = True
         fixed = sum(w for _, _, w in COLUMNS) + 2
+        self.fitted_width = self.size.width
         statement_width = max(MIN_STATEMENT, self.size.width - fixed)
         columns = [(label, width or statement_width) for _, label, width in COLUMNS]
         count = self.ledger.count_rows(query, moment)
@@ -314,6 +317,9 @@ class LedgerScreen(Screen[None]):
 
     def action_time_travel(self) -> None:
         """Ask for a moment and show the ledger as it stood then; again to return."""
+        # The form's widgets (a text area among them) load only when asked for.
+        from tui.form import AskModal, Field
+
         if self.as_of is not None:
             self.as_of = None
             self.reload()

@@ -17,8 +17,8 @@ from domain.dates import DayParseError, format_day
 from domain.importing import ImportResult, RowProblem
 from domain.inspection import Signal, SignalKind
 from exporters import ledger_import as li
+from exporters.destination import ExportError
 from exporters.ledger_import import ImportFileError
-from exporters.official import ExportError
 
 FIELD_NAMES = {
     "reporting_unit": "填报单位",

@@ -261,3 +261,30 @@ def test_a_write_landing_mid_report_is_read_again_so_sheet_and_figures_agree(
 
     assert len(report.sheet.rows) == report.statistics.total.found == 2
     assert report.sheet.fingerprint == str(ledger.fingerprint())
+
+
+def test_listing_screenings_reads_the_log_once_when_they_fit_one_batch(
+    ledger: Ledger, operator: Operator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening listed the screenings with a second query that found nothing.
+
+    It scanned the rest of the log again, as long as the first at 10,000
+    findings; a batch shorter than asked for is the last.
+    """
+    ledger.record_screening(
+        operator, UNIT, "housing", 1, households=5, problems_found=0
+    )
+    ledger.record_screening(
+        operator, UNIT, "housing", 2, households=6, problems_found=1
+    )
+    queries: list[int | None] = []
+    select = ledger.recorder.select_notifications
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        queries.append(kwargs.get("start"))
+        return select(*args, **kwargs)
+
+    monkeypatch.setattr(ledger.recorder, "select_notifications", counted)
+
+    assert [s.check_item for s in ledger.screenings(UNIT)] == [1, 2]
+    assert queries == [0]

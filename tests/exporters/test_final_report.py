@@ -16,6 +16,7 @@ from domain.coverage import Screening, coverage
 from domain.sheet import OfficialSheet
 from domain.state import FindingState, Status
 from domain.statistics import FinalReport, Tally, statistics
+from exporters.destination import ExportError
 from exporters.final_report import (
     NOT_MARKDOWN,
     final_markdown,
@@ -24,7 +25,7 @@ from exporters.final_report import (
     rate_text,
     write_markdown,
 )
-from exporters.official import ExportError, write_official_sheet
+from exporters.official import write_official_sheet
 
 DAY = date(2022, 6, 22)
 UNIT = "褚河街道"

@@ -19,12 +19,8 @@ from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from domain.sheet import OfficialSheet, SheetRow, TableSheet
-from exporters.official import (
-    DATE_FORMAT,
-    TRUNCATION_MARK,
-    ExportError,
-    write_official_sheet,
-)
+from exporters.destination import ExportError
+from exporters.official import DATE_FORMAT, TRUNCATION_MARK, write_official_sheet
 
 SAMPLE_NAME = "official-chuhe-week1.xlsx"
 FINGERPRINT = "ab12cd34ef56ab78cd90ef12ab34cd56ef78ab90cd12ef34ab56cd78ef90ab12"

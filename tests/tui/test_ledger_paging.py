@@ -110,3 +110,28 @@ async def test_a_reload_keeps_the_cursor_on_its_finding(ledger: Ledger) -> None:
         assert table.current().statement == "第333号问题"  # type: ignore[union-attr]
         visible = range(round(table.scroll_y), round(table.scroll_y) + table.page_height)
         assert table.cursor_row in visible
+
+
+async def test_opening_reads_the_first_page_once(ledger: Ledger) -> None:
+    """Opening read the first page four times: on mount, on resume, on two resizes.
+
+    Only a new width changes the columns, so a resize to another width
+    reads the rows again and one to the same width does not.
+    """
+    fill(ledger)
+    asked = spy_on_pages(ledger)
+    app = TaizhangApp(ledger, OPERATOR)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        opened = list(asked)
+        await pilot.resize_terminal(80, 30)
+        await pilot.pause()
+        taller = list(asked)
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        wider = list(asked)
+
+    assert opened == [(0, PAGE)]
+    assert taller == opened
+    assert wider == [(0, PAGE), (0, PAGE)]

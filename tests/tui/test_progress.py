@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 from textual.widgets import Input, ProgressBar, Static
 
+import exporters.official
 import tui.app
 import tui.office_screen
 from domain.audit import replay
@@ -109,12 +110,13 @@ async def test_esc_cancels_an_export_leaving_no_file_and_the_app_works_on(
     out = tmp_path / "out"
     out.mkdir()
     gate = Gate()
-    write = tui.app.write_official_sheet
+    write = exporters.official.write_official_sheet
 
     def held(sheet: Any, path: Path, *, progress: Any, cancelled: Any) -> Path:
         return write(sheet, path, progress=gate.hold(progress), cancelled=cancelled)
 
-    monkeypatch.setattr(tui.app, "write_official_sheet", held)
+    # The app imports the writer when it exports, so it finds this one.
+    monkeypatch.setattr(exporters.official, "write_official_sheet", held)
     app = TaizhangApp(ledger, OPERATOR, export_dir=out)
 
     async with app.run_test(size=(100, 30)) as pilot:
