@@ -618,23 +618,10 @@ class TaizhangApp(App[None]):
             self.call_from_thread(self.refresh_screens)
 
     def refresh_screens(self) -> None:
-        from tui.coverage_screen import CoverageScreen
-        from tui.finding_screen import FindingScreen
-        from tui.inspection_screen import InspectionScreen
-        from tui.office_screen import OfficeScreen
-        from tui.statistics_screen import StatisticsScreen
-
-        live = (
-            LedgerScreen,
-            FindingScreen,
-            StatisticsScreen,
-            CoverageScreen,
-            OfficeScreen,
-            InspectionScreen,
-        )
         # Only screens that show the live ledger; a form keeps what is typed.
+        # Marked on the class, so that no screen is loaded only to be asked.
         for screen in self.screen_stack:
-            if isinstance(screen, live):
+            if getattr(screen, "shows_live_ledger", False):
                 screen.reload()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

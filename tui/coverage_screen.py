@@ -60,6 +60,9 @@ def count(field: str, text: str) -> int:
 class CoverageScreen(Screen[None]):
     """Show which check items each unit has screened; r records a screening."""
 
+    # Reloaded by the app whenever the log grows (`TaizhangApp.refresh_screens`).
+    shows_live_ledger = True
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "返回", id="coverage.back"),
         Binding(

@@ -80,6 +80,9 @@ def local_time(moment: datetime, ledger: Ledger) -> str:
 class FindingScreen(Screen[None]):
     """Show one finding and record steps on it; Esc goes back to the ledger."""
 
+    # Reloaded by the app whenever the log grows (`TaizhangApp.refresh_screens`).
+    shows_live_ledger = True
+
     BINDINGS = [
         Binding("escape", "app.pop_screen", "返回", id="finding.back"),
         Binding("p", "plan", "计划", tooltip="制定整改", id="finding.plan"),

@@ -54,6 +54,9 @@ def describe_report(report: VerifyReport) -> str:
 class InspectionScreen(Screen[None]):
     """What an inspector looks at; Enter on a finding's row opens it."""
 
+    # Reloaded by the app whenever the log grows (`TaizhangApp.refresh_screens`).
+    shows_live_ledger = True
+
     BINDINGS = [
         Binding("escape", "app.pop_screen", "返回", id="inspect.back"),
         Binding("v", "verify", "核验", tooltip="校验记录完整性", id="inspect.verify"),

@@ -66,6 +66,9 @@ def lamp(state: FindingState, today: date) -> Text:
 class LedgerScreen(Screen[None]):
     """List the ledger; Enter opens the highlighted finding."""
 
+    # Reloaded by the app whenever the log grows (`TaizhangApp.refresh_screens`).
+    shows_live_ledger = True
+
     AUTO_FOCUS = "#ledger-table"
     BINDINGS = [
         Binding("n", "new_finding", "新建", tooltip="登记新问题", id="ledger.new"),

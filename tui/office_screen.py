@@ -31,6 +31,9 @@ MARK_STYLES = {
 class OfficeScreen(Screen[None]):
     """All units at once; Enter on an overdue finding opens it, e exports."""
 
+    # Reloaded by the app whenever the log grows (`TaizhangApp.refresh_screens`).
+    shows_live_ledger = True
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "返回", id="office.back"),
         Binding(

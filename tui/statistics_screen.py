@@ -46,6 +46,9 @@ def tally_cells(tally: Tally) -> list[str]:
 class StatisticsScreen(Screen[None]):
     """Show the figures of the ledger, now or as of a report week; 1–4 pick a table."""
 
+    # Reloaded by the app whenever the log grows (`TaizhangApp.refresh_screens`).
+    shows_live_ledger = True
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "返回", id="stats.back"),
         Binding("1", "show_tab('tab-kinds')", "分类", id="stats.kinds"),
