@@ -250,6 +250,16 @@ def _add_help(group: argparse._ActionsContainer) -> None:
     group.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
 
 
+def _command(
+    commands: argparse._SubParsersAction[_Parser], name: str, **about: str
+) -> argparse._ArgumentGroup:
+    """Add a sub-command with its help and description; return its options group."""
+    parser = commands.add_parser(name, formatter_class=_Formatter, add_help=False, **about)
+    options = parser.add_argument_group("选项")
+    _add_help(options)
+    return options
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the parser of the taizhang command and its subcommands."""
     parser = _Parser(
@@ -270,15 +280,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     commands = parser.add_subparsers(dest="command", title="可用命令", metavar="命令")
-    export = commands.add_parser(
+    options = _command(
+        commands,
         "export",
         help="导出某单位的正式整改台账（.xlsx）",
         description="导出某单位某一周（或当前）的正式整改台账。",
-        formatter_class=_Formatter,
-        add_help=False,
     )
-    options = export.add_argument_group("选项")
-    _add_help(options)
     options.add_argument(
         "--unit",
         dest="export_unit",
@@ -306,29 +313,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_shared(options, after=True)
 
-    keygen = commands.add_parser(
+    options = _command(
+        commands,
         "keygen",
         help="生成加密台账用的密钥文件",
         description="生成一个新的随机密钥，写入仅本人可读的新文件（不会覆盖已有文件）。"
         "之后用 --key-file 该文件（或把内容放入环境变量 "
         f"{KEY_ENV}）创建和打开加密的台账。",
-        formatter_class=_Formatter,
-        add_help=False,
     )
-    options = keygen.add_argument_group("选项")
-    _add_help(options)
     options.add_argument("key_path", type=Path, metavar="文件", help="新密钥文件的路径")
 
-    demo = commands.add_parser(
+    options = _command(
+        commands,
         "demo",
         help="在新的数据文件中填入一套演示数据",
         description="在新的（空的）数据文件中填入一次完整的演示工作：6 个单位、"
         "各类问题和各种整改状态，时间为2022年6月1日至25日。",
-        formatter_class=_Formatter,
-        add_help=False,
     )
-    options = demo.add_argument_group("选项")
-    _add_help(options)
     options.add_argument(
         "--seed",
         type=_seed,
@@ -338,15 +339,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_shared(options, after=True)
 
-    replay = commands.add_parser(
+    options = _command(
+        commands,
         "replay",
         help="显示过去某一时刻的台账",
         description="重放记录，显示某一时刻的台账：只计入该时刻之前录入的记录。",
-        formatter_class=_Formatter,
-        add_help=False,
     )
-    options = replay.add_argument_group("选项")
-    _add_help(options)
     options.add_argument(
         "--as-of",
         required=True,
@@ -356,15 +354,12 @@ def build_parser() -> argparse.ArgumentParser:
     options.add_argument("--unit", dest="command_unit", metavar="单位", help="只看该单位")
     _add_shared(options, after=True)
 
-    week = commands.add_parser(
+    options = _command(
+        commands,
         "week",
         help="某一周的按时上报与现在所知、迟报漏报和与上周比较",
         description="显示某一报送周的台账两种视角的差异，可导出带差异表的台账。",
-        formatter_class=_Formatter,
-        add_help=False,
     )
-    options = week.add_argument_group("选项")
-    _add_help(options)
     options.add_argument("number", type=_week, metavar="周次", help="第几周")
     options.add_argument("--unit", dest="command_unit", metavar="单位", help="只看该单位")
     options.add_argument(
@@ -376,17 +371,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_shared(options, after=True)
 
-    rebuild = commands.add_parser(
+    options = _command(
+        commands,
         "rebuild",
         help="重建台账视图（由记录推算出的台账表）",
-        description="清空由记录推算出的台账表，再从第一条记录起重新推算；记录本身不变。"
-        "用于怀疑台账显示与记录不符时。中途按 Ctrl+C 中断的，已推算的部分保留，"
-        "下次打开时接着推算。",
-        formatter_class=_Formatter,
-        add_help=False,
+        description="由全部记录重新推算台账表；记录本身不变。用于怀疑台账显示与记录不符时。"
+        "在一个事务中完成：中途按 Ctrl+C 中断的，台账视图保持原样。",
     )
-    options = rebuild.add_argument_group("选项")
-    _add_help(options)
     _add_shared(options, after=True)
     _add_import_command(commands)
     _add_inspection_commands(commands)
@@ -399,16 +390,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_statistics_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
     """Add the figures of the ledger and the final summary export."""
-    stats = commands.add_parser(
+    options = _command(
+        commands,
         "stats",
         help="统计：分类、单位、逾期、按时完成率、每周新增与销号",
         description="按问题类型、问题性质、状态和单位统计问题，列出逾期问题、"
         "按时完成率和每周新增与销号；可按某一周结束时上报的情况统计。",
-        formatter_class=_Formatter,
-        add_help=False,
     )
-    options = stats.add_argument_group("选项")
-    _add_help(options)
     options.add_argument("--unit", dest="command_unit", metavar="单位", help="只看该单位")
     options.add_argument(
         "--week",
@@ -418,16 +406,13 @@ def _add_statistics_commands(commands: argparse._SubParsersAction[_Parser]) -> N
     )
     _add_shared(options, after=True)
 
-    final = commands.add_parser(
+    options = _command(
+        commands,
         "final",
         help="导出终版台账（含统计、汇总）和总结数据（Markdown）",
         description="总结验收阶段导出某单位的终版整改台账，附统计表和汇总表，"
         "并写出同样数字的 Markdown 总结，供整改报告引用。",
-        formatter_class=_Formatter,
-        add_help=False,
     )
-    options = final.add_argument_group("选项")
-    _add_help(options)
     options.add_argument(
         "--unit", dest="command_unit", metavar="单位", help="哪个单位；默认为操作员所在单位"
     )
@@ -446,16 +431,13 @@ def _add_statistics_commands(commands: argparse._SubParsersAction[_Parser]) -> N
     )
     _add_shared(options, after=True)
 
-    screening = commands.add_parser(
+    options = _command(
+        commands,
         "screening",
         help="登记某单位某项排查内容的排查情况",
         description="登记某单位排查了某项排查内容：排查户数、发现问题数（没有发现填 0）。"
         "排查日期记为今天；同一项可多次登记，户数和问题数累加。",
-        formatter_class=_Formatter,
-        add_help=False,
     )
-    options = screening.add_argument_group("选项")
-    _add_help(options)
     options.add_argument(
         "--unit", dest="command_unit", metavar="单位", help="哪个单位；默认为操作员所在单位"
     )
@@ -473,33 +455,27 @@ def _add_statistics_commands(commands: argparse._SubParsersAction[_Parser]) -> N
     )
     _add_shared(options, after=True)
 
-    cover = commands.add_parser(
+    options = _command(
+        commands,
         "coverage",
         help="各单位排查内容覆盖情况",
         description="列出各单位已排查的排查内容项数；只看一个单位时列出其未排查的各项。"
         "登记了排查情况，或在该项下登记了问题，即算已排查。",
-        formatter_class=_Formatter,
-        add_help=False,
     )
-    options = cover.add_argument_group("选项")
-    _add_help(options)
     options.add_argument("--unit", dest="command_unit", metavar="单位", help="只看该单位")
     _add_shared(options, after=True)
 
 
 def _add_import_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     """Add bringing a hand-kept ledger workbook in."""
-    command = commands.add_parser(
+    options = _command(
+        commands,
         "import",
         help="导入手工填写的整改台账（.xlsx）",
         description="读取按正式整改台账格式（或相近格式）填写的 .xlsx，先逐行检查并列出"
         "不能导入的行；全部无误才登记为问题（来源：导入），否则什么也不写入。"
         "同一文件不会导入两次。有不能导入的行、文件无法读取或已导入过时，退出码为 2。",
-        formatter_class=_Formatter,
-        add_help=False,
     )
-    options = command.add_argument_group("选项")
-    _add_help(options)
     options.add_argument("file", type=Path, metavar="文件", help="要导入的台账文件（.xlsx）")
     options.add_argument(
         "--unit",
@@ -677,15 +653,12 @@ def _add_inspection_commands(
             ),
         ),
     ):
-        command = commands.add_parser(
+        options = _command(
+            commands,
             name,
             help=summary,
             description=description,
-            formatter_class=_Formatter,
-            add_help=False,
         )
-        options = command.add_argument_group("选项")
-        _add_help(options)
         options.add_argument(
             "--unit",
             dest="filter_unit",
@@ -695,16 +668,13 @@ def _add_inspection_commands(
         )
         _add_shared(options, after=True)
 
-    sample = commands.add_parser(
+    options = _command(
+        commands,
         "sample",
         help="随机抽取待验收问题，或复核一次抽样",
         description="按单位和问题类型分层，从待验收的问题中随机抽取验收样本，"
         "并记录种子，任何人都可以用 --redraw 重抽核对。",
-        formatter_class=_Formatter,
-        add_help=False,
     )
-    options = sample.add_argument_group("选项")
-    _add_help(options)
     what = options.add_mutually_exclusive_group(required=True)
     what.add_argument(
         "--per-stratum",
@@ -724,16 +694,13 @@ def _add_inspection_commands(
     )
     _add_shared(options, after=True)
 
-    undo = commands.add_parser(
+    options = _command(
+        commands,
         "undo",
         help="撤销自己在某个问题上记录的最近一步",
         description="撤销操作员本人在该问题上记录的最近一步；撤销本身也留在记录中。"
         "登记问题不能撤销（请用作废），撤销也不能再撤销。",
-        formatter_class=_Formatter,
-        add_help=False,
     )
-    options = undo.add_argument_group("选项")
-    _add_help(options)
     options.add_argument("finding_id", metavar="问题编号", help="要撤销的问题的编号")
     _add_shared(options, after=True)
 
