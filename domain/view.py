@@ -334,7 +334,7 @@ class LedgerRows(TrackingRecorder):
         an error, a cancel among them, rolls it all back, leaving the view as
         it was. Meanwhile the view's indexes are dropped and every state and
         reach is kept in memory rather than read back; current rows are
-        written and the indexes built once, at the end. Folding a log as one
+        written from the versions and the indexes built once, at the end. Folding a log as one
         run of batches costs so a fraction of folding it batch by batch.
 
         Unless `anew`, a view that is not empty (another process folded it
@@ -343,8 +343,6 @@ class LedgerRows(TrackingRecorder):
         """
         states: dict[str, FindingState] = {}
         reach: dict[str, Reach] = {}
-        first: dict[str, int] = {}
-        latest: dict[str, tuple[Any, ...]] = {}
         last = 0
         with self._cursors(commit=True) as (own, c):
             self._lock_rows(own)
@@ -365,25 +363,33 @@ class LedgerRows(TrackingRecorder):
                 nonlocal last
                 if not entries:
                     return
-                versions, changed = self._fold(entries, states, reach, _evolve)
-                for key in changed:
-                    first.setdefault(key, reach[key].first)
-                latest.update(changed)
+                versions, _ = self._fold(entries, states, reach, _evolve)
                 self._write_versions(c, versions)
                 self._write_moments(c, entries)
                 last = entries[-1][0]
 
             try:
                 yield fold
-                # In the order of their first events: the order a row keeps.
-                order = sorted(latest, key=first.__getitem__)
-                self._write_rows(c, [latest[key] for key in order])
+                self._rows_from_versions(c)
                 for sql in indexes:
                     c.execute(sql)
                 if last:
                     self._insert_tracking(own, Tracking(application_name, last))
             finally:
                 self._bulk_end(c, before)
+
+    def _rows_from_versions(self, c: Any) -> None:
+        """Write every finding's newest version as its current row.
+
+        In the order of their first events, the order a row keeps; in SQL,
+        so that a whole log's rows are never held in memory.
+        """
+        names = ", ".join(COLUMNS)
+        c.execute(
+            f"INSERT INTO {self.ROWS} ({names}) SELECT {names} FROM {self.VERSIONS}"
+            f" WHERE (finding_id, version) IN (SELECT finding_id, max(version)"
+            f" FROM {self.VERSIONS} GROUP BY finding_id) ORDER BY first_position"
+        )
 
     def _bulk_start(self, c: Any) -> Any:
         """Prepare a transaction that writes a whole view (see `refolding`).
@@ -761,7 +767,7 @@ class LedgerView(LedgerRows, SQLiteTrackingRecorder):
     # Pages SQLite may hold in memory while a whole view is written (see
     # `refolding`), in KiB: its default of 2 MiB writes every batch's index
     # pages out again and again.
-    BULK_CACHE_KIB = 256 * 1024
+    BULK_CACHE_KIB = 64 * 1024
 
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *self.view_sql()]
