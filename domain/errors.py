@@ -99,9 +99,13 @@ class TextTooLongError(LedgerError):
     limit: int
 
 
+# More households than a whole county has: a count above it is a typing slip.
+MAX_COUNT = 1_000_000
+
+
 @dataclass
 class CountError(LedgerError):
-    """A count (households screened, problems found) must be a whole number, 0 or more.
+    """A count (households screened, problems found) must be a whole number, 0 to MAX_COUNT.
 
     `value` is what was given, as text, so the edge can show typed input too.
     """

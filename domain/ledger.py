@@ -745,6 +745,7 @@ class Ledger(Application):
         coverage adds the screenings up.
         """
         self._known("unit", unit)
+        by = self._authorised(by, Act.RECORD, unit)
         key = self._category_key(category)
         number = self._check_item(key, check_item)
         self._check_campaign_day("screened_on", self.today())

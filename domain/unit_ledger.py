@@ -10,6 +10,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.errors import (
     AlreadySealedError,
+    MAX_COUNT,
     CountError,
     EmptyTextError,
     UnitSealedError,
@@ -136,7 +137,7 @@ class UnitLedger(Aggregate):
             raise UnitSealedError(self.unit)
         counts = {"households": households, "problems_found": problems_found}
         for field, count in counts.items():
-            if count < 0:
+            if not 0 <= count <= MAX_COUNT:
                 raise CountError(field, str(count))
         self.trigger_event(
             self.ItemScreened,

@@ -223,7 +223,8 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         else f"“{field_name(x.field)}”的值“{quoted(x.value)}”不在本次工作的定义中。"
     ),
     e.CountError: lambda x: (
-        f"“{field_name(x.field)}”应填 0 或正整数，不能是“{x.value}”。"
+        f"“{field_name(x.field)}”应填 0 或正整数，不能是“{quoted(x.value)}”"
+        f"（最多 {e.MAX_COUNT}）。"
     ),
     e.UncorrectableFieldError: lambda x: f"“{field_name(x.field)}”不能直接更正。",
     e.NothingChangedError: lambda x: f"“{field_name(x.field)}”的新值与原值相同，无需更正。",

@@ -101,6 +101,8 @@ def test_every_unit_has_all_31_items_in_campaign_order(
         (("某某镇", "housing", 1, 1, 0), UnknownValueError("unit", "某某镇")),
         ((UNIT, "housing", 1, -1, 0), CountError("households", "-1")),
         ((UNIT, "housing", 1, 5, -2), CountError("problems_found", "-2")),
+        ((UNIT, "housing", 1, 10**23, 0), CountError("households", str(10**23))),
+        ((UNIT, "housing", 1, 5, 1_000_001), CountError("problems_found", "1000001")),
     ],
 )
 def test_a_screening_with_a_value_outside_the_campaign_is_refused(

@@ -258,3 +258,27 @@ def test_a_registration_made_elsewhere_applies_at_once(
 
     with pytest.raises(OperatorRetiredError):
         two.record(ZHANG, new_finding())
+
+
+def test_a_screening_is_signed_by_a_registered_operator_of_its_own_unit(
+    staffed: Ledger,
+) -> None:
+    def screen(by: Operator, unit: str) -> None:
+        staffed.record_screening(
+            by, unit, "住房保障", 2, households=120, problems_found=0
+        )
+
+    stranger = Operator("路人甲", "褚河街道")
+    error = refused_without_a_trace(staffed, lambda: screen(stranger, "褚河街道"))
+    assert error == OperatorNotRegisteredError("路人甲")
+    error = refused_without_a_trace(staffed, lambda: screen(ZHANG, "颍川街道"))
+    assert error == NotPermittedError("张三", "单位", "褚河街道", "record", "颍川街道")
+    error = refused_without_a_trace(staffed, lambda: screen(TEAM, "褚河街道"))
+    assert isinstance(error, NotPermittedError)
+
+    screen(Operator("张三", "颍川街道"), "褚河街道")  # the register says which unit
+
+    (screening,) = staffed.screenings("褚河街道")
+    event = list(staffed.events_in_order())[-1]
+    assert screening.operator == event.operator == "张三"
+    assert event.operator_unit == "褚河街道"
