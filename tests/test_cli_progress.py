@@ -88,9 +88,10 @@ def test_rebuild_mends_a_damaged_view_and_shows_progress_when_asked(
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "已重建台账视图：重新推算记录 40 条，台账共 20 个问题。" in out
+    # Not a terminal (a log file): a line per report, not rewritten in place.
     assert err == (
-        "\r正在重建台账视图：0 / 40 条记录（0%）"
-        "\r正在重建台账视图：40 / 40 条记录（100%）\n"
+        "正在重建台账视图：0 / 40 条记录（0%）\n"
+        "正在重建台账视图：40 / 40 条记录（100%）\n"
     )
     rows, ledger = stored(campaign, filled)
     try:

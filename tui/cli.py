@@ -1766,7 +1766,9 @@ def _wants_progress(args: argparse.Namespace) -> bool:
 
 @contextmanager
 def _progress_line(shown: bool, label: str, unit: str) -> Iterator[Progress | None]:
-    """Give long work a progress line on stderr, rewritten in place; None if not shown.
+    """Give long work a progress line on stderr (on a terminal rewritten in place).
+
+    None if not shown.
 
     The line ends on every way out, so what is said next starts on its own line.
     """
@@ -1774,22 +1776,28 @@ def _progress_line(shown: bool, label: str, unit: str) -> Iterator[Progress | No
         yield None
         return
     written = ""
+    # A log file gets a line per report: a carriage return would run them together.
+    in_place = sys.stderr.isatty()
 
     def say(done: int, total: int) -> None:
         nonlocal written
         if not total:
             return
         text = f"{label}：{progress_count(done, total, unit)}"
-        if text != written:
+        if text == written:
+            return
+        if in_place:
             pad = " " * max(0, _cells(written) - _cells(text))
             sys.stderr.write(f"\r{text}{pad}")
-            sys.stderr.flush()
-            written = text
+        else:
+            sys.stderr.write(f"{text}\n")
+        sys.stderr.flush()
+        written = text
 
     try:
         yield say
     finally:
-        if written:
+        if written and in_place:
             sys.stderr.write("\n")
             sys.stderr.flush()
 
