@@ -190,9 +190,25 @@ class NotYourChangeError(LedgerError):
 
 @dataclass
 class SampleSizeError(LedgerError):
-    """A spot-check sample needs at least one finding from each stratum."""
+    """A spot-check sample takes 1 to MAX_PER_STRATUM findings from each stratum.
 
-    per_stratum: int
+    `per_stratum` is what was given, as text, so the edge can show typed input too.
+    """
+
+    per_stratum: str
+
+
+# More than any stratum (one unit's findings of one category) holds.
+MAX_PER_STRATUM = 10_000
+# Seeds a person can read out and type back.
+SEED_LIMIT = 10**9
+
+
+@dataclass
+class SeedError(LedgerError):
+    """A sample's seed is a whole number below SEED_LIMIT, one a person can read out."""
+
+    seed: str
 
 
 @dataclass

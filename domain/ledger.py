@@ -68,7 +68,10 @@ from domain.errors import (
     PositionOutsideLogError,
     RowsRefusedError,
     SampleNotFoundError,
+    MAX_PER_STRATUM,
+    SEED_LIMIT,
     SampleSizeError,
+    SeedError,
     StoreBusyError,
     UnitMismatchError,
     UnitNotGivenError,
@@ -123,8 +126,6 @@ log = logging.getLogger(__name__)
 # How far past the campaign's last day a deadline may still lie.
 DEADLINE_HORIZON = timedelta(days=366)
 
-# Chosen seeds stay below this so a person can read one out and type it back.
-SEED_LIMIT = 10**9
 
 # How often the final report reads again when other writes keep landing.
 FINAL_READ_TRIES = 5
@@ -790,8 +791,10 @@ class Ledger(Application):
         repeat the draw later, whatever was recorded since.
         """
         by = self._authorised(by, Act.SAMPLE, "")
-        if per_stratum < 1:
-            raise SampleSizeError(per_stratum)
+        if not 1 <= per_stratum <= MAX_PER_STRATUM:
+            raise SampleSizeError(str(per_stratum))
+        if seed is not None and not 0 <= seed < SEED_LIMIT:
+            raise SeedError(str(seed))
         if seed is None:
             seed = secrets.randbelow(SEED_LIMIT)
         position = self.head()

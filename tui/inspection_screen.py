@@ -187,12 +187,15 @@ class InspectionScreen(Screen[None]):
         app: Any = self.app
 
         def submit(values: dict[str, Any]) -> None:
-            from domain.errors import SampleSizeError
+            from domain.errors import SampleSizeError, SeedError
 
             text = values["per_stratum"].strip()
-            if not text.isdigit():
-                raise SampleSizeError(0)
-            seed = int(values["seed"]) if values["seed"].strip().isdigit() else None
+            if not text.isdecimal():
+                raise SampleSizeError(text)
+            typed = values["seed"].strip()
+            if typed and not typed.isdecimal():
+                raise SeedError(typed)
+            seed = int(typed) if typed else None
             sample_id = self.ledger.draw_sample(
                 app.operator, per_stratum=int(text), seed=seed
             )

@@ -250,7 +250,12 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     e.NotYourChangeError: lambda x: (
         f"该问题最近一步是 {x.recorded_by} 记录的，只有记录人本人可以撤销。"
     ),
-    e.SampleSizeError: lambda x: f"每层抽取数须至少为 1，不能是 {x.per_stratum}。",
+    e.SampleSizeError: lambda x: (
+        f"每层抽取数须为 1 到 {e.MAX_PER_STRATUM} 之间的整数，不能是“{quoted(x.per_stratum)}”。"
+    ),
+    e.SeedError: lambda x: (
+        f"随机种子须为 0 到 {e.SEED_LIMIT - 1} 之间的整数，不能是“{quoted(x.seed)}”。"
+    ),
     e.NothingToSampleError: lambda x: "目前没有待验收的问题，无从抽取样本。",
     e.SampleNotFoundError: lambda x: f"找不到抽样记录 {quoted(x.sample_id)}，请核对编号。",
     ExportError: lambda x: (

@@ -14,7 +14,12 @@ import pytest
 
 from domain.campaign import Campaign
 from domain.clock import SetClock
-from domain.errors import NothingToSampleError, SampleNotFoundError, SampleSizeError
+from domain.errors import (
+    NothingToSampleError,
+    SampleNotFoundError,
+    SampleSizeError,
+    SeedError,
+)
 from domain.ledger import SEED_LIMIT, Ledger, NewFinding, Operator, open_ledger
 from domain.spotcheck import draw
 from domain.state import FindingState, Status
@@ -194,9 +199,14 @@ def test_no_candidates_a_bad_size_or_an_unknown_sample_is_refused(
     assert caught.value == NothingToSampleError(ledger.head())
 
     completed(ledger, CHUHE, "housing", "已完成")
-    for size in (0, -1):
-        with pytest.raises(SampleSizeError):
+    for size in (0, -1, 10**20):
+        with pytest.raises(SampleSizeError) as too:
             ledger.draw_sample(TEAM, per_stratum=size, seed=1)
+        assert too.value == SampleSizeError(str(size))
+    for seed in (-1, 10**20):
+        with pytest.raises(SeedError) as wrong:
+            ledger.draw_sample(TEAM, per_stratum=1, seed=seed)
+        assert wrong.value == SeedError(str(seed))
 
     finding_id = ledger.rows()[0].finding_id
     for unknown in (str(uuid4()), "不是编号", finding_id):

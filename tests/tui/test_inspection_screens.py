@@ -6,6 +6,8 @@ import sqlite3
 from datetime import date, datetime
 from pathlib import Path
 
+from textual.widgets import Input, Static
+
 from domain.campaign import Campaign
 from domain.clock import SetClock
 from domain.ledger import Ledger, NewFinding, Operator, open_ledger
@@ -202,3 +204,31 @@ async def test_a_sample_drawn_on_another_computer_shows_without_a_key(
                 break
         assert screen.query_one("#samples").row_count == 1
     other.close()
+
+
+async def test_the_sample_form_names_what_is_wrong_with_a_typed_size_or_seed(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    completed(ledger, "东村王某未挂牌")
+    app = TaizhangApp(ledger, INSPECTOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        form = app.screen
+        for size, seed, said in (
+            ("99999999999999999999abc", "", "每层抽取数须为 1 到 10000 之间的整数"),
+            ("99999999999999999999", "", "每层抽取数须为 1 到 10000 之间的整数"),
+            ("1", "abc", "随机种子须为 0 到 999999999 之间的整数，不能是“abc”"),
+            ("1", "99999999999999999999", "随机种子须为 0 到 999999999 之间的整数"),
+        ):
+            form.query_one("#field-per_stratum", Input).value = size
+            form.query_one("#field-seed", Input).value = seed
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert app.screen is form
+            assert said in str(form.query_one("#form-message", Static).render())
+    assert ledger.samples() == []
