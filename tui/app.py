@@ -66,6 +66,25 @@ QUIT_CONFIRM_SECONDS = 5.0
 # second per few thousand events).
 QUIET_CATCH_UP = 1000
 
+
+def _name_library_keys() -> None:
+    """Name Textual's own key that closes an open dropdown, as every other key is.
+
+    The dropdown's class is not exported and its bindings are merged when the
+    class is made, so both are reached into; a Textual that moved them only
+    leaves the label in English (logged), it does not stop the app.
+    """
+    try:
+        from textual.widgets._select import SelectOverlay
+
+        SelectOverlay.BINDINGS = [Binding("escape", "dismiss", "收起")]
+        SelectOverlay._merged_bindings = SelectOverlay._merge_bindings()
+    except (ImportError, AttributeError):
+        log.warning("could not name the dropdown's Esc key in Chinese", exc_info=True)
+
+
+_name_library_keys()
+
 # The export dialog's choice between the office's full copy and a masked one.
 FULL, MASKED = "full", "masked"
 MASK_CHOICES = [
