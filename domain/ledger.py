@@ -1759,15 +1759,15 @@ class Ledger(Application):
             scratch = factory.tracking_recorder(LedgerView)
             assert isinstance(scratch, LedgerView)
             scratch.extra_terms = self._category_terms  # type: ignore[method-assign]
-            fresh = LedgerProjection(scratch)
-            entries: list[tuple[int, Any]] = []
-            for entry in self._all_events(until=upto):
-                entries.append(entry)
-                if len(entries) == 1000:
-                    fresh.process_batch(entries, Tracking(self.name, entry[0]), None)
-                    entries = []
-            if entries:
-                fresh.process_batch(entries, Tracking(self.name, entries[-1][0]), None)
+            with scratch.refolding(self.name) as fold:
+                assert fold is not None  # a new file is empty
+                entries: list[tuple[int, Any]] = []
+                for entry in self._all_events(until=upto):
+                    entries.append(entry)
+                    if len(entries) == 5000:
+                        fold(entries)
+                        entries = []
+                fold(entries)
             differs = set(view.rows_unlike_versions())
             differs.update(_unmatched(view.logged_rows(upto), scratch.logged_rows(upto)))
             factory.close()

@@ -734,18 +734,23 @@ class LedgerRows(TrackingRecorder):
                 after = rows[-1][len(COLUMNS) + 1] if key == 0 else rows[-1][0]
 
     def rows_unlike_versions(self) -> list[str]:
-        """List findings whose current row is not their newest version (or lacks one)."""
+        """List findings whose current row is not their newest version (or lacks one).
+
+        Each row is matched with its newest version through the versions'
+        primary key, and versions with no row are looked up by the rows' own:
+        a join of the whole tables on a grouped subquery took over a minute at
+        10,000 findings.
+        """
         v = self.VERSIONS
         differs = " OR ".join(f"r.{name} {self.NOT_SAME} n.{name}" for name in COLUMNS[1:])
         with self._cursors(commit=False) as (_, c):
             c.execute(
-                f"SELECT coalesce(r.finding_id, n.finding_id) FROM {self.ROWS} AS r"
-                f" FULL OUTER JOIN (SELECT x.* FROM {v} AS x JOIN"
-                f" (SELECT finding_id AS fid, max(version) AS top FROM {v}"
-                " GROUP BY finding_id) AS m"
-                " ON x.finding_id = m.fid AND x.version = m.top) AS n"
-                " ON r.finding_id = n.finding_id"
-                f" WHERE r.finding_id IS NULL OR n.finding_id IS NULL OR {differs}"
+                f"SELECT r.finding_id FROM {self.ROWS} AS r LEFT JOIN {v} AS n"
+                " ON n.finding_id = r.finding_id AND n.version ="
+                f" (SELECT max(version) FROM {v} AS x WHERE x.finding_id = r.finding_id)"
+                f" WHERE n.finding_id IS NULL OR {differs}"
+                f" UNION SELECT DISTINCT x.finding_id FROM {v} AS x WHERE NOT EXISTS"
+                f" (SELECT 1 FROM {self.ROWS} AS r WHERE r.finding_id = x.finding_id)"
             )
             return sorted(key for (key,) in c.fetchall())
 

@@ -140,6 +140,8 @@ def test_a_view_from_before_the_versions_table_is_folded_again_on_opening(
         ("versions", "UPDATE ledger_versions SET reach = '2022-01-01' WHERE finding_id = {id!r}"),
         ("versions", "DELETE FROM ledger_versions WHERE finding_id = {id!r} AND version = 2"),
         ("moments", "DELETE FROM ledger_moments WHERE position = 3"),
+        ("rows", "DELETE FROM ledger_rows WHERE finding_id = {id!r}"),
+        ("versions", "DELETE FROM ledger_versions WHERE finding_id = {id!r}"),
     ],
 )
 def test_verify_finds_a_view_edited_behind_the_apps_back(
