@@ -34,6 +34,7 @@ from tui.wording import (
     EVENT_NAMES,
     explain,
     field_name,
+    moment_words,
     restored_text,
     show_value,
     undo_question,
@@ -125,7 +126,7 @@ class FindingScreen(Screen[None]):
     def on_mount(self) -> None:
         if self.as_of is not None:
             local = self.as_of.astimezone(self.ledger.campaign.tz)
-            self.sub_title = f"历史视图（只读）：{local:%Y-%m-%d %H:%M} 时"
+            self.sub_title = f"历史视图（只读）：{moment_words(local)}"
         self.reload()
         self.query_one(DataTable).focus()
 

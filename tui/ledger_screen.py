@@ -22,7 +22,7 @@ from domain.state import FINAL, FindingState, Status
 from domain.view import LedgerQuery
 from tui.keys_footer import KeysFooter
 from tui.ledger_table import LedgerTable
-from tui.wording import explain
+from tui.wording import explain, moment_words
 
 # Days before the deadline from which the lamp turns yellow.
 WARN_DAYS = 3
@@ -197,7 +197,7 @@ class LedgerScreen(Screen[None]):
         else:
             local = moment.astimezone(self.ledger.campaign.tz)
             banner.update(
-                f"历史视图（只读）：{local:%Y年%m月%d日 %H:%M} 时的台账。按 t 回到当前。"
+                f"历史视图（只读）：{moment_words(local)}的台账。按 t 回到当前。"
             )
             banner.display = True
         fixed = sum(w for _, _, w in COLUMNS) + 2

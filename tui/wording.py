@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from eventsourcing.persistence import PersistenceError
@@ -416,6 +416,16 @@ def rebuild_question(events: int) -> str:
         "重建期间，同时打开同一台账的其他人暂时不能保存。\n\n"
         "开始重建吗？"
     )
+
+
+def moment_words(local: datetime) -> str:
+    """Say a moment of time travel: 2022年6月10日 18:00, or 2022年6月10日结束时.
+
+    A day typed alone means the midnight after it, which reads as that day's end.
+    """
+    if local.time() == time():
+        return f"{format_day(local.date() - timedelta(days=1))}结束时"
+    return f"{format_day(local.date())} {local:%H:%M} 时"
 
 
 def undo_question(version: int, step: str) -> str:

@@ -97,7 +97,7 @@ async def test_time_travel_shows_the_past_read_only_and_returns(
             b: Status.PENDING,
         }
         banner = str(screen.query_one("#history-banner").render())
-        assert "历史视图（只读）" in banner and "2022年06月05日 18:00" in banner
+        assert "历史视图（只读）：2022年6月5日 18:00 时的台账" in banner
 
         await pilot.press("n")
         await pilot.pause()
@@ -261,6 +261,8 @@ async def test_a_finding_seen_in_the_past_is_judged_overdue_on_that_day(
         await type_text(pilot, "6月3日")
         await pilot.press("ctrl+s")
         await pilot.pause()
+        banner = str(app.screen.query_one("#history-banner").render())
+        assert "历史视图（只读）：2022年6月3日结束时的台账" in banner
         await pilot.press("enter")
         await pilot.pause()
 
