@@ -49,16 +49,18 @@ def check_destination(path: Path) -> None:
     if "\0" in str(path):
         # No file system takes one; os calls would raise ValueError, not OSError.
         raise ExportError(path, HAS_NUL)
-    if path.suffix.lower() != ".xlsx":
-        raise ExportError(path, NOT_XLSX)
     try:
         # is_dir() raises, rather than answers, for a name too long to look up.
         if path.is_dir():
             raise ExportError(path, _PROBLEMS[errno.EISDIR])
+        # The folder first: a folder typed that does not exist is named as such,
+        # not as a file name without .xlsx.
         with tempfile.TemporaryFile(dir=path.parent):
             pass
     except OSError as error:
         raise ExportError(path, describe(error)) from error
+    if path.suffix.lower() != ".xlsx":
+        raise ExportError(path, NOT_XLSX)
 
 
 def describe(error: OSError) -> str:

@@ -459,6 +459,7 @@ DIALOG_CASES = [
     Case("export", "path", "a\x00b.xlsx", "空字符"),
     Case("export", "path", "no-such-folder/x.xlsx", "文件夹不存在"),
     Case("export", "path", "台账.csv", "须以 .xlsx 结尾"),
+    Case("export", "path", "no-such-folder/dir/", "文件夹不存在"),
     Case("export", "path", "a" * 300 + ".xlsx", "文件名太长"),
     Case("export", "path", "名 字;$(rm -rf x)&|.xlsx"),
     Case("export", "path", "=1+1.xlsx"),
@@ -519,7 +520,7 @@ async def test_dialog_fields_refuse_in_chinese_or_do_the_job(
                     problems.append(f"{case}: readable by others")
             elif case.door == "travel":
                 banner = str(app.screen.query_one("#history-banner", Static).render())
-                if "2080年01月02日 00:00" not in banner:  # the end of the day
+                if "2080年1月1日结束时" not in banner:
                     problems.append(f"{case}: banner {banner!r}")
                 await pilot.press("t")  # back to the present
                 await pilot.pause()
@@ -550,6 +551,7 @@ CLI_CASES: list[tuple[list[str], str | None]] = [
     (["export", "--week", "1e3"], "周次应是数字"),
     (["export", "-o", "{tmp}/台账.csv"], "须以 .xlsx 结尾"),
     (["export", "-o", "{tmp}/nofolder/x.xlsx"], "文件夹不存在"),
+    (["export", "-o", "{tmp}/nofolder/dir/"], "文件夹不存在"),
     (["export", "-o", "{tmp}/" + "a" * 300 + ".xlsx"], "文件名太长"),
     (["export", "--unit", "'; DROP TABLE ledger_rows; --"], "不在本次工作的定义中"),
     (["export", "-o", "{tmp}/名 字;$(rm -rf x)&|.xlsx"], None),
@@ -563,7 +565,7 @@ CLI_CASES: list[tuple[list[str], str | None]] = [
     (["replay", "--as-of", "'; DROP TABLE x; --"], "不是有效日期"),
     (["replay", "--as-of", "2080-01-01"], None),
     (["week", "-1"], "周次从 1 起算"),
-    (["sample", "--per-stratum", "0"], "至少为 1"),
+    (["sample", "--per-stratum", "0"], "须为 1 到 10000 之间的整数"),
     (["sample", "--per-stratum", "1", "--seed", "x"], "种子应是整数"),
     (["sample", "--redraw", "'; DROP TABLE stored_events; --"], "找不到抽样记录"),
     (["undo", "not-a-uuid\x1b[2J"], "[U+001B]"),

@@ -119,6 +119,16 @@ class CommandRefused(Exception):
         self.message = message
 
 
+def _check_output(path: Path | None) -> None:
+    """Refuse, before the store is opened, a file the export could not write."""
+    if path is None:
+        return
+    try:
+        check_destination(path)
+    except ExportError as error:
+        raise CommandRefused(explain(error)) from None
+
+
 class StoreError(Exception):
     """The event store could not be opened, read or written."""
 
@@ -829,8 +839,7 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
             raise CommandRefused(
                 f"本次工作没有第 {week} 周，报送周次为第 {first} 至第 {last} 周。"
             )
-        if args.output is not None and args.output.suffix.lower() != ".xlsx":
-            raise CommandRefused(f"导出文件须以 .xlsx 结尾：{quoted(args.output, PATH_LIMIT)}")
+        _check_output(args.output)
         if args.output is not None and isinstance(store, Path):
             _check_not_store(args.output, store)
         with _opened(campaign, store, key=key, shown=shown, must_exist=must_exist) as ledger:
@@ -859,8 +868,7 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
             )
         if args.output is not None and not args.command_unit:
             raise CommandRefused("导出某一周的台账须用 --unit 指定单位。")
-        if args.output is not None and args.output.suffix.lower() != ".xlsx":
-            raise CommandRefused(f"导出文件须以 .xlsx 结尾：{args.output}")
+        _check_output(args.output)
         with _opened(campaign, store, key=key, shown=shown, must_exist=must_exist) as ledger:
             return _week_report(
                 ledger, args.number, args.command_unit or "", args.output, shown
@@ -899,8 +907,7 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
             raise CommandRefused(
                 f"本次工作没有第 {args.week} 周，报送周次为第 {first} 至第 {last} 周。"
             )
-        if args.output is not None and args.output.suffix.lower() != ".xlsx":
-            raise CommandRefused(f"导出文件须以 .xlsx 结尾：{args.output}")
+        _check_output(args.output)
         with _opened(campaign, store, key=key, shown=shown, must_exist=must_exist) as ledger:
             return _office(ledger, args.week, args.output, shown)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from textual.widgets import Input
 
 from domain.clock import SetClock
 from domain.ledger import Ledger, NewFinding, Operator
@@ -354,7 +355,7 @@ async def test_an_export_to_a_folder_that_does_not_exist_keeps_the_form(
         assert isinstance(app.screen, FormModal)
         assert "文件夹不存在" in str(app.screen.query_one("#error-path").render())
 
-        await fill(pilot, "path", str(tmp_path / "a.csv"))
+        app.screen.query_one("#field-path", Input).value = str(tmp_path / "a.csv")
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert "须以 .xlsx 结尾" in str(app.screen.query_one("#error-path").render())
