@@ -8,12 +8,16 @@ from functools import lru_cache
 from domain.state import FindingState
 
 
-# Large enough for a province's ledger: a finding's versions repeat its texts,
+# Large enough for a county's ledger: a finding's versions repeat its texts,
 # and pinyin is the slowest part of folding an event.
 CACHED = 1 << 16
+# Texts whose initials are kept: a province's findings hold some 400,000, and
+# a refold that forgot them between a finding's versions would cut each text
+# into words again and again. `forget` empties the caches after a refold.
+TEXTS_CACHED = 1 << 19
 
 
-@lru_cache(maxsize=CACHED)
+@lru_cache(maxsize=TEXTS_CACHED)
 def initials(text: str) -> str:
     """Return the pinyin initials of the Chinese characters in text (市住建局 -> szjj).
 
@@ -58,3 +62,9 @@ def search_key(state: FindingState, extra: Iterable[str] = ()) -> str:
 @lru_cache(maxsize=CACHED)
 def _key(words: tuple[str, ...]) -> str:
     return "\n".join([*(w.lower() for w in words), *(initials(w) for w in words)])
+
+
+def forget() -> None:
+    """Empty the caches, which a whole log's refold fills, to give the memory back."""
+    initials.cache_clear()
+    _key.cache_clear()

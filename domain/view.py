@@ -14,6 +14,7 @@ from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.projection import Projection
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
+from domain.search import forget as forget_search_texts
 from domain.search import search_key
 from domain.state import FINAL, FindingState, Status
 
@@ -377,6 +378,7 @@ class LedgerRows(TrackingRecorder):
                     self._insert_tracking(own, Tracking(application_name, last))
             finally:
                 self._bulk_end(c, before)
+                forget_search_texts()
 
     def _rows_from_versions(self, c: Any) -> None:
         """Write every finding's newest version as its current row.
