@@ -40,7 +40,10 @@ def run_until_killed(store: Path, name: str, acks_wanted: int) -> list[tuple[str
         time.sleep(random.random() / 50)
     finally:
         writer.kill()
-        rest, errors = writer.communicate()
+        # Through the same reader the loop used: it may hold the start of the
+        # next line, which communicate() would leave out, cutting that line.
+        rest = writer.stdout.read()
+        _, errors = writer.communicate()
     lines += [line.split() for line in rest.splitlines()]
     assert lines and lines[0] == ["ready"], errors
     assert writer.returncode == -9, errors
