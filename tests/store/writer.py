@@ -29,7 +29,10 @@ FOUND = date(2022, 6, 1)
 
 
 def say(*words: object) -> None:
-    print(*words, flush=True)
+    # One write for the whole line: unbuffered, print writes word by word, and
+    # a kill between two writes would leave half a line.
+    sys.stdout.write(" ".join(str(w) for w in words) + "\n")
+    sys.stdout.flush()
 
 
 def new_finding(name: str, n: int, plan: bool) -> NewFinding:
