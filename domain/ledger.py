@@ -1673,23 +1673,15 @@ class Ledger(Application):
         with view.refolding(self.name, anew=anew) as fold:
             if fold is None:
                 return None
-            while damage is None:
-                notes = self.recorder.select_notifications(
-                    start=steps.done, limit=batch, inclusive_of_start=False
-                )
-                if not notes:
-                    break
-                entries: list[tuple[int, Any]] = []
-                try:
-                    for note in notes:
-                        entries.append((note.id, self.mapper.to_domain_event(note)))
-                except UnreadableEventError as error:
-                    damage = self.damage = error
-                fold(entries)
-                folded += len(entries)
-                steps.total = max(steps.total, notes[-1].id)
-                steps.done = notes[-1].id
-                steps.report()
+            try:
+                for entries in self._event_batches(batch):
+                    fold(entries)
+                    folded += len(entries)
+                    steps.done = entries[-1][0]
+                    steps.total = max(steps.total, steps.done)
+                    steps.report()
+            except UnreadableEventError as error:
+                damage = self.damage = error
         log.info("ledger view folded anew: %d events", folded)
         if damage is not None:
             raise damage
@@ -1761,13 +1753,8 @@ class Ledger(Application):
             scratch.extra_terms = self._category_terms  # type: ignore[method-assign]
             with scratch.refolding(self.name) as fold:
                 assert fold is not None  # a new file is empty
-                entries: list[tuple[int, Any]] = []
-                for entry in self._all_events(until=upto):
-                    entries.append(entry)
-                    if len(entries) == 5000:
-                        fold(entries)
-                        entries = []
-                fold(entries)
+                for entries in self._event_batches(5000, until=upto):
+                    fold(entries)
             differs = set(view.rows_unlike_versions())
             differs.update(_unmatched(view.logged_rows(upto), scratch.logged_rows(upto)))
             factory.close()
@@ -1811,6 +1798,28 @@ class Ledger(Application):
                 # the rest of the log to find nothing.
                 return
             last = notes[-1].id
+
+    def _event_batches(
+        self, size: int, *, until: int | None = None
+    ) -> Iterator[list[tuple[int, Any]]]:
+        """Yield the log's (position, event) pairs in order, `size` at a time.
+
+        An event that no longer decodes ends the batch before it, which is
+        yielded first; its error is raised after.
+        """
+        entries: list[tuple[int, Any]] = []
+        try:
+            for entry in self._all_events(size, until=until):
+                entries.append(entry)
+                if len(entries) == size:
+                    yield entries
+                    entries = []
+        except UnreadableEventError:
+            if entries:
+                yield entries
+            raise
+        if entries:
+            yield entries
 
     def _states_before(
         self, cutoff: datetime, query: LedgerQuery | None = None

@@ -335,8 +335,9 @@ class LedgerRows(TrackingRecorder):
         an error, a cancel among them, rolls it all back, leaving the view as
         it was. Meanwhile the view's indexes are dropped and every state and
         reach is kept in memory rather than read back; current rows are
-        written from the versions and the indexes built once, at the end. Folding a log as one
-        run of batches costs so a fraction of folding it batch by batch.
+        written from the versions and the indexes built once, at the end.
+        Folding a log as one run of batches costs so a fraction of folding it
+        batch by batch.
 
         Unless `anew`, a view that is not empty (another process folded it
         meanwhile) is left alone, and None is yielded instead. Holds the
@@ -350,11 +351,7 @@ class LedgerRows(TrackingRecorder):
             if not anew and self._max_tracking_id(application_name, own):
                 yield None
                 return
-            self._empty(c)
-            c.execute(
-                f"DELETE FROM {self.TRACKING} WHERE application_name = {self.PARAM}",
-                [application_name],
-            )
+            self._start_over(c, application_name)
             before = self._bulk_start(c)
             indexes = [sql for sql in self.view_sql() if sql.startswith("CREATE INDEX")]
             for sql in indexes:
@@ -431,11 +428,15 @@ class LedgerRows(TrackingRecorder):
         """
         with self._cursors(commit=True) as (own, c):
             self._lock_rows(own)
-            self._empty(c)
-            c.execute(
-                f"DELETE FROM {self.TRACKING} WHERE application_name = {self.PARAM}",
-                [application_name],
-            )
+            self._start_over(c, application_name)
+
+    def _start_over(self, c: Any, application_name: str) -> None:
+        """Empty every table of the view and forget how far it followed the log."""
+        self._empty(c)
+        c.execute(
+            f"DELETE FROM {self.TRACKING} WHERE application_name = {self.PARAM}",
+            [application_name],
+        )
 
     def _write_rows(self, c: Any, rows: Iterable[tuple[Any, ...]]) -> None:
         # A row keeps the order of its first insert, which is therefore the
