@@ -107,6 +107,7 @@ def run_size(n: int, folder: Path, repeat: int) -> dict[str, dict[str, Any]]:
         events_table = ledger.recorder.events_table_name  # type: ignore[attr-defined]
         read = measure.read_events(store, events_table, runs)
         f["rebuild"] = _pair(rebuilt, read)
+        f["decode"] = _pair(measure.decode_events(ledger, runs), read)
 
         _say(f"[{n:,}] history")
         weeks = campaign.report_weeks

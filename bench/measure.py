@@ -7,6 +7,7 @@ page-down and recording run in a child process (bench.child).
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sqlite3
@@ -140,6 +141,28 @@ def read_events(store: Path, table: str, runs: int) -> Timing:
                 json.loads(state)
 
     return timed(read, runs)
+
+
+def decode_events(ledger: Ledger, runs: int) -> Timing:
+    """The least a rebuild can cost: every event read and decoded through the library.
+
+    The batches a refold reads (`Ledger._event_batches`: the library's
+    recorder and mapper, the events' custom types and classes), with nothing
+    folded or written; compared with the rebuild's baseline it shows how
+    much of that target the library alone takes.
+    """
+
+    def read() -> None:
+        for _ in ledger._event_batches(5000):
+            pass
+
+    collecting = gc.isenabled()
+    gc.disable()  # as in a refold (domain.view), so the two compare like for like
+    try:
+        return timed(read, runs)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 # History
