@@ -90,9 +90,12 @@ def overview(
     live = [s for s in states if s.status is not Status.WITHDRAWN]
     order = list(units) + sorted({s.reporting_unit for s in live} - set(units))
     place = {unit: n for n, unit in enumerate(order)}
+    by_unit: dict[str, list[FindingState]] = {unit: [] for unit in order}
+    for s in live:
+        by_unit[s.reporting_unit].append(s)
     summaries = []
     for unit in order:
-        mine = [s for s in live if s.reporting_unit == unit]
+        mine = by_unit[unit]
         weeks = tuple(
             (
                 w,
