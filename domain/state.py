@@ -87,7 +87,7 @@ class FindingState:
         Without running `__init__` over every field: folding a province's log
         copies a state twice per event, and `replace` was most of that cost.
         """
-        unknown = changes.keys() - _FIELD_NAMES
+        unknown = changes.keys() - STATE_FIELDS
         if unknown:
             raise TypeError(f"FindingState has no field {', '.join(sorted(unknown))}")
         copy = object.__new__(FindingState)
@@ -113,4 +113,4 @@ class FindingState:
         return (self.deadline - today).days
 
 
-_FIELD_NAMES = frozenset(f.name for f in fields(FindingState))
+STATE_FIELDS = frozenset(f.name for f in fields(FindingState))
