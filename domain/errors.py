@@ -482,6 +482,18 @@ class StoreKeyError(LedgerError):
 
 
 @dataclass
+class NotAStoreError(LedgerError):
+    """The file named as the store holds something else, and is left untouched.
+
+    `problem`: "not_sqlite" (not a database at all), "foreign" (another
+    program's SQLite database).
+    """
+
+    path: Path
+    problem: str
+
+
+@dataclass
 class KeyFileError(LedgerError):
     """A key file cannot be used.
 

@@ -100,7 +100,13 @@ from domain.office import OfficeOverview
 from domain.progress import Cancelled, Progress, Steps
 from domain.sheet import OfficialSheet, SheetRow
 from domain.spotcheck import Sample, SpotCheck, draw, sample_from
-from domain.sqlite_store import StoreRecorder, StoreView, check_store_key, make_private
+from domain.sqlite_store import (
+    StoreRecorder,
+    StoreView,
+    check_is_store,
+    check_store_key,
+    make_private,
+)
 from domain.staff import Act, Role, StaffEntry, StaffMember, permits
 from domain.staff import fold as fold_staff
 from domain.state import FindingState, Status
@@ -2484,6 +2490,10 @@ def default_store_path() -> Path:
     return base / "taizhang" / "ledger.sqlite"
 
 
+# The library's name for the table of stored events, which every store has.
+EVENTS_TABLE = "stored_events"
+
+
 def sqlite_env(path: Path, key: str | None = None) -> dict[str, str]:
     """Return the eventsourcing settings for an embedded store at path.
 
@@ -2537,5 +2547,6 @@ def open_ledger(
     path = Path(store) if store else default_store_path()
     if store is None:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    check_is_store(path, EVENTS_TABLE)
     make_private(path)
     return Ledger(campaign, env=sqlite_env(path, key), clock=clock, level=level)

@@ -17,7 +17,7 @@ from eventsourcing.persistence import Cipher, PersistenceError
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore
 
 from domain.chain import ChainedRecorder
-from domain.errors import StoreBusyError, StoreKeyError
+from domain.errors import NotAStoreError, StoreBusyError, StoreKeyError
 from domain.view import LedgerView
 
 log = logging.getLogger(__name__)
@@ -163,6 +163,41 @@ class StoreView(LedgerView):
     @when_busy
     def reset(self) -> None:
         super().reset()
+
+
+# The first bytes of every SQLite database file.
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_is_store(path: Path, events_table: str) -> None:
+    """Refuse a file that holds something other than a ledger, before touching it.
+
+    A missing or empty file becomes a new store. A file that is no SQLite
+    database, or is one holding tables but not the ledger's events, is
+    someone's other work: opening it would add the ledger's tables to it.
+    """
+    try:
+        with open(path, "rb") as file:
+            header = file.read(len(SQLITE_HEADER))
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return  # created, or refused, by opening it
+    if not header:
+        return
+    if header != SQLITE_HEADER:
+        raise NotAStoreError(path, "not_sqlite")
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {name for (name,) in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+            )}  # fmt: skip
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as error:
+        log.warning("cannot read the tables of %s: %s", path, error)
+        return  # unreadable for other reasons: opening it will say so
+    if tables and events_table not in tables:
+        raise NotAStoreError(path, "foreign")
 
 
 def make_private(path: Path) -> None:

@@ -535,7 +535,7 @@ CLI_CASES: list[tuple[list[str], str | None]] = [
     (["--store", "a\x00b", "check"], "空字符"),
     (["--store", "{tmp}/missing/x.sqlite", "check"], "文件夹不存在"),
     (["--store", "file::memory:", "check"], ":memory:"),
-    (["--store", "{tmp}/notes.txt", "check"], "无法读写台账数据文件"),
+    (["--store", "{tmp}/notes.txt", "check"], "不是台账数据文件"),
     (["--store", "{tmp}", "check"], "无法读写台账数据文件"),
     (["--campaign", "{tmp}/none.toml", "check"], "文件不存在"),
     (["--campaign", "{tmp}/notes.txt", "check"], "工作定义文件"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,57 @@ def test_a_mistyped_store_is_not_created_by_a_command_that_only_reads(
     assert not typo.exists()
     err = capsys.readouterr().err
     assert "找不到数据文件" in err and "ledgr.sqlite" in err
+
+
+def foreign_database(path: Path) -> Path:
+    """Another program's SQLite database: one table, one row."""
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE contacts (name TEXT)")
+        db.execute("INSERT INTO contacts VALUES ('李四')")
+    db.close()
+    path.chmod(0o644)
+    return path
+
+
+def tables_of(path: Path) -> list[str]:
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return sorted(name for (name,) in db.execute("SELECT name FROM sqlite_master"))
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("command", [["check"], ["demo"], []])
+def test_a_file_that_is_not_a_ledger_is_refused_and_left_as_it_was(
+    tmp_path: Path,
+    command: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`--store` at another program's database added the ledger's tables to it,
+    made it private, and a text file was "cannot read or write"."""
+    monkeypatch.setattr("tui.app.TaizhangApp.run", lambda self: pytest.fail("app ran"))
+    notes = tmp_path / "notes.txt"
+    notes.write_text("会议纪要，不是数据库\n" * 50)
+    other = foreign_database(tmp_path / "contacts.db")
+    before = {p: (p.read_bytes(), p.stat().st_mode) for p in (notes, other)}
+
+    for path in (notes, other):
+        code = main(["--store", str(path), "--operator", "张三", *command])
+
+        err = capsys.readouterr().err
+        assert code == 2, err
+        assert "不是台账数据文件" in err and path.name in err, err
+        assert "Traceback" not in err
+    assert {p: (p.read_bytes(), p.stat().st_mode) for p in (notes, other)} == before
+    assert tables_of(other) == ["contacts"]
+    assert not list(tmp_path.glob("*-wal")) and not list(tmp_path.glob("*-journal"))
+
+
+def test_an_empty_file_becomes_a_new_ledger(tmp_path: Path) -> None:
+    empty = tmp_path / "new.sqlite"
+    empty.touch()
+
+    assert main(["--store", str(empty), "--operator", "张三", "check"]) == 0
+
+    assert "stored_events" in tables_of(empty)

@@ -355,6 +355,11 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     e.StoreKeyError: lambda x: STORE_KEY_PROBLEMS.get(
         x.problem, f"密钥无法使用（{quoted(x.problem)}）。"
     ),
+    e.NotAStoreError: lambda x: (
+        f"{quoted(x.path, PATH_LIMIT)} 不是台账数据文件"
+        f"（{NOT_A_STORE.get(x.problem, quoted(x.problem))}），未作任何改动。"
+        "请检查 --store 给的文件名；新建台账请给一个还不存在的文件名。"
+    ),
     e.KeyFileError: lambda x: (
         f"密钥文件 {quoted(x.path, PATH_LIMIT)} "
         f"{KEY_FILE_PROBLEMS.get(x.problem, f'无法使用（{quoted(x.problem)}）。')}"
@@ -442,6 +447,10 @@ def progress_count(done: int, total: int, unit: str) -> str:
     return f"{done} / {total} {unit}（{percent}%）"
 
 
+NOT_A_STORE = {
+    "not_sqlite": "它不是数据库文件",
+    "foreign": "它是其他程序的数据库",
+}
 STORE_KEY_PROBLEMS = {
     "key_missing": (
         "该数据文件已加密，需要密钥才能打开：请用 --key-file 指定密钥文件，"
