@@ -243,6 +243,22 @@ class FinalReportTooEarlyError(LedgerError):
 
 
 @dataclass
+class WeekAlreadySubmittedError(LedgerError):
+    """The week was handed in before, and its ledger has not changed since.
+
+    Names the first submission: who, on which day, and the fingerprint both
+    would carry. A week whose ledger changed (findings recorded later with
+    earlier times) may be handed in again.
+    """
+
+    unit: str
+    week: int
+    by: str
+    on: date
+    fingerprint: str
+
+
+@dataclass
 class AlreadySealedError(LedgerError):
     unit: str
     signer: str

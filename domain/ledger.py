@@ -210,6 +210,8 @@ class Submission:
     fingerprint: str
     by: str
     at: datetime
+    # The business day it was handed in.
+    on: date
     imported: bool = False
 
 

@@ -14,6 +14,7 @@ from domain.errors import (
     CountError,
     EmptyTextError,
     UnitSealedError,
+    WeekAlreadySubmittedError,
 )
 from domain.finding import Stamp
 
@@ -61,6 +62,7 @@ class UnitLedger(Aggregate):
                     "fingerprint": self.fingerprint,
                     "by": self.operator,
                     "at": self.timestamp,
+                    "on": self.on,
                 }
             )
 
@@ -109,8 +111,17 @@ class UnitLedger(Aggregate):
         position: int,
         fingerprint: str,
     ) -> None:
-        """Record that a week's ledger was handed in, fixed by its fingerprint."""
+        """Record that a week's ledger was handed in, fixed by its fingerprint.
+
+        Again only if the week's ledger has changed since: the same
+        fingerprint twice would say nothing new.
+        """
         self._check_not_sealed()
+        for earlier in self.submissions:
+            if (earlier["week"], earlier["fingerprint"]) == (week, fingerprint):
+                raise WeekAlreadySubmittedError(
+                    self.unit, week, earlier["by"], earlier["on"], fingerprint
+                )
         self.trigger_event(
             self.WeekSubmitted,
             timestamp=stamp.at,

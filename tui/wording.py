@@ -270,6 +270,10 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     e.FinalReportTooEarlyError: lambda x: (
         f"终版台账及总结只能在“{x.phase}”阶段（{_day(x.start)} 起）导出。"
     ),
+    e.WeekAlreadySubmittedError: lambda x: (
+        f"{x.unit} 第 {x.week} 周的台账已于 {_day(x.on)} 由 {x.by} 报送，"
+        f"此后没有变化（指纹 {x.fingerprint}），无需再次报送。"
+    ),
     e.AlreadySealedError: lambda x: f"{x.unit} 的终版台账已由 {x.signer} 签字封存，不能再次封存或报送。",
     e.UnitSealedError: lambda x: (
         f"{x.unit} 的终版台账已封存，其问题只能记录验收结果。"

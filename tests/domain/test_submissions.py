@@ -13,6 +13,7 @@ from domain.errors import (
     AlreadySealedError,
     NotInFinalPhaseError,
     UnitSealedError,
+    WeekAlreadySubmittedError,
     WeekNotOverError,
 )
 from domain.ledger import Ledger, NewFinding, Operator
@@ -64,6 +65,44 @@ def test_a_week_is_submitted_once_over_with_the_fingerprint_its_sheet_carries(
     assert (submission.unit, submission.week, submission.by) == ("褚河街道", 1, "张三")
     assert submission.fingerprint == fingerprint
     assert submission.position == 2  # recorded and planned; week 2 came after
+
+
+def test_a_week_handed_in_again_unchanged_is_refused_naming_the_first(
+    ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
+) -> None:
+    """A second `submit` of the same week used to be stored without a word."""
+    ledger.record(operator, new_finding(**PLAN))
+    at(clock, 6, 8, 9)
+    first = ledger.submit_week(operator, "褚河街道", 1)
+    head = ledger.head()
+
+    at(clock, 6, 9, 15)
+    with pytest.raises(WeekAlreadySubmittedError) as again:
+        ledger.submit_week(Operator("李四", "褚河街道"), "褚河街道", 1)
+
+    assert again.value == WeekAlreadySubmittedError(
+        "褚河街道", 1, "张三", date(2022, 6, 8), first
+    )
+    assert ledger.head() == head
+    assert len(ledger.submissions()) == 1
+
+
+def test_a_week_changed_since_it_was_handed_in_may_be_handed_in_again(
+    ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
+) -> None:
+    ledger.record(operator, new_finding(**PLAN))
+    at(clock, 6, 8, 9)
+    first = ledger.submit_week(operator, "褚河街道", 1)
+    # A finding made on paper in week 1 arrives later with its own time, as an
+    # offline bundle's events do: week 1 as reported now differs.
+    at(clock, 6, 7, 16)
+    ledger.record(operator, new_finding(statement="补录的问题", found_on=date(2022, 6, 7)))
+    at(clock, 6, 9, 9)
+
+    second = ledger.submit_week(operator, "褚河街道", 1)
+
+    assert second != first
+    assert [s.fingerprint for s in ledger.submissions()] == [first, second]
 
 
 def test_the_office_sees_who_submitted_and_who_is_missing(
