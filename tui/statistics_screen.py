@@ -33,6 +33,8 @@ NOTE = (
     "按时完成率 = 时限内完成的 ÷（已完成整改的 + 已逾期的）。"
     "选第N周时，按该周结束前录入的情况、以该周最后一天统计。"
 )
+# What the weekly counts go by: the weeks screen counts by recording time.
+WEEKS_BASIS = "新增按发现日期、销号按验收日期计入当周（“周报”界面按录入时间计，数字可能不同）。"
 # The widest a weekly bar may grow, in cells.
 BAR_CELLS = 30
 
@@ -191,6 +193,8 @@ class StatisticsScreen(Screen[None]):
             text.append("\n")
         if not weeks:
             text.append("还没有报送周。")
+        else:
+            text.append(WEEKS_BASIS, style="dim")
         self.query_one("#stats-bars", Static).update(text)
 
     def action_show_tab(self, tab: str) -> None:

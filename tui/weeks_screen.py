@@ -38,7 +38,8 @@ class WeeksScreen(Screen[None]):
         )
         yield DataTable(cursor_type="row", id="weeks-table")
         yield Static(
-            "新增、完成、销号按记录时间计入当周；逾期为当周最后一天仍未完成且已过时限的问题。"
+            "新增、完成、销号按录入时间计入当周（“统计”按发现日期和验收日期计）；"
+            "逾期为当周最后一天仍未完成且已过时限的问题。"
             "Enter 查看该周按时上报与现在所知的对比。",
             id="weeks-note",
         )

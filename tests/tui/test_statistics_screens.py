@@ -72,9 +72,10 @@ async def test_s_opens_the_statistics_and_digits_pick_each_table(
         await pilot.press("4")
         await pilot.pause()
         assert tabs.active == "tab-weeks"
-        assert "第1周 06-01—06-07  新增    1 █" in str(
-            screen.query_one("#stats-bars").render()
-        )
+        bars = str(screen.query_one("#stats-bars").render())
+        assert "第1周 06-01—06-07  新增    1 █" in bars
+        # The weeks screen counts by recording time under the same words.
+        assert "新增按发现日期、销号按验收日期计入当周" in bars
 
         await pilot.press("escape")
         await pilot.pause()
