@@ -12,7 +12,7 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from domain.errors import WorkCancelledError
@@ -637,11 +637,21 @@ class TaizhangApp(App[None]):
             self.call_from_thread(self.refresh_screens)
 
     def refresh_screens(self) -> None:
-        # Only screens that show the live ledger; a form keeps what is typed.
-        # Marked on the class, so that no screen is loaded only to be asked.
-        for screen in self.screen_stack:
+        """Read the ledger again on the screens in view, and mark the rest stale.
+
+        In view: the top screen, and those a dialog is drawn over. Only
+        screens that show the live ledger (a form keeps what is typed), as
+        marked on the class, so that no screen is loaded only to be asked.
+        Out of view, a screen reads again when shown (`tui.live`).
+        """
+        in_view = True
+        for screen in reversed(self.screen_stack):
             if getattr(screen, "shows_live_ledger", False):
-                screen.reload()
+                if in_view:
+                    screen.reload()
+                else:
+                    screen.stale = True  # type: ignore[attr-defined]
+            in_view = in_view and isinstance(screen, ModalScreen)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is not WorkerState.ERROR or event.worker.error is None:

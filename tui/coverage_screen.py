@@ -16,6 +16,7 @@ from domain.coverage import ItemCoverage, Screened, UnitCoverage
 from domain.errors import CountError
 from domain.ledger import Ledger
 from tui.form import Field, FormModal, Options, choices
+from tui.live import ReadAgainWhenShown
 
 MARKS = {
     Screened.RECORDED: Text(" ✓ ", style="bold green"),
@@ -57,11 +58,8 @@ def count(field: str, text: str) -> int:
     return int(value)
 
 
-class CoverageScreen(Screen[None]):
+class CoverageScreen(ReadAgainWhenShown, Screen[None]):
     """Show which check items each unit has screened; r records a screening."""
-
-    # Reloaded by the app whenever the log grows (`TaizhangApp.refresh_screens`).
-    shows_live_ledger = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "返回", id="coverage.back"),

@@ -15,6 +15,7 @@ from domain.ledger import Ledger
 from domain.verify import VerifyReport
 from exporters.fingerprint import verify_ledger
 from tui.form import Field, FormModal
+from tui.live import ReadAgainWhenShown
 from tui.wording import (
     MATCH_WORDS,
     PROBLEM_NAMES,
@@ -51,11 +52,8 @@ def describe_report(report: VerifyReport) -> str:
     return "\n".join(lines)
 
 
-class InspectionScreen(Screen[None]):
+class InspectionScreen(ReadAgainWhenShown, Screen[None]):
     """What an inspector looks at; Enter on a finding's row opens it."""
-
-    # Reloaded by the app whenever the log grows (`TaizhangApp.refresh_screens`).
-    shows_live_ledger = True
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "返回", id="inspect.back"),

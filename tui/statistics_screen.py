@@ -26,6 +26,7 @@ from domain.state import Status
 from domain.statistics import Statistics, Tally
 from exporters.final_report import rate_text
 from tui.bars import bar
+from tui.live import ReadAgainWhenShown
 
 STATUSES = [str(s) for s in Status]
 NOTE = (
@@ -45,11 +46,8 @@ def tally_cells(tally: Tally) -> list[str]:
     return [str(n) for n in (*counts, tally.found, tally.overdue)]
 
 
-class StatisticsScreen(Screen[None]):
+class StatisticsScreen(ReadAgainWhenShown, Screen[None]):
     """Show the figures of the ledger, now or as of a report week; 1–4 pick a table."""
-
-    # Reloaded by the app whenever the log grows (`TaizhangApp.refresh_screens`).
-    shows_live_ledger = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "返回", id="stats.back"),

@@ -168,3 +168,43 @@ async def test_of_two_changes_from_one_version_one_is_stored_and_the_other_refus
         ("DeadlineExtended", "李四", date(2022, 6, 18)),
         ("DeadlineExtended", "张三", date(2022, 6, 20)),
     ]
+
+
+async def test_a_screen_out_of_view_is_read_again_when_shown_not_on_every_change(
+    two_ledgers: tuple[Ledger, Ledger],
+    new_finding: Callable[..., NewFinding],
+    tmp_path: Path,
+) -> None:
+    """Every change in the store re-read every live screen in the stack: an
+    inspection or statistics screen under a finding read the whole ledger
+    each time another computer saved."""
+    from tui.statistics_screen import StatisticsScreen
+
+    mine, theirs = two_ledgers
+    finding_id = mine.record(ZHANG, new_finding(**PLAN))
+    app = TaizhangApp(mine, ZHANG, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        statistics = app.screen
+        assert isinstance(statistics, StatisticsScreen)
+        reloads: list[int] = []
+        read_again = statistics.reload
+        statistics.reload = lambda: (reloads.append(1), read_again())[1]  # type: ignore[method-assign]
+        app.push_screen(FindingScreen(mine, finding_id))
+        await pilot.pause()
+        finding = app.screen
+
+        theirs.record(LI, new_finding(statement="另一台电脑登记的问题"))
+        theirs.record(LI, new_finding(statement="又一个"))
+        await within_two_seconds(pilot, lambda: app.seen_head == theirs.head())
+
+        assert reloads == []
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is statistics and reloads == [1]
+        kinds = statistics.query_one("#stats-kinds")
+        assert "3" in " ".join(str(cell) for row in kinds.rows for cell in kinds.get_row(row))
+        assert finding is not app.screen
