@@ -27,7 +27,6 @@ from bench import bare
 from domain.campaign import Campaign
 from domain.clock import SetClock
 from domain.ledger import Ledger, open_ledger
-from domain.office import OfficeOverview
 from domain.sheet import OfficialSheet, TableSheet
 
 # The repository's root: the child processes import the app from here.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -16,7 +16,7 @@ class SystemClock:
     """The machine's clock, in UTC."""
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class SetClock:
@@ -28,7 +28,7 @@ class SetClock:
     def set(self, moment: datetime) -> None:
         if moment.tzinfo is None:
             raise ValueError("a clock needs a timezone-aware moment")
-        self._moment = moment.astimezone(timezone.utc)
+        self._moment = moment.astimezone(UTC)
 
     def now(self) -> datetime:
         return self._moment

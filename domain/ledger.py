@@ -43,6 +43,8 @@ from domain.checks import Problem, check_ledger
 from domain.clock import Clock, SystemClock
 from domain.coverage import Screening, UnitCoverage, coverage
 from domain.errors import (
+    MAX_PER_STRATUM,
+    SEED_LIMIT,
     AlreadyImportedError,
     BundleCampaignError,
     BundleConflictError,
@@ -68,8 +70,6 @@ from domain.errors import (
     PositionOutsideLogError,
     RowsRefusedError,
     SampleNotFoundError,
-    MAX_PER_STRATUM,
-    SEED_LIMIT,
     SampleSizeError,
     SeedError,
     StoreBusyError,

@@ -7,7 +7,6 @@ from functools import lru_cache
 
 from domain.state import FindingState
 
-
 # Large enough for a county's ledger: a finding's versions repeat its texts,
 # and pinyin is the slowest part of folding an event.
 CACHED = 1 << 16

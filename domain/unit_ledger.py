@@ -9,8 +9,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.errors import (
-    AlreadySealedError,
     MAX_COUNT,
+    AlreadySealedError,
     CountError,
     EmptyTextError,
     UnitSealedError,

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from domain.errors import (
-    FoundAfterStepError,
     AlreadyPlannedError,
     DateBeforeFoundError,
     DateInFutureError,
@@ -18,6 +17,7 @@ from domain.errors import (
     EmptyTextError,
     FindingClosedError,
     FindingWithdrawnError,
+    FoundAfterStepError,
     NothingChangedError,
     NotPlannedError,
     TextTooLongError,

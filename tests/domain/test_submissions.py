@@ -18,8 +18,8 @@ from domain.errors import (
 )
 from domain.ledger import Ledger, NewFinding, Operator
 from domain.verify import Match
-from exporters.official import write_official_sheet
 from exporters.fingerprint import read_fingerprint
+from exporters.official import write_official_sheet
 from tests.conftest import SHANGHAI
 from tests.pg import execute_on
 
