@@ -67,6 +67,8 @@ class FormModal(ModalScreen[bool]):
         super().__init__()
         self.form_title = title
         self.fields = list(fields)
+        # What each field marked in red held when it was judged.
+        self.judged: dict[str, Any] = {}
         self.submit = submit
         self.year = year
         self.hint = hint
@@ -98,16 +100,18 @@ class FormModal(ModalScreen[bool]):
 
     def raw_values(self) -> list[Any]:
         """What each field holds now, unparsed; to tell whether anything was typed."""
-        held: list[Any] = []
-        for field in self.fields:
-            widget = self.query_one(f"#field-{field.name}")
-            if isinstance(widget, Select):
-                held.append(widget.value)
-            elif isinstance(widget, TextArea):
-                held.append(widget.text)
-            elif isinstance(widget, Input):
-                held.append(widget.value)
-        return held
+        return [self.raw(field.name) for field in self.fields]
+
+    def raw(self, name: str) -> Any:
+        """What one field holds now, unparsed (a select's NULL as it is)."""
+        widget = self.query_one(f"#field-{name}")
+        if isinstance(widget, Select):
+            return widget.value
+        if isinstance(widget, TextArea):
+            return widget.text
+        if isinstance(widget, Input):
+            return widget.value
+        return None
 
     def dirty(self) -> bool:
         """Tell whether the operator changed anything since the form opened."""
@@ -143,8 +147,26 @@ class FormModal(ModalScreen[bool]):
             classes="form-input",
         )
 
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.clear_error(event.input)
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self.clear_error(event.text_area)
+
+    def clear_error(self, widget: Widget) -> None:
+        """Take a field's red mark away once it holds something else than was judged.
+
+        Compared with what was judged, since the news of a change can arrive
+        after a save that already judged the changed value.
+        """
+        name = (widget.id or "").removeprefix("field-")
+        if name in self.judged and self.raw(name) != self.judged[name]:
+            del self.judged[name]
+            self.show_error(name, "")
+
     def on_select_changed(self, event: Select.Changed) -> None:
         name = (event.select.id or "").removeprefix("field-")
+        self.clear_error(event.select)
         value = "" if event.value is Select.NULL else str(event.value)
         # A select announces its first value too; that must not clear a preset child.
         if self.parent_values.get(name) == value:
@@ -161,14 +183,11 @@ class FormModal(ModalScreen[bool]):
         ok = True
         for field in self.fields:
             error = ""
-            widget = self.query_one(f"#field-{field.name}")
-            raw: Any
-            if isinstance(widget, Select):
-                raw = "" if widget.value is Select.NULL else str(widget.value)
-            elif isinstance(widget, TextArea):
-                raw = widget.text
-            else:
-                raw = self.query_one(f"#field-{field.name}", Input).value
+            raw = self.raw(field.name)
+            if raw is Select.NULL:
+                raw = ""
+            elif isinstance(self.query_one(f"#field-{field.name}"), Select):
+                raw = str(raw)
             if field.required and not str(raw).strip():
                 error = "必填"
             elif field.kind == "date" and raw.strip():
@@ -184,6 +203,8 @@ class FormModal(ModalScreen[bool]):
         return values if ok else None
 
     def show_error(self, name: str, text: str) -> None:
+        if text:
+            self.judged[name] = self.raw(name)
         error = self.query_one(f"#error-{name}", Static)
         error.update(text)
         error.display = bool(text)

@@ -338,6 +338,38 @@ async def test_ctrl_q_over_an_unsaved_form_asks_before_quitting(
         assert not app.is_running
 
 
+async def test_a_red_mark_goes_once_its_field_is_changed(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """The red 必填 stayed beside a field already filled in, until the next save."""
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormModal)
+
+        def marked() -> set[str]:
+            return {
+                f.name
+                for f in form.fields
+                if form.query_one(f"#error-{f.name}").display
+                and str(form.query_one(f"#error-{f.name}").render())
+            }
+
+        assert {"statement", "check_item", "nature"} <= marked()
+        await fill(pilot, "statement", "东村王某危房")
+        await pilot.pause()
+        assert "statement" not in marked() and "nature" in marked()
+        await choose(pilot, "#field-nature", "个性问题")
+        await pilot.pause()
+        assert "nature" not in marked() and "check_item" in marked()
+
+
 async def test_an_export_to_a_folder_that_does_not_exist_keeps_the_form(
     ledger: Ledger, tmp_path: Path
 ) -> None:
