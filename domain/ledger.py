@@ -1425,30 +1425,27 @@ class Ledger(Application):
         )
 
     def screenings(self, unit: str = "") -> list[Screening]:
-        """List every recorded check-item screening, oldest first."""
+        """List every recorded check-item screening, oldest first, from the view."""
         # A unit's record is found by its derived id, so no Opened event is read.
         units = {
             UnitLedger.id_for(self.campaign.id, name): name
             for name in ([unit] if unit else self.campaign.all_units)
         }
-        topic = get_topic(UnitLedger.ItemScreened)
-        found = []
-        for event in self.events_in_order(topics=(topic,)):
-            if event.originator_id not in units:
-                continue
-            found.append(
-                Screening(
-                    unit=units[event.originator_id],
-                    category=event.category,
-                    check_item=event.check_item,
-                    households=event.households,
-                    problems_found=event.problems_found,
-                    on=event.on,
-                    operator=event.operator,
-                    recorded_at=event.timestamp,
-                )
+        rows = self.projection.view.screenings([str(key) for key in units])
+        return [
+            Screening(
+                unit=units[UUID(unit_ledger)],
+                category=category,
+                check_item=check_item,
+                households=households,
+                problems_found=problems_found,
+                on=date.fromisoformat(on),
+                operator=operator,
+                recorded_at=datetime.fromisoformat(recorded_at),
             )
-        return found
+            for _, unit_ledger, category, check_item, households, problems_found, on,
+            operator, recorded_at in rows
+        ]  # fmt: skip
 
     def coverage(self, unit: str = "") -> list[UnitCoverage]:
         """Say for every unit (or one) which check items it has screened.

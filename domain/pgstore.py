@@ -69,6 +69,7 @@ class PostgresLedgerView(LedgerRows, PostgresTrackingRecorder):
         self.ROWS = _quoted(datastore.schema, "ledger_rows")
         self.VERSIONS = _quoted(datastore.schema, "ledger_versions")
         self.MOMENTS = _quoted(datastore.schema, "ledger_moments")
+        self.SCREENINGS = _quoted(datastore.schema, "ledger_screenings")
         self.TRACKING = _quoted(datastore.schema, self.tracking_table_name)
         self.INDEXES_IN = f'"{datastore.schema}".'
         self.sql_create_statements += [
@@ -78,7 +79,13 @@ class PostgresLedgerView(LedgerRows, PostgresTrackingRecorder):
 
     def view_sql(self) -> list[str]:
         return view_tables_sql(
-            self.ROWS, self.VERSIONS, self.MOMENTS, "bigint", "seq bigserial, ", ", seq"
+            self.ROWS,
+            self.VERSIONS,
+            self.MOMENTS,
+            self.SCREENINGS,
+            "bigint",
+            "seq bigserial, ",
+            ", seq",
         )
 
     @contextmanager

@@ -18,6 +18,7 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 from domain.search import forget as forget_search_texts
 from domain.search import search_key
 from domain.state import FINAL, STATE_FIELDS, FindingState, Status
+from domain.unit_ledger import UnitLedger
 
 # Which state fields hold days and moments, read off FindingState's annotations so
 # a new field cannot be forgotten here.
@@ -91,6 +92,18 @@ VERSION_COLUMNS = (
     "first_position",
     "in_order",
 )
+# A screening's columns: a unit's record (its aggregate's id) screened a check item.
+SCREENING_COLUMNS = (
+    "position",
+    "unit_ledger",
+    "category",
+    "check_item",
+    "households",
+    "problems_found",
+    "on_day",
+    "operator",
+    "recorded_at",
+)
 # A ledger row's columns after its finding id, as SQL both databases take.
 _ROW_SQL = (
     " reporting_unit TEXT NOT NULL, category TEXT NOT NULL, nature TEXT NOT NULL,"
@@ -100,7 +113,13 @@ _ROW_SQL = (
 
 
 def view_tables_sql(
-    rows: str, versions: str, moments: str, integer: str, serial: str, order: str
+    rows: str,
+    versions: str,
+    moments: str,
+    screenings: str,
+    integer: str,
+    serial: str,
+    order: str,
 ) -> list[str]:
     """Write the view's CREATE statements for quoted table names.
 
@@ -127,12 +146,17 @@ def view_tables_sql(
         f" ON {versions} (reporting_unit, finding_id)",
         f"CREATE TABLE IF NOT EXISTS {moments} ("
         f" position {integer} PRIMARY KEY, at TEXT NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS {screenings} (position {integer} PRIMARY KEY,"
+        " unit_ledger TEXT NOT NULL, category TEXT NOT NULL,"
+        f" check_item {integer} NOT NULL, households {integer} NOT NULL,"
+        f" problems_found {integer} NOT NULL, on_day TEXT NOT NULL,"
+        " operator TEXT NOT NULL, recorded_at TEXT NOT NULL)",
     ]
 
 
 # Raised whenever the view's tables change shape: an older view is emptied
 # and folded again from the log when a store is opened.
-VIEW_SCHEMA = 2
+VIEW_SCHEMA = 3
 SCHEMA_MARK = "__ledger_view_schema__"
 
 
@@ -223,6 +247,7 @@ class LedgerRows(TrackingRecorder):
     ROWS = "ledger_rows"
     VERSIONS = "ledger_versions"
     MOMENTS = "ledger_moments"
+    SCREENINGS = "ledger_screenings"
     # Where the tracking recorder keeps how far the view has followed the log.
     TRACKING = "tracking"
     # "Differs from", with NULL equal to NULL.
@@ -288,6 +313,7 @@ class LedgerRows(TrackingRecorder):
             self._write_rows(c, latest.values())
             self._write_versions(c, versions)
             self._write_moments(c, entries)
+            self._write_screenings(c, entries)
             self._insert_tracking(own, tracking)
         return True
 
@@ -371,6 +397,7 @@ class LedgerRows(TrackingRecorder):
                 versions, _ = self._fold(entries, states, reach, _evolve)
                 self._write_versions(c, versions)
                 self._write_moments(c, entries)
+                self._write_screenings(c, entries)
                 last = entries[-1][0]
 
             try:
@@ -418,13 +445,42 @@ class LedgerRows(TrackingRecorder):
             [(n, moment_text(e.timestamp)) for n, e in entries],
         )
 
+    def _write_screenings(self, c: Any, entries: Sequence[tuple[int, Any]]) -> None:
+        rows = [
+            (n, str(e.originator_id), e.category, e.check_item, e.households,
+             e.problems_found, e.on.isoformat(), e.operator, e.timestamp.isoformat())
+            for n, e in entries
+            if isinstance(e, UnitLedger.ItemScreened)
+        ]  # fmt: skip
+        if rows:
+            marks = ",".join([self.PARAM] * len(SCREENING_COLUMNS))
+            c.executemany(
+                f"INSERT INTO {self.SCREENINGS} ({', '.join(SCREENING_COLUMNS)})"
+                f" VALUES ({marks})",
+                rows,
+            )
+
+    def screenings(self, unit_ledgers: Sequence[str]) -> list[tuple[Any, ...]]:
+        """Read the screenings of the given unit records, in log order.
+
+        Each as its SCREENING_COLUMNS, days and moments as ISO text.
+        """
+        marks = ",".join([self.PARAM] * len(unit_ledgers))
+        with self._cursors(commit=False) as (_, c):
+            c.execute(
+                f"SELECT {', '.join(SCREENING_COLUMNS)} FROM {self.SCREENINGS}"
+                f" WHERE unit_ledger IN ({marks}) ORDER BY position",
+                list(unit_ledgers),
+            )
+            return [tuple(row) for row in c.fetchall()]
+
     def tables(self) -> list[str]:
         """Name every table of rows this view keeps: the ones `clear` empties.
 
         A table folded from the events belongs here, or a rebuild would keep
         its old rows beside the new ones.
         """
-        return [self.ROWS, self.VERSIONS, self.MOMENTS]
+        return [self.ROWS, self.VERSIONS, self.MOMENTS, self.SCREENINGS]
 
     def clear(self, application_name: str) -> None:
         """Empty every table of the view and forget how far it followed the log.
@@ -712,23 +768,26 @@ class LedgerRows(TrackingRecorder):
     def logged_rows(
         self, upto: int
     ) -> Iterator[tuple[tuple[int, int], str, tuple[Any, ...]]]:
-        """Yield every version, then every moment, up to a log position, in log order.
+        """Yield every version, moment and screening up to a log position, table by table.
 
-        Each as (a sort key, its finding or "" for a moment, its values), for
-        comparing the view with one folded afresh (`Ledger.verify`). Read a
-        thousand at a time, so a province's log is never held whole.
+        Each as (a sort key, its finding or "" for the others, its values),
+        in log order within a table, for comparing the view with one folded
+        afresh (`Ledger.verify`). Read a thousand at a time, so a province's
+        log is never held whole.
         """
         p = self.PARAM
-        names = ", ".join((*COLUMNS, *VERSION_COLUMNS))
-        for table, columns, key in (
-            (self.VERSIONS, names, 0),
-            (self.MOMENTS, "position, at", None),
-        ):
+        # Each table: its columns, where its log position is, where its finding is.
+        tables = (
+            (self.VERSIONS, (*COLUMNS, *VERSION_COLUMNS), len(COLUMNS) + 1, 0),
+            (self.MOMENTS, ("position", "at"), 0, None),
+            (self.SCREENINGS, SCREENING_COLUMNS, 0, None),
+        )
+        for kind, (table, columns, at, owner) in enumerate(tables):
             after = -1
             while True:
                 with self._cursors(commit=False) as (_, c):
                     c.execute(
-                        f"SELECT {columns} FROM {table}"
+                        f"SELECT {', '.join(columns)} FROM {table}"
                         f" WHERE position > {p} AND position <= {p}"
                         " ORDER BY position LIMIT 1000",
                         [after, upto],
@@ -737,11 +796,8 @@ class LedgerRows(TrackingRecorder):
                 if not rows:
                     break
                 for row in rows:
-                    if key is None:
-                        yield (1, row[0]), "", tuple(row)
-                    else:
-                        yield (0, row[len(COLUMNS) + 1]), row[key], tuple(row)
-                after = rows[-1][len(COLUMNS) + 1] if key == 0 else rows[-1][0]
+                    yield (kind, row[at]), "" if owner is None else row[owner], tuple(row)
+                after = rows[-1][at]
 
     def rows_unlike_versions(self) -> list[str]:
         """List findings whose current row is not their newest version (or lacks one).
@@ -790,7 +846,9 @@ class LedgerView(LedgerRows, SQLiteTrackingRecorder):
     def view_sql(self) -> list[str]:
         return [
             # INTEGER, not BIGINT, so that a moment's position is the rowid.
-            *view_tables_sql(self.ROWS, self.VERSIONS, self.MOMENTS, "INTEGER", "", ""),
+            *view_tables_sql(
+                self.ROWS, self.VERSIONS, self.MOMENTS, self.SCREENINGS, "INTEGER", "", ""
+            ),
             # Every opening asks for each category's highest check item
             # (`category_usage`); without this index that parses every row's
             # JSON, a twentieth of a second at 10,000 findings.

@@ -49,6 +49,7 @@ def busy_ledger(
     # days go backwards on this finding.
     ledger.complete(operator, b, 3, on=date(2022, 6, 7), effect="已整改")
     ledger.withdraw(operator, c, 1, reason="重复")
+    ledger.record_screening(operator, "褚河街道", "housing", 1, households=9, problems_found=1)
     at(clock, 6, 15)
     ledger.complete(operator, a, 3, on=date(2022, 6, 15), effect="已整改")
     return {"a": a, "b": b, "c": c}
@@ -142,6 +143,8 @@ def test_a_view_from_before_the_versions_table_is_folded_again_on_opening(
         ("moments", "DELETE FROM ledger_moments WHERE position = 3"),
         ("rows", "DELETE FROM ledger_rows WHERE finding_id = {id!r}"),
         ("versions", "DELETE FROM ledger_versions WHERE finding_id = {id!r}"),
+        ("screenings", "UPDATE ledger_screenings SET households = 99"),
+        ("screenings", "DELETE FROM ledger_screenings"),
     ],
 )
 def test_verify_finds_a_view_edited_behind_the_apps_back(
@@ -162,4 +165,4 @@ def test_verify_finds_a_view_edited_behind_the_apps_back(
     report = ledger.verify()
     assert report.intact  # the log itself is untouched
     assert not report.clean
-    assert report.view_differs == (("",) if table == "moments" else (ids["b"],))
+    assert report.view_differs == (("",) if table in ("moments", "screenings") else (ids["b"],))
