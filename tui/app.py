@@ -119,7 +119,7 @@ class TaizhangApp(App[None]):
     """Keep a campaign's rectification ledger from the keyboard."""
 
     CSS_PATH = "taizhang.tcss"
-    TITLE = "台账 taizhang"
+    TITLE = "台账"
     BINDINGS = [
         Binding("f1", "help", "帮助", id="app.help"),
         Binding("question_mark", "help", "帮助", show=False, id="app.help-alt"),
@@ -152,7 +152,8 @@ class TaizhangApp(App[None]):
     def show_operator(self) -> None:
         who = self.operator
         role = f"，{role_name(who.role)}" if who.role else ""
-        self.sub_title = f"{self.ledger.campaign.name}　操作员：{who.name}（{who.unit}{role}）"
+        # The operator first: at 80 columns the header has no room for both.
+        self.sub_title = f"操作员：{who.name}（{who.unit}{role}）　{self.ledger.campaign.name}"
 
     async def action_quit(self) -> None:
         """Quit, unless a form holds unsaved text: then ask for a second Ctrl+Q."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -95,3 +97,19 @@ async def test_the_office_cannot_open_a_new_finding_form(
 
         assert isinstance(app.screen, LedgerScreen)
     assert any("不能登记" in m for m in messages(app))
+
+
+async def test_the_operator_is_named_in_the_header_at_80_columns(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """With a long unit name the header was cut before the operator's name."""
+    operator = Operator("欧阳晓明", "市巩固拓展脱贫攻坚成果调研指导组")
+    app = TaizhangApp(ledger, operator, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        svg = app.export_screenshot()
+
+    shown = html.unescape("".join(re.findall(r">([^<>]*)</text>", svg)))
+    assert "欧阳晓明（市巩固拓展脱贫攻坚成果调研指导组）" in shown
+
