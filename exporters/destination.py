@@ -12,6 +12,7 @@ from pathlib import Path
 
 NOT_XLSX = "the file name must end in .xlsx"
 HAS_NUL = "the file name holds a NUL character"
+NO_NEW_FILES = "no new file can be made in that folder"
 
 _PROBLEMS = {
     errno.ENOENT: "the folder does not exist",
@@ -58,7 +59,11 @@ def check_destination(path: Path) -> None:
         with tempfile.TemporaryFile(dir=path.parent):
             pass
     except OSError as error:
-        raise ExportError(path, describe(error)) from error
+        problem = describe(error)
+        if error.errno == errno.ENOENT and path.parent.is_dir():
+            # A folder that exists yet takes no files (as /proc) says ENOENT too.
+            problem = NO_NEW_FILES
+        raise ExportError(path, problem) from error
     if path.suffix.lower() != ".xlsx":
         raise ExportError(path, NOT_XLSX)
 

@@ -552,6 +552,8 @@ CLI_CASES: list[tuple[list[str], str | None]] = [
     (["export", "-o", "{tmp}/台账.csv"], "须以 .xlsx 结尾"),
     (["export", "-o", "{tmp}/nofolder/x.xlsx"], "文件夹不存在"),
     (["export", "-o", "{tmp}/nofolder/dir/"], "文件夹不存在"),
+    # A folder that exists but takes no files says ENOENT too (Linux).
+    (["export", "-o", "/proc/x.xlsx"], "该文件夹中不能新建文件"),
     (["export", "-o", "{tmp}/" + "a" * 300 + ".xlsx"], "文件名太长"),
     (["export", "--unit", "'; DROP TABLE ledger_rows; --"], "不在本次工作的定义中"),
     (["export", "-o", "{tmp}/名 字;$(rm -rf x)&|.xlsx"], None),

@@ -96,6 +96,7 @@ def field_name(field: str) -> str:
 # The exporter names its I/O problem in English; these are the ones it knows.
 EXPORT_PROBLEMS = {
     "the folder does not exist": "文件夹不存在",
+    "no new file can be made in that folder": "该文件夹中不能新建文件",
     "part of the folder path is not a folder": "路径中有一段不是文件夹",
     "no permission to write in that folder": "没有写入该文件夹的权限",
     "the disk is read-only": "磁盘为只读",
