@@ -291,7 +291,8 @@ class LedgerRows(TrackingRecorder):
         `entries` pairs each event with its log position. Every event gets
         its moment in the moments table; finding events (those `evolve`
         takes, marked by having `evolve`) also update the current rows and
-        add a version. The write lock is taken before anything is read, so
+        add a version, and a unit's screening of a check item adds a row to
+        the screenings. The write lock is taken before anything is read, so
         two processes following one store cannot both fold the same events.
         Returns False, changing nothing, when the view is no longer at
         `start` (another process got there first); the caller then reads the
@@ -873,7 +874,7 @@ class LedgerView(LedgerRows, SQLiteTrackingRecorder):
 
 
 class LedgerProjection(Projection[LedgerRows]):
-    """Fold finding events into ledger rows and versions."""
+    """Fold the log into ledger rows, versions, moments and screenings."""
 
     name = "ledger"
 
