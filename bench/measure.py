@@ -222,7 +222,7 @@ def export_week(
     from exporters.official import write_official_sheet
 
     sheet = ledger.official_sheet(unit, week)
-    cells = [week_form(sheet, "整改台账"), detail_table(sheet)]
+    cells: list[bare.Form | bare.Table] = [week_form(sheet, "整改台账"), detail_table(sheet)]
     builds: list[float] = []
 
     def export() -> None:
