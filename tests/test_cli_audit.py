@@ -71,10 +71,41 @@ def test_replay_prints_the_ledger_as_it_stood(
 
     out = capsys.readouterr().out
     assert code == 0
-    assert "2022年06月05日 18:00 时的台账（褚河街道）：2 条" in out
+    assert "2022年6月5日 18:00 时的台账（褚河街道）：2 条" in out
     assert "东村王某未挂牌" in out and "西村李某房屋漏雨" in out
     assert "南村赵某" not in out
     assert "整改中" in out and "待验收" not in out
+
+
+def test_replay_of_a_day_names_that_day_not_the_midnight_after(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--as-of 6月10日` printed 2022年06月11日 00:00, as the app once did."""
+    code = main(["--store", str(store), "replay", "--as-of", "6月5日"])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "2022年6月5日结束时的台账（全部单位）：2 条" in out
+
+
+def test_week_shows_an_empty_value_in_words_not_as_none(
+    tmp_path: Path, campaign: Campaign, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A deadline set in week 2 was shown as `完成时限：None → 2022-06-19`."""
+    path = tmp_path / "ledger.sqlite"
+    clock = SetClock(datetime(2022, 6, 2, 10, tzinfo=SHANGHAI))
+    ledger = open_ledger(campaign, path, clock)
+    a = ledger.record(OPERATOR, finding("东村王某未挂牌", date(2022, 6, 1)))
+    clock.set(datetime(2022, 6, 9, 10, tzinfo=SHANGHAI))
+    ledger.plan(OPERATOR, a, 1, measures="挂牌", deadline=date(2022, 6, 19),
+                responsible_unit="市住建局")  # fmt: skip
+    ledger.close()
+
+    assert main(["--store", str(path), "week", "2", "--unit", "褚河街道"]) == 0
+
+    out = " ".join(capsys.readouterr().out.split())  # the table folds long cells
+    assert "None" not in out
+    assert "完成时限：（空）→2022年6月19日" in out.replace(" ", "")
 
 
 def test_replay_refuses_a_bad_moment_in_chinese(

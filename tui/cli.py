@@ -66,6 +66,7 @@ from tui.wording import (
     ROWS,
     SIGNAL_NAMES,
     catching_up,
+    change_value,
     config_problem,
     event_name,
     explain,
@@ -76,6 +77,7 @@ from tui.wording import (
     import_problems,
     import_summary,
     importing,
+    moment_words,
     problem_text,
     progress_count,
     quoted,
@@ -1085,7 +1087,7 @@ def _replay(ledger: Ledger, moment: datetime, unit: str) -> int:
     day = (moment - timedelta(microseconds=1)).date()
     labels = {c.key: c.label for c in ledger.campaign.categories}
     _table(
-        f"{moment:%Y年%m月%d日 %H:%M} 时的台账（{unit or '全部单位'}）：{len(rows)} 条",
+        f"{moment_words(moment)}的台账（{unit or '全部单位'}）：{len(rows)} 条",
         ("序号", "单位", "问题类型", "性质", "问题表述", "完成时限", "责任单位", "状态"),
         [
             (
@@ -1126,7 +1128,10 @@ def _week_report(
     ]
     changes += [
         ("变更", s.reporting_unit, s.statement,
-         "；".join(f"{field_name(c.field)}：{c.before} → {c.after}" for c in fields))
+         "；".join(
+             f"{field_name(c.field)}：{change_value(c.before)} → {change_value(c.after)}"
+             for c in fields
+         ))
         for s, fields in d.changed
     ]
     _table(f"与上周比较 {len(changes)} 项", ("变化", "单位", "问题表述", "内容"), changes)

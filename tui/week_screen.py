@@ -24,13 +24,7 @@ from domain.ledger import Ledger, WeekView
 from domain.state import FindingState
 from exporters.week_report import LATE_KINDS
 from tui.form import Field, FormModal, choices
-from tui.wording import field_name
-
-
-def _short(value: Any) -> str:
-    if value is None or value == "":
-        return "（空）"
-    return str(value)
+from tui.wording import change_value, field_name
 
 
 class WeekScreen(Screen[None]):
@@ -125,8 +119,8 @@ class WeekScreen(Screen[None]):
                     "变更",
                     state.statement,
                     field_name(change.field),
-                    _short(change.before),
-                    _short(change.after),
+                    change_value(change.before),
+                    change_value(change.after),
                 )
         self.query_one("#week-reported", DataTable).focus()
 

@@ -113,6 +113,15 @@ def _day(value: Any) -> str:
     return format_day(value) if value is not None else "（空）"
 
 
+def change_value(value: Any) -> str:
+    """Show one side of a changed field: a day in words, nothing as （空）."""
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, date):
+        return format_day(value)
+    return str(value)
+
+
 # How many characters of a typed value a message quotes before cutting it short;
 # a file path keeps more, since its end names the file.
 QUOTE_LIMIT = 40
