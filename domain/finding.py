@@ -462,13 +462,8 @@ class Finding(Aggregate):
             self.Withdrawn, stamp, stamp.today, reason=required_text("reason", reason)
         )
 
-    def undo(self, stamp: Stamp, *, previous: FindingState | None) -> None:
-        """Take back the latest event, which the same operator must have recorded.
-
-        `previous` is the state before that event (None only when the finding
-        has nothing but its recording). A recording is withdrawn, never undone,
-        and an undo is not undone in turn.
-        """
+    def check_undo(self, stamp: Stamp) -> LastStep:
+        """Refuse an undo by the stamp's operator now; return the event it would undo."""
         last = self.last
         if last.kind in (self.Recorded.__name__, self.ChangeUndone.__name__):
             raise NothingToUndoError(self.state.finding_id, last.kind)
@@ -476,6 +471,16 @@ class Finding(Aggregate):
             raise NotYourChangeError(
                 self.state.finding_id, last.operator, stamp.operator
             )
+        return last
+
+    def undo(self, stamp: Stamp, *, previous: FindingState | None) -> None:
+        """Take back the latest event, which the same operator must have recorded.
+
+        `previous` is the state before that event (None only when the finding
+        has nothing but its recording). A recording is withdrawn, never undone,
+        and an undo is not undone in turn.
+        """
+        last = self.check_undo(stamp)
         assert previous is not None and previous.version == self.version - 1
         restored = {
             f.name: getattr(previous, f.name)

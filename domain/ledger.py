@@ -788,6 +788,15 @@ class Ledger(Application):
 
         self._change(by, finding_id, version, undo, act=Act.UNDO)
 
+    def check_undo(self, by: Operator, finding_id: str) -> None:
+        """Refuse, as `undo_last` would, an undo the operator may not do now.
+
+        Lets a screen say so before it asks to confirm; the undo checks again.
+        """
+        finding = self._get(finding_id)
+        by = self._authorised(by, Act.UNDO, finding.state.reporting_unit)
+        finding.check_undo(self.stamp(by))
+
     def draw_sample(
         self, by: Operator, *, per_stratum: int, seed: int | None = None
     ) -> str:

@@ -402,6 +402,11 @@ class FindingScreen(Screen[None]):
         if self.as_of is not None:
             self.notify("历史视图只读，回到当前后才能办理。", severity="warning")
             return
+        try:
+            self.ledger.check_undo(self.by(), self.finding_id)
+        except LedgerError as refusal:
+            self.notify(explain(refusal), severity="warning", timeout=8)
+            return
         version = self.state.version
         last = self.ledger.history(self.finding_id)[-1]
 

@@ -75,6 +75,27 @@ async def test_undo_on_the_finding_page_puts_the_step_back(
         assert "撤销第 4 步（完成整改）" in str(history.get_row_at(4)[5])
 
 
+async def test_undo_of_someone_elses_step_is_refused_before_asking(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    """李四 was asked to confirm the undo of 张三's step, then refused."""
+    finding_id = completed(ledger, "东村王某未挂牌")
+    app = TaizhangApp(ledger, Operator("李四", "褚河街道"), export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.push_screen(FindingScreen(ledger, finding_id))
+        await pilot.pause()
+        page = app.screen
+        await pilot.press("u")
+        await pilot.pause()
+
+        assert app.screen is page
+        said = [n.message for n in app._notifications]  # noqa: SLF001
+        assert any("只有记录人本人可以撤销" in m for m in said), said
+    assert ledger.row(finding_id).version == 4
+
+
 async def test_the_inspection_screen_samples_verifies_and_lists_reports(
     ledger: Ledger, clock: SetClock, store: Path, tmp_path: Path
 ) -> None:
