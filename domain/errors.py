@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -276,11 +276,13 @@ class CampaignMismatchError(LedgerError):
     """The store holds findings the campaign definition cannot describe.
 
     `categories` are category keys the definition lacks; `items` are
-    (category key, check item number) pairs past the category's items.
+    (category key, check item number) pairs past the category's items;
+    `units` are units with findings or screenings that it does not list.
     """
 
     categories: list[str]
     items: list[tuple[str, int]]
+    units: list[str] = field(default_factory=list)
 
 
 @dataclass

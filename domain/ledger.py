@@ -451,9 +451,10 @@ class Ledger(Application):
                 continue
             if top > len(items):
                 short.append((key, top))
-        if missing or short:
+        units = sorted(self.projection.view.units_in_use() - set(self.campaign.all_units))
+        if missing or short or units:
             self.close()
-            raise CampaignMismatchError(missing, short)
+            raise CampaignMismatchError(missing, short, units)
         self.view_checked = True
 
     def register_transcodings(self, transcoder: Transcoder) -> None:

@@ -70,6 +70,7 @@ class PostgresLedgerView(LedgerRows, PostgresTrackingRecorder):
         self.VERSIONS = _quoted(datastore.schema, "ledger_versions")
         self.MOMENTS = _quoted(datastore.schema, "ledger_moments")
         self.SCREENINGS = _quoted(datastore.schema, "ledger_screenings")
+        self.UNIT_RECORDS = _quoted(datastore.schema, "ledger_unit_records")
         self.TRACKING = _quoted(datastore.schema, self.tracking_table_name)
         self.INDEXES_IN = f'"{datastore.schema}".'
         self.sql_create_statements += [
@@ -83,6 +84,7 @@ class PostgresLedgerView(LedgerRows, PostgresTrackingRecorder):
             self.VERSIONS,
             self.MOMENTS,
             self.SCREENINGS,
+            self.UNIT_RECORDS,
             "bigint",
             "seq bigserial, ",
             ", seq",

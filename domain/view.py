@@ -117,6 +117,7 @@ def view_tables_sql(
     versions: str,
     moments: str,
     screenings: str,
+    unit_records: str,
     integer: str,
     serial: str,
     order: str,
@@ -151,12 +152,14 @@ def view_tables_sql(
         f" check_item {integer} NOT NULL, households {integer} NOT NULL,"
         f" problems_found {integer} NOT NULL, on_day TEXT NOT NULL,"
         " operator TEXT NOT NULL, recorded_at TEXT NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS {unit_records} (position {integer} PRIMARY KEY,"
+        " unit_ledger TEXT NOT NULL, unit TEXT NOT NULL)",
     ]
 
 
 # Raised whenever the view's tables change shape: an older view is emptied
 # and folded again from the log when a store is opened.
-VIEW_SCHEMA = 3
+VIEW_SCHEMA = 4
 SCHEMA_MARK = "__ledger_view_schema__"
 
 
@@ -248,6 +251,8 @@ class LedgerRows(TrackingRecorder):
     VERSIONS = "ledger_versions"
     MOMENTS = "ledger_moments"
     SCREENINGS = "ledger_screenings"
+    # Each unit's record (`UnitLedger`) by its id, with the unit it is for.
+    UNIT_RECORDS = "ledger_unit_records"
     # Where the tracking recorder keeps how far the view has followed the log.
     TRACKING = "tracking"
     # "Differs from", with NULL equal to NULL.
@@ -291,8 +296,8 @@ class LedgerRows(TrackingRecorder):
         `entries` pairs each event with its log position. Every event gets
         its moment in the moments table; finding events (those `evolve`
         takes, marked by having `evolve`) also update the current rows and
-        add a version, and a unit's screening of a check item adds a row to
-        the screenings. The write lock is taken before anything is read, so
+        add a version; a unit's record adds the unit it is for, and each
+        screening of a check item a row to the screenings. The write lock is taken before anything is read, so
         two processes following one store cannot both fold the same events.
         Returns False, changing nothing, when the view is no longer at
         `start` (another process got there first); the caller then reads the
@@ -314,7 +319,7 @@ class LedgerRows(TrackingRecorder):
             self._write_rows(c, latest.values())
             self._write_versions(c, versions)
             self._write_moments(c, entries)
-            self._write_screenings(c, entries)
+            self._write_unit_records(c, entries)
             self._insert_tracking(own, tracking)
         return True
 
@@ -398,7 +403,7 @@ class LedgerRows(TrackingRecorder):
                 versions, _ = self._fold(entries, states, reach, _evolve)
                 self._write_versions(c, versions)
                 self._write_moments(c, entries)
-                self._write_screenings(c, entries)
+                self._write_unit_records(c, entries)
                 last = entries[-1][0]
 
             try:
@@ -446,20 +451,28 @@ class LedgerRows(TrackingRecorder):
             [(n, moment_text(e.timestamp)) for n, e in entries],
         )
 
-    def _write_screenings(self, c: Any, entries: Sequence[tuple[int, Any]]) -> None:
-        rows = [
+    def _write_unit_records(self, c: Any, entries: Sequence[tuple[int, Any]]) -> None:
+        """Fold the units' records: which unit each is for, and their screenings."""
+        opened = [
+            (n, str(e.originator_id), e.unit)
+            for n, e in entries
+            if isinstance(e, UnitLedger.Opened)
+        ]
+        screened = [
             (n, str(e.originator_id), e.category, e.check_item, e.households,
              e.problems_found, e.on.isoformat(), e.operator, e.timestamp.isoformat())
             for n, e in entries
             if isinstance(e, UnitLedger.ItemScreened)
         ]  # fmt: skip
-        if rows:
-            marks = ",".join([self.PARAM] * len(SCREENING_COLUMNS))
-            c.executemany(
-                f"INSERT INTO {self.SCREENINGS} ({', '.join(SCREENING_COLUMNS)})"
-                f" VALUES ({marks})",
-                rows,
-            )
+        for table, columns, rows in (
+            (self.UNIT_RECORDS, ("position", "unit_ledger", "unit"), opened),
+            (self.SCREENINGS, SCREENING_COLUMNS, screened),
+        ):
+            if rows:
+                marks = ",".join([self.PARAM] * len(columns))
+                c.executemany(
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
+                )
 
     def screenings(self, unit_ledgers: Sequence[str]) -> list[tuple[Any, ...]]:
         """Read the screenings of the given unit records, in log order.
@@ -481,7 +494,7 @@ class LedgerRows(TrackingRecorder):
         A table folded from the events belongs here, or a rebuild would keep
         its old rows beside the new ones.
         """
-        return [self.ROWS, self.VERSIONS, self.MOMENTS, self.SCREENINGS]
+        return [self.ROWS, self.VERSIONS, self.MOMENTS, self.SCREENINGS, self.UNIT_RECORDS]
 
     def clear(self, application_name: str) -> None:
         """Empty every table of the view and forget how far it followed the log.
@@ -568,6 +581,16 @@ class LedgerRows(TrackingRecorder):
                 state = load_state(text)
                 found[state.finding_id] = state
         return found
+
+    def units_in_use(self) -> set[str]:
+        """Name every unit with findings, and every unit with a record of its own
+        (weekly submissions, screenings, a seal)."""
+        with self._cursors(commit=False) as (_, c):
+            c.execute(
+                f"SELECT DISTINCT reporting_unit FROM {self.ROWS}"
+                f" UNION SELECT unit FROM {self.UNIT_RECORDS}"
+            )
+            return {unit for (unit,) in c.fetchall()}
 
     def category_usage(self) -> dict[str, int]:
         """Return each category in use with the highest check item number used."""
@@ -782,6 +805,7 @@ class LedgerRows(TrackingRecorder):
             (self.VERSIONS, (*COLUMNS, *VERSION_COLUMNS), len(COLUMNS) + 1, 0),
             (self.MOMENTS, ("position", "at"), 0, None),
             (self.SCREENINGS, SCREENING_COLUMNS, 0, None),
+            (self.UNIT_RECORDS, ("position", "unit_ledger", "unit"), 0, None),
         )
         for kind, (table, columns, at, owner) in enumerate(tables):
             after = -1
@@ -848,7 +872,14 @@ class LedgerView(LedgerRows, SQLiteTrackingRecorder):
         return [
             # INTEGER, not BIGINT, so that a moment's position is the rowid.
             *view_tables_sql(
-                self.ROWS, self.VERSIONS, self.MOMENTS, self.SCREENINGS, "INTEGER", "", ""
+                self.ROWS,
+                self.VERSIONS,
+                self.MOMENTS,
+                self.SCREENINGS,
+                self.UNIT_RECORDS,
+                "INTEGER",
+                "",
+                "",
             ),
             # Every opening asks for each category's highest check item
             # (`category_usage`); without this index that parses every row's
@@ -874,7 +905,7 @@ class LedgerView(LedgerRows, SQLiteTrackingRecorder):
 
 
 class LedgerProjection(Projection[LedgerRows]):
-    """Fold the log into ledger rows, versions, moments and screenings."""
+    """Fold the log into ledger rows, versions, moments, unit records and screenings."""
 
     name = "ledger"
 

@@ -289,12 +289,13 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         f"{x.unit} 的终版台账已封存，其问题只能记录验收结果。"
     ),
     e.CampaignMismatchError: lambda x: (
-        "数据文件中的问题用到了当前工作定义里没有的"
+        "数据文件中的记录用到了当前工作定义里没有的"
         + "、".join(
-            [f"问题类型“{c}”" for c in x.categories]
+            [f"单位“{u}”" for u in x.units]
+            + [f"问题类型“{c}”" for c in x.categories]
             + [f"“{c}”的第 {n} 项排查内容" for c, n in x.items]
         )
-        + "；请改用登记这些问题时的工作定义文件（--campaign）。"
+        + "；请改用登记这些记录时的工作定义文件（--campaign）。"
     ),
     e.AlreadyImportedError: lambda x: (
         f"此文件已于 {x.at:%Y-%m-%d %H:%M} 由 {x.operator} 导入过"

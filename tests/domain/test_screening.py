@@ -287,3 +287,31 @@ def test_listing_screenings_reads_the_view_not_the_log(
 
     assert [s.check_item for s in ledger.screenings(UNIT)] == [1, 2]
     assert queries == []
+
+
+def test_a_definition_that_renamed_a_unit_in_use_is_refused(
+    ledger: Ledger,
+    campaign: Campaign,
+    store: Path,
+    clock: SetClock,
+    operator: Operator,
+    new_finding: Callable[..., NewFinding],
+) -> None:
+    """A campaign file with 褚河街道 renamed opened without a word: its findings
+    still counted, yet could no longer be exported, and its screenings and
+    submissions vanished from the reports."""
+    ledger.record(operator, new_finding())
+    ledger.record_screening(
+        Operator("李四", "火龙镇"), "火龙镇", "housing", 1, households=2, problems_found=0
+    )
+    ledger.close()
+    townships = [u for u in campaign.units.townships if u not in (UNIT, "火龙镇")]
+    renamed = campaign.model_copy(
+        update={"units": campaign.units.model_copy(update={"townships": townships})}
+    )
+
+    with pytest.raises(CampaignMismatchError) as refused:
+        open_ledger(renamed, store, clock)
+
+    assert refused.value.units == ["火龙镇", UNIT]
+    assert refused.value.categories == [] and refused.value.items == []
