@@ -482,7 +482,8 @@ class Ledger(Application):
         """Check every row of a sheet as `import_sheet` would, writing nothing.
 
         `unit` chooses the reporting unit; without it, the sheet's unit line
-        names it. A refusal of the whole file (no unit, a sealed unit, no
+        names it, and without that the unit of a registered unit's operator.
+        A refusal of the whole file (no unit, a sealed unit, no
         rows) is raised; the problems of single rows are values in the result.
         `progress` hears (rows done, rows total); a yes from `cancelled`
         raises WorkCancelledError.
@@ -2168,8 +2169,9 @@ class Ledger(Application):
 
         Each row is two steps: its check, and building its finding.
         """
-        unit = self._import_unit(sheet, chosen_unit)
-        self._authorised(Operator(stamp.operator, stamp.operator_unit), Act.RECORD, unit)
+        by = Operator(stamp.operator, stamp.operator_unit)
+        unit = self._import_unit(sheet, chosen_unit, self._own_unit(by))
+        self._authorised(by, Act.RECORD, unit)
         if self.sealed_by(unit):
             raise UnitSealedError(unit)
         self._choice("source", IMPORT_SOURCE, self.campaign.sources)
@@ -2331,9 +2333,22 @@ class Ledger(Application):
             return f"市{name}"
         return self._known("responsible_unit", name)
 
-    def _import_unit(self, sheet: ImportSheet, chosen: str) -> str:
+    def _own_unit(self, by: Operator) -> str:
+        """The unit a registered unit's operator works for; else "".
+
+        Before anyone is registered an operator's unit is only what the edge
+        assumed (the first township, say), too weak to file a sheet under.
+        """
+        if not self._register():
+            return ""
+        entry = self._entry(by.name)
+        return entry.unit if entry.role is Role.UNIT else ""
+
+    def _import_unit(self, sheet: ImportSheet, chosen: str, own: str) -> str:
+        """Which unit a sheet's rows are for: the one chosen, or the sheet's unit
+        line, or else the operator's own unit (`own`, "" for none)."""
         written = "".join(sheet.unit.split())
-        chosen = chosen.strip()
+        chosen = chosen.strip() or ("" if written else own)
         if chosen:
             self._known("unit", chosen)
             # A unit line with a typo may be overruled; another real unit may not.

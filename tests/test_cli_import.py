@@ -89,6 +89,18 @@ def test_a_sheet_without_a_unit_line_needs_the_unit(
     assert [r.remarks for r in rows] == ["备注：已入户核实"] * 3
 
 
+def test_a_sheet_without_a_unit_line_is_the_given_operators_unit(
+    samples: Path, store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`taizhang --unit 褚河街道 import x.xlsx` was refused for want of a unit."""
+    sample = str(samples / "handmade-plain-chuhe.xlsx")
+    given = ["--store", str(store), "--operator", "张三", "--unit", "褚河街道"]
+
+    assert main([*given, "import", sample]) == 0, capsys.readouterr().err
+    rows = stored_rows(store)
+    assert [r.remarks for r in rows] == ["备注：已入户核实"] * 3
+
+
 def test_bad_rows_are_listed_and_keep_the_file_out_unless_only_good(
     tmp_path: Path, store: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -400,7 +400,7 @@ class TaizhangApp(App[None]):
         fields = [
             Field("path", "文件", required=True, placeholder="整改台账 .xlsx 的路径"),
             Field("unit", "导入到单位", "select", options=choices(campaign.all_units),
-                  placeholder="不选则取表中“单位（盖章）”一行"),
+                  placeholder="不选则取表中“单位（盖章）”一行，或单位操作员本人的单位"),
             Field("sheet", "工作表", placeholder="不填则取第一张有台账表头的工作表"),
         ]
 

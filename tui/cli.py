@@ -494,7 +494,8 @@ def _add_import_command(commands: argparse._SubParsersAction[_Parser]) -> None:
         dest="import_unit",
         default="",
         metavar="单位",
-        help="导入到哪个单位；默认取表中“单位（盖章）：……”一行",
+        help="导入到哪个单位；默认取表中“单位（盖章）：……”一行，"
+        "表中没有时取命令前的 --unit（或已登记的单位操作员本人的单位）",
     )
     options.add_argument(
         "--sheet",
@@ -1027,10 +1028,10 @@ def _import(
     shown: bool,
 ) -> int:
     """Check a sheet, print the report, and import it unless refused."""
+    # A sheet without a unit line is the unit the operator named for themselves.
+    unit = args.import_unit or ("" if sheet.unit.strip() else _given_unit(args))
     with _progress_line(shown, reading(sheet.file_name), ROWS) as progress:
-        result = ledger.check_import(
-            operator, sheet, unit=args.import_unit, progress=progress
-        )
+        result = ledger.check_import(operator, sheet, unit=unit, progress=progress)
     previous = result.previous
     if previous is not None:
         # Its rows would all repeat recorded findings: the refusal says enough.
@@ -1061,7 +1062,7 @@ def _import(
         done = ledger.import_sheet(
             operator,
             sheet,
-            unit=args.import_unit,
+            unit=unit,
             only_good=args.only_good,
             progress=progress,
         )

@@ -22,6 +22,7 @@ from domain.errors import (
 )
 from domain.importing import ImportedFile, ImportRow, ImportSheet, found_days
 from domain.ledger import Ledger, NewFinding, Operator
+from domain.staff import Role
 from domain.state import Status
 from domain.view import LedgerQuery
 from tests.conftest import SHANGHAI
@@ -281,12 +282,26 @@ def test_the_unit_comes_from_the_sheet_or_the_choice(
     typo = sheet(row(4), unit="褚河街")
     assert ledger.check_import(operator, typo, unit=UNIT).unit == UNIT
 
-    with pytest.raises(UnitNotGivenError):
+    with pytest.raises(UnitNotGivenError):  # nobody is registered: whose is it?
         ledger.check_import(operator, sheet(row(4), unit=""))
     with pytest.raises(UnitMismatchError):
         ledger.check_import(operator, sheet(row(4)), unit="火龙镇")
     with pytest.raises(UnknownValueError):
         ledger.check_import(operator, typo)
+
+
+def test_a_sheet_without_a_unit_line_is_its_registered_operators_unit(
+    ledger: Ledger, operator: Operator
+) -> None:
+    """A unit's operator had to name their own unit for a sheet without one."""
+    office = Operator("王主任", "市巩固拓展脱贫攻坚成果领导小组办公室")
+    ledger.register_operator(office, office.name, office.unit, Role.OFFICE)
+    ledger.register_operator(office, operator.name, UNIT, Role.UNIT)
+
+    assert ledger.check_import(operator, sheet(row(4), unit="")).unit == UNIT
+    # The office works for every unit: it must say which.
+    with pytest.raises(UnitNotGivenError):
+        ledger.check_import(office, sheet(row(4), unit=""))
 
 
 def test_a_sealed_unit_or_an_empty_sheet_is_refused(
