@@ -171,6 +171,7 @@ def test_an_unreachable_database_is_a_short_message_without_the_password(
         ["week", "1"],
         ["export", "--unit", "褚河街道"],
         ["check"],
+        ["operator", "list"],
     ],
 )
 def test_a_mistyped_store_is_not_created_by_a_command_that_only_reads(

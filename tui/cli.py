@@ -219,7 +219,8 @@ def _add_shared(group: argparse._ActionsContainer, *, after: bool) -> None:
         type=Path,
         default=default,
         metavar="文件",
-        help="台账数据文件（SQLite），首次使用时自动创建；默认放在用户数据目录",
+        help="台账数据文件（SQLite），首次使用时自动创建（只读查询的命令不创建）；"
+        "默认放在用户数据目录",
     )
     group.add_argument(
         "--db",
@@ -830,7 +831,10 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
     key = _key(args)
     # A mistyped name would otherwise be created as an empty store and
     # answered as if the ledger were empty.
-    must_exist = choice.source != "default" and args.command in NEEDS_A_STORE
+    reads_only = args.command in NEEDS_A_STORE or (
+        args.command == "operator" and args.staff_command == "list"
+    )
+    must_exist = choice.source != "default" and reads_only
     campaign = load_campaign(args.campaign)
     operator = _operator(args, campaign)
     shown = _wants_progress(args)
