@@ -79,8 +79,9 @@ def staff(store: Path | str) -> None:
 
 
 def test_the_office_registers_operators_and_lists_them(
-    store: Path | str, capsys: pytest.CaptureFixture[str]
+    store: Path | str, campaign: Campaign, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    open_ledger(campaign, store).close()  # a new store; listing does not make one
     assert run(store, "operator", "list") == 0
     assert "还没有登记操作员" in capsys.readouterr().out
 
