@@ -220,6 +220,32 @@ def test_a_broken_campaign_file_is_refused(
 
 
 @pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (lambda t: t.replace('id = "yuzhou-2022"\n', ""), "字段 id 不符合要求（缺少此项）"),
+        (lambda t: t.replace("year = 2022", 'year = "二〇二二"'), "（应为整数）"),
+        (lambda t: t + "\nwho_knows = 1\n", "（不认识的字段）"),
+    ],
+)
+def test_a_campaign_file_with_a_wrong_field_is_refused_in_chinese(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], change: Any, said: str
+) -> None:
+    """A missing field was reported as `字段 id 不符合要求（Field required）`."""
+    from domain.campaign import DEFAULT_CAMPAIGN_FILE
+
+    text = DEFAULT_CAMPAIGN_FILE.read_text(encoding="utf-8")
+    assert 'id = "yuzhou-2022"\n' in text and "year = 2022" in text
+    broken = tmp_path / "broken.toml"
+    broken.write_text(change(text), encoding="utf-8")
+
+    code = main(["--store", str(tmp_path / "s.sqlite"), "--campaign", str(broken), "check"])
+
+    err = capsys.readouterr().err
+    assert_refused(code, err)
+    assert said in err
+
+
+@pytest.mark.parametrize(
     "args",
     [
         ["export", "--week", "abc"],

@@ -563,8 +563,33 @@ def campaign_problem(error: CampaignError) -> str:
     elif not error.field:
         what = "无法读取（需为 UTF-8 编码的 TOML 文件）"
     else:
-        what = f"字段 {error.field} 不符合要求（{error.problem}）"
+        what = f"字段 {error.field} 不符合要求（{_campaign_field_problem(error.problem)}）"
     return f"工作定义文件 {error.path} 有误：{what}。"
+
+
+# pydantic words a field's problem in English; the ones a hand-edited
+# campaign file meets, by how they begin. Our own rules keep their English.
+CAMPAIGN_FIELD_PROBLEMS = (
+    ("Field required", "缺少此项"),
+    ("Extra inputs are not permitted", "不认识的字段"),
+    ("Input should be a valid integer", "应为整数"),
+    ("Input should be a valid string", "应为文字"),
+    ("Input should be a valid date", "应为日期，如 2022-06-01"),
+    ("Input should be a valid list", "应为列表，如 [\"甲\", \"乙\"]"),
+    ("Input should be a valid dictionary", "应为一组字段"),
+    ("List should have at least", "至少要有一项"),
+    ("String should have at least", "不能为空"),
+    ("String should match pattern", "格式不符"),
+    ("Input should be greater than or equal to", "数值太小"),
+    ("Input should be less than or equal to", "数值太大"),
+)
+
+
+def _campaign_field_problem(problem: str) -> str:
+    for english, chinese in CAMPAIGN_FIELD_PROBLEMS:
+        if problem.startswith(english):
+            return chinese
+    return problem
 
 
 def is_refusal(error: Exception) -> bool:
