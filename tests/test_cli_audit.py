@@ -108,6 +108,25 @@ def test_week_shows_an_empty_value_in_words_not_as_none(
     assert "完成时限：（空）→2022年6月19日" in out.replace(" ", "")
 
 
+def test_week_says_how_many_reported_findings_the_sheet_leaves_out(
+    tmp_path: Path, campaign: Campaign, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """week said 按时上报 2 条 where the exported sheet had 1 row: withdrawn
+    findings are counted as reported but left off the official form."""
+    path = tmp_path / "ledger.sqlite"
+    clock = SetClock(datetime(2022, 6, 2, 10, tzinfo=SHANGHAI))
+    ledger = open_ledger(campaign, path, clock)
+    ledger.record(OPERATOR, finding("东村王某未挂牌", date(2022, 6, 1)))
+    twice = ledger.record(OPERATOR, finding("东村王某未挂牌（重复）", date(2022, 6, 1)))
+    ledger.withdraw(OPERATOR, twice, 1, reason="重复录入")
+    ledger.close()
+
+    assert main(["--store", str(path), "week", "1", "--unit", "褚河街道"]) == 0
+
+    out = capsys.readouterr().out
+    assert "按时上报 2 条（其中已作废 1 条，不列入台账），现在所知 2 条" in out
+
+
 def test_replay_refuses_a_bad_moment_in_chinese(
     store: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
