@@ -223,6 +223,8 @@ class UnitReports:
     submitted: tuple[int, ...]
     missing: tuple[int, ...]
     sealed_by: str
+    # The business day each submitted week was first handed in.
+    handed_in: Mapping[int, date] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -1550,13 +1552,17 @@ class Ledger(Application):
         reports = []
         for unit in self.campaign.all_units:
             record = self._find_unit_ledger(unit)
-            weeks = sorted({s["week"] for s in record.submissions}) if record else []
+            handed_in: dict[int, date] = {}
+            for s in record.submissions if record else []:
+                handed_in.setdefault(s["week"], s["on"])
+            weeks = sorted(handed_in)
             reports.append(
                 UnitReports(
                     unit=unit,
                     submitted=tuple(weeks),
                     missing=tuple(w for w in due if w not in weeks),
                     sealed_by=record.sealed_by if record else "",
+                    handed_in={w: handed_in[w] for w in weeks},
                 )
             )
         return reports

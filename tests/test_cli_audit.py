@@ -229,7 +229,8 @@ def test_submit_reports_seal_and_verify_from_the_command_line(
     assert main([*base, "reports"]) == 0
     out = capsys.readouterr().out
     assert "已报送 褚河街道 第 1 周台账，指纹 p" in out
-    assert "第1周" in out
+    today = datetime.now(SHANGHAI).date()
+    assert f"第1周（{today.year}年{today.month}月{today.day}日报送）" in out
 
     assert main([*base, "verify", "--against", str(week1)]) == 0
     out = capsys.readouterr().out

@@ -72,6 +72,7 @@ from tui.wording import (
     explain,
     exporting,
     field_name,
+    handed_in_text,
     import_done,
     import_notes,
     import_problems,
@@ -1245,7 +1246,7 @@ def _report(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int
             [
                 (
                     r.unit,
-                    "、".join(f"第{w}周" for w in r.submitted) or "—",
+                    handed_in_text(r.handed_in),
                     "、".join(f"第{w}周" for w in r.missing) or "—",
                     f"{r.sealed_by} 签字封存" if r.sealed_by else "未封存",
                 )

@@ -21,6 +21,7 @@ from tui.wording import (
     PROBLEM_NAMES,
     PROBLEM_WORDS,
     SIGNAL_NAMES,
+    handed_in_text,
     problem_text,
     signal_text,
     view_differs_text,
@@ -145,13 +146,13 @@ class InspectionScreen(ReadAgainWhenShown, Screen[None]):
 
         reports = self.query_one("#reports", DataTable)
         reports.clear(columns=True)
-        for label, width in (("单位", 13), ("已报送", 14), ("未报送", 14), ("终版台账", 16)):
+        for label, width in (("单位", 13), ("已报送", 30), ("未报送", 14), ("终版台账", 16)):
             reports.add_column(label, width=width)
         for report in self.ledger.unit_reports():
             missing = "、".join(f"第{w}周" for w in report.missing)
             reports.add_row(
                 report.unit,
-                "、".join(f"第{w}周" for w in report.submitted) or "—",
+                handed_in_text(report.handed_in),
                 Text(missing or "—", style="bold red" if missing else ""),
                 f"{report.sealed_by} 签字封存" if report.sealed_by else "未封存",
             )

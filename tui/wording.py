@@ -113,6 +113,11 @@ def _day(value: Any) -> str:
     return format_day(value) if value is not None else "（空）"
 
 
+def handed_in_text(handed_in: Mapping[int, date]) -> str:
+    """List the weeks a unit handed in, each with the day it came in."""
+    return "、".join(f"第{w}周（{format_day(d)}报送）" for w, d in handed_in.items()) or "—"
+
+
 def change_value(value: Any) -> str:
     """Show one side of a changed field: a day in words, nothing as （空）."""
     if value is None or value == "":

@@ -115,6 +115,8 @@ def test_the_office_sees_who_submitted_and_who_is_missing(
     reports = {r.unit: r for r in ledger.unit_reports()}
 
     assert reports["褚河街道"].submitted == (1,)
+    # When it came in, so that a week handed in long after shows as such.
+    assert reports["褚河街道"].handed_in == {1: date(2022, 6, 15)}
     assert reports["褚河街道"].missing == (2,)
     assert reports["火龙镇"].missing == (1,)
     assert reports["颍川街道"].missing == (1, 2)

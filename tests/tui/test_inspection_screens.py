@@ -129,7 +129,7 @@ async def test_the_inspection_screen_samples_verifies_and_lists_reports(
 
         reports = screen.query_one("#reports")
         rows = {reports.get_row_at(i)[0]: reports.get_row_at(i) for i in range(reports.row_count)}
-        assert rows["褚河街道"][1] == "第1周"
+        assert rows["褚河街道"][1] == "第1周（2022年6月8日报送）"
         assert str(rows["火龙镇"][2]) == "第1周"
 
         await pilot.press("v")
