@@ -229,6 +229,8 @@ def test_submit_reports_seal_and_verify_from_the_command_line(
     assert main([*base, "reports"]) == 0
     out = capsys.readouterr().out
     assert "已报送 褚河街道 第 1 周台账，指纹 p" in out
+    # Handed in late, what came in after the cut-off is not in it: say so.
+    assert "该周另有 1 个问题、1 处进展在截止后才录入（迟报/漏报），不在本次报送的台账中" in out
     today = datetime.now(SHANGHAI).date()
     assert f"第1周（{today.year}年{today.month}月{today.day}日报送）" in out
 

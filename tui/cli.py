@@ -78,6 +78,7 @@ from tui.wording import (
     import_problems,
     import_summary,
     importing,
+    late_note,
     moment_words,
     problem_text,
     progress_count,
@@ -1234,6 +1235,9 @@ def _report(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int
     if args.command == "submit":
         fingerprint = ledger.submit_week(operator, unit, args.week)
         print(f"已报送 {unit} 第 {args.week} 周台账，指纹 {fingerprint}。")
+        note = late_note(ledger.week_view(args.week, unit).late)
+        if note:
+            print(note)
         return EXIT_OK
     if args.command == "seal":
         fingerprint = ledger.seal(operator, unit, args.signer)

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Select, Static
 
 from domain.ledger import Ledger
 from tui.form import Field, FormModal, choices
+from tui.wording import late_note
 
 
 class WeeksScreen(Screen[None]):
@@ -82,11 +83,13 @@ class WeeksScreen(Screen[None]):
 
         def submit(values: dict[str, Any]) -> None:
             fingerprint = self.ledger.submit_week(app.operator, values["unit"], week)
+            note = late_note(self.ledger.week_view(week, values["unit"]).late)
             self.notify(
                 f"已报送 {values['unit']} 第{week}周台账，指纹 {fingerprint}。"
-                "导出的该周台账带同一指纹。",
+                f"导出的该周台账带同一指纹。{note}",
                 title="已报送",
-                timeout=10,
+                severity="warning" if note else "information",
+                timeout=15 if note else 10,
             )
 
         self.app.push_screen(

@@ -118,6 +118,20 @@ def handed_in_text(handed_in: Mapping[int, date]) -> str:
     return "、".join(f"第{w}周（{format_day(d)}报送）" for w, d in handed_in.items()) or "—"
 
 
+def late_note(late: Sequence[Any]) -> str:
+    """Warn, on handing a week in, of what was recorded for it after its cut-off."""
+    if not late:
+        return ""
+    findings = sum(1 for entry in late if entry.kind == "finding")
+    parts = [f"{findings} 个问题"] if findings else []
+    if len(late) > findings:
+        parts.append(f"{len(late) - findings} 处进展")
+    return (
+        f"注意：该周另有 {'、'.join(parts)}在截止后才录入（迟报/漏报），"
+        "不在本次报送的台账中；可在“周报”中查看。"
+    )
+
+
 def change_value(value: Any) -> str:
     """Show one side of a changed field: a day in words, nothing as （空）."""
     if value is None or value == "":
