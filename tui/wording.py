@@ -211,7 +211,7 @@ CANCELLED = {
 
 _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     e.FindingNotFoundError: lambda x: (
-        f"找不到问题 {quoted(x.finding_id)}，可能已被删除或编号有误。"
+        f"找不到问题 {quoted(x.finding_id)}，请检查编号（问题只会作废，不会被删除）。"
     ),
     e.FindingWithdrawnError: lambda x: "该问题已作废，不能再办理任何整改步骤。",
     e.FindingClosedError: lambda x: "该问题已验收销号，不能再修改。",
