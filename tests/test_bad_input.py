@@ -149,7 +149,8 @@ FORM_CASES = [
     # A pasted vertical tab (Word's line break) becomes a line break in the box.
     Case("new", "cause", "原因\x0b分析", stored="原因\n分析"),
     Case("reject", "remarks", "删除\x7f符", "控制字符"),
-    Case("withdraw", "reason", "标题\x1b]0;x\x07", "控制字符"),
+    # The refusal names the field as its form labels it (作废原因, not 原因).
+    Case("withdraw", "reason", "标题\x1b]0;x\x07", "“作废原因”"),
     Case("progress", "evidence", "照片1\x07，照片2", "控制字符"),
     # Zero-width characters and direction marks are text; overrides are not.
     Case("new", "statement", "王某\u200b某家"),

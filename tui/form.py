@@ -16,7 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 
 from domain.dates import DayParseError, parse_day
-from tui.wording import explain, is_refusal
+from tui.wording import explain, field_name, is_refusal
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +238,10 @@ class FormModal(ModalScreen[bool]):
         field = getattr(error, "field", None)
         if field is None and hasattr(error, "path"):
             field = "path"  # a file that cannot be written: beside the path typed
-        if isinstance(field, str) and any(f.name == field for f in self.fields):
+        label = next((f.label for f in self.fields if f.name == field), None)
+        if isinstance(field, str) and label is not None:
+            # Named as this form labels it: one event field serves several forms.
+            message = message.replace(f"“{field_name(field)}”", f"“{label}”")
             self.show_error(field, message)
             self.query_one(f"#field-{field}").focus()
         self.query_one("#form-message", Static).update(message)
