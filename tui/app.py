@@ -15,11 +15,11 @@ from textual.command import CommandPalette
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from domain.errors import WorkCancelledError
+from domain.errors import LedgerError, WorkCancelledError
 from domain.importing import ImportResult, ImportSheet
 from domain.ledger import Ledger, Operator
 from exporters.destination import check_destination
-from exporters.ledger_import import read_ledger, sniff
+from exporters.ledger_import import ImportFileError, read_ledger, sniff
 from exporters.masking import mask_sheet
 from exporters.week_report import with_differences
 from tui.confirm_modal import ConfirmModal
@@ -392,16 +392,26 @@ class TaizhangApp(App[None]):
             )
         return written
 
-    def action_import_ledger(self) -> None:
-        """Ask for a ledger file to bring in; the check runs before anything is written."""
+    def action_import_ledger(
+        self, given: dict[str, str] | None = None, refusal: str = ""
+    ) -> None:
+        """Ask for a ledger file to bring in; the check runs before anything is written.
+
+        `given` fills the dialog again, with `refusal` said in it, when the
+        file as a whole was refused after reading.
+        """
         from tui.form import Field, FormModal, choices
 
         campaign = self.ledger.campaign
+        given = given or {}
         fields = [
-            Field("path", "文件", required=True, placeholder="整改台账 .xlsx 的路径"),
+            Field("path", "文件", required=True, placeholder="整改台账 .xlsx 的路径",
+                  value=given.get("path", "")),
             Field("unit", "导入到单位", "select", options=choices(campaign.all_units),
-                  placeholder="不选则取表中“单位（盖章）”一行，或单位操作员本人的单位"),
-            Field("sheet", "工作表", placeholder="不填则取第一张有台账表头的工作表"),
+                  placeholder="不选则取表中“单位（盖章）”一行，或单位操作员本人的单位",
+                  value=given.get("unit", "")),
+            Field("sheet", "工作表", placeholder="不填则取第一张有台账表头的工作表",
+                  value=given.get("sheet", "")),
         ]
 
         def submit(values: dict[str, Any]) -> None:
@@ -409,32 +419,43 @@ class TaizhangApp(App[None]):
             if not path.is_absolute():
                 path = self.export_dir / path
             sniff(path)  # refuse a file that is no .xlsx beside the path typed
-            self.check_import(path, values["unit"], values["sheet"].strip())
+            self.check_import(path, values)
 
+        hint = refusal or "先逐行检查并列出不能导入的行，确认后才写入；同一文件不会导入两次。"
         self.push_screen(
-            FormModal("导入整改台账", fields, submit, year=campaign.year,
-                      hint="先逐行检查并列出不能导入的行，确认后才写入；同一文件不会导入两次。")
+            FormModal("导入整改台账", fields, submit, year=campaign.year, hint=hint)
         )
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
-    def check_import(self, path: Path, unit: str, sheet_name: str) -> None:
-        """Read and check a ledger file off the event loop, then show the report."""
-        with ProgressModal.shown(self, reading(path.name), ROWS) as modal:
-            year = self.ledger.campaign.year
-            sheet = read_ledger(
-                path,
-                year=year,
-                sheet=sheet_name,
-                progress=modal.report,
-                cancelled=modal.cancelled,
-            )
-            result = self.ledger.check_import(
-                self.operator,
-                sheet,
-                unit=unit,
-                progress=modal.report,
-                cancelled=modal.cancelled,
-            )
+    def check_import(self, path: Path, given: dict[str, str]) -> None:
+        """Read and check a ledger file off the event loop, then show the report.
+
+        A refusal of the whole file (no such sheet, no unit, imported before)
+        brings the dialog back as it was filled, saying why.
+        """
+        unit = given["unit"]
+        try:
+            with ProgressModal.shown(self, reading(path.name), ROWS) as modal:
+                sheet = read_ledger(
+                    path,
+                    year=self.ledger.campaign.year,
+                    sheet=given["sheet"].strip(),
+                    progress=modal.report,
+                    cancelled=modal.cancelled,
+                )
+                result = self.ledger.check_import(
+                    self.operator,
+                    sheet,
+                    unit=unit,
+                    progress=modal.report,
+                    cancelled=modal.cancelled,
+                )
+        except (LedgerError, ImportFileError) as error:
+            if isinstance(error, WorkCancelledError):
+                raise
+            log.info("import of %s refused: %r", path, error)
+            self.call_from_thread(self.action_import_ledger, given, explain(error))
+            return
         self.call_from_thread(self.show_import, sheet, result, unit)
 
     def show_import(self, sheet: ImportSheet, result: ImportResult, unit: str) -> None:

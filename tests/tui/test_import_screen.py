@@ -169,18 +169,27 @@ async def test_a_file_imported_before_is_shown_so_and_not_written_again(
     assert ledger.head() == head
 
 
-async def test_an_unknown_sheet_is_refused_with_a_notice(
-    ledger: Ledger, tmp_path: Path, samples: Path
+@pytest.mark.parametrize(
+    ("sheet", "said"),
+    [("第9周", "没有所指定的工作表"), ("", "请指定导入到哪个单位")],
+)
+async def test_a_file_refused_as_a_whole_brings_the_dialog_back_as_filled(
+    ledger: Ledger, tmp_path: Path, samples: Path, sheet: str, said: str
 ) -> None:
+    """A refusal after reading closed the dialog with a toast: the path typed
+    was lost, to be typed again with the unit or sheet it lacked."""
+    sample = samples / "handmade-plain-chuhe.xlsx"  # no unit line
     app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
 
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        await ask_import(pilot, samples / "handmade-plain-chuhe.xlsx", sheet="第9周")
+        await ask_import(pilot, sample, sheet=sheet)
 
-        assert isinstance(app.screen, LedgerScreen)
-        notices = [n.message for n in app._notifications]
-        assert any("没有所指定的工作表" in m for m in notices), notices
+        form = app.screen
+        assert isinstance(form, FormModal)
+        assert form.query_one("#field-path", Input).value == str(sample)
+        assert form.query_one("#field-sheet", Input).value == sheet
+        assert said in text_of(pilot, "#form-message")
 
 
 async def test_the_finding_page_shows_an_imported_remark(
