@@ -247,8 +247,9 @@ class WeekAlreadySubmittedError(LedgerError):
     """The week was handed in before, and its ledger has not changed since.
 
     Names the first submission: who, on which day, and the fingerprint both
-    would carry. A week whose ledger changed (findings recorded later with
-    earlier times) may be handed in again.
+    would carry; and what was recorded for the week after its cut-off, which
+    no submission of it holds. A week whose ledger changed (findings recorded
+    later with earlier times) may be handed in again.
     """
 
     unit: str
@@ -256,6 +257,9 @@ class WeekAlreadySubmittedError(LedgerError):
     by: str
     on: date
     fingerprint: str
+    # Recorded for the week after its cut-off: findings, and steps on others.
+    late_findings: int = 0
+    late_steps: int = 0
 
 
 @dataclass

@@ -78,6 +78,7 @@ from domain.errors import (
     UnitSealedError,
     UnknownValueError,
     UnreadableEventError,
+    WeekAlreadySubmittedError,
     WeekNotOverError,
 )
 from domain.finding import Finding, Stamp, optional_text, required_text
@@ -716,9 +717,16 @@ class Ledger(Application):
         fingerprint = self._public_fingerprint(position) or ""
         stamp = self.stamp(by)
         record = self._unit_ledger(stamp, unit)
-        record.submit_week(
-            stamp, week=week, cutoff=cutoff, position=position, fingerprint=fingerprint
-        )
+        try:
+            record.submit_week(
+                stamp, week=week, cutoff=cutoff, position=position, fingerprint=fingerprint
+            )
+        except WeekAlreadySubmittedError as refusal:
+            late = self.week_view(week, unit).late
+            findings = sum(1 for entry in late if entry.kind == "finding")
+            raise replace(
+                refusal, late_findings=findings, late_steps=len(late) - findings
+            ) from None
         self._save(record)
         return fingerprint
 

@@ -120,16 +120,17 @@ def handed_in_text(handed_in: Mapping[int, date]) -> str:
 
 def late_note(late: Sequence[Any]) -> str:
     """Warn, on handing a week in, of what was recorded for it after its cut-off."""
-    if not late:
-        return ""
     findings = sum(1 for entry in late if entry.kind == "finding")
+    return _late_words(findings, len(late) - findings, "不在本次报送的台账中；可在“周报”中查看。")
+
+
+def _late_words(findings: int, steps: int, then: str) -> str:
     parts = [f"{findings} 个问题"] if findings else []
-    if len(late) > findings:
-        parts.append(f"{len(late) - findings} 处进展")
-    return (
-        f"注意：该周另有 {'、'.join(parts)}在截止后才录入（迟报/漏报），"
-        "不在本次报送的台账中；可在“周报”中查看。"
-    )
+    if steps:
+        parts.append(f"{steps} 处进展")
+    if not parts:
+        return ""
+    return f"注意：该周另有 {'、'.join(parts)}在截止后才录入（迟报/漏报），{then}"
 
 
 def change_value(value: Any) -> str:
@@ -301,7 +302,8 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     ),
     e.WeekAlreadySubmittedError: lambda x: (
         f"{x.unit} 第 {x.week} 周的台账已于 {_day(x.on)} 由 {x.by} 报送，"
-        f"此后没有变化（指纹 {x.fingerprint}），无需再次报送。"
+        f"该周截止时的记录此后没有变化（指纹 {x.fingerprint}），无需再次报送。"
+        + _late_words(x.late_findings, x.late_steps, "它们不属于该周按时上报的台账，任何报送都不含。")
     ),
     e.AlreadySealedError: lambda x: f"{x.unit} 的终版台账已由 {x.signer} 签字封存，不能再次封存或报送。",
     e.UnitSealedError: lambda x: (

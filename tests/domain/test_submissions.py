@@ -87,6 +87,22 @@ def test_a_week_handed_in_again_unchanged_is_refused_naming_the_first(
     assert len(ledger.submissions()) == 1
 
 
+def test_handing_in_again_after_late_findings_says_what_came_late(
+    ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
+) -> None:
+    """Findings of week 1 imported after it left week 1 as reported unchanged, so a
+    second hand-in was refused as 'nothing changed' without naming them."""
+    at(clock, 6, 8, 9)
+    ledger.submit_week(operator, "褚河街道", 1)
+    at(clock, 6, 9, 9)
+    ledger.record(operator, new_finding(statement="补报的问题", found_on=date(2022, 6, 3)))
+
+    with pytest.raises(WeekAlreadySubmittedError) as again:
+        ledger.submit_week(operator, "褚河街道", 1)
+
+    assert again.value.late_findings == 1 and again.value.late_steps == 0
+
+
 def test_a_week_changed_since_it_was_handed_in_may_be_handed_in_again(
     ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
 ) -> None:
