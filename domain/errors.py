@@ -508,7 +508,7 @@ class NotAStoreError(LedgerError):
     """The file named as the store holds something else, and is left untouched.
 
     `problem`: "not_sqlite" (not a database at all), "foreign" (another
-    program's SQLite database).
+    program's SQLite database), "folder".
     """
 
     path: Path

@@ -176,10 +176,12 @@ def check_is_store(path: Path, events_table: str) -> None:
     database, or is one holding tables but not the ledger's events, is
     someone's other work: opening it would add the ledger's tables to it.
     """
+    if path.is_dir():
+        raise NotAStoreError(path, "folder")
     try:
         with open(path, "rb") as file:
             header = file.read(len(SQLITE_HEADER))
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+    except (FileNotFoundError, NotADirectoryError):
         return  # created, or refused, by opening it
     if not header:
         return

@@ -537,7 +537,7 @@ CLI_CASES: list[tuple[list[str], str | None]] = [
     (["--store", "{tmp}/missing/x.sqlite", "check"], "文件夹不存在"),
     (["--store", "file::memory:", "check"], ":memory:"),
     (["--store", "{tmp}/notes.txt", "check"], "不是台账数据文件"),
-    (["--store", "{tmp}", "check"], "无法读写台账数据文件"),
+    (["--store", "{tmp}", "check"], "它是一个文件夹"),
     (["--campaign", "{tmp}/none.toml", "check"], "文件不存在"),
     (["--campaign", "{tmp}/notes.txt", "check"], "工作定义文件"),
     (["--operator", "", "check"], "不能为空"),

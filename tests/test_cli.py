@@ -266,20 +266,21 @@ def test_bad_option_values_are_refused_in_chinese(
     assert "Traceback" not in err
 
 
-def test_a_store_that_cannot_be_opened_is_logged_not_shown(
+def test_a_folder_given_as_the_store_is_refused_and_logged(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A folder given as the store used to end in a ValueError traceback."""
+    """A folder given as the store used to end in a ValueError traceback, then
+    in the generic "cannot read or write"."""
     folder = tmp_path / "folder"
     folder.mkdir()
 
     code = main(["--store", str(folder), "export"])
 
     err = capsys.readouterr().err
-    assert code == 1
-    assert "无法读写台账数据文件" in err and "Traceback" not in err
+    assert code == 2
+    assert "它是一个文件夹" in err and "Traceback" not in err
     log_file = tmp_path / "data" / "taizhang" / "taizhang.log"
-    assert "Traceback" in log_file.read_text(encoding="utf-8")
+    assert "refused: NotAStoreError" in log_file.read_text(encoding="utf-8")
 
 
 def test_no_command_opens_the_screen_and_closes_the_ledger(

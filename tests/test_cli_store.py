@@ -231,10 +231,34 @@ def test_a_file_that_is_not_a_ledger_is_refused_and_left_as_it_was(
     assert not list(tmp_path.glob("*-wal")) and not list(tmp_path.glob("*-journal"))
 
 
-def test_an_empty_file_becomes_a_new_ledger(tmp_path: Path) -> None:
+def test_a_reading_command_leaves_an_empty_file_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`reports` on a 0-byte file wrote a store's tables into it."""
     empty = tmp_path / "new.sqlite"
     empty.touch()
 
-    assert main(["--store", str(empty), "--operator", "张三", "check"]) == 0
+    assert main(["--store", str(empty), "--operator", "张三", "reports"]) == 2
+
+    assert empty.stat().st_size == 0
+    assert "是空文件" in capsys.readouterr().err
+
+
+def test_a_folder_given_as_the_store_is_named_as_such(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "w"
+    folder.mkdir()
+
+    assert main(["--store", str(folder), "--operator", "张三", "check"]) == 2
+
+    assert "它是一个文件夹" in capsys.readouterr().err
+
+
+def test_an_empty_file_becomes_a_new_ledger(tmp_path: Path, campaign: Campaign) -> None:
+    empty = tmp_path / "new.sqlite"
+    empty.touch()
+
+    open_ledger(campaign, empty).close()
 
     assert "stored_events" in tables_of(empty)

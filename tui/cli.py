@@ -1766,6 +1766,11 @@ def _opened(
             f"找不到数据文件：{quoted(store, PATH_LIMIT)}。请检查文件名；"
             "新建台账请不带命令运行 taizhang，或用 taizhang demo 填入演示数据。"
         )
+    if must_exist and isinstance(store, Path) and store.is_file() and not store.stat().st_size:
+        raise CommandRefused(
+            f"数据文件 {quoted(store, PATH_LIMIT)} 是空文件，还没有台账；"
+            "只查看的命令不会在其中新建台账。"
+        )
     try:
         ledger = open_ledger(campaign, store, clock, key=key, level=False)
     except (PersistenceError, sqlite3.Error, OSError) as error:

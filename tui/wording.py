@@ -486,6 +486,7 @@ def progress_count(done: int, total: int, unit: str) -> str:
 NOT_A_STORE = {
     "not_sqlite": "它不是数据库文件",
     "foreign": "它是其他程序的数据库",
+    "folder": "它是一个文件夹",
 }
 STORE_KEY_PROBLEMS = {
     "key_missing": (
