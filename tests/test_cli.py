@@ -225,6 +225,9 @@ def test_a_broken_campaign_file_is_refused(
         (lambda t: t.replace('id = "yuzhou-2022"\n', ""), "字段 id 不符合要求（缺少此项）"),
         (lambda t: t.replace("year = 2022", 'year = "二〇二二"'), "（应为整数）"),
         (lambda t: t + "\nwho_knows = 1\n", "（不认识的字段）"),
+        (lambda t: t.replace('"Asia/Shanghai"', '"Mars/Olympus"'), "不认识的时区“Mars/Olympus”"),
+        (lambda t: t.replace('kind = "campaign"', 'kind = "month"'), "应为 'campaign' 或 'iso'"),
+        (lambda t: t.replace('"火龙镇",', '"火龙镇", "火龙镇",', 1), "“火龙镇”重复列出"),
     ],
 )
 def test_a_campaign_file_with_a_wrong_field_is_refused_in_chinese(

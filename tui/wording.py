@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -590,7 +591,7 @@ def campaign_problem(error: CampaignError) -> str:
 
 
 # pydantic words a field's problem in English; the ones a hand-edited
-# campaign file meets, by how they begin. Our own rules keep their English.
+# campaign file meets, by how they begin. Anything else stays as worded.
 CAMPAIGN_FIELD_PROBLEMS = (
     ("Field required", "缺少此项"),
     ("Extra inputs are not permitted", "不认识的字段"),
@@ -607,10 +608,34 @@ CAMPAIGN_FIELD_PROBLEMS = (
 )
 
 
+# The campaign's own rules (domain/campaign.py), as they word a problem.
+CAMPAIGN_RULE_PROBLEMS = tuple(
+    (re.compile(english), chinese)
+    for english, chinese in (
+        (r"^phase '(.*)' is listed twice$", "阶段“{0}”重复列出"),
+        (r"^'(.*)' is listed twice$", "“{0}”重复列出"),
+        (r"^phase ends \((.*)\) before it starts \((.*)\)$", "阶段结束日 {0} 早于开始日 {1}"),
+        (r"^phase starts \((.*)\) before the previous phase ends \((.*)\)$",
+         "阶段开始日 {0} 早于上一阶段的结束日 {1}"),
+        (r"^week 1 starts on (.*), outside the campaign \((.*) to (.*)\)$",
+         "第 1 周从 {0} 开始，不在工作期间（{1} 至 {2}）内"),
+        (r"^'(.*)' already names category (\d+)$", "“{0}”已是另一问题类型（从 0 数起第 {1} 个）所用"),
+        (r"^lead unit '(.*)' is not listed in units.departments$",
+         "牵头单位“{0}”不在 units.departments 中"),
+        (r"^unknown time zone '(.*)'$", "不认识的时区“{0}”"),
+        (r"^Input should be ('.*')$", "应为 {0}"),
+    )
+)  # fmt: skip
+
+
 def _campaign_field_problem(problem: str) -> str:
     for english, chinese in CAMPAIGN_FIELD_PROBLEMS:
         if problem.startswith(english):
             return chinese
+    for pattern, words in CAMPAIGN_RULE_PROBLEMS:
+        found = pattern.match(problem)
+        if found:
+            return words.format(*found.groups()).replace("' or '", "' 或 '")
     return problem
 
 
