@@ -93,10 +93,13 @@ class FormModal(ModalScreen[bool]):
     def on_mount(self) -> None:
         self.initial = self.raw_values()
         self.cancel_asked = False
-        first_empty = next(
-            (f for f in self.fields if f.required and not f.value), self.fields[0]
-        )
-        self.query_one(f"#field-{first_empty.name}").focus()
+        # The first required field still empty; else an empty text to write
+        # (an acceptance's opinion) rather than a date already set to today,
+        # whose selected text the first key typed would replace.
+        empties = [f for f in self.fields if not f.value]
+        first = next((f for f in empties if f.required), None)
+        first = first or next((f for f in empties if f.kind == "area"), self.fields[0])
+        self.query_one(f"#field-{first.name}").focus()
 
     def raw_values(self) -> list[Any]:
         """What each field holds now, unparsed; to tell whether anything was typed."""

@@ -96,6 +96,24 @@ async def test_undo_of_someone_elses_step_is_refused_before_asking(
     assert ledger.row(finding_id).version == 4
 
 
+async def test_the_acceptance_form_opens_on_its_opinion_not_its_filled_date(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    """The form opened on the date already filled with today, its text selected:
+    the opinion typed replaced the date, which was then refused."""
+    finding_id = completed(ledger, "东村王某未挂牌")
+    app = TaizhangApp(ledger, INSPECTOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.push_screen(FindingScreen(ledger, finding_id))
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+
+        assert app.screen.focused is app.screen.query_one("#field-remarks")
+
+
 async def test_the_inspection_screen_samples_verifies_and_lists_reports(
     ledger: Ledger, clock: SetClock, store: Path, tmp_path: Path
 ) -> None:
