@@ -443,9 +443,6 @@ class Ledger(Application):
         missing: list[str] = []
         short: list[tuple[str, int]] = []
         usage = self.projection.view.category_usage()
-        for screening in self.screenings():
-            top = usage.get(screening.category, 0)
-            usage[screening.category] = max(top, screening.check_item)
         for key, top in sorted(usage.items()):
             try:
                 items = self.campaign.category(key).items

@@ -137,6 +137,14 @@ class StoreView(LedgerView):
         return super().category_usage()
 
     @when_busy
+    def units_in_use(self) -> set[str]:
+        return super().units_in_use()
+
+    @when_busy
+    def screenings(self, *args: Any, **kwargs: Any) -> Any:
+        return super().screenings(*args, **kwargs)
+
+    @when_busy
     def count(self, *args: Any, **kwargs: Any) -> Any:
         return super().count(*args, **kwargs)
 

@@ -593,13 +593,18 @@ class LedgerRows(TrackingRecorder):
             return {unit for (unit,) in c.fetchall()}
 
     def category_usage(self) -> dict[str, int]:
-        """Return each category in use with the highest check item number used."""
+        """Return each category in use with the highest check item number used,
+        by a finding or a screening."""
+        usage: dict[str, int] = {}
         with self._cursors(commit=False) as (_, c):
-            c.execute(
-                f"SELECT category, max({self.CHECK_ITEM})"
-                f" FROM {self.ROWS} GROUP BY category"
-            )
-            return {category: int(top) for category, top in c.fetchall()}
+            for sql in (
+                f"SELECT category, max({self.CHECK_ITEM}) FROM {self.ROWS} GROUP BY category",
+                f"SELECT category, max(check_item) FROM {self.SCREENINGS} GROUP BY category",
+            ):
+                c.execute(sql)
+                for category, top in c.fetchall():
+                    usage[category] = max(usage.get(category, 0), int(top))
+        return usage
 
     def select(
         self, query: LedgerQuery, at: Moment | None = None
