@@ -70,6 +70,13 @@ class LateEntry:
     known: str
 
 
+def late_counts(late: Iterable[LateEntry]) -> tuple[int, int]:
+    """Count late entries: (findings recorded after the cut-off, steps on others)."""
+    entries = list(late)
+    findings = sum(1 for entry in entries if entry.kind == "finding")
+    return findings, len(entries) - findings
+
+
 def late_reports(
     reported: dict[str, FindingState], known: dict[str, FindingState]
 ) -> list[LateEntry]:

@@ -33,6 +33,7 @@ from domain.audit import (
     LateEntry,
     WeekCounts,
     WeekDiff,
+    late_counts,
     late_reports,
     replay,
     week_diff,
@@ -719,11 +720,8 @@ class Ledger(Application):
                 stamp, week=week, cutoff=cutoff, position=position, fingerprint=fingerprint
             )
         except WeekAlreadySubmittedError as refusal:
-            late = self.week_view(week, unit).late
-            findings = sum(1 for entry in late if entry.kind == "finding")
-            raise replace(
-                refusal, late_findings=findings, late_steps=len(late) - findings
-            ) from None
+            findings, steps = late_counts(self.week_view(week, unit).late)
+            raise replace(refusal, late_findings=findings, late_steps=steps) from None
         self._save(record)
         return fingerprint
 

@@ -317,9 +317,7 @@ class LedgerRows(TrackingRecorder):
             reach = self._reach(c, keys)
             versions, latest = self._fold(entries, states, reach, evolve)
             self._write_rows(c, latest.values())
-            self._write_versions(c, versions)
-            self._write_moments(c, entries)
-            self._write_unit_records(c, entries)
+            self._write_log(c, entries, versions)
             self._insert_tracking(own, tracking)
         return True
 
@@ -401,9 +399,7 @@ class LedgerRows(TrackingRecorder):
                 if not entries:
                     return
                 versions, _ = self._fold(entries, states, reach, _evolve)
-                self._write_versions(c, versions)
-                self._write_moments(c, entries)
-                self._write_unit_records(c, entries)
+                self._write_log(c, entries, versions)
                 last = entries[-1][0]
 
             try:
@@ -443,6 +439,14 @@ class LedgerRows(TrackingRecorder):
     def view_sql(self) -> list[str]:
         """The statements that create the view's tables and indexes."""
         raise NotImplementedError
+
+    def _write_log(
+        self, c: Any, entries: Sequence[tuple[int, Any]], versions: list[tuple[Any, ...]]
+    ) -> None:
+        """Write what a run of logged events adds to every table but the current rows."""
+        self._write_versions(c, versions)
+        self._write_moments(c, entries)
+        self._write_unit_records(c, entries)
 
     def _write_moments(self, c: Any, entries: Sequence[tuple[int, Any]]) -> None:
         c.executemany(

@@ -12,6 +12,7 @@ from typing import Any
 from eventsourcing.persistence import PersistenceError
 
 from domain import errors as e
+from domain.audit import LateEntry, late_counts
 from domain.campaign import CampaignError
 from domain.checks import Problem, ProblemKind
 from domain.dates import DayParseError, format_day
@@ -119,10 +120,9 @@ def handed_in_text(handed_in: Mapping[int, date]) -> str:
     return "、".join(f"第{w}周（{format_day(d)}报送）" for w, d in handed_in.items()) or "—"
 
 
-def late_note(late: Sequence[Any]) -> str:
+def late_note(late: Sequence[LateEntry]) -> str:
     """Warn, on handing a week in, of what was recorded for it after its cut-off."""
-    findings = sum(1 for entry in late if entry.kind == "finding")
-    return _late_words(findings, len(late) - findings, "不在本次报送的台账中；可在“周报”中查看。")
+    return _late_words(*late_counts(late), "不在本次报送的台账中；可在“周报”中查看。")
 
 
 def _late_words(findings: int, steps: int, then: str) -> str:
