@@ -795,14 +795,15 @@ class Ledger(Application):
 
         self._change(by, finding_id, version, undo, act=Act.UNDO)
 
-    def check_undo(self, by: Operator, finding_id: str) -> None:
+    def check_undo(self, by: Operator, finding_id: str) -> tuple[int, str]:
         """Refuse, as `undo_last` would, an undo the operator may not do now.
 
         Lets a screen say so before it asks to confirm; the undo checks again.
+        Returns the step it would undo: its version and kind.
         """
         finding = self._get(finding_id)
         by = self._authorised(by, Act.UNDO, finding.state.reporting_unit)
-        finding.check_undo(self.stamp(by))
+        return finding.version, finding.check_undo(self.stamp(by)).kind
 
     def draw_sample(
         self, by: Operator, *, per_stratum: int, seed: int | None = None

@@ -403,12 +403,10 @@ class FindingScreen(Screen[None]):
             self.notify("历史视图只读，回到当前后才能办理。", severity="warning")
             return
         try:
-            self.ledger.check_undo(self.by(), self.finding_id)
+            version, kind = self.ledger.check_undo(self.by(), self.finding_id)
         except LedgerError as refusal:
             self.notify(explain(refusal), severity="warning", timeout=8)
             return
-        version = self.state.version
-        last = self.ledger.history(self.finding_id)[-1]
 
         def answered(yes: bool | None) -> None:
             if not yes:
@@ -421,10 +419,8 @@ class FindingScreen(Screen[None]):
                 self.notify("已撤销最近一步；撤销本身也记录在案。", timeout=5)
             self.reload()
 
-        step = EVENT_NAMES.get(last.kind, last.kind)
-        self.app.push_screen(
-            ConfirmModal("撤销", undo_question(last.version, step)), answered
-        )
+        step = EVENT_NAMES.get(kind, kind)
+        self.app.push_screen(ConfirmModal("撤销", undo_question(version, step)), answered)
 
     def on_screen_resume(self) -> None:
         self.reload()
