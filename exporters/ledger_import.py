@@ -114,8 +114,8 @@ class ImportFileError(Exception):
     """Raise when a file cannot be read as a ledger workbook.
 
     `problem` is one of this module's constants (OLD_XLS, ENCRYPTED, ...)
-    for the edge to word; `detail` carries names it may quote (the sheets a
-    workbook has, the columns it lacks).
+    for the edge to word; `detail` carries names it may quote (the sheet
+    asked for and those the workbook has, the columns it lacks).
     """
 
     def __init__(self, path: Path, problem: str, detail: Sequence[str] = ()) -> None:
@@ -279,7 +279,9 @@ def _choose_sheet(path: Path, workbook: Workbook, wanted: str) -> tuple[Workshee
     if wanted.strip():
         chosen = [ws for ws in sheets if ws.title == wanted.strip()]
         if not chosen:
-            raise ImportFileError(path, NO_SUCH_SHEET, [ws.title for ws in sheets])
+            raise ImportFileError(
+                path, NO_SUCH_SHEET, [wanted.strip(), *(ws.title for ws in sheets)]
+            )
         sheets = chosen
     missing: list[str] = []
     for ws in sheets:

@@ -817,7 +817,9 @@ def import_file_problem(error: ImportFileError) -> str:
     if error.problem == li.UNREADABLE:
         return f"无法读取 {error.path}（没有读取权限，或它是一个文件夹）。"
     if error.problem == li.NO_SUCH_SHEET:
-        return f"{name} 中没有所指定的工作表；现有的工作表是 {names}。"
+        wanted, *present = error.detail
+        present_names = "、".join(f"“{n}”" for n in present)
+        return f"{name} 中没有所指定的工作表“{wanted}”；现有的工作表是 {present_names}。"
     if error.problem == li.NO_HEADER:
         return (
             f"{name} 的工作表 {names} 中找不到台账的表头行"
