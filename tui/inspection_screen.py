@@ -146,8 +146,10 @@ class InspectionScreen(ReadAgainWhenShown, Screen[None]):
 
         reports = self.query_one("#reports", DataTable)
         reports.clear(columns=True)
-        for label, width in (("单位", 13), ("已报送", 30), ("未报送", 14), ("终版台账", 16)):
-            reports.add_column(label, width=width)
+        # As wide as their text: unit names differ only at their ends, and a
+        # unit may owe every week. The table scrolls sideways.
+        for label in ("单位", "已报送", "未报送", "终版台账"):
+            reports.add_column(label)
         for report in self.ledger.unit_reports():
             missing = "、".join(f"第{w}周" for w in report.missing)
             reports.add_row(
