@@ -66,6 +66,8 @@ def parse_day(text: str, *, year: int) -> date:
         if found is None:
             continue
         parts = found.groupdict()
+        if not 1 <= int(parts["m"]) <= 12:
+            raise DayParseError(text, "no such month")
         try:
             return date(
                 int(parts["y"]) if parts.get("y") else year,

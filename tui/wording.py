@@ -181,6 +181,8 @@ def character_kind(codepoint: int) -> str:
 
 
 def _day_problem(x: DayParseError) -> str:
+    if x.reason == "no such month":
+        return f"“{quoted(x.text)}”不是有效日期：月份应为 1 到 12，请核对。"
     if x.reason == "no such day":
         return f"“{quoted(x.text)}”不是有效日期：该月没有这一天，请核对。"
     if x.reason == "out of range":
