@@ -122,6 +122,24 @@ async def test_time_travel_shows_the_past_read_only_and_returns(
         assert not screen.query_one("#history-banner").display
 
 
+async def test_an_empty_past_does_not_offer_a_new_finding(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    """A past with no rows said 按 n 新建, which history then refused."""
+    two_weeks(ledger, clock)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("t")
+        await type_text(pilot, "2022-05-25")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+
+        detail = str(app.screen.query_one("#row-detail").render())
+        assert "没有符合条件的问题" in detail and "按 n 新建" not in detail
+
+
 async def test_enter_goes_back_in_time_and_the_dialog_names_its_key_for_what_it_does(
     ledger: Ledger, clock: SetClock, tmp_path: Path
 ) -> None:
