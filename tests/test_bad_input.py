@@ -179,7 +179,7 @@ FORM_CASES = [
     # Impossible dates.
     Case("new", "found_on", "2022-02-30", "该月没有这一天"),
     Case("new", "found_on", "6月31日", "该月没有这一天"),
-    Case("plan", "deadline", "2022-13-01", "该月没有这一天"),
+    Case("plan", "deadline", "2022-13-01", "月份应为 1 到 12"),
     Case("progress", "on", "6月31日", "该月没有这一天"),
     Case("new", "found_on", "2022-06-01\x00", "不是有效日期"),
     Case("new", "found_on", "6月1日 =1+1", "不是有效日期"),
