@@ -340,8 +340,9 @@ class Finding(Aggregate):
     ) -> None:
         """Plan the rectification: measures, a deadline, who answers for it.
 
-        `on` is the day the plan speaks of: by default the stamp's day; an
-        imported sheet gives the day it reports as of.
+        `on` is the day the plan was made, by default the stamp's day: an
+        office entering past papers gives theirs, an imported sheet the day it
+        reports as of.
         """
         self._check_open()
         if self.state.planned:
@@ -358,9 +359,18 @@ class Finding(Aggregate):
         )
 
     def extend_deadline(
-        self, stamp: Stamp, *, deadline: date, reason: str, approved_by: str = ""
+        self,
+        stamp: Stamp,
+        *,
+        deadline: date,
+        reason: str,
+        approved_by: str = "",
+        on: date | None = None,
     ) -> None:
-        """Move the deadline later, saying why and who approved; the old one stays."""
+        """Move the deadline later, saying why and who approved; the old one stays.
+
+        `on` is the day the extension was granted, by default the stamp's day.
+        """
         self._check_in_rectification()
         assert self.state.deadline is not None
         if deadline <= self.state.deadline:
@@ -368,7 +378,7 @@ class Finding(Aggregate):
         self._record(
             self.DeadlineExtended,
             stamp,
-            stamp.today,
+            stamp.today if on is None else self._step_day("extended_on", on, stamp),
             deadline=deadline,
             reason=required_text("reason", reason),
             approved_by=optional_text("approved_by", approved_by),

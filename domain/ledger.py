@@ -563,14 +563,15 @@ class Ledger(Application):
         deadline: date | None,
         responsible_unit: str,
         responsible_leader: str = "",
+        on: date | None = None,
     ) -> None:
-        """Plan the rectification of a finding."""
+        """Plan the rectification of a finding; `on` is the day of the plan (default today)."""
         self._change(
             by,
             finding_id,
             version,
             lambda f, s: self._plan(
-                f, s, measures, deadline, responsible_unit, responsible_leader
+                f, s, measures, deadline, responsible_unit, responsible_leader, on=on
             ),
         )
 
@@ -583,15 +584,17 @@ class Ledger(Application):
         deadline: date,
         reason: str,
         approved_by: str = "",
+        on: date | None = None,
     ) -> None:
-        """Move a finding's deadline later, with the reason and who approved it."""
+        """Move a finding's deadline later, with the reason and who approved it;
+        `on` is the day the extension was granted (default today)."""
         self._check_deadline_day(deadline)
         self._change(
             by,
             finding_id,
             version,
             lambda f, s: f.extend_deadline(
-                s, deadline=deadline, reason=reason, approved_by=approved_by
+                s, deadline=deadline, reason=reason, approved_by=approved_by, on=on
             ),
         )
 

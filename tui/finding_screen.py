@@ -268,8 +268,10 @@ class FindingScreen(Screen[None]):
     def by(self) -> Any:
         return self.app.operator  # type: ignore[attr-defined]
 
-    def today(self) -> str:
-        return self.ledger.today().isoformat()
+    def day_field(self, label: str, refused_as: str) -> Field:
+        """The day a step happened, today unless the papers say otherwise."""
+        today = self.ledger.today().isoformat()
+        return Field("on", label, "date", True, value=today, refused_as=refused_as)
 
     def action_plan(self) -> None:
         if self.as_of is None and self.refuse_early("plan"):
@@ -284,6 +286,7 @@ class FindingScreen(Screen[None]):
                 Field("responsible_unit", "责任单位", "select", True,
                       choices(campaign.responsible_units), value=lead[0]),
                 Field("responsible_leader", "责任领导"),
+                self.day_field("制定日期", "planned_on"),
             ],
             lambda v, version: self.ledger.plan(self.by(), self.finding_id, version, **v),
         )
@@ -297,6 +300,7 @@ class FindingScreen(Screen[None]):
                 Field("deadline", "新完成时限", "date", True),
                 Field("reason", "延期原因", "area", True),
                 Field("approved_by", "批准人", placeholder="批准延期的领导或单位"),
+                self.day_field("批准延期日期", "extended_on"),
             ],
             lambda v, version: self.ledger.extend_deadline(
                 self.by(), self.finding_id, version, **v
@@ -309,7 +313,7 @@ class FindingScreen(Screen[None]):
         self.step(
             "报告进展",
             [
-                Field("on", "日期", "date", True, value=self.today()),
+                self.day_field("日期", "progress_on"),
                 Field("progress", "进展情况", "area", True),
                 Field("evidence", "佐证材料", placeholder="文件名或编号，用逗号分隔"),
             ],
@@ -328,7 +332,7 @@ class FindingScreen(Screen[None]):
             return
         self.step(
             "完成整改",
-            [Field("on", "完成日期", "date", True, value=self.today()),
+            [self.day_field("完成日期", "completed_on"),
              Field("effect", "整改成效", "area", True)],
             lambda v, version: self.ledger.complete(self.by(), self.finding_id, version, **v),
         )
@@ -338,7 +342,7 @@ class FindingScreen(Screen[None]):
             return
         self.step(
             "验收通过（销号）",
-            [Field("on", "验收日期", "date", True, value=self.today()),
+            [self.day_field("验收日期", "accepted_on"),
              Field("remarks", "验收意见", "area")],
             lambda v, version: self.ledger.pass_acceptance(
                 self.by(), self.finding_id, version, **v
@@ -350,7 +354,7 @@ class FindingScreen(Screen[None]):
             return
         self.step(
             "验收未通过，退回整改",
-            [Field("on", "验收日期", "date", True, value=self.today()),
+            [self.day_field("验收日期", "accepted_on"),
              Field("remarks", "存在问题", "area", True)],
             lambda v, version: self.ledger.fail_acceptance(
                 self.by(), self.finding_id, version, **v

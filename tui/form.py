@@ -28,7 +28,9 @@ class Field:
     """One input of a form.
 
     `options_for` makes a select's choices follow another field named by
-    `depends_on` (the check items follow the category).
+    `depends_on` (the check items follow the category). `refused_as` is the
+    name a domain refusal gives this value when it differs (a step's date,
+    `on` here, is `completed_on` there), so the refusal shows beside it.
     """
 
     name: str
@@ -40,6 +42,7 @@ class Field:
     placeholder: str = ""
     depends_on: str = ""
     options_for: Callable[[str], Options] | None = None
+    refused_as: str = ""
 
 
 class FormModal(ModalScreen[bool]):
@@ -241,12 +244,12 @@ class FormModal(ModalScreen[bool]):
         field = getattr(error, "field", None)
         if field is None and hasattr(error, "path"):
             field = "path"  # a file that cannot be written: beside the path typed
-        label = next((f.label for f in self.fields if f.name == field), None)
-        if isinstance(field, str) and label is not None:
+        named = next((f for f in self.fields if field in (f.name, f.refused_as)), None)
+        if isinstance(field, str) and named is not None:
             # Named as this form labels it: one event field serves several forms.
-            message = message.replace(f"“{field_name(field)}”", f"“{label}”")
-            self.show_error(field, message)
-            self.query_one(f"#field-{field}").focus()
+            message = message.replace(f"“{field_name(field)}”", f"“{named.label}”")
+            self.show_error(named.name, message)
+            self.query_one(f"#field-{named.name}").focus()
         self.query_one("#form-message", Static).update(message)
 
     def action_cancel(self) -> None:

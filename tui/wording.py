@@ -73,6 +73,7 @@ FIELD_NAMES = {
     "undone_kind": "撤销的事项",
     "restored": "恢复为",
     "planned_on": "制定整改日期",
+    "extended_on": "延期日期",
 }
 
 # The same names as the finding screen's; the command line must not load Textual.
@@ -229,13 +230,14 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         f"新的完成时限 {_day(x.deadline)} 必须晚于原时限 {_day(x.current)}。"
     ),
     e.DateBeforeFoundError: lambda x: (
-        f"{field_name(x.field)} {_day(x.day)} 早于 {_day(x.found_on)}，请核对。"
+        f"“{field_name(x.field)}” {_day(x.day)} 早于"
+        f"{'完成日期' if x.field == 'accepted_on' else '发现日期'} {_day(x.found_on)}，请核对。"
     ),
     e.FoundAfterStepError: lambda x: (
         f"发现日期 {_day(x.found_on)} 晚于已记录的整改步骤日期 {_day(x.step_on)}，不能这样更正。"
     ),
     e.DateInFutureError: lambda x: (
-        f"{field_name(x.field)} {_day(x.day)} 晚于今天（{_day(x.today)}），不能预填。"
+        f"“{field_name(x.field)}” {_day(x.day)} 晚于今天（{_day(x.today)}），不能预填。"
     ),
     e.DateOutsideCampaignError: lambda x: (
         f"{field_name(x.field)} {_day(x.day)} 不在本次工作的时间范围内"

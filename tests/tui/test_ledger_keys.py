@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -410,3 +410,70 @@ async def test_a_step_that_cannot_be_taken_is_refused_before_any_typing(
         messages = [n.message for n in app._notifications]  # noqa: SLF001
         assert any("请先“制定整改”" in m for m in messages)
         assert any("需要状态为“待验收”" in m for m in messages)
+
+
+async def test_a_plan_and_an_extension_entered_later_carry_the_day_they_happened(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    """An office entering a past campaign's papers dates the plan and the extension
+    as the papers do, so the weeks and the past ledger place them where they were."""
+    finding_id = seed(ledger)
+    clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=clock.now().tzinfo))
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await open_row(pilot, 0)
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.screen.query_one("#field-on", Input).value == "2026-12-05"
+        await fill(pilot, "measures", "逐户挂牌")
+        await fill(pilot, "deadline", "2022-06-10")
+        app.screen.query_one("#field-on", Input).value = ""
+        await fill(pilot, "on", "2022-06-02")
+        await save(pilot)
+
+        await pilot.press("d")
+        await pilot.pause()
+        await fill(pilot, "deadline", "2022-06-20")
+        await fill(pilot, "reason", "标识牌供货延迟")
+        app.screen.query_one("#field-on", Input).value = ""
+        await fill(pilot, "on", "2022-06-08")
+        await save(pilot)
+
+    steps = ledger.history(finding_id)
+    assert [(s.kind, s.on) for s in steps[1:]] == [
+        ("RectificationPlanned", date(2022, 6, 2)),
+        ("DeadlineExtended", date(2022, 6, 8)),
+    ]
+    known = ledger.states_known_on(date(2022, 6, 5))[finding_id]
+    assert (known.status, known.deadline) == (Status.IN_PROGRESS, date(2022, 6, 10))
+
+
+async def test_a_step_dated_before_the_finding_is_refused_beside_its_date(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    """The date rule's refusal stands beside the date typed, under the form's label."""
+    finding_id = seed(ledger)
+    ledger.plan(
+        OPERATOR, finding_id, 1, measures="逐户挂牌", deadline=date(2022, 6, 10),
+        responsible_unit="市住建局",
+    )
+    clock.set(datetime(2022, 6, 9, 9, 0, tzinfo=clock.now().tzinfo))
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await open_row(pilot, 0)
+        await pilot.press("d")
+        await pilot.pause()
+        await fill(pilot, "deadline", "2022-06-20")
+        await fill(pilot, "reason", "标识牌供货延迟")
+        app.screen.query_one("#field-on", Input).value = ""
+        await fill(pilot, "on", "2022-05-30")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, FormModal)
+        beside = str(app.screen.query_one("#error-on").render())
+        assert "批准延期日期" in beside and "早于" in beside, beside
+        assert app.screen.focused is app.screen.query_one("#field-on")
