@@ -58,10 +58,13 @@ class DeadlineNotLaterError(LedgerError):
 
 
 @dataclass
-class DateBeforeFoundError(LedgerError):
+class DateTooEarlyError(LedgerError):
+    """A step's day before a day the finding already holds (`than`: which one)."""
+
     field: str
     day: date
-    found_on: date
+    earliest: date
+    than: str = "found_on"
 
 
 @dataclass

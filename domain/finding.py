@@ -11,7 +11,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.errors import (
     AlreadyPlannedError,
-    DateBeforeFoundError,
+    DateTooEarlyError,
     DateInFutureError,
     DeadlineBeforeFoundError,
     DeadlineNotLaterError,
@@ -547,12 +547,12 @@ class Finding(Aggregate):
 
     def _step_day(self, field: str, on: date, stamp: Stamp) -> date:
         if on < self.state.found_on:
-            raise DateBeforeFoundError(field, on, self.state.found_on)
+            raise DateTooEarlyError(field, on, self.state.found_on)
         return not_in_future(field, on, stamp)
 
     def _acceptance_day(self, on: date, stamp: Stamp) -> date:
         completed_on = self.state.completed_on
         assert completed_on is not None
         if on < completed_on:
-            raise DateBeforeFoundError("accepted_on", on, completed_on)
+            raise DateTooEarlyError("accepted_on", on, completed_on, "completed_on")
         return not_in_future("accepted_on", on, stamp)

@@ -229,9 +229,8 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     e.DeadlineNotLaterError: lambda x: (
         f"新的完成时限 {_day(x.deadline)} 必须晚于原时限 {_day(x.current)}。"
     ),
-    e.DateBeforeFoundError: lambda x: (
-        f"“{field_name(x.field)}” {_day(x.day)} 早于"
-        f"{'完成日期' if x.field == 'accepted_on' else '发现日期'} {_day(x.found_on)}，请核对。"
+    e.DateTooEarlyError: lambda x: (
+        f"“{field_name(x.field)}” {_day(x.day)} 早于{field_name(x.than)} {_day(x.earliest)}，请核对。"
     ),
     e.FoundAfterStepError: lambda x: (
         f"发现日期 {_day(x.found_on)} 晚于已记录的整改步骤日期 {_day(x.step_on)}，不能这样更正。"

@@ -10,7 +10,7 @@ import pytest
 
 from domain.errors import (
     AlreadyPlannedError,
-    DateBeforeFoundError,
+    DateTooEarlyError,
     DateInFutureError,
     DeadlineBeforeFoundError,
     DeadlineNotLaterError,
@@ -474,7 +474,7 @@ def test_progress_before_the_found_date_is_refused() -> None:
         lambda f, s: f.report_progress(s, on=day, progress="已联系", evidence=[]),
     )
 
-    assert error == DateBeforeFoundError("progress_on", day, FOUND_ON)
+    assert error == DateTooEarlyError("progress_on", day, FOUND_ON)
 
 
 def test_completion_before_the_found_date_is_refused() -> None:
@@ -483,7 +483,7 @@ def test_completion_before_the_found_date_is_refused() -> None:
 
     error = refused(finding, lambda f, s: complete(f, s, on=day))
 
-    assert error == DateBeforeFoundError("completed_on", day, FOUND_ON)
+    assert error == DateTooEarlyError("completed_on", day, FOUND_ON)
 
 
 @pytest.mark.parametrize("name", ["pass_acceptance", "fail_acceptance"])
@@ -500,7 +500,9 @@ def test_acceptance_before_the_completion_date_is_refused(name: str) -> None:
 
     error = refused(finding, step, later(2))
 
-    assert error == DateBeforeFoundError("accepted_on", TODAY, date(2022, 6, 3))
+    assert error == DateTooEarlyError(
+        "accepted_on", TODAY, date(2022, 6, 3), "completed_on"
+    )
 
 
 def test_a_found_date_in_the_future_is_refused() -> None:

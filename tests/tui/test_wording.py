@@ -92,6 +92,16 @@ def test_a_sentence_names_the_values_involved() -> None:
     assert "问题类型" in explain(unknown) and "交通保障" in explain(unknown)
 
 
+def test_a_day_too_early_names_the_day_it_was_compared_with() -> None:
+    accepted = errors.DateTooEarlyError(
+        "accepted_on", date(2022, 6, 2), date(2022, 6, 3), "completed_on"
+    )
+    progress = errors.DateTooEarlyError("progress_on", date(2022, 5, 30), date(2022, 6, 1))
+
+    assert "早于完成日期 2022年6月3日" in explain(accepted)
+    assert "早于发现日期 2022年6月1日" in explain(progress)
+
+
 @pytest.mark.parametrize("field", CORRECTABLE_FIELDS)
 def test_every_correctable_field_has_a_chinese_name(field: str) -> None:
     assert CJK.search(field_name(field)), field
