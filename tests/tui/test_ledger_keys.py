@@ -272,6 +272,36 @@ async def test_help_and_command_palette(ledger: Ledger, tmp_path: Path) -> None:
         assert isinstance(app.screen, FormModal)
 
 
+async def test_help_shows_every_key_whole_at_80_columns(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """The key column is as wide as its longest key: 'Enter' was shown as 'E…'."""
+    from rich.cells import cell_len
+
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        tables = list(app.screen.query("MarkdownTableContent"))
+        assert tables
+        for table in tables:
+            await pilot.pause()
+            keys = [table.children[0]] + [
+                cell for cell in table.children if cell.has_class("cell")
+            ][:: len(table.headers)]
+            for cell in keys:
+                text = str(cell.render())
+                assert cell.content_size.width >= cell_len(text), (text, cell.content_size)
+        # A long description folds onto a second line instead of ending in "…".
+        journal = next(
+            cell for cell in app.screen.query(".cell") if "日期筛选" in str(cell.render())
+        )
+        journal.scroll_visible(animate=False)
+        await pilot.pause()
+        assert journal.content_size.height == 2
+        assert "日期筛选" in app.export_screenshot().replace("&#160;", " ")
+
+
 async def test_the_list_shows_a_change_made_on_the_finding_page(
     ledger: Ledger, tmp_path: Path
 ) -> None:
