@@ -141,17 +141,29 @@ class Category(_Definition):
 
 
 class Units(_Definition):
-    """The units taking part: townships and streets, then municipal departments."""
+    """The units taking part: townships and streets, then municipal departments.
+
+    `receiving` names the departments that take in the weekly reports (the
+    office, the inspection team) rather than owing them.
+    """
 
     townships: list[Text]
     departments: Annotated[list[Text], Field(min_length=1)]
+    receiving: list[Text] = []
 
     @model_validator(mode="after")
     def _check_repeats(self) -> Self:
-        for field in ("townships", "departments"):
+        for field in ("townships", "departments", "receiving"):
             repeat = _first_repeat(getattr(self, field))
             if repeat is not None:
                 raise _rule_broken(field, "'{text}' is listed twice", text=repeat)
+        for unit in self.receiving:
+            if unit not in self.departments:
+                raise _rule_broken(
+                    "receiving",
+                    "receiving unit '{unit}' is not listed in units.departments",
+                    unit=unit,
+                )
         return self
 
 
@@ -272,6 +284,12 @@ class Campaign(_Definition):
     def all_units(self) -> list[str]:
         """Townships and streets first, then departments, each once."""
         return list(dict.fromkeys([*self.units.townships, *self.units.departments]))
+
+    @property
+    def reporting_units(self) -> list[str]:
+        """The units that owe a ledger each report week: all but the receiving ones."""
+        receiving = set(self.units.receiving)
+        return [unit for unit in self.all_units if unit not in receiving]
 
     @property
     def responsible_units(self) -> list[str]:

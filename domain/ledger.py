@@ -1416,6 +1416,7 @@ class Ledger(Application):
             submitted={r.unit: set(r.submitted) for r in reports},
             due={w for w in self.campaign.report_weeks if self.week_cutoff(w) <= now},
             sealed={r.unit: r.sealed_by for r in reports if r.sealed_by},
+            receiving=self.campaign.units.receiving,
         )
 
     def statistics(self, unit: str = "", week: int | None = None) -> Statistics:
@@ -1556,6 +1557,7 @@ class Ledger(Application):
         """Say for every unit which weeks are in, which are due and missing, and any seal."""
         now = self.clock.now()
         due = [w for w in self.campaign.report_weeks if self.week_cutoff(w) <= now]
+        owing = set(self.campaign.reporting_units)
         reports = []
         for unit in self.campaign.all_units:
             record = self._find_unit_ledger(unit)
@@ -1567,7 +1569,7 @@ class Ledger(Application):
                 UnitReports(
                     unit=unit,
                     submitted=tuple(weeks),
-                    missing=tuple(w for w in due if w not in weeks),
+                    missing=tuple(w for w in due if w not in weeks and unit in owing),
                     sealed_by=record.sealed_by if record else "",
                     handed_in={w: handed_in[w] for w in weeks},
                 )

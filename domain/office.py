@@ -16,6 +16,7 @@ class WeekMark(StrEnum):
     SUBMITTED = "submitted"
     MISSING = "missing"
     NOT_DUE = "not_due"
+    NOT_OWED = "not_owed"  # the unit receives reports rather than hands them in
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ def overview(
     submitted: dict[str, set[int]],
     due: set[int],
     sealed: dict[str, str],
+    receiving: Sequence[str] = (),
 ) -> OfficeOverview:
     """Summarise findings and submissions for every unit, in the order given.
 
@@ -101,6 +103,8 @@ def overview(
                 w,
                 WeekMark.SUBMITTED
                 if w in submitted.get(unit, set())
+                else WeekMark.NOT_OWED
+                if unit in receiving
                 else WeekMark.MISSING
                 if w in due
                 else WeekMark.NOT_DUE,

@@ -27,6 +27,7 @@ MARKS = {
     WeekMark.SUBMITTED: "已报送",
     WeekMark.MISSING: "未报送",
     WeekMark.NOT_DUE: "未到期",
+    WeekMark.NOT_OWED: "不需报送",
 }
 
 

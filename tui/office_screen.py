@@ -25,6 +25,7 @@ MARK_STYLES = {
     WeekMark.SUBMITTED: "green",
     WeekMark.MISSING: "bold red",
     WeekMark.NOT_DUE: "dim",
+    WeekMark.NOT_OWED: "dim",
 }
 
 

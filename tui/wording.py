@@ -625,6 +625,8 @@ CAMPAIGN_RULE_PROBLEMS = tuple(
         (r"^'(.*)' already names category (\d+)$", "“{0}”已是另一问题类型（从 0 数起第 {1} 个）所用"),
         (r"^lead unit '(.*)' is not listed in units.departments$",
          "牵头单位“{0}”不在 units.departments 中"),
+        (r"^receiving unit '(.*)' is not listed in units.departments$",
+         "接收周报的单位“{0}”不在 units.departments 中"),
         (r"^unknown time zone '(.*)'$", "不认识的时区“{0}”"),
         (r"^Input should be ('.*')$", "应为 {0}"),
     )

@@ -273,6 +273,12 @@ def test_iso_weeks_run_on_across_new_year() -> None:
             "units.townships",
             id="township-twice",
         ),
+        pytest.param(
+            'receiving = ["市巩固拓展脱贫攻坚成果领导小组办公室", "市巩固拓展脱贫攻坚成果调研指导组"]',
+            'receiving = ["市巩固拓展脱贫攻坚成果领导小组办公室", "市督查组"]',
+            "units.receiving",
+            id="receiving-unit-not-a-department",
+        ),
     ],
 )
 def test_broken_definition_names_the_field(

@@ -17,6 +17,7 @@ from domain.errors import (
     WeekNotOverError,
 )
 from domain.ledger import Ledger, NewFinding, Operator
+from domain.office import WeekMark
 from domain.verify import Match
 from exporters.fingerprint import read_fingerprint
 from exporters.official import write_official_sheet
@@ -137,6 +138,24 @@ def test_the_office_sees_who_submitted_and_who_is_missing(
     assert reports["火龙镇"].missing == (1,)
     assert reports["颍川街道"].missing == (1, 2)
     assert len(reports) == len(ledger.campaign.all_units)
+
+
+def test_the_office_and_the_inspection_team_owe_no_weekly_report(
+    ledger: Ledger, clock: SetClock
+) -> None:
+    """The plan has townships and departments report to the office each week;
+    the office receives, and the inspection team checks, so neither is missing."""
+    at(clock, 6, 15)
+    office, team = "市巩固拓展脱贫攻坚成果领导小组办公室", "市巩固拓展脱贫攻坚成果调研指导组"
+
+    reports = {r.unit: r for r in ledger.unit_reports()}
+    overview = {u.unit: u for u in ledger.office_overview().units}
+
+    assert reports[office].missing == reports[team].missing == ()
+    assert overview[office].missing == overview[team].missing == ()
+    assert {mark for _, mark in overview[team].weeks} == {WeekMark.NOT_OWED}
+    assert reports["市住建局"].missing == (1, 2)
+    assert office not in ledger.campaign.reporting_units
 
 
 def test_a_sealed_unit_takes_only_acceptance_results(
