@@ -1517,7 +1517,7 @@ class Ledger(Application):
             sheet=sheet,
             statistics=figures,
             coverage=covered,
-            categories=tuple((c.key, c.name) for c in self.campaign.categories),
+            categories=tuple((c.key, c.label) for c in self.campaign.categories),
             sealed_by=self.sealed_by(unit),
         )
 

@@ -1348,7 +1348,7 @@ def _stats(ledger: Ledger, unit: str, week: int | None) -> int:
     from exporters.final_report import rate_text
 
     stats = ledger.statistics(unit, week)
-    names = {c.key: c.name for c in ledger.campaign.categories}
+    names = {c.key: c.label for c in ledger.campaign.categories}
     when = "当前" if week is None else f"第 {week} 周结束时上报的情况"
     t = stats.total
     print(

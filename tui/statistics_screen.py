@@ -131,7 +131,7 @@ class StatisticsScreen(ReadAgainWhenShown, Screen[None]):
         table.add_column("性质", width=5)
         for label in (*STATUSES, "合计", "逾期"):
             table.add_column(label, width=7)
-        names = {c.key: c.name for c in self.ledger.campaign.categories}
+        names = {c.key: c.label for c in self.ledger.campaign.categories}
         for row in stats.by_kind:
             name = names.get(row.category, row.category)
             nature = row.nature.removesuffix("问题")

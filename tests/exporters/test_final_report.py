@@ -70,7 +70,7 @@ def report(
         ),
         statistics=statistics(states, DAY, campaign, weeks=[1, 2, 3, 4], unit=UNIT),
         coverage=unit_coverage,
-        categories=tuple((c.key, c.name) for c in campaign.categories),
+        categories=tuple((c.key, c.label) for c in campaign.categories),
         sealed_by="",
     )
 
@@ -114,13 +114,13 @@ def test_the_statistics_and_summary_sheets_follow_the_ledger_as_numbers(
         "合计（不含作废）",
         "逾期",
     ]
-    assert [c.value for c in grid[3]] == ["住房保障", "个性问题", 0, 0, 0, 1, 1, 1, 0]
+    assert [c.value for c in grid[3]] == ["农村危房改造", "个性问题", 0, 0, 0, 1, 1, 1, 0]
     assert [c.value for c in grid[grid.max_row]] == ["合计", None, 0, 1, 0, 1, 1, 2, 1]
     assert grid["C3"].data_type == "n"
     assert grid.freeze_panes == "A2"
     summary = book["汇总"]
     assert [c.value for c in summary[2]] == [
-        "住房保障",
+        "农村危房改造",
         1,
         1,
         1,
@@ -154,7 +154,7 @@ def test_operator_text_stays_inside_its_markdown_cell(campaign: Campaign) -> Non
 
     [line] = [row for row in text.splitlines() if "不足" in row]
     assert line == (
-        "| 1 | 住房保障 | 水压\\|不足 高峰期 =SUM(A1) | 2022年6月1日 | 21 | 市住建局 |"
+        "| 1 | 农村危房改造 | 水压\\|不足 高峰期 =SUM(A1) | 2022年6月1日 | 21 | 市住建局 |"
     )
 
 

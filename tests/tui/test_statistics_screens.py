@@ -57,6 +57,9 @@ async def test_s_opens_the_statistics_and_digits_pick_each_table(
         assert isinstance(screen, StatisticsScreen)
         tabs = screen.query_one(TabbedContent)
         assert tabs.active == "tab-kinds"
+        # 问题类型 as the ledger and the official form name it.
+        kinds = screen.query_one("#stats-kinds", DataTable)
+        assert str(kinds.get_row_at(0)[0]) == "农村危房改造"
 
         await pilot.press("3")
         await pilot.pause()
