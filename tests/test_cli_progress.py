@@ -20,7 +20,7 @@ from domain.ledger import Ledger, NewFinding, Operator, open_ledger
 from domain.state import FindingState
 from tests.exporters.workbooks import make_book, row_values
 from tui.cli import main
-from tui.wording import CANCELLED
+from tui.wording import CANCELLED, REBUILD_STOPPED
 
 OPERATOR = Operator("张三", "褚河街道")
 WHO = ["--operator", "张三", "--unit", "褚河街道"]
@@ -124,7 +124,7 @@ def test_a_terminal_gets_the_progress_line_unasked(
     assert "\r正在重建台账视图：40 / 40 条记录（100%）\n" in terminal.getvalue()
 
 
-def test_ctrl_c_stops_a_rebuild_and_the_next_run_completes_the_view(
+def test_ctrl_c_stops_a_rebuild_and_says_the_view_stays_as_it_was(
     campaign: Campaign,
     filled: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -139,7 +139,9 @@ def test_ctrl_c_stops_a_rebuild_and_the_next_run_completes_the_view(
 
     _, err = capsys.readouterr()
     assert code == 130
-    assert CANCELLED["rebuild"] in err
+    # One transaction: nothing half-rebuilt is kept, which is what it must say.
+    assert REBUILD_STOPPED in err
+    assert "接着重建" not in err
     monkeypatch.undo()
     rows, ledger = stored(campaign, filled)
     try:

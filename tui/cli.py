@@ -62,6 +62,7 @@ from tui.wording import (
     PATH_LIMIT,
     PROBLEM_NAMES,
     PROBLEM_WORDS,
+    REBUILD_STOPPED,
     REFUSAL_WORDS,
     ROWS,
     SIGNAL_NAMES,
@@ -1205,9 +1206,9 @@ def _rebuild(ledger: Ledger, shown: bool) -> int:
         with _progress_line(shown, rebuilding(), EVENTS) as progress:
             count = ledger.rebuild(progress=progress)
     except KeyboardInterrupt:
-        # The batches folded so far are committed; the next opening goes on.
-        log.info("rebuild interrupted at position %d", ledger.head() - ledger.behind())
-        _say(CANCELLED["rebuild"])
+        # The refold is one transaction: rolled back, the view is as it was.
+        log.info("rebuild interrupted; the view is left as it was")
+        _say(REBUILD_STOPPED)
         return EXIT_INTERRUPTED
     ledger.check_campaign_fits()
     findings = len(ledger.rows())

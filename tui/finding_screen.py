@@ -300,7 +300,7 @@ class FindingScreen(Screen[None]):
                 Field("deadline", "新完成时限", "date", True),
                 Field("reason", "延期原因", "area", True),
                 Field("approved_by", "批准人", placeholder="批准延期的领导或单位"),
-                self.day_field("批准延期日期", "extended_on"),
+                self.day_field("批准日期", "extended_on"),
             ],
             lambda v, version: self.ledger.extend_deadline(
                 self.by(), self.finding_id, version, **v

@@ -208,7 +208,6 @@ BUNDLE_PARTS = {
 # What a cancel of long work left behind.
 CANCELLED = {
     "catch_up": "已取消整理台账视图。已整理的部分已保存，下次打开时从中断处接着整理。",
-    "rebuild": "已取消重建台账视图。已重建的部分已保存，下次打开时从中断处接着重建。",
     "export": "已取消导出，没有留下文件。",
     "import": "已取消导入，没有写入任何记录。",
 }

@@ -505,5 +505,5 @@ async def test_a_step_dated_before_the_finding_is_refused_beside_its_date(
         await pilot.pause()
         assert isinstance(app.screen, FormModal)
         beside = str(app.screen.query_one("#error-on").render())
-        assert "批准延期日期" in beside and "早于" in beside, beside
+        assert "批准日期" in beside and "早于" in beside, beside
         assert app.screen.focused is app.screen.query_one("#field-on")
