@@ -464,10 +464,13 @@ class Ledger(Application):
 
     # Commands
 
-    def record(self, by: Operator, new: NewFinding) -> str:
-        """Record a finding, and its rectification plan when one is given."""
+    def record(
+        self, by: Operator, new: NewFinding, *, planned_on: date | None = None
+    ) -> str:
+        """Record a finding, and its rectification plan when one is given
+        (`planned_on`: the plan's day, default today)."""
         by = self._authorised(by, Act.RECORD, new.reporting_unit)
-        finding = self._new_finding(self.stamp(by), new)
+        finding = self._new_finding(self.stamp(by), new, planned_on=planned_on)
         self._save(finding)
         return str(finding.id)
 

@@ -12,6 +12,17 @@ class HasOperator(Protocol):
     operator: Operator
 
 
+def entry_day(ledger: Ledger) -> str:
+    """The day a date field starts with: today while the campaign runs.
+
+    After it, an office is entering papers of days gone by, and a date left
+    at today would be wrong yet easy to pass over: the field starts empty.
+    """
+    today = ledger.today()
+    campaign = ledger.campaign
+    return today.isoformat() if campaign.first_day <= today <= campaign.last_day else ""
+
+
 def new_finding_form(app: HasOperator, ledger: Ledger) -> FormModal:
     """Build the new-finding form; saving records the finding (and plan) at once."""
     campaign = ledger.campaign
@@ -36,7 +47,7 @@ def new_finding_form(app: HasOperator, ledger: Ledger) -> FormModal:
               options_for=items_of),
         Field("nature", "问题性质", "select", True, choices(campaign.natures)),
         Field("statement", "问题表述", "area", True),
-        Field("found_on", "发现日期", "date", True, value=ledger.today().isoformat()),
+        Field("found_on", "发现日期", "date", True, value=entry_day(ledger)),
         Field("source", "问题来源", "select", True, choices(campaign.sources),
               value=campaign.sources[0]),
         Field("village", "村（社区）"),
@@ -52,9 +63,11 @@ def new_finding_form(app: HasOperator, ledger: Ledger) -> FormModal:
 
     def submit(values: dict[str, Any]) -> None:
         check_item = values.pop("check_item")
-        ledger.record(
-            app.operator, NewFinding(check_item=int(check_item), **values)
-        )
+        new = NewFinding(check_item=int(check_item), **values)
+        # A plan entered with a finding after the campaign comes from the
+        # same papers: dated as found, not as typed years later.
+        planned_on = None if entry_day(ledger) else new.found_on
+        ledger.record(app.operator, new, planned_on=planned_on)
 
     return FormModal(
         "登记问题",

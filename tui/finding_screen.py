@@ -29,6 +29,7 @@ from domain.ledger import HistoryEntry, Ledger
 from domain.staff import Act
 from domain.state import CORRECTABLE_FIELDS, FindingState, Status
 from tui.confirm_modal import ConfirmModal
+from tui.finding_form import entry_day
 from tui.form import Field, FormModal, choices
 from tui.wording import (
     EVENT_NAMES,
@@ -269,9 +270,9 @@ class FindingScreen(Screen[None]):
         return self.app.operator  # type: ignore[attr-defined]
 
     def day_field(self, label: str, refused_as: str) -> Field:
-        """The day a step happened, today unless the papers say otherwise."""
-        today = self.ledger.today().isoformat()
-        return Field("on", label, "date", True, value=today, refused_as=refused_as)
+        """The day a step happened: today while the campaign runs, else asked for."""
+        day = entry_day(self.ledger)
+        return Field("on", label, "date", True, value=day, refused_as=refused_as)
 
     def action_plan(self) -> None:
         if self.as_of is None and self.refuse_early("plan"):

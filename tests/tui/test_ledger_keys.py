@@ -14,6 +14,7 @@ from domain.ledger import Ledger, NewFinding, Operator
 from domain.state import Status
 from tests.tui.pilot_keys import choose, type_text
 from tui.app import TaizhangApp
+from tui.finding_form import new_finding_form
 from tui.finding_screen import FindingScreen
 from tui.form import FormModal
 from tui.ledger_screen import LedgerScreen
@@ -456,10 +457,8 @@ async def test_a_plan_and_an_extension_entered_later_carry_the_day_they_happened
         await open_row(pilot, 0)
         await pilot.press("p")
         await pilot.pause()
-        assert app.screen.query_one("#field-on", Input).value == "2026-12-05"
         await fill(pilot, "measures", "逐户挂牌")
         await fill(pilot, "deadline", "2022-06-10")
-        app.screen.query_one("#field-on", Input).value = ""
         await fill(pilot, "on", "2022-06-02")
         await save(pilot)
 
@@ -467,7 +466,6 @@ async def test_a_plan_and_an_extension_entered_later_carry_the_day_they_happened
         await pilot.pause()
         await fill(pilot, "deadline", "2022-06-20")
         await fill(pilot, "reason", "标识牌供货延迟")
-        app.screen.query_one("#field-on", Input).value = ""
         await fill(pilot, "on", "2022-06-08")
         await save(pilot)
 
@@ -507,3 +505,60 @@ async def test_a_step_dated_before_the_finding_is_refused_beside_its_date(
         beside = str(app.screen.query_one("#error-on").render())
         assert "批准日期" in beside and "早于" in beside, beside
         assert app.screen.focused is app.screen.query_one("#field-on")
+
+
+async def test_after_the_campaign_no_date_is_filled_in_for_the_clerk(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    """Entering a past campaign's papers, a date left as today would be wrong
+    and easy to miss (the cursor starts below it): the day is asked for."""
+    finding_id = seed(ledger)
+    ledger.plan(
+        OPERATOR, finding_id, 1, measures="逐户挂牌", deadline=date(2022, 6, 10),
+        responsible_unit="市住建局",
+    )
+    clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=clock.now().tzinfo))
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen.query_one("#field-found_on", Input).value == ""
+        await pilot.press("escape")
+        await pilot.pause()
+
+        await open_row(pilot, 0)
+        await pilot.press("g")
+        await pilot.pause()
+        date_field = app.screen.query_one("#field-on", Input)
+        assert date_field.value == ""
+        assert app.screen.focused is date_field
+        await type_text(pilot, "2022-06-05")
+        await fill(pilot, "progress", "已联系住建局")
+        await save(pilot)
+
+    assert ledger.history(finding_id)[-1].on == date(2022, 6, 5)
+
+
+async def test_a_plan_given_with_a_finding_entered_later_is_dated_its_found_day(
+    ledger: Ledger, clock: SetClock
+) -> None:
+    clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=clock.now().tzinfo))
+    app = TaizhangApp(ledger, OPERATOR, export_dir=Path("."))
+    form = new_finding_form(app, ledger)
+    values = {
+        "reporting_unit": "褚河街道", "category": "housing", "check_item": "1",
+        "nature": "个性问题", "statement": "东村王某住房未挂牌", "found_on": date(2022, 6, 8),
+        "source": "自查", "village": "", "household_head": "", "household_kind": "",
+        "cause": "", "measures": "逐户挂牌", "deadline": date(2022, 6, 20),
+        "responsible_unit": "市住建局", "responsible_leader": "",
+    }
+
+    form.submit(values)
+
+    finding_id = ledger.rows()[0].finding_id
+    assert [(s.kind, s.on) for s in ledger.history(finding_id)] == [
+        ("Recorded", date(2022, 6, 8)),
+        ("RectificationPlanned", date(2022, 6, 8)),
+    ]
