@@ -1228,6 +1228,25 @@ class Ledger(Application):
             diff=week_diff(previous, reported, first - timedelta(days=1), last),
         )
 
+    def entered_after_cutoff(self, unit: str, week: int) -> int:
+        """Count the unit's findings known for a week but recorded after its cut-off.
+
+        They were found by the week's last day, so the week's ledger as now
+        known holds them; its ledger as reported (the sheet a week exports)
+        cannot: an office entering old papers gets a blank sheet without them.
+        """
+        last = self.campaign.week_days(week)[1]
+
+        def live(states: dict[str, FindingState]) -> set[str]:
+            return {
+                key
+                for key, s in states.items()
+                if s.reporting_unit == unit and s.status is not Status.WITHDRAWN
+            }
+
+        reported = live(self.states_as_of(self.week_cutoff(week)))
+        return len(live(self.states_known_on(last)) - reported)
+
     def week_table(self, unit: str = "") -> list[WeekCounts]:
         """Count every report week's new, completed, accepted and overdue findings.
 

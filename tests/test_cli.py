@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,9 @@ import pytest
 from openpyxl import load_workbook
 
 from domain.campaign import load_campaign
-from domain.ledger import Ledger, open_ledger
+from domain.ledger import Ledger, Operator, open_ledger
 from domain.state import Status
+from tests.conftest import VALID_FINDING
 from tui.cli import main
 
 UNIT = "褚河街道"
@@ -130,6 +132,29 @@ def test_every_report_week_of_chuhe_exports_rows(
     assert len(rows) > 0
     assert f"共 {len(rows)} 行" in out
     assert UNIT in out and f"第 {week} 周" in out
+
+
+def test_a_week_export_says_what_was_entered_after_its_cut_off(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Papers of week 1 entered years later are not on week 1's sheet as reported:
+    the export says so instead of handing over a blank ledger without a word."""
+    store = tmp_path / "late.sqlite"
+    ledger = open_ledger(load_campaign(), store)
+    try:
+        ledger.record(Operator("张三", UNIT), replace(VALID_FINDING, reporting_unit=UNIT))
+    finally:
+        ledger.close()
+
+    code = main(
+        ["--store", str(store), "--unit", UNIT, "export", "--week", "1", "-o", "w1.xlsx"]
+    )
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert ledger_rows(tmp_path / "w1.xlsx") == []
+    assert "共 0 行" in out
+    assert "另有 1 个问题" in out and "截止之后才录入" in out
 
 
 def test_export_names_the_file_after_unit_and_week(

@@ -35,6 +35,7 @@ from tui.wording import (
     REBUILT_TITLE,
     ROWS,
     catching_up,
+    entered_late,
     explain,
     exporting,
     import_done,
@@ -382,6 +383,10 @@ class TaizhangApp(App[None]):
         self.call_from_thread(
             self.notify, f"已导出 {len(sheet.rows)} 条：{written}", title="导出完成", timeout=8
         )
+        if week is not None and (late := self.ledger.entered_after_cutoff(unit, week)):
+            self.call_from_thread(
+                self.notify, entered_late(week, late), severity="warning", timeout=15
+            )
         if problems:
             self.call_from_thread(
                 self.notify,

@@ -69,6 +69,7 @@ from tui.wording import (
     catching_up,
     change_value,
     config_problem,
+    entered_late,
     event_name,
     explain,
     exporting,
@@ -1019,6 +1020,8 @@ def _export(
         when = f"第 {week} 周（截至{format_day(sheet.report_date)}）"
     kind = "（对外脱敏版：户主姓名、证件号码已隐去）" if masked else ""
     print(f"已导出 {target}{kind}：{unit}，{when}，共 {len(sheet.rows)} 行。")
+    if week is not None and (late := ledger.entered_after_cutoff(unit, week)):
+        print(entered_late(week, late))
     if problems:
         print(
             f"导出前检查：当前台账有 {len(problems)} 处验收时可能被指出的问题，"
@@ -1157,6 +1160,9 @@ def _week_report(
         with _progress_line(shown, exporting(target.name), ROWS) as progress:
             write_official_sheet(sheet, target, progress=progress)
         print(f"已导出 {target}：{unit}，第 {week} 周，共 {len(sheet.rows)} 行，含差异表。")
+        late = ledger.entered_after_cutoff(unit, week)
+        if late:
+            print(entered_late(week, late))
     return EXIT_OK
 
 

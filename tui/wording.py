@@ -205,6 +205,14 @@ BUNDLE_PARTS = {
 }
 
 
+def entered_late(week: int, count: int) -> str:
+    """Say that a week's sheet, as reported at its cut-off, leaves out late entries."""
+    return (
+        f"第 {week} 周的台账按该周截止时已录入的记录生成；另有 {count} 个问题"
+        "发现于该周或之前、截止之后才录入，不在表中（按 w 在该周的“现在所知”中查看）。"
+    )
+
+
 # What a cancel of long work left behind.
 CANCELLED = {
     "catch_up": "已取消整理台账视图。已整理的部分已保存，下次打开时从中断处接着整理。",

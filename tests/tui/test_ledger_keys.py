@@ -242,6 +242,26 @@ async def test_export_dialog_writes_the_official_sheet(ledger: Ledger, tmp_path:
     assert sheet["F4"].value.date() == date(2022, 6, 10)
 
 
+async def test_a_week_exported_after_late_entries_warns_they_are_not_on_it(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=clock.now().tzinfo))
+    seed(ledger)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        await choose(pilot, "#field-week", "第1周（6月1日—6月7日）")
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]  # noqa: SLF001
+
+    assert any("另有 1 个问题" in m and "截止之后才录入" in m for m in messages), messages
+
+
 async def test_the_table_fits_80_columns_and_uses_a_wide_terminal(ledger: Ledger, tmp_path: Path) -> None:
     seed(ledger)
     for size in ((80, 24), (160, 40)):
