@@ -58,6 +58,14 @@ class DeadlineNotLaterError(LedgerError):
 
 
 @dataclass
+class CheckItemNeededError(LedgerError):
+    """A category corrected without choosing which of its check items the finding is."""
+
+    category: str
+    items: int
+
+
+@dataclass
 class DateTooEarlyError(LedgerError):
     """A step's day before a day the finding already holds (`than`: which one)."""
 

@@ -52,6 +52,7 @@ from domain.errors import (
     BundleFormatError,
     BundleSubmissionError,
     CampaignMismatchError,
+    CheckItemNeededError,
     ConcurrentChangeError,
     DateOutsideCampaignError,
     DuplicateFindingError,
@@ -674,10 +675,18 @@ class Ledger(Application):
         field: str,
         value: Any,
         reason: str,
+        check_item: int | None = None,
     ) -> None:
-        """Correct one field of a finding; its old value stays in the history."""
+        """Correct one field of a finding; its old value stays in the history.
+
+        A new category needs `check_item`, the finding's item in it: the old
+        number would name another check there. Both are corrected together.
+        """
         if field == "category":
             value = self._category_key(value)
+            if check_item is None:
+                items = len(self.campaign.category(value).items)
+                raise CheckItemNeededError(value, items)
         elif field == "nature":
             value = self._nature(value)
         elif field == "responsible_unit":
@@ -692,7 +701,11 @@ class Ledger(Application):
             if field == "check_item":
                 new = self._check_item(finding.state.category, value)
             elif field == "category":
-                self._check_item(value, finding.state.check_item)
+                item = self._check_item(value, check_item)
+                finding.correct(stamp, field=field, value=new, reason=reason)
+                if item != finding.state.check_item:
+                    finding.correct(stamp, field="check_item", value=item, reason=reason)
+                return
             finding.correct(stamp, field=field, value=new, reason=reason)
 
         self._change(by, finding_id, version, apply)

@@ -372,6 +372,8 @@ class FindingScreen(Screen[None]):
                       [(field_name(f), f) for f in CORRECTABLE_FIELDS]),
                 Field("value", "正确的值", "area", True,
                       placeholder="日期写 2022-06-20；排查内容写序号；类型、性质写名称"),
+                Field("category_item", "新类型的排查内容序号",
+                      placeholder="仅更正问题类型时填写"),
                 Field("reason", "更正原因", "area", True),
             ],
             self.correct,
@@ -389,9 +391,13 @@ class FindingScreen(Screen[None]):
             if not value.isdecimal():
                 raise UnknownValueError("check_item", value)
             value = int(value)
+        item = values["category_item"].strip()
+        if field == "category" and item and not item.isdecimal():
+            raise UnknownValueError("check_item", item)
         self.ledger.correct(
             self.by(), self.finding_id, version, field=field, value=value,
             reason=values["reason"],
+            check_item=int(item) if field == "category" and item else None,
         )
 
     def action_withdraw(self) -> None:

@@ -236,6 +236,9 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     e.DeadlineNotLaterError: lambda x: (
         f"新的完成时限 {_day(x.deadline)} 必须晚于原时限 {_day(x.current)}。"
     ),
+    e.CheckItemNeededError: lambda x: (
+        f"更正问题类型时，请在“新类型的排查内容序号”中写明该问题属于新类型的第几项（1—{x.items}）。"
+    ),
     e.DateTooEarlyError: lambda x: (
         f"“{field_name(x.field)}” {_day(x.day)} 早于{field_name(x.than)} {_day(x.earliest)}，请核对。"
     ),

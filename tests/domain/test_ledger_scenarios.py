@@ -14,6 +14,7 @@ import pytest
 from domain.campaign import Campaign
 from domain.clock import SetClock
 from domain.errors import (
+    CheckItemNeededError,
     ConcurrentChangeError,
     DateOutsideCampaignError,
     FindingNotFoundError,
@@ -458,15 +459,35 @@ def test_a_category_correction_by_label_stores_the_key(
     finding_id = ledger.record(operator, new_finding())
 
     ledger.correct(
-        operator, finding_id, 1, field="category", value="健康扶贫", reason="归类错误"
+        operator, finding_id, 1, field="category", value="健康扶贫", reason="归类错误",
+        check_item=3,
     )
 
-    assert ledger.row(finding_id).category == "health"
+    row = ledger.row(finding_id)
+    assert (row.category, row.check_item) == ("health", 3)
     assert ledger.rows(LedgerQuery(category="health"))[0].finding_id == finding_id
     assert ledger.rows(LedgerQuery(category="housing")) == []
+    kinds = [(e.kind, e.details.get("field")) for e in ledger.history(finding_id)]
+    assert kinds[1:] == [("FieldCorrected", "category"), ("FieldCorrected", "check_item")]
 
 
-def test_a_category_without_the_findings_check_item_is_refused(
+def test_a_category_corrected_without_naming_its_check_item_is_refused(
+    ledger: Ledger, operator: Operator, new_finding: NewFindingFactory
+) -> None:
+    """Housing item 2 (monitoring) would silently have become education item 2
+    (a different check altogether): the new category's item must be chosen."""
+    finding_id = ledger.record(operator, new_finding(check_item=2))
+
+    with pytest.raises(CheckItemNeededError) as caught:
+        ledger.correct(
+            operator, finding_id, 1, field="category", value="education", reason="归类"
+        )
+
+    assert caught.value == CheckItemNeededError("education", 3)
+    assert ledger.head() == 1
+
+
+def test_a_category_with_a_check_item_it_does_not_have_is_refused(
     ledger: Ledger, operator: Operator, new_finding: NewFindingFactory
 ) -> None:
     """Housing item 5 moved to education (3 items) left a sheet row "5. " with no text."""
@@ -474,7 +495,8 @@ def test_a_category_without_the_findings_check_item_is_refused(
 
     with pytest.raises(UnknownValueError) as caught:
         ledger.correct(
-            operator, finding_id, 1, field="category", value="education", reason="归类"
+            operator, finding_id, 1, field="category", value="education", reason="归类",
+            check_item=5,
         )
 
     assert caught.value == UnknownValueError("check_item", "5")

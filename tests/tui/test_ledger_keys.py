@@ -181,6 +181,32 @@ async def test_withdraw_and_correct_stay_in_history(ledger: Ledger, tmp_path: Pa
         assert "个性问题" in history and "共性问题" in history
 
 
+async def test_a_category_is_corrected_with_its_check_item_in_the_new_category(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    finding_id = seed(ledger, check_item=2)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = await open_row(pilot, 0)
+        await pilot.press("k")
+        await choose(pilot, "#field-field", "问题类型")
+        await fill(pilot, "value", "教育扶贫")
+        await fill(pilot, "reason", "归类错误")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, FormModal)
+        message = str(app.screen.query_one("#form-message").render())
+        assert "新类型的排查内容序号" in message and "1—3" in message
+
+        await fill(pilot, "category_item", "3")
+        await save(pilot)
+        assert (screen.state.category, screen.state.check_item) == ("education", 3)
+
+    assert ledger.row(finding_id).check_item == 3
+
+
 async def test_filters_search_and_the_lamp(ledger: Ledger, clock: SetClock, tmp_path: Path) -> None:
     """Unit, category and status filters, pinyin search, overdue-only, lamps."""
     seed(ledger)
