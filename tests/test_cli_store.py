@@ -186,6 +186,20 @@ def test_a_mistyped_store_is_not_created_by_a_command_that_only_reads(
     assert "找不到数据文件" in err and "ledgr.sqlite" in err
 
 
+def test_a_screening_on_a_new_store_creates_it_as_recording_commands_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A unit's first record may be a screening, before any finding."""
+    store = tmp_path / "new.sqlite"
+    args = ["--category", "住房保障", "--item", "2", "--households", "120", "--found", "0"]
+
+    code = main(["--store", str(store), "--operator", "张三", "--unit", "褚河街道",
+                 "screening", *args])  # fmt: skip
+
+    assert code == 0, capsys.readouterr().err
+    assert store.is_file()
+
+
 def foreign_database(path: Path) -> Path:
     """Another program's SQLite database: one table, one row."""
     with sqlite3.connect(path) as db:

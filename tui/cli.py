@@ -971,7 +971,7 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
 NEEDS_A_STORE = frozenset(
     {
         "export", "replay", "week", "office", "submit", "seal", "reports", "verify",
-        "stats", "final", "screening", "coverage", "check", "signals", "sample", "undo",
+        "stats", "final", "coverage", "check", "signals", "sample", "undo",
         "rebuild",
     }
 )
