@@ -84,6 +84,15 @@ class FoundAfterStepError(LedgerError):
 
 
 @dataclass
+class MomentInFutureError(LedgerError):
+    """A past view asked of a moment still to come (both in the campaign's time zone)."""
+
+    moment: datetime
+    now: datetime
+    field: str = "moment"
+
+
+@dataclass
 class DateInFutureError(LedgerError):
     field: str
     day: date

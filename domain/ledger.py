@@ -60,6 +60,7 @@ from domain.errors import (
     FindingNotFoundError,
     FirstOperatorError,
     LastOfficeError,
+    MomentInFutureError,
     LedgerError,
     NothingToImportError,
     NothingToSampleError,
@@ -1084,6 +1085,13 @@ class Ledger(Application):
     def today(self) -> date:
         """Return today's date where the campaign runs."""
         return self.clock.now().astimezone(self.campaign.tz).date()
+
+    def check_past(self, moment: datetime) -> None:
+        """Refuse a moment still to come: its ledger would be today's under its name."""
+        now = self.clock.now()
+        if moment > now:
+            tz = self.campaign.tz
+            raise MomentInFutureError(moment.astimezone(tz), now.astimezone(tz))
 
     def stamp(self, by: Operator) -> Stamp:
         """Stamp an event with the operator and the clock's moment."""

@@ -127,6 +127,17 @@ def test_week_says_how_many_reported_findings_the_sheet_leaves_out(
     assert "按时上报 2 条（其中已作废 1 条，不列入台账），现在所知 2 条" in out
 
 
+def test_replay_refuses_a_moment_still_to_come(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A future moment showed today's ledger under tomorrow's name."""
+    code = main(["--store", str(store), "replay", "--as-of", "2099-01-01"])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "2099年1月1日结束时还没有到" in err
+
+
 def test_replay_refuses_a_bad_moment_in_chinese(
     store: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

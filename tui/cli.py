@@ -1092,6 +1092,7 @@ def _table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) ->
 
 
 def _replay(ledger: Ledger, moment: datetime, unit: str) -> int:
+    ledger.check_past(moment)
     if unit:
         ledger.official_sheet(unit)  # refuse an unknown unit in Chinese
     rows = ledger.rows_as_of(moment.astimezone(UTC), LedgerQuery(unit=unit))

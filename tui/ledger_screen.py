@@ -333,6 +333,7 @@ class LedgerScreen(Screen[None]):
 
         def go(values: dict[str, Any]) -> None:
             moment = parse_moment(values["moment"], year=campaign.year, tz=campaign.tz)
+            self.ledger.check_past(moment)
             self.as_of = moment.astimezone(UTC)
             self.reload()
 

@@ -288,6 +288,24 @@ async def test_a_week_exported_after_late_entries_warns_they_are_not_on_it(
     assert any("另有 1 个问题" in m and "截止之后才录入" in m for m in messages), messages
 
 
+async def test_time_travel_to_a_moment_still_to_come_is_refused_in_the_dialog(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    seed(ledger)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        await fill(pilot, "moment", "2022-07-01")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, FormModal)
+        beside = str(app.screen.query_one("#error-moment").render())
+        assert "还没有到" in beside, beside
+
+
 async def test_the_table_fits_80_columns_and_uses_a_wide_terminal(ledger: Ledger, tmp_path: Path) -> None:
     seed(ledger)
     for size in ((80, 24), (160, 40)):
