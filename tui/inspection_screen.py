@@ -79,7 +79,7 @@ class InspectionScreen(ReadAgainWhenShown, Screen[None]):
             with TabPane("抽查样本", id="tab-samples"):
                 yield DataTable(cursor_type="row", cell_padding=0, id="samples")
             with TabPane("报送情况", id="tab-reports"):
-                yield DataTable(cursor_type="row", cell_padding=0, id="reports")
+                yield DataTable(cursor_type="row", id="reports")
             with TabPane("完整性核验", id="tab-verify"):
                 yield Static("按 v 重新计算校验链，核对每条记录和每次报送的指纹。", id="verify-result")
         yield Static("", id="inspect-detail")

@@ -126,9 +126,8 @@ class WeekScreen(Screen[None]):
 
     def fill_side(self, table: DataTable[Any], states: dict[str, FindingState]) -> None:
         table.add_column("单位", width=9)
-        table.add_column(
-            "问题表述", width=max(12, self.size.width // 2 - 9 - 7 - 6 - 3)
-        )
+        width = max(12, self.size.width // 2 - 9 - 7 - 6 - 3)
+        table.add_column("问题表述", width=width)
         table.add_column("状态", width=7)
         table.add_column("时限", width=6)
         last = self.view.last_day
@@ -137,7 +136,8 @@ class WeekScreen(Screen[None]):
             style = "bold red" if state.is_overdue(last) else ""
             table.add_row(
                 state.reporting_unit,
-                Text(state.statement, no_wrap=True, overflow="ellipsis"),
+                # One cell short of the column: a gap before the status.
+                _cut(state.statement, width - 1),
                 str(state.status),
                 Text(deadline, style=style),
             )
@@ -168,3 +168,10 @@ class WeekScreen(Screen[None]):
                 f"导出第{self.week}周台账及差异表", fields, submit, year=campaign.year
             )
         )
+
+
+def _cut(text: str, width: int) -> Text:
+    """Text no wider than `width` cells, ending in … when cut."""
+    cut = Text(text, no_wrap=True)
+    cut.truncate(width, overflow="ellipsis")
+    return cut

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
+from rich.cells import cell_len
 from rich.console import Console
 
 from domain.clock import SetClock
@@ -184,6 +185,11 @@ async def test_the_weeks_screen_compares_reported_and_known_and_exports(
         assert isinstance(week, WeekScreen)
         assert week.query_one("#week-reported").row_count == 2
         assert week.query_one("#week-known").row_count == 3
+        # A statement cut to its column leaves a gap before the status.
+        known = week.query_one("#week-known")
+        statements = list(known.columns.values())[1]
+        for cell in known.get_column(statements.key):
+            assert cell_len(str(cell)) < statements.width, str(cell)
         late = week.query_one("#week-late")
         assert late.row_count == 2
         assert {late.get_row_at(i)[1] for i in range(2)} == {
