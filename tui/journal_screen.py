@@ -47,8 +47,9 @@ class JournalScreen(Screen[None]):
                 id="journal-kind",
             )
             yield Input(placeholder="操作员", compact=True, id="journal-operator")
-            yield Input(placeholder="起 6月1日", compact=True, id="journal-since")
-            yield Input(placeholder="止 6月30日", compact=True, id="journal-until")
+            # Placeholders that cannot be read as a set filter (起 6月1日 was).
+            yield Input(placeholder="录入起始日", compact=True, id="journal-since")
+            yield Input(placeholder="录入截止日", compact=True, id="journal-until")
         yield DataTable(cursor_type="row", cell_padding=0, id="journal-table")
         yield Static("", id="journal-summary")
         yield Footer(compact=True)
