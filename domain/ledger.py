@@ -1201,22 +1201,30 @@ class Ledger(Application):
         """
         return self._states_before(cutoff)[0]
 
-    def states_known_on(self, day: date) -> dict[str, FindingState]:
+    def states_known_on(
+        self, day: date, position: int | None = None
+    ) -> dict[str, FindingState]:
         """Return every finding as now known for a business day, however late recorded.
 
-        Findings whose business days never went backwards are read from the
-        view's versions; the rare others are replayed from their own events.
+        With `position`, as known once the log had reached there (what a
+        sheet exported then showed). Findings whose business days never went
+        backwards are read from the view's versions; the rare others are
+        replayed from their own events.
         """
         self.catch_up()
         view = self.projection.view
         odd = view.out_of_order()
         states = {
             s.finding_id: s
-            for s in view.select(LedgerQuery(), Moment.known_on(day))
+            for s in view.select(LedgerQuery(), Moment.known_on(day, position))
             if s.finding_id not in odd
         }
         for key in sorted(odd):
             events = self.events.get(self._uuid(key))
+            if position is not None:
+                then = self._states_at(position, LedgerQuery(finding_id=key))
+                reached = then[0].version if then else 0
+                events = (e for e in events if e.originator_version <= reached)
             states.update(replay(events, business_until=day))
         return states
 
@@ -1290,15 +1298,26 @@ class Ledger(Application):
             counted.append(WeekCounts(n, first, last, *tally.values(), overdue))
         return counted
 
-    def official_sheet(self, unit: str, week: int | None = None) -> OfficialSheet:
+    def official_sheet(
+        self, unit: str, week: int | None = None, *, known: bool = False
+    ) -> OfficialSheet:
         """Build the official ledger of one unit, for a report week or as it stands now.
 
         The sheet carries the fingerprint of the log up to the last event it
         could have used: for a week, the newest event (of any unit) recorded
         before the cut-off, so exporting that week again later gives the same
         fingerprint; as it stands now, the newest event in the log.
+
+        `known` shows a week as now known instead: every step done by its last
+        day, however late recorded (papers entered after the campaign), with
+        the log's newest event as its fingerprint.
         """
         self._known("unit", unit)
+        if known:
+            if week not in self.campaign.report_weeks:
+                raise UnknownValueError("week", str(week))
+            last = self.campaign.week_days(week)[1]
+            return self.official_sheet_at(unit, self.head(), last, known=True)
         return self.official_sheets(week, [unit])[0]
 
     def official_sheets(
@@ -1344,18 +1363,33 @@ class Ledger(Application):
         return _Standing(list(replayed.values()), position, day, cutoff)
 
     def official_sheet_at(
-        self, unit: str, position: int, report_date: date, week: int | None = None
+        self,
+        unit: str,
+        position: int,
+        report_date: date,
+        week: int | None = None,
+        *,
+        known: bool = False,
     ) -> OfficialSheet:
         """Build again the official ledger of one unit exported at a log position.
 
         As it stood (`week` None) when the log ended at `position` on
         `report_date`; or for a report week, as exported when the newest event
-        recorded before its cut-off was at `position`. A file's cells can so
-        be checked against the log later.
+        recorded before its cut-off was at `position`; or (`known`) as known
+        through the business day `report_date` when the log ended at
+        `position`. A file's cells can so be checked against the log later.
         """
         self._known("unit", unit)
         if not 0 <= position <= self.head():
             raise PositionOutsideLogError(position, self.head())
+        if known:
+            states = [
+                s
+                for s in self.states_known_on(report_date, position).values()
+                if s.reporting_unit == unit
+            ]
+            sheet = self._sheets(states, [unit], report_date, None, position)[0]
+            return replace(sheet, known_on=report_date)
         if week is None:
             states = self._states_at(position, LedgerQuery(unit=unit))
             return self._sheets(states, [unit], report_date, None, position)[0]

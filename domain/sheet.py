@@ -49,7 +49,9 @@ class OfficialSheet:
 
     `rows` are already in the order the form wants them. `cutoff` is the
     moment (UTC) whose knowledge the sheet shows, or None for "as it stands
-    now"; `fingerprint` identifies the event log the sheet was built from.
+    now"; `known_on`, for a week as now known, is the business day through
+    which it shows every step however late recorded (`cutoff` is then None);
+    `fingerprint` identifies the event log the sheet was built from.
     """
 
     title: str
@@ -59,6 +61,7 @@ class OfficialSheet:
     rows: tuple[SheetRow, ...]
     cutoff: datetime | None = None
     fingerprint: str | None = None
+    known_on: date | None = None
     extra: tuple[TableSheet, ...] = ()
     # Every household head the unit's findings name, for a masked copy.
     household_heads: tuple[str, ...] = ()

@@ -205,13 +205,17 @@ class Moment:
         return cls(bounds)
 
     @classmethod
-    def known_on(cls, day: date) -> Moment:
+    def known_on(cls, day: date, position: int | None = None) -> Moment:
         """Every step done on or before the day, however late it was recorded.
 
-        Exact only for findings whose business days never went backwards;
+        With `position`, only as far as the log had reached there. Exact only
+        for findings whose business days never went backwards;
         `LedgerRows.out_of_order` names the others.
         """
-        return cls((("reach_day", day.isoformat()),))
+        bounds: tuple[tuple[str, Any], ...] = (("reach_day", day.isoformat()),)
+        if position is not None:
+            bounds += (("position", position),)
+        return cls(bounds)
 
     @classmethod
     def at_position(cls, position: int) -> Moment:

@@ -159,6 +159,10 @@ def _sheet_claimed(ledger: Ledger, properties: Any) -> OfficialSheet | None:
     cutoff = words.get("cutoff", "")
     if cutoff == "now":
         return ledger.official_sheet_at(unit, parsed[0], date.fromisoformat(day))
+    if cutoff == "known":
+        return ledger.official_sheet_at(
+            unit, parsed[0], date.fromisoformat(day), known=True
+        )
     for week in ledger.campaign.report_weeks:
         if ledger.week_cutoff(week).isoformat() == cutoff:
             return ledger.official_sheet_at(unit, parsed[0], date.fromisoformat(day), week)

@@ -43,7 +43,8 @@ REPLACEMENT_CHAR = "\ufffd"
 #   creator     = "taizhang"
 # <C> is sheet.cutoff as ISO 8601 in UTC (datetime.isoformat, "+00:00" offset), or
 # the word "now" when the sheet shows the ledger as it stands at export time (the
-# file's `created` property then says when that was). <F> is sheet.fingerprint, or
+# file's `created` property then says when that was), or "known" when it shows a
+# week as now known through its last day (the subject's day). <F> is sheet.fingerprint, or
 # the word "none" when the sheet has no fingerprint.
 CREATOR = "taizhang"
 
@@ -419,7 +420,7 @@ def _set_up_printing(ws: Worksheet, title_rows: str, fingerprint: str | None) ->
 
 
 def _stamp_properties(workbook: Workbook, sheet: OfficialSheet) -> None:
-    cutoff = _cutoff_text(sheet.cutoff)
+    cutoff = "known" if sheet.known_on else _cutoff_text(sheet.cutoff)
     fingerprint = _clean_text(sheet.fingerprint) if sheet.fingerprint else "none"
     properties = workbook.properties
     properties.title = _clean_text(sheet.title)

@@ -156,6 +156,15 @@ def test_a_week_export_says_what_was_entered_after_its_cut_off(
     assert "共 0 行" in out
     assert "另有 1 个问题" in out and "截止之后才录入" in out
 
+    # The same week as now known: by business day, the late entry included.
+    code = main(["--store", str(store), "--unit", UNIT, "export", "--week", "1", "--known"])
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    known = tmp_path / f"整改台账-{UNIT}-第1周（现在所知）.xlsx"
+    assert [row[3] for row in ledger_rows(known)] == [VALID_FINDING.statement]
+    assert "现在所知" in out and "共 1 行" in out and "截止之后才录入" not in out
+
 
 def test_export_names_the_file_after_unit_and_week(
     demo_store: Path, tmp_path: Path

@@ -36,6 +36,7 @@ from tui.wording import (
     ROWS,
     catching_up,
     entered_late,
+    export_name,
     explain,
     exporting,
     import_done,
@@ -92,11 +93,11 @@ MASK_CHOICES = [
     ("内部使用（完整）", FULL),
     ("对外共享（隐去户主姓名、证件号码）", MASKED),
 ]
-
-
-def export_name(unit: str, week: int | None, *, masked: bool = False) -> str:
-    when = f"第{week}周" if week else "当前"
-    return f"整改台账-{unit}-{when}{'-脱敏' if masked else ''}.xlsx"
+REPORTED, KNOWN = "reported", "known"
+BASIS_CHOICES = [
+    ("截止时已录入（当时报送的台账）", REPORTED),
+    ("现在所知（含截止后补录的）", KNOWN),
+]
 
 
 def free_path(path: Path) -> Path:
@@ -319,6 +320,7 @@ class TaizhangApp(App[None]):
             Field("unit", "单位", "select", True, choices(campaign.all_units),
                   value=self.operator.unit),
             Field("week", "周次", "select", options=weeks, placeholder="不选为当前台账"),
+            Field("basis", "依据", "select", True, BASIS_CHOICES, value=REPORTED),
             Field("path", "保存到", placeholder=f"不填则保存在 {self.export_dir}"),
             Field("masked", "用途", "select", True, MASK_CHOICES, value=FULL),
         ]
@@ -326,15 +328,18 @@ class TaizhangApp(App[None]):
         def submit(values: dict[str, Any]) -> None:
             week = int(values["week"]) if values["week"] else None
             masked = values["masked"] == MASKED
+            # The current ledger is what is now known; the basis tells weeks apart.
+            known = week is not None and values["basis"] == KNOWN
             typed = values["path"].strip()
-            name = export_name(values["unit"], week, masked=masked)
+            name = export_name(values["unit"], week, masked=masked, known=known)
             path = self.target(Path(typed).expanduser() if typed else None, name)
             self.ledger.official_sheet(values["unit"], week)  # refuse bad input now
-            self.export_sheet(values["unit"], week, path, masked=masked)
+            self.export_sheet(values["unit"], week, path, masked=masked, known=known)
 
         self.push_screen(
             FormModal("导出整改台账", fields, submit, year=campaign.year,
-                      hint="不选周次则导出当前台账，日期为今天。")
+                      hint="不选周次则导出当前台账，日期为今天。某周的台账按截止时已录入的"
+                      "记录生成；事后补录的，依据选“现在所知”。")
         )
 
     def target(self, typed: Path | None, name: str) -> Path:
@@ -365,13 +370,14 @@ class TaizhangApp(App[None]):
         path: Path,
         differences: bool = False,
         masked: bool = False,
+        known: bool = False,
     ) -> Path:
         """Build and write one unit's sheet off the event loop, with a bar and Esc."""
         from exporters.official import write_official_sheet
 
         with ProgressModal.shown(self, exporting(path.name), ROWS) as modal:
             problems = self.ledger.check(unit)
-            sheet = self.ledger.official_sheet(unit, week)
+            sheet = self.ledger.official_sheet(unit, week, known=known)
             if differences and week is not None:
                 view = self.ledger.week_view(week, unit)
                 sheet = with_differences(sheet, view, FIELD_NAMES)
@@ -383,9 +389,16 @@ class TaizhangApp(App[None]):
         self.call_from_thread(
             self.notify, f"已导出 {len(sheet.rows)} 条：{written}", title="导出完成", timeout=8
         )
-        if week is not None and (late := self.ledger.entered_after_cutoff(unit, week)):
+        if (
+            week is not None
+            and not known
+            and (late := self.ledger.entered_after_cutoff(unit, week))
+        ):
             self.call_from_thread(
-                self.notify, entered_late(week, late), severity="warning", timeout=15
+                self.notify,
+                entered_late(week, late, "导出时“依据”选“现在所知”可包含它们"),
+                severity="warning",
+                timeout=15,
             )
         if problems:
             self.call_from_thread(

@@ -70,6 +70,7 @@ from tui.wording import (
     change_value,
     config_problem,
     entered_late,
+    export_name,
     event_name,
     explain,
     exporting,
@@ -327,6 +328,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--masked",
         action="store_true",
         help="对外脱敏版：户主姓名只留姓（王某某→王某），身份证等长号码隐去中间数字",
+    )
+    options.add_argument(
+        "--known",
+        action="store_true",
+        help="与 --week 一起用：按业务日期导出该周现在所知的台账，"
+        "含截止之后才录入（如事后补录）的问题",
     )
     _add_shared(options, after=True)
 
@@ -850,13 +857,18 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
             raise CommandRefused(
                 f"本次工作没有第 {week} 周，报送周次为第 {first} 至第 {last} 周。"
             )
+        if args.known and week is None:
+            raise CommandRefused("--known 须与 --week 一起使用：导出哪一周现在所知的台账。")
         _check_output(args.output)
         if args.output is not None and isinstance(store, Path):
             _check_not_store(args.output, store)
         with _opened(campaign, store, key=key, shown=shown, must_exist=must_exist) as ledger:
             unit = args.export_unit or _signed_in(args, ledger, operator).unit
-            target = args.output or Path(_default_name(unit, week))
-            return _export(ledger, unit, week, target, masked=args.masked, shown=shown)
+            name = export_name(unit, week, masked=args.masked, known=args.known)
+            target = args.output or Path(name)
+            return _export(
+                ledger, unit, week, target, masked=args.masked, known=args.known, shown=shown
+            )
 
     if args.command == "bundle":
         with _opened(campaign, store, key=key, shown=shown, must_exist=must_exist) as ledger:
@@ -1002,12 +1014,13 @@ def _export(
     target: Path,
     *,
     masked: bool = False,
+    known: bool = False,
     shown: bool = False,
 ) -> int:
     from exporters.official import write_official_sheet
 
     problems = ledger.check(unit)
-    sheet = ledger.official_sheet(unit, week)
+    sheet = ledger.official_sheet(unit, week, known=known)
     if masked:
         sheet = mask_sheet(sheet)
     with _progress_line(shown, exporting(target.name), ROWS) as progress:
@@ -1016,12 +1029,14 @@ def _export(
 
     if week is None:
         when = f"当前（{format_day(sheet.report_date)}）"
+    elif known:
+        when = f"第 {week} 周现在所知（业务日期截至{format_day(sheet.report_date)}）"
     else:
         when = f"第 {week} 周（截至{format_day(sheet.report_date)}）"
     kind = "（对外脱敏版：户主姓名、证件号码已隐去）" if masked else ""
     print(f"已导出 {target}{kind}：{unit}，{when}，共 {len(sheet.rows)} 行。")
-    if week is not None and (late := ledger.entered_after_cutoff(unit, week)):
-        print(entered_late(week, late))
+    if week is not None and not known and (late := ledger.entered_after_cutoff(unit, week)):
+        print(entered_late(week, late, "加 --known 可导出该周现在所知的台账"))
     if problems:
         print(
             f"导出前检查：当前台账有 {len(problems)} 处验收时可能被指出的问题，"
@@ -1163,7 +1178,7 @@ def _week_report(
         print(f"已导出 {target}：{unit}，第 {week} 周，共 {len(sheet.rows)} 行，含差异表。")
         late = ledger.entered_after_cutoff(unit, week)
         if late:
-            print(entered_late(week, late))
+            print(entered_late(week, late, "export --week 加 --known 可导出含它们的台账"))
     return EXIT_OK
 
 
@@ -1971,11 +1986,6 @@ def _login_name() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return ""
-
-
-def _default_name(unit: str, week: int | None) -> str:
-    when = "当前" if week is None else f"第{week}周"
-    return f"整改台账-{unit}-{when}.xlsx"
 
 
 class _QuietFileHandler(logging.FileHandler):

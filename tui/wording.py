@@ -205,11 +205,21 @@ BUNDLE_PARTS = {
 }
 
 
-def entered_late(week: int, count: int) -> str:
-    """Say that a week's sheet, as reported at its cut-off, leaves out late entries."""
+def export_name(
+    unit: str, week: int | None, *, masked: bool = False, known: bool = False
+) -> str:
+    """Name an official sheet's file after its unit, its week (or 当前) and its kind."""
+    when = f"第{week}周" if week else "当前"
+    basis = "（现在所知）" if known else ""
+    return f"整改台账-{unit}-{when}{basis}{'-脱敏' if masked else ''}.xlsx"
+
+
+def entered_late(week: int, count: int, how: str) -> str:
+    """Say that a week's sheet, as reported at its cut-off, leaves out late
+    entries, and `how` to have them."""
     return (
         f"第 {week} 周的台账按该周截止时已录入的记录生成；另有 {count} 个问题"
-        "发现于该周或之前、截止之后才录入，不在表中（按 w 在该周的“现在所知”中查看）。"
+        f"发现于该周或之前、截止之后才录入，不在表中（{how}）。"
     )
 
 

@@ -79,6 +79,19 @@ def test_known_on_a_day_equals_a_replay_even_when_business_days_go_backwards(
         assert ledger.states_known_on(on) == replay(events, business_until=on)
 
 
+def test_known_on_a_day_as_the_log_stood_at_a_position_equals_a_replay_of_it(
+    ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
+) -> None:
+    """What a week sheet as now known showed when exported, rebuilt later to check it."""
+    busy_ledger(ledger, clock, operator, new_finding)
+    events = ledger.events_in_order()
+    for position in range(1, ledger.head() + 1):
+        for day in (date(2022, 6, 7), date(2022, 6, 9), date(2022, 6, 15)):
+            assert ledger.states_known_on(day, position) == replay(
+                events[:position], business_until=day
+            ), (position, day)
+
+
 def test_a_page_is_a_slice_of_the_whole_answer_now_and_in_the_past(
     ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
 ) -> None:

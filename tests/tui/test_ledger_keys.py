@@ -288,6 +288,29 @@ async def test_a_week_exported_after_late_entries_warns_they_are_not_on_it(
     assert any("另有 1 个问题" in m and "截止之后才录入" in m for m in messages), messages
 
 
+async def test_a_week_as_now_known_is_exported_with_its_late_entries(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=clock.now().tzinfo))
+    seed(ledger)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        await choose(pilot, "#field-week", "第1周（6月1日—6月7日）")
+        await choose(pilot, "#field-basis", "现在所知（含截止后补录的）")
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+    written = tmp_path / "整改台账-褚河街道-第1周（现在所知）.xlsx"
+    sheet = openpyxl.load_workbook(written)["整改台账"]
+    assert sheet["E2"].value == "2022 年 6 月 7 日"
+    assert sheet["D4"].value == "东村王某住房未挂牌"
+
+
 async def test_time_travel_to_a_moment_still_to_come_is_refused_in_the_dialog(
     ledger: Ledger, tmp_path: Path
 ) -> None:
