@@ -324,7 +324,7 @@ def kind_rows(
                 if f["status"] in OPEN and f["deadline"] and f["deadline"] < day
             )
             rows.append(
-                [c.name, nature, *map(str, counts), str(sum(counts[:4])), str(overdue)]
+                [c.label, nature, *map(str, counts), str(sum(counts[:4])), str(overdue)]
             )
     return rows
 
@@ -511,7 +511,7 @@ async def test_the_final_sheets_and_markdown_carry_the_folded_figures(
         done = sum(1 for n in range(1, len(c.items) + 1) if (c.key, n) in screened)
         summary_rows.append(
             [
-                c.name,
+                c.label,
                 e.found,
                 e.rectified,
                 e.closed,
@@ -549,7 +549,7 @@ async def test_the_final_sheets_and_markdown_carry_the_folded_figures(
     assert [list(map(str, r)) for r in summary_rows] == [
         r
         for r in table_rows
-        if r[0] in {c.name for c in campaign.categories} | {"合计"} and len(r) == 10
+        if r[0] in {c.label for c in campaign.categories} | {"合计"} and len(r) == 10
     ]
     assert [list(map(str, r)) for r in grid[:-1]] == [
         r for r in table_rows if len(r) == 9 and r[1] in campaign.natures
