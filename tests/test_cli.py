@@ -341,6 +341,24 @@ def test_no_command_opens_the_screen_and_closes_the_ledger(
     assert seen["ledger"].closing.is_set()
 
 
+def test_no_unit_given_and_no_register_opens_on_the_choice_of_unit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tui.app
+
+    seen: dict[str, Any] = {}
+
+    def run(app: tui.app.TaizhangApp) -> None:
+        seen["signed_in"], seen["name"] = app.signed_in, app.operator.name
+
+    monkeypatch.setattr(tui.app.TaizhangApp, "run", run)
+
+    code = main(["--store", str(tmp_path / "ledger.sqlite"), "--operator", "李静"])
+
+    assert code == 0
+    assert seen == {"signed_in": False, "name": "李静"}
+
+
 def test_the_console_script_fills_a_demo(tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "taizhang"
     if not script.exists():

@@ -133,12 +133,18 @@ class TaizhangApp(App[None]):
     ]
 
     def __init__(
-        self, ledger: Ledger, operator: Operator | None, export_dir: Path | None = None
+        self,
+        ledger: Ledger,
+        operator: Operator | None,
+        export_dir: Path | None = None,
+        *,
+        name: str = "",
     ):
-        """Open on the ledger as `operator`, or on the start screen to choose one."""
+        """Open on the ledger as `operator`, or on the start screen to choose one
+        (with nobody registered: the unit `name` works for)."""
         super().__init__()
         self.ledger = ledger
-        self.operator = operator or Operator("", "")
+        self.operator = operator or Operator(name, "")
         self.signed_in = operator is not None
         self.export_dir = export_dir or Path.cwd()
         self.seen_head = ledger.head()
@@ -205,7 +211,7 @@ class TaizhangApp(App[None]):
         else:
             from tui.start_screen import StartScreen
 
-            self.push_screen(StartScreen(self.ledger), self.start_as)
+            self.push_screen(StartScreen(self.ledger, self.operator.name), self.start_as)
         if self.ledger.damage is not None:
             self.notify(
                 explain(self.ledger.damage), title="记录受损", severity="error", timeout=60

@@ -960,11 +960,15 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
             # one, the start screen asks who is at the keyboard.
             given = args.operator or os.environ.get(OPERATOR_ENV, "")
             chosen = ledger.sign_in(given, _given_unit(args)) if given.strip() else None
+        elif not _given_unit(args):
+            # Nobody registered and no unit named: the start screen asks which
+            # unit, rather than signing records with the first township's.
+            chosen = None
         if chosen is None:
-            log.info("opening the start screen to choose an operator")
+            log.info("opening the start screen to choose an operator or a unit")
         else:
             log.info("opening the ledger screen for %s (%s)", chosen.name, chosen.unit)
-        app = TaizhangApp(ledger, chosen)
+        app = TaizhangApp(ledger, chosen, name=operator.name)
         app.run()
     if isinstance(app.refusal, WorkCancelledError):
         _say(explain(app.refusal))

@@ -1,4 +1,5 @@
-"""The start screen: who is at the keyboard, chosen from the registered operators."""
+"""The start screen: who is at the keyboard, chosen from the registered operators,
+or, with nobody registered, which unit they work for."""
 
 from __future__ import annotations
 
@@ -17,41 +18,59 @@ class StartScreen(Screen[Operator]):
     """List the operators on duty; Enter signs in as the one under the cursor.
 
     Shown when operators are registered and none was named at start
-    (`--operator` or TAIZHANG_OPERATOR). Returns the chosen operator, with the
-    unit and role the register gives.
+    (`--operator` or TAIZHANG_OPERATOR); returns the chosen operator, with the
+    unit and role the register gives. With nobody registered and no unit
+    named (`--unit` or TAIZHANG_UNIT), it lists the campaign's units instead
+    and returns `name` working for the chosen one: a unit taken by default
+    would sign every record with a unit the clerk never chose.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "choose", "选择", priority=True, id="start.choose"),
     ]
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Ledger, name: str = "") -> None:
         super().__init__()
         self.ledger = ledger
-        self.names: list[str] = []
+        self.name_given = name
+        self.names = [e.name for e in ledger.operators() if e.active]
+        self.units = [] if self.names else ledger.campaign.all_units
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(
-            "请选择操作员（↑ ↓ 移动，Enter 确认）。你记录的每一项都会署上你的姓名和单位。",
-            id="start-note",
-        )
+        if self.names:
+            note = "请选择操作员（↑ ↓ 移动，Enter 确认）。你记录的每一项都会署上你的姓名和单位。"
+        else:
+            # Few spaces: Textual wraps a line at its spaces.
+            note = (
+                f"请选择你所在的单位（↑↓移动，Enter确认）。你记录的每一项都会署上你的姓名"
+                f"（{self.name_given}）和这个单位。启动时加“--unit 单位”可省去这一步。"
+            )
+        yield Static(note, id="start-note")
         yield DataTable(cursor_type="row", id="start-table")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.sub_title = "选择操作员"
         table = self.query_one(DataTable)
-        for label, width in (("姓名", 10), ("单位", 34), ("角色", 16)):
-            table.add_column(label, width=width)
-        for entry in self.ledger.operators():
-            if entry.active:
-                table.add_row(entry.name, entry.unit, role_name(entry.role))
-                self.names.append(entry.name)
+        if self.names:
+            self.sub_title = "选择操作员"
+            for label, width in (("姓名", 10), ("单位", 34), ("角色", 16)):
+                table.add_column(label, width=width)
+            for entry in self.ledger.operators():
+                if entry.active:
+                    table.add_row(entry.name, entry.unit, role_name(entry.role))
+        else:
+            self.sub_title = "选择单位"
+            townships = set(self.ledger.campaign.units.townships)
+            table.add_column("单位", width=34)
+            table.add_column("类别", width=12)
+            for unit in self.units:
+                table.add_row(unit, "乡镇（街道）" if unit in townships else "市直部门")
         table.focus()
 
     def action_choose(self) -> None:
-        table = self.query_one(DataTable)
-        if not self.names:
-            return
-        self.dismiss(self.ledger.sign_in(self.names[table.cursor_row]))
+        row = self.query_one(DataTable).cursor_row
+        if self.names:
+            self.dismiss(self.ledger.sign_in(self.names[row]))
+        elif self.units:
+            self.dismiss(Operator(self.name_given, self.units[row]))

@@ -58,6 +58,28 @@ async def test_the_start_screen_signs_in_the_chosen_operator(
         assert "张三（褚河街道，单位操作员）" in app.sub_title
 
 
+async def test_without_a_register_or_a_unit_given_the_unit_is_chosen_first(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """A clerk who opened the app without --unit worked as the first township's."""
+    app = TaizhangApp(ledger, None, export_dir=tmp_path, name="李静")
+    units = ledger.campaign.all_units
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, StartScreen)
+        table = app.screen.query_one("#start-table", DataTable)
+        assert table.row_count == len(units)
+        assert "李静" in str(app.screen.query_one("#start-note").render())
+
+        await pilot.press("down", "down", "down", "down", "enter")
+        await pilot.pause()
+
+        assert isinstance(app.screen, LedgerScreen)
+        assert (app.operator.name, app.operator.unit) == ("李静", units[4])
+        assert f"李静（{units[4]}）" in app.sub_title
+
+
 async def test_another_units_finding_is_refused_before_any_form_opens(
     staffed: Ledger, new_finding: Callable[..., NewFinding], tmp_path: Path
 ) -> None:
