@@ -247,18 +247,26 @@ async def test_filters_search_and_the_lamp(ledger: Ledger, clock: SetClock, tmp_
         assert table.cell_at(0, 8).style == "bold red"
 
 
-async def test_export_dialog_writes_the_official_sheet(ledger: Ledger, tmp_path: Path) -> None:
-    seed(ledger, measures="挂牌", deadline=date(2022, 6, 10), responsible_unit="市住建局")
-    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
-
+async def export_week_1(app: TaizhangApp, basis: str = "") -> list[str]:
+    """Export week 1 through the dialog (on `basis` if given); return the notices."""
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await pilot.press("e")
         await pilot.pause()
         await choose(pilot, "#field-week", "第1周（6月1日—6月7日）")
+        if basis:
+            await choose(pilot, "#field-basis", basis)
         await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()
         await pilot.pause()
+        return [n.message for n in app._notifications]  # noqa: SLF001
+
+
+async def test_export_dialog_writes_the_official_sheet(ledger: Ledger, tmp_path: Path) -> None:
+    seed(ledger, measures="挂牌", deadline=date(2022, 6, 10), responsible_unit="市住建局")
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    await export_week_1(app)
 
     written = tmp_path / "整改台账-褚河街道-第1周.xlsx"
     sheet = openpyxl.load_workbook(written)["整改台账"]
@@ -275,15 +283,7 @@ async def test_a_week_exported_after_late_entries_warns_they_are_not_on_it(
     seed(ledger)
     app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
 
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("e")
-        await pilot.pause()
-        await choose(pilot, "#field-week", "第1周（6月1日—6月7日）")
-        await pilot.press("ctrl+s")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        messages = [n.message for n in app._notifications]  # noqa: SLF001
+    messages = await export_week_1(app)
 
     assert any("另有 1 个问题" in m and "截止之后才录入" in m for m in messages), messages
 
@@ -295,15 +295,7 @@ async def test_a_week_as_now_known_is_exported_with_its_late_entries(
     seed(ledger)
     app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
 
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("e")
-        await pilot.pause()
-        await choose(pilot, "#field-week", "第1周（6月1日—6月7日）")
-        await choose(pilot, "#field-basis", "现在所知（含截止后补录的）")
-        await pilot.press("ctrl+s")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+    await export_week_1(app, basis="现在所知（含截止后补录的）")
 
     written = tmp_path / "整改台账-褚河街道-第1周（现在所知）.xlsx"
     sheet = openpyxl.load_workbook(written)["整改台账"]
