@@ -11,8 +11,8 @@ from eventsourcing.domain import Aggregate
 
 from domain.errors import (
     AlreadyPlannedError,
-    DateTooEarlyError,
     DateInFutureError,
+    DateTooEarlyError,
     DeadlineBeforeFoundError,
     DeadlineNotLaterError,
     EmptyTextError,

@@ -60,8 +60,8 @@ from domain.errors import (
     FindingNotFoundError,
     FirstOperatorError,
     LastOfficeError,
-    MomentInFutureError,
     LedgerError,
+    MomentInFutureError,
     NothingToImportError,
     NothingToSampleError,
     NotInFinalPhaseError,
@@ -1202,21 +1202,21 @@ class Ledger(Application):
         return self._states_before(cutoff)[0]
 
     def states_known_on(
-        self, day: date, position: int | None = None
+        self, day: date, position: int | None = None, unit: str = ""
     ) -> dict[str, FindingState]:
         """Return every finding as now known for a business day, however late recorded.
 
         With `position`, as known once the log had reached there (what a
-        sheet exported then showed). Findings whose business days never went
-        backwards are read from the view's versions; the rare others are
-        replayed from their own events.
+        sheet exported then showed); with `unit`, only that unit's findings.
+        Findings whose business days never went backwards are read from the
+        view's versions; the rare others are replayed from their own events.
         """
         self.catch_up()
         view = self.projection.view
         odd = view.out_of_order()
         states = {
             s.finding_id: s
-            for s in view.select(LedgerQuery(), Moment.known_on(day, position))
+            for s in view.select(LedgerQuery(unit=unit), Moment.known_on(day, position))
             if s.finding_id not in odd
         }
         for key in sorted(odd):
@@ -1225,7 +1225,11 @@ class Ledger(Application):
                 then = self._states_at(position, LedgerQuery(finding_id=key))
                 reached = then[0].version if then else 0
                 events = (e for e in events if e.originator_version <= reached)
-            states.update(replay(events, business_until=day))
+            states.update(
+                (k, s)
+                for k, s in replay(events, business_until=day).items()
+                if not unit or s.reporting_unit == unit
+            )
         return states
 
     def week_view(self, week: int, unit: str = "") -> WeekView:
@@ -1267,14 +1271,11 @@ class Ledger(Application):
         last = self.campaign.week_days(week)[1]
 
         def live(states: dict[str, FindingState]) -> set[str]:
-            return {
-                key
-                for key, s in states.items()
-                if s.reporting_unit == unit and s.status is not Status.WITHDRAWN
-            }
+            return {key for key, s in states.items() if s.status is not Status.WITHDRAWN}
 
-        reported = live(self.states_as_of(self.week_cutoff(week)))
-        return len(live(self.states_known_on(last)) - reported)
+        mine = LedgerQuery(unit=unit)
+        reported = live(self._states_before(self.week_cutoff(week), mine)[0])
+        return len(live(self.states_known_on(last, unit=unit)) - reported)
 
     def week_table(self, unit: str = "") -> list[WeekCounts]:
         """Count every report week's new, completed, accepted and overdue findings.
@@ -1383,11 +1384,7 @@ class Ledger(Application):
         if not 0 <= position <= self.head():
             raise PositionOutsideLogError(position, self.head())
         if known:
-            states = [
-                s
-                for s in self.states_known_on(report_date, position).values()
-                if s.reporting_unit == unit
-            ]
+            states = list(self.states_known_on(report_date, position, unit).values())
             sheet = self._sheets(states, [unit], report_date, None, position)[0]
             return replace(sheet, known_on=report_date)
         if week is None:

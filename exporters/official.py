@@ -292,7 +292,7 @@ def _write_table_row(
     ):
         dated = (column.is_date or isinstance(value, date)) and not header
         style = _table_style(ws, header, header or column.centred, dated)
-        cell, text = _put(ws, row_index, col_index, value, style=style)
+        _, text = _put(ws, row_index, col_index, value, style=style)
         lines = max(lines, _line_count(text, width, _BODY_UNIT_PX))
     ws.row_dimensions[row_index].height = _row_points(lines) + (5 if header else 0)
 
@@ -327,13 +327,15 @@ def _put(
 ) -> tuple[Cell | MergedCell, str]:
     """Write one value with its font and alignment, or its named style;
     return the cell and the text it shows."""
+    formula_like = False
     if value is None:
         cell = ws.cell(row=row, column=column)
         shown = ""
     elif isinstance(value, str):
         shown = _clean_text(value)
         cell = ws.cell(row=row, column=column, value=shown)
-        if shown.startswith(_FORMULA_LEADS):
+        formula_like = shown.startswith(_FORMULA_LEADS)
+        if formula_like:
             # Operator text must never run as a formula, here or after an edit.
             cell.data_type = "s"
     elif isinstance(value, date):
@@ -348,7 +350,7 @@ def _put(
     else:
         cell.font = font
         cell.alignment = alignment
-    if isinstance(value, str) and shown.startswith(_FORMULA_LEADS):
+    if formula_like:
         cell.quotePrefix = True  # after the style, which would reset it
     return cell, shown
 

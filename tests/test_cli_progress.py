@@ -20,7 +20,7 @@ from domain.ledger import Ledger, NewFinding, Operator, open_ledger
 from domain.state import FindingState
 from tests.exporters.workbooks import make_book, row_values
 from tui.cli import main
-from tui.wording import CANCELLED, REBUILD_STOPPED
+from tui.wording import REBUILD_STOPPED
 
 OPERATOR = Operator("张三", "褚河街道")
 WHO = ["--operator", "张三", "--unit", "褚河街道"]

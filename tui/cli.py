@@ -55,7 +55,6 @@ from exporters.week_report import LATE_KINDS, with_differences
 from tui.bars import bar
 from tui.config import DB_ENV, ConfigError, StoreChoice, choose_store
 from tui.wording import (
-    CANCELLED,
     EVENTS,
     FIELD_NAMES,
     MATCH_WORDS,
@@ -70,9 +69,9 @@ from tui.wording import (
     change_value,
     config_problem,
     entered_late,
-    export_name,
     event_name,
     explain,
+    export_name,
     exporting,
     field_name,
     handed_in_text,

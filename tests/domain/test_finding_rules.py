@@ -10,8 +10,8 @@ import pytest
 
 from domain.errors import (
     AlreadyPlannedError,
-    DateTooEarlyError,
     DateInFutureError,
+    DateTooEarlyError,
     DeadlineBeforeFoundError,
     DeadlineNotLaterError,
     EmptyTextError,
