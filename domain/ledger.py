@@ -784,7 +784,8 @@ class Ledger(Application):
         by = self._authorised(by, Act.RECORD, unit)
         key = self._category_key(category)
         number = self._check_item(key, check_item)
-        self._check_campaign_day("screened_on", self.today())
+        # Screenings are dated the day they are entered, after the campaign too.
+        self._check_campaign_day("screened_on", self.today(), to_the_end=False)
         stamp = self.stamp(by)
         record = self._unit_ledger(stamp, unit)
         record.screen_item(
@@ -2526,11 +2527,15 @@ class Ledger(Application):
             raise UnknownValueError(field, value)
         return value
 
-    def _check_campaign_day(self, field: str, day: date) -> None:
-        # The upper bound is today, which the aggregate checks with the stamp.
-        first = self.campaign.first_day
-        if day < first:
-            raise DateOutsideCampaignError(field, day, first, self.today())
+    def _check_campaign_day(self, field: str, day: date, *, to_the_end: bool = True) -> None:
+        """Refuse a day before the campaign or (`to_the_end`) after its last day.
+
+        A day between today and the campaign's end is left to the aggregate,
+        which refuses it as still to come.
+        """
+        first, last = self.campaign.first_day, self.campaign.last_day
+        if day < first or (to_the_end and day > last):
+            raise DateOutsideCampaignError(field, day, first, min(last, self.today()))
 
     def _check_deadline_day(self, day: date) -> None:
         # A finding found late in (or after) the campaign still gets a year.

@@ -188,7 +188,8 @@ FORM_CASES = [
     Case("correct-item", "value", "99999999999999999999", "不在本次工作的定义中"),
     # Dates before the campaign or decades ahead.
     Case("new", "found_on", "2021-06-01", "不在本次工作的时间范围内"),
-    Case("new", "found_on", "2052-06-01", "晚于今天"),
+    Case("new", "found_on", "2052-06-01", "不在本次工作的时间范围内"),
+    Case("new", "found_on", "2022-06-20", "晚于今天"),
     Case("new-plan", "deadline", "1999-01-01", "不在本次工作的时间范围内"),
     Case("new-plan", "deadline", "2099-12-31", "不在本次工作的时间范围内"),
     Case("plan", "deadline", "9999-12-31", "不在本次工作的时间范围内"),
@@ -733,7 +734,7 @@ IMPORTER_CASES = [
     Case("import", "deadline", "2052-06-01", "不在本次工作的时间范围内"),
     Case("import", "deadline", "9999-12-31", "不在本次工作的时间范围内"),
     Case("import", "found_on", "2021-06-01", "不在本次工作的时间范围内"),
-    Case("import", "found_on", "2052-06-01", "晚于今天"),
+    Case("import", "found_on", "2052-06-01", "不在本次工作的时间范围内"),
     # Odd but valid dates are read as meant.
     Case("import", "deadline", "6月20日前", stored=date(2022, 6, 20)),
     Case("import", "deadline", "２０２２－０６－２０", stored=date(2022, 6, 20)),

@@ -196,6 +196,27 @@ def test_values_the_campaign_does_not_define_are_refused(
     assert ledger.rows() == []
 
 
+def test_a_found_day_after_the_campaign_is_refused_long_after_it(
+    ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
+) -> None:
+    """2025 typed for 2022 was taken: found years after the campaign's last day."""
+    clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=SHANGHAI))
+    error = DateOutsideCampaignError(
+        "found_on", date(2025, 1, 5), date(2022, 5, 23), date(2022, 6, 25)
+    )
+
+    with pytest.raises(DateOutsideCampaignError) as caught:
+        ledger.record(operator, new_finding(found_on=date(2025, 1, 5)))
+    assert caught.value == error
+
+    finding_id = ledger.record(operator, new_finding(found_on=date(2022, 6, 5)))
+    with pytest.raises(DateOutsideCampaignError) as caught:
+        ledger.correct(
+            operator, finding_id, 1, field="found_on", value=date(2025, 1, 5), reason="改"
+        )
+    assert caught.value == error
+
+
 @pytest.mark.parametrize(("category", "last_item"), [("housing", 5), ("welfare", 7)])
 def test_the_last_check_item_of_a_category_is_accepted(
     ledger: Ledger,
