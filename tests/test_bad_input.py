@@ -644,6 +644,8 @@ def test_every_command_line_option_refuses_in_chinese_or_works(
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
     if "--store" not in argv:
         argv = ["--store", str(cli_store), *argv]
+    # The clerk's unit, which commands for one's own unit need without a register.
+    argv = ["--unit", "褚河街道", *argv]
     before = head_of(cli_store)
 
     code = main(argv)

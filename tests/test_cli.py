@@ -166,6 +166,37 @@ def test_a_week_export_says_what_was_entered_after_its_cut_off(
     assert "现在所知" in out and "共 1 行" in out and "截止之后才录入" not in out
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["export", "--week", "1"],
+        ["submit", "--week", "1"],
+        ["screening", "--category", "住房保障", "--item", "2", "--households", "9", "--found", "0"],
+    ],
+)
+def test_a_command_for_ones_own_unit_asks_which_when_nothing_names_it(
+    demo_store: Path, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`export --week 1` wrote 颍川街道's empty sheet for a clerk of another unit."""
+    def head() -> int:
+        ledger = open_ledger(load_campaign(), demo_store)
+        try:
+            assert not ledger.operators()
+            return ledger.head()
+        finally:
+            ledger.close()
+
+    before = head()
+
+    code = main(["--store", str(demo_store), "--operator", "李静", *command])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--unit" in err and "哪个单位" in err
+    assert not list(Path.cwd().glob("*.xlsx"))
+    assert head() == before
+
+
 def test_export_names_the_file_after_unit_and_week(
     demo_store: Path, tmp_path: Path
 ) -> None:

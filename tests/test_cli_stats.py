@@ -166,7 +166,7 @@ def test_final_refuses_before_writing_either_file(
 ) -> None:
     before = set(tmp_path.iterdir())
 
-    code = main(["--store", str(store), "final", *args])
+    code = main(["--store", str(store), "--unit", "褚河街道", "final", *args])
 
     err = capsys.readouterr().err
     assert_refused(code, err)
@@ -209,7 +209,7 @@ def test_a_negative_count_is_refused_in_one_chinese_line(
 ) -> None:
     args = ["--category", "住房保障", "--item", "2", "--households", "-5"]
 
-    code = main(["--store", str(store), "screening", *args, "--found", "0"])
+    code = main(["--store", str(store), "--unit", "褚河街道", "screening", *args, "--found", "0"])
 
     err = capsys.readouterr().err
     assert_refused(code, err)

@@ -307,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--unit",
         dest="export_unit",
         metavar="单位",
-        help="导出哪个单位的台账；默认为操作员所在单位",
+        help="导出哪个单位的台账；默认为操作员所在单位（已登记的操作员的，或命令前 --unit 指明的）",
     )
     options.add_argument(
         "--week",
@@ -862,7 +862,8 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
         if args.output is not None and isinstance(store, Path):
             _check_not_store(args.output, store)
         with _opened(campaign, store, key=key, shown=shown, must_exist=must_exist) as ledger:
-            unit = args.export_unit or _signed_in(args, ledger, operator).unit
+            signed = _signed_in(args, ledger, operator)
+            unit = args.export_unit or _own_unit(args, ledger, signed)
             name = export_name(unit, week, masked=args.masked, known=args.known)
             target = args.output or Path(name)
             return _export(
@@ -1257,7 +1258,8 @@ def _claim(partial: Path, store: Path) -> None:
 
 
 def _report(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int:
-    unit = getattr(args, "command_unit", None) or operator.unit
+    if args.command in ("submit", "seal"):
+        unit = getattr(args, "command_unit", None) or _own_unit(args, ledger, operator)
     if args.command == "submit":
         fingerprint = ledger.submit_week(operator, unit, args.week)
         print(f"已报送 {unit} 第 {args.week} 周台账，指纹 {fingerprint}。")
@@ -1299,7 +1301,7 @@ def _figures(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> in
 
     if args.command == "coverage":
         return _coverage(ledger, args.command_unit or "")
-    unit = args.command_unit or operator.unit
+    unit = args.command_unit or _own_unit(args, ledger, operator)
     if args.command == "screening":
         ledger.record_screening(
             operator,
@@ -1889,6 +1891,20 @@ def _given_unit(args: argparse.Namespace) -> str:
     return str(args.unit or os.environ.get(UNIT_ENV, ""))
 
 
+def _own_unit(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> str:
+    """The unit a command works for when none follows it: the registered
+    operator's, or the one given before the command.
+
+    With nobody registered and no unit given, the operator's unit is only the
+    campaign's first township, which nobody chose: refused.
+    """
+    if ledger.operators() or _given_unit(args):
+        return operator.unit
+    raise CommandRefused(
+        "没有登记操作员时，请用 --unit 指明单位（或设置 TAIZHANG_UNIT），否则不知道是哪个单位。"
+    )
+
+
 def _signed_in(
     args: argparse.Namespace, ledger: Ledger, operator: Operator
 ) -> Operator:
@@ -1908,7 +1924,7 @@ def _signed_in(
 def _bundle(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int:
     """Export this store as a unit's bundle, or import bundles into it."""
     if args.bundle_command == "export":
-        unit = args.bundle_unit or operator.unit
+        unit = args.bundle_unit or _own_unit(args, ledger, operator)
         stamp = ledger.clock.now().astimezone(ledger.campaign.tz)
         target = args.output or Path(f"单位数据包-{unit}-{stamp:%Y%m%d-%H%M}.tzb")
         data = ledger.export_bundle(operator, unit)
