@@ -2449,6 +2449,10 @@ class Ledger(Application):
             raise UnitNotGivenError(sheet.file_name)
         return self._known("unit", written)
 
+    def imported(self, sheet: ImportSheet) -> PreviousImport | None:
+        """Say when, by whom and with how many findings this file was imported, if it was."""
+        return self._previous_import(sheet.digest)
+
     def _previous_import(self, digest: str) -> PreviousImport | None:
         try:
             record: ImportedFile = self.repository.get(

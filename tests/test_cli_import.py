@@ -77,6 +77,30 @@ def test_a_handmade_sheet_comes_in_once(
     assert len(stored_rows(store)) == 6
 
 
+def test_ctrl_c_once_the_import_is_written_says_it_is_done(
+    samples: Path, store: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Ctrl+C at 100% said 已中断 though every row had been stored."""
+    from domain.ledger import Ledger
+
+    written = Ledger.import_sheet
+
+    def then_interrupted(self: Ledger, *args: object, **kwargs: object) -> object:
+        written(self, *args, **kwargs)  # type: ignore[arg-type]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Ledger, "import_sheet", then_interrupted)
+
+    code = run(store, str(samples / "handmade-wps-chuhe.xlsx"))
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "已中断" not in out + err
+    assert "中断前导入已完成" in out and "6 条问题" in out
+    assert len(stored_rows(store)) == 6
+
+
 def test_a_sheet_without_a_unit_line_needs_the_unit(
     samples: Path, store: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

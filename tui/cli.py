@@ -1087,14 +1087,24 @@ def _import(
         print(f"只做了检查，未写入；可以导入 {len(result.good)} 行。")
         return EXIT_OK
 
-    with _progress_line(shown, importing(sheet.file_name), ROWS) as progress:
-        done = ledger.import_sheet(
-            operator,
-            sheet,
-            unit=unit,
-            only_good=args.only_good,
-            progress=progress,
-        )
+    try:
+        with _progress_line(shown, importing(sheet.file_name), ROWS) as progress:
+            done = ledger.import_sheet(
+                operator,
+                sheet,
+                unit=unit,
+                only_good=args.only_good,
+                progress=progress,
+            )
+    except KeyboardInterrupt:
+        # The rows are written in one transaction at the end: a Ctrl+C just
+        # after it leaves them all stored, and must not be reported as a stop.
+        previous = ledger.imported(sheet)
+        if previous is None:
+            raise
+        log.info("interrupted after importing %s", sheet.file_name)
+        print(f"中断前导入已完成：{sheet.file_name} 的 {previous.findings} 条问题已写入。")
+        return EXIT_OK
     log.info("imported %d rows of %s", len(done.good), sheet.file_name)
     print(import_done(done))
     return EXIT_OK
