@@ -49,12 +49,14 @@ class WrongStatusError(LedgerError):
 class DeadlineBeforeFoundError(LedgerError):
     deadline: date
     found_on: date
+    field: str = "deadline"
 
 
 @dataclass
 class DeadlineNotLaterError(LedgerError):
     deadline: date
     current: date
+    field: str = "deadline"
 
 
 @dataclass

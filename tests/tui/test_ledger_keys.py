@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 from textual.widgets import Input
 
 from domain.clock import SetClock
@@ -179,6 +180,36 @@ async def test_withdraw_and_correct_stay_in_history(ledger: Ledger, tmp_path: Pa
         assert screen.state.status is Status.WITHDRAWN
         history = str(screen.query_one("#finding-history").get_row_at(1))
         assert "个性问题" in history and "共性问题" in history
+
+
+@pytest.mark.parametrize(
+    ("key", "deadline", "words"),
+    [("p", "2022-05-31", "早于发现日期"), ("d", "2022-06-05", "晚于原时限")],
+)
+async def test_a_deadline_refused_by_a_rule_is_marked_beside_it(
+    ledger: Ledger, tmp_path: Path, key: str, deadline: str, words: str
+) -> None:
+    """Only the form's foot said so, while a date's own mistakes were marked beside it."""
+    finding_id = seed(ledger)
+    if key == "d":
+        ledger.plan(
+            OPERATOR, finding_id, 1, measures="逐户挂牌", deadline=date(2022, 6, 10),
+            responsible_unit="市住建局",
+        )
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await open_row(pilot, 0)
+        await pilot.press(key)
+        await pilot.pause()
+        await fill(pilot, "deadline", deadline)
+        await fill(pilot, "measures" if key == "p" else "reason", "逐户复核")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, FormModal)
+        beside = str(app.screen.query_one("#error-deadline").render())
+        assert words in beside, beside
 
 
 async def test_a_category_is_corrected_with_its_check_item_in_the_new_category(
