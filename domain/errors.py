@@ -86,6 +86,13 @@ class FoundAfterStepError(LedgerError):
 
 
 @dataclass
+class NotReportingUnitError(LedgerError):
+    """A week handed in by a unit that receives the weekly reports (the office)."""
+
+    unit: str
+
+
+@dataclass
 class MomentInFutureError(LedgerError):
     """A past view asked of a moment still to come (both in the campaign's time zone)."""
 

@@ -66,6 +66,7 @@ from domain.errors import (
     NothingToSampleError,
     NotInFinalPhaseError,
     NotPermittedError,
+    NotReportingUnitError,
     OperatorExistsError,
     OperatorNotRegisteredError,
     OperatorRetiredError,
@@ -726,6 +727,8 @@ class Ledger(Application):
         """
         self._known("unit", unit)
         by = self._authorised(by, Act.SUBMIT, unit)
+        if unit in self.campaign.units.receiving:
+            raise NotReportingUnitError(unit)
         if week not in self.campaign.report_weeks:
             raise UnknownValueError("week", str(week))
         cutoff = self.week_cutoff(week)

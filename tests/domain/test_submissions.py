@@ -12,6 +12,7 @@ from domain.clock import SetClock
 from domain.errors import (
     AlreadySealedError,
     NotInFinalPhaseError,
+    NotReportingUnitError,
     UnitSealedError,
     WeekAlreadySubmittedError,
     WeekNotOverError,
@@ -156,6 +157,13 @@ def test_the_office_and_the_inspection_team_owe_no_weekly_report(
     assert {mark for _, mark in overview[team].weeks} == {WeekMark.NOT_OWED}
     assert reports["市住建局"].missing == (1, 2)
     assert office not in ledger.campaign.reporting_units
+
+    # Nor can the office hand a week in to itself (the weeks screen offered its own unit).
+    head = ledger.head()
+    with pytest.raises(NotReportingUnitError) as caught:
+        ledger.submit_week(Operator("王主任", office), office, 1)
+    assert caught.value == NotReportingUnitError(office)
+    assert ledger.head() == head
 
 
 def test_a_sealed_unit_takes_only_acceptance_results(
