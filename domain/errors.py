@@ -64,7 +64,8 @@ class CheckItemNeededError(LedgerError):
     """A category corrected without choosing which of its check items the finding is."""
 
     category: str
-    items: int
+    items: tuple[str, ...]
+    field: str = "new_check_item"
 
 
 @dataclass

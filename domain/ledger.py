@@ -687,8 +687,7 @@ class Ledger(Application):
         if field == "category":
             value = self._category_key(value)
             if check_item is None:
-                items = len(self.campaign.category(value).items)
-                raise CheckItemNeededError(value, items)
+                raise CheckItemNeededError(value, tuple(self.campaign.category(value).items))
         elif field == "nature":
             value = self._nature(value)
         elif field == "responsible_unit":
@@ -703,6 +702,8 @@ class Ledger(Application):
             if field == "check_item":
                 new = self._check_item(finding.state.category, value)
             elif field == "category":
+                if not 1 <= (check_item or 0) <= len(self.campaign.category(value).items):
+                    raise UnknownValueError("new_check_item", str(check_item))
                 item = self._check_item(value, check_item)
                 finding.correct(stamp, field=field, value=new, reason=reason)
                 if item != finding.state.check_item:

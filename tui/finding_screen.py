@@ -373,7 +373,7 @@ class FindingScreen(Screen[None]):
                 Field("value", "正确的值", "area", True,
                       placeholder="日期写 2022-06-20；排查内容写序号；类型、性质写名称"),
                 Field("category_item", "新类型的排查内容序号",
-                      placeholder="仅更正问题类型时填写"),
+                      placeholder="仅更正问题类型时填写", refused_as="new_check_item"),
                 Field("reason", "更正原因", "area", True),
             ],
             self.correct,
@@ -393,7 +393,7 @@ class FindingScreen(Screen[None]):
             value = int(value)
         item = values["category_item"].strip()
         if field == "category" and item and not item.isdecimal():
-            raise UnknownValueError("check_item", item)
+            raise UnknownValueError("new_check_item", item)
         self.ledger.correct(
             self.by(), self.finding_id, version, field=field, value=value,
             reason=values["reason"],

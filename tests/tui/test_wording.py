@@ -38,6 +38,7 @@ SAMPLES: dict[Any, Any] = {
     date: date(2022, 6, 20),
     datetime: datetime(2022, 6, 20, 9, 30),
     list[str]: ["finance"],
+    tuple[str, ...]: ("入户核实",),
     list[tuple[str, int]]: [("water", 5)],
     Path: Path("taizhang.key"),
 }
