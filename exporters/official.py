@@ -210,7 +210,9 @@ def _write_ledger(
     note_lines = _line_count(note, sum(pixels), _BODY_UNIT_PX) + 1
     ws.row_dimensions[row_index].height = _row_points(max(2, note_lines))
 
-    _set_up_printing(ws, "1:3", sheet.fingerprint)
+    # A week as now known must not pass for the sheet handed in at the time.
+    basis = "按现在所知（含截止后补录的）" if sheet.known_on else ""
+    _set_up_printing(ws, "1:3", sheet.fingerprint, basis)
 
 
 def _write_detail(
@@ -401,7 +403,9 @@ def _row_points(lines: int) -> float:
     return min(lines * _LINE_POINTS, _MAX_ROW_POINTS)
 
 
-def _set_up_printing(ws: Worksheet, title_rows: str, fingerprint: str | None) -> None:
+def _set_up_printing(
+    ws: Worksheet, title_rows: str, fingerprint: str | None, basis: str = ""
+) -> None:
     ws.print_title_rows = title_rows
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -414,6 +418,8 @@ def _set_up_printing(ws: Worksheet, title_rows: str, fingerprint: str | None) ->
     )
     footer = HeaderFooterItem()
     footer.center.text = FOOTER_PAGES
+    if basis:
+        footer.left.text = basis
     if fingerprint:
         # Printed whole, so a paper copy can be typed into `taizhang verify`.
         # "&" starts a header/footer code; "&&" prints a literal ampersand.

@@ -163,6 +163,9 @@ def test_a_week_export_says_what_was_entered_after_its_cut_off(
     assert code == 0, err
     known = tmp_path / f"整改台账-{UNIT}-第1周（现在所知）.xlsx"
     assert [row[3] for row in ledger_rows(known)] == [VALID_FINDING.statement]
+    # On paper too it must not pass for the sheet handed in at the time.
+    footer = load_workbook(known)["整改台账"].oddFooter.left.text
+    assert "现在所知" in footer and "截止后补录" in footer
     assert "现在所知" in out and "共 1 行" in out and "截止之后才录入" not in out
 
 
