@@ -19,7 +19,7 @@ from domain.office import COUNTED, OfficeOverview, WeekMark
 from exporters.consolidated import MARKS, write_consolidated
 from tui.form import Field, FormModal
 from tui.progress_modal import ProgressModal
-from tui.wording import ROWS, exporting
+from tui.wording import ROWS, cut_cell, cut_middle, exporting
 
 MARK_STYLES = {
     WeekMark.SUBMITTED: "green",
@@ -79,22 +79,27 @@ class OfficeScreen(Screen[None]):
 
         units = self.query_one("#office-units", DataTable)
         units.clear(columns=True)
+        # Wide enough for the largest count and a space: a province's 20000
+        # ran into the next column.
+        digits = len(str(max((u.total for u in overview.units), default=0))) + 1
+        owed = 16
         for label, width in (
             ("单位", 20),
-            ("问题", 5),
-            *((str(s), 7) for s in COUNTED),
-            ("逾期", 5),
-            ("应报未报", 16),
+            ("问题", max(5, digits)),
+            *((str(s), max(7, digits)) for s in COUNTED),
+            ("逾期", max(5, digits)),
+            ("应报未报", owed),
         ):
             units.add_column(label, width=width)
         for u in overview.units:
-            missing = "、".join(f"第{w}周" for w in u.missing)
+            missing = f"第{'、'.join(str(w) for w in u.missing)}周" if u.missing else ""
             units.add_row(
-                Text(u.unit, no_wrap=True, overflow="ellipsis"),
+                # The office's and the team's names differ only at their ends.
+                cut_middle(u.unit, 19),
                 str(u.total),
                 *(str(u.count(s)) for s in COUNTED),
                 Text(str(u.overdue), style="bold red" if u.overdue else ""),
-                Text(missing or "—", style="bold red" if missing else ""),
+                cut_cell(missing or "—", owed - 1, style="bold red" if missing else ""),
             )
 
         weeks = self.query_one("#office-weeks", DataTable)
@@ -195,3 +200,4 @@ class OfficeScreen(Screen[None]):
         if event.state is WorkerState.ERROR and error is not None:
             app: Any = self.app
             app.tell_failure(error, event.worker.name)
+

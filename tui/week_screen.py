@@ -24,7 +24,7 @@ from domain.ledger import Ledger, WeekView
 from domain.state import FindingState
 from exporters.week_report import LATE_KINDS
 from tui.form import Field, FormModal, choices
-from tui.wording import change_value, field_name
+from tui.wording import change_value, cut_cell, field_name
 
 
 class WeekScreen(Screen[None]):
@@ -137,7 +137,7 @@ class WeekScreen(Screen[None]):
             table.add_row(
                 state.reporting_unit,
                 # One cell short of the column: a gap before the status.
-                _cut(state.statement, width - 1),
+                cut_cell(state.statement, width - 1),
                 str(state.status),
                 Text(deadline, style=style),
             )
@@ -169,9 +169,3 @@ class WeekScreen(Screen[None]):
             )
         )
 
-
-def _cut(text: str, width: int) -> Text:
-    """Text no wider than `width` cells, ending in … when cut."""
-    cut = Text(text, no_wrap=True)
-    cut.truncate(width, overflow="ellipsis")
-    return cut

@@ -206,6 +206,32 @@ BUNDLE_PARTS = {
 }
 
 
+def cut_middle(text: str, width: int) -> str:
+    """Shorten text to `width` cells by its middle: unit names that share a long
+    beginning (市巩固拓展脱贫攻坚成果…) stay told apart by their ends."""
+    from rich.cells import cell_len
+
+    if cell_len(text) <= width:
+        return text
+    head, tail = "", ""
+    chars = list(text)
+    while chars and cell_len(head + chars[0]) <= width // 3:
+        head += chars.pop(0)
+    while chars and cell_len(head + "…" + chars[-1] + tail) <= width:
+        tail = chars.pop() + tail
+    return head + "…" + tail
+
+
+def cut_cell(text: str, width: int, style: str = "") -> Any:
+    """A table cell's text no wider than `width` cells, ending in … when cut
+    (a rich Text: a cut left to the table would fill its column to the edge)."""
+    from rich.text import Text
+
+    cut = Text(text, style=style, no_wrap=True)
+    cut.truncate(width, overflow="ellipsis")
+    return cut
+
+
 def export_name(
     unit: str, week: int | None, *, masked: bool = False, known: bool = False
 ) -> str:

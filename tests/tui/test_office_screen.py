@@ -85,3 +85,29 @@ async def test_the_office_screen_shows_all_units_and_exports_them(
     book = openpyxl.load_workbook(tmp_path / "整改台账汇总-当前.xlsx")
     assert book.sheetnames[:3] == ["汇总", "各周报送", "逾期问题"]
     assert len(book.sheetnames) == 5
+
+
+async def test_the_units_table_shows_every_cell_whole_at_80_columns(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    """The office and the team read alike (市巩固拓展脱贫攻坚 …), the weeks owed
+    were cut (第1周、第2周、第) and counts ran into the next column."""
+    from rich.cells import cell_len
+
+    clock.set(clock.now().replace(month=6, day=30))
+    app = TaizhangApp(ledger, OFFICE, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("h")
+        await pilot.pause()
+        units = app.screen.query_one("#office-units", DataTable)
+        rows = [[str(c) for c in units.get_row_at(i)] for i in range(units.row_count)]
+        widths = [column.width for column in units.columns.values()]
+
+    names = [row[0] for row in rows]
+    assert len(set(names)) == len(names), names
+    for row in rows:
+        for cell, width in zip(row, widths, strict=True):
+            assert cell_len(cell) < width, (cell, width)
+    assert "第1、2、3、4周" in {row[-1] for row in rows}
