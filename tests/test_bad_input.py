@@ -468,7 +468,7 @@ DIALOG_CASES = [
     Case("travel", "moment", "9999-12-31", "超出可处理的范围"),
     Case("travel", "moment", "0001-01-01 00:00", "超出可处理的范围"),
     Case("travel", "moment", "2022-02-30", "该月没有这一天"),
-    Case("travel", "moment", "6月10日 25:00", "不是有效日期"),
+    Case("travel", "moment", "6月10日 25:00", "时刻应为 00:00 到 23:59"),
     Case("travel", "moment", "'; DROP TABLE x; --", "不是有效日期"),
     Case("travel", "moment", "2080-01-01", "还没有到"),
     Case("travel", "moment", "2022-06-01"),

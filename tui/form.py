@@ -244,6 +244,8 @@ class FormModal(ModalScreen[bool]):
         field = getattr(error, "field", None)
         if field is None and hasattr(error, "path"):
             field = "path"  # a file that cannot be written: beside the path typed
+        if field is None and len(self.fields) == 1:
+            field = self.fields[0].name  # a one-field form: it can only be that one
         named = next((f for f in self.fields if field in (f.name, f.refused_as)), None)
         if isinstance(field, str) and named is not None:
             # Named as this form labels it: one event field serves several forms.

@@ -187,6 +187,8 @@ def _day_problem(x: DayParseError) -> str:
         return f"“{quoted(x.text)}”不是有效日期：月份应为 1 到 12，请核对。"
     if x.reason == "no such day":
         return f"“{quoted(x.text)}”不是有效日期：该月没有这一天，请核对。"
+    if x.reason == "no such time of day":
+        return f"“{quoted(x.text)}”不是有效时刻：时刻应为 00:00 到 23:59，请核对。"
     if x.reason == "out of range":
         return f"“{quoted(x.text)}”不是有效日期：超出可处理的范围，请核对年份。"
     return (

@@ -354,6 +354,14 @@ async def test_time_travel_to_a_moment_still_to_come_is_refused_in_the_dialog(
         beside = str(app.screen.query_one("#error-moment").render())
         assert "还没有到" in beside, beside
 
+        # An hour past 23 is named as the hour, beside the field.
+        app.screen.query_one("#field-moment", Input).value = ""
+        await fill(pilot, "moment", "2022-06-01 25:00")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        beside = str(app.screen.query_one("#error-moment").render())
+        assert "时刻应为 00:00 到 23:59" in beside, beside
+
 
 async def test_the_table_fits_80_columns_and_uses_a_wide_terminal(ledger: Ledger, tmp_path: Path) -> None:
     seed(ledger)
