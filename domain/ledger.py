@@ -702,9 +702,11 @@ class Ledger(Application):
             if field == "check_item":
                 new = self._check_item(finding.state.category, value)
             elif field == "category":
-                if not 1 <= (check_item or 0) <= len(self.campaign.category(value).items):
-                    raise UnknownValueError("new_check_item", str(check_item))
-                item = self._check_item(value, check_item)
+                try:
+                    item = self._check_item(value, check_item)
+                except UnknownValueError:
+                    # Named as the new category's item, the form's field for it.
+                    raise UnknownValueError("new_check_item", str(check_item)) from None
                 finding.correct(stamp, field=field, value=new, reason=reason)
                 if item != finding.state.check_item:
                     finding.correct(stamp, field="check_item", value=item, reason=reason)

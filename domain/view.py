@@ -104,6 +104,8 @@ SCREENING_COLUMNS = (
     "operator",
     "recorded_at",
 )
+# A unit record's columns: the record (its aggregate's id) and the unit it is for.
+UNIT_RECORD_COLUMNS = ("position", "unit_ledger", "unit")
 # A ledger row's columns after its finding id, as SQL both databases take.
 _ROW_SQL = (
     " reporting_unit TEXT NOT NULL, category TEXT NOT NULL, nature TEXT NOT NULL,"
@@ -301,8 +303,9 @@ class LedgerRows(TrackingRecorder):
         its moment in the moments table; finding events (those `evolve`
         takes, marked by having `evolve`) also update the current rows and
         add a version; a unit's record adds the unit it is for, and each
-        screening of a check item a row to the screenings. The write lock is taken before anything is read, so
-        two processes following one store cannot both fold the same events.
+        screening of a check item a row to the screenings. The write lock is
+        taken before anything is read, so two processes following one store
+        cannot both fold the same events.
         Returns False, changing nothing, when the view is no longer at
         `start` (another process got there first); the caller then reads the
         log again.
@@ -473,7 +476,7 @@ class LedgerRows(TrackingRecorder):
             if isinstance(e, UnitLedger.ItemScreened)
         ]  # fmt: skip
         for table, columns, rows in (
-            (self.UNIT_RECORDS, ("position", "unit_ledger", "unit"), opened),
+            (self.UNIT_RECORDS, UNIT_RECORD_COLUMNS, opened),
             (self.SCREENINGS, SCREENING_COLUMNS, screened),
         ):
             if rows:
@@ -818,7 +821,7 @@ class LedgerRows(TrackingRecorder):
             (self.VERSIONS, (*COLUMNS, *VERSION_COLUMNS), len(COLUMNS) + 1, 0),
             (self.MOMENTS, ("position", "at"), 0, None),
             (self.SCREENINGS, SCREENING_COLUMNS, 0, None),
-            (self.UNIT_RECORDS, ("position", "unit_ledger", "unit"), 0, None),
+            (self.UNIT_RECORDS, UNIT_RECORD_COLUMNS, 0, None),
         )
         for kind, (table, columns, at, owner) in enumerate(tables):
             after = -1

@@ -1039,8 +1039,8 @@ def _export(
         when = f"第 {week} 周（截至{format_day(sheet.report_date)}）"
     kind = "（对外脱敏版：户主姓名、证件号码已隐去）" if masked else ""
     print(f"已导出 {target}{kind}：{unit}，{when}，共 {len(sheet.rows)} 行。")
-    if week is not None and not known and (late := ledger.entered_after_cutoff(unit, week)):
-        print(entered_late(week, late, "加 --known 可导出该周现在所知的台账"))
+    if week is not None and not known:
+        _say_entered_late(ledger, unit, week, "加 --known 可导出该周现在所知的台账")
     if problems:
         print(
             f"导出前检查：当前台账有 {len(problems)} 处验收时可能被指出的问题，"
@@ -1148,6 +1148,13 @@ def _replay(ledger: Ledger, moment: datetime, unit: str) -> int:
     return EXIT_OK
 
 
+def _say_entered_late(ledger: Ledger, unit: str, week: int, how: str) -> None:
+    """Print how many findings a week's sheet as reported leaves out, if any."""
+    late = ledger.entered_after_cutoff(unit, week)
+    if late:
+        print(entered_late(week, late, how))
+
+
 def _withdrawn_note(states: Iterable[FindingState]) -> str:
     """Say how many of the findings the official form leaves out as withdrawn."""
     withdrawn = sum(1 for s in states if s.status is Status.WITHDRAWN)
@@ -1190,9 +1197,7 @@ def _week_report(
         with _progress_line(shown, exporting(target.name), ROWS) as progress:
             write_official_sheet(sheet, target, progress=progress)
         print(f"已导出 {target}：{unit}，第 {week} 周，共 {len(sheet.rows)} 行，含差异表。")
-        late = ledger.entered_after_cutoff(unit, week)
-        if late:
-            print(entered_late(week, late, "export --week 加 --known 可导出含它们的台账"))
+        _say_entered_late(ledger, unit, week, "export --week 加 --known 可导出含它们的台账")
     return EXIT_OK
 
 
