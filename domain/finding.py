@@ -486,12 +486,13 @@ class Finding(Aggregate):
     def undo(self, stamp: Stamp, *, previous: FindingState | None) -> None:
         """Take back the latest event, which the same operator must have recorded.
 
-        `previous` is the state before that event (None only when the finding
-        has nothing but its recording). A recording is withdrawn, never undone,
-        and an undo is not undone in turn.
+        `previous` is the state before that event, or before the command that
+        recorded it with others (a category with its check item); None only
+        when the finding has nothing but its recording. A recording is
+        withdrawn, never undone, and an undo is not undone in turn.
         """
         last = self.check_undo(stamp)
-        assert previous is not None and previous.version == self.version - 1
+        assert previous is not None and previous.version < self.version
         restored = {
             f.name: getattr(previous, f.name)
             for f in dataclasses.fields(FindingState)

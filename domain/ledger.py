@@ -817,6 +817,14 @@ class Ledger(Application):
                 before: Finding = self.repository.get(
                     finding.id, version=finding.version - 1
                 )
+                # One command's events share its moment: a category corrected
+                # with its check item is one step, and is undone whole.
+                while (
+                    before.version > 1
+                    and before.modified_on == finding.modified_on
+                    and before.last.kind == Finding.FieldCorrected.__name__
+                ):
+                    before = self.repository.get(finding.id, version=before.version - 1)
                 previous = before.state
             finding.undo(stamp, previous=previous)
 

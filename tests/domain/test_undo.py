@@ -166,6 +166,28 @@ def test_undoing_a_step_restores_the_state_before_it(
     assert again.states_as_of(later)[finding_id] == after
 
 
+def test_a_category_corrected_with_its_check_item_is_undone_as_one_step(
+    ledger: Ledger, new_finding: NewFindingFactory
+) -> None:
+    """One form saved two corrections; one undo took back only the item,
+    leaving the finding in a category its clerk never chose with the old item."""
+    finding_id = ledger.record(ME, new_finding(check_item=1))
+    before = ledger.row(finding_id)
+    ledger.correct(
+        ME, finding_id, 1, field="category", value="综合保障", reason="归类", check_item=4
+    )
+    assert ledger.row(finding_id).version == 3
+
+    ledger.undo_last(ME, finding_id, 3)
+
+    after = ledger.row(finding_id)
+    assert (after.category, after.check_item) == (before.category, before.check_item)
+    assert comparable(after) == comparable(before)
+    assert comparable(aggregate_state(ledger, finding_id)) == comparable(before)
+    assert [e.kind for e in ledger.history(finding_id)][-1] == "ChangeUndone"
+    assert after.version == 4
+
+
 def test_the_undo_records_exactly_the_fields_the_step_changed(
     ledger: Ledger, new_finding: NewFindingFactory
 ) -> None:
