@@ -1495,7 +1495,10 @@ class Ledger(Application):
         self, states: list[FindingState], week: int | None, day: date
     ) -> OfficeOverview:
         reports = self.unit_reports()
+        # A week's overview owes the weeks due by its own cut-off, not by today.
         now = self.clock.now()
+        if week is not None:
+            now = min(now, self.week_cutoff(week))
         return office.overview(
             states,
             self.campaign.all_units,

@@ -104,6 +104,9 @@ def test_a_week_is_summed_as_recorded_by_its_cutoff(
     assert week_one.day == date(2022, 6, 7)
     assert chuhe.total == 3  # 己 was recorded in week two
     assert [s.statement for s in week_one.overdue] == ["甲", "戊"]
+    # At week one's end only week one was due, whatever is owed now.
+    huolong = next(u for u in week_one.units if u.unit == "火龙镇")
+    assert huolong.missing == (1,)
     with pytest.raises(UnknownValueError):
         campaign_in_week_three.office_overview(week=9)
 
