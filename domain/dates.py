@@ -86,6 +86,8 @@ def format_day(day: date) -> str:
 
 
 _TIME_OF_DAY = re.compile(r"^(?P<day>.+?)[\sT]+(?P<h>\d{1,2})[:：](?P<m>\d{2})$")
+# A time of day in a form not taken (seconds, a zone, 18点): told apart from a bad day.
+_OTHER_TIME = re.compile(r"\d[\sT]*\d{1,2}\s*(?:[:：]|点|时)")
 
 
 def parse_moment(text: str, *, year: int, tz: tzinfo) -> datetime:
@@ -98,6 +100,8 @@ def parse_moment(text: str, *, year: int, tz: tzinfo) -> datetime:
     cleaned = text.translate(_NARROW).strip()
     timed = _TIME_OF_DAY.match(cleaned)
     try:
+        if timed is None and _OTHER_TIME.search(cleaned):
+            raise DayParseError(text, "not a time of day")
         if timed is None:
             day = parse_day(cleaned, year=year)
             moment = datetime.combine(day + timedelta(days=1), time(), tz)

@@ -143,3 +143,14 @@ def test_a_moment_is_a_day_with_an_optional_time(text: str, expected: datetime) 
 def test_a_moment_that_is_not_one_is_refused(text: str) -> None:
     with pytest.raises(DayParseError):
         parse_moment(text, year=2022, tz=SHANGHAI_TZ)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2022-06-10T18:00+08:00", "2022-06-10 18:00:30", "2022-06-10T18:00Z", "6月10日 18点"],
+)
+def test_a_time_the_form_does_not_take_is_named_as_a_time(text: str) -> None:
+    """Seconds or a time zone are not a day: the refusal says how to write the time."""
+    with pytest.raises(DayParseError) as refused:
+        parse_moment(text, year=2022, tz=SHANGHAI_TZ)
+    assert refused.value.reason == "not a time of day"
