@@ -146,10 +146,15 @@ class CountError(LedgerError):
 
 @dataclass
 class UnknownValueError(LedgerError):
-    """A value is not one the campaign defines (a category, a unit, a nature)."""
+    """A value is not one the campaign defines (a category, a unit, a nature).
+
+    `choices` are the values there are, where few enough to list; a help
+    to the reader, not part of which refusal it is.
+    """
 
     field: str
     value: str
+    choices: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass

@@ -2528,13 +2528,14 @@ class Ledger(Application):
         try:
             return self.campaign.category(text.strip()).key
         except KeyError:
-            raise UnknownValueError("category", text) from None
+            labels = tuple(c.label for c in self.campaign.categories)
+            raise UnknownValueError("category", text, labels) from None
 
     def _nature(self, text: str) -> str:
         try:
             return self.campaign.nature(text.strip())
         except KeyError:
-            raise UnknownValueError("nature", text) from None
+            raise UnknownValueError("nature", text, tuple(self.campaign.natures)) from None
 
     def _known(self, field: str, unit: str) -> str:
         if unit not in self.campaign.all_units:

@@ -112,6 +112,15 @@ DOORS = {
     "correct-item": Door(
         "k", "recorded", {"value": "2", "reason": "选错"}, {"field": "check_item"}
     ),
+    "correct-category": Door(
+        "k",
+        "recorded",
+        {"value": "健康扶贫", "category_item": "1", "reason": "选错"},
+        {"field": "category"},
+    ),
+    "correct-nature": Door(
+        "k", "recorded", {"value": "共性问题", "reason": "选错"}, {"field": "nature"}
+    ),
     "withdraw": Door("w", "recorded", {"reason": "重复登记"}),
 }
 
@@ -186,6 +195,9 @@ FORM_CASES = [
     Case("new", "found_on", "", "必填"),
     Case("correct-item", "value", "²", "不在本次工作的定义中"),
     Case("correct-item", "value", "99999999999999999999", "不在本次工作的定义中"),
+    # A name that is not one lists the names there are.
+    Case("correct-category", "value", "住房", "可填：农村危房改造、健康扶贫"),
+    Case("correct-nature", "value", "普遍问题", "可填：共性问题、个性问题"),
     # Dates before the campaign or decades ahead.
     Case("new", "found_on", "2021-06-01", "不在本次工作的时间范围内"),
     Case("new", "found_on", "2052-06-01", "不在本次工作的时间范围内"),
@@ -403,8 +415,9 @@ async def try_accepted(
         ("new", "new-plan"),
         ("plan", "extend", "progress", "complete"),
         ("accept", "reject", "correct", "correct-item", "withdraw"),
+        ("correct-category", "correct-nature"),
     ],
-    ids=["new-finding", "rectification", "acceptance-and-corrections"],
+    ids=["new-finding", "rectification", "acceptance-and-corrections", "names"],
 )
 async def test_every_form_field_refuses_in_chinese_or_keeps_the_text(
     doors: tuple[str, ...],

@@ -318,6 +318,7 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         f"“{field_name(x.field)}”未填写。"
         if not x.value
         else f"“{field_name(x.field)}”的值“{quoted(x.value)}”不在本次工作的定义中。"
+        + (f"可填：{'、'.join(x.choices)}。" if x.choices else "")
     ),
     e.CountError: lambda x: (
         f"“{field_name(x.field)}”应填 0 或正整数，不能是“{quoted(x.value)}”"
