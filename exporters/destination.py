@@ -13,6 +13,8 @@ from pathlib import Path
 NOT_XLSX = "the file name must end in .xlsx"
 HAS_NUL = "the file name holds a NUL character"
 NO_NEW_FILES = "no new file can be made in that folder"
+# Not a fault of the destination: the edge asks before writing over a file.
+FILE_EXISTS = "the file already exists"
 
 _PROBLEMS = {
     errno.ENOENT: "the folder does not exist",

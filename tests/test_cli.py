@@ -236,6 +236,43 @@ def test_exporting_a_week_twice_gives_the_same_cells(
     assert all_values(first) == all_values(second)
 
 
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        (["export", "--unit", UNIT, "--week", "1", "-o", "mine.xlsx"], "mine.xlsx"),
+        (["export", "--unit", UNIT, "--week", "1"], f"整改台账-{UNIT}-第1周.xlsx"),
+        (["week", "1", "--unit", UNIT, "-o", "mine.xlsx"], "mine.xlsx"),
+        (["office", "-o", "mine.xlsx"], "mine.xlsx"),
+        (["final", "--unit", UNIT, "-o", "mine.xlsx"], "mine.xlsx"),
+        (["final", "--unit", UNIT, "-o", "new.xlsx", "--markdown", "mine.md"], "mine.md"),
+        (["bundle", "export", "--unit", UNIT, "-o", "mine.tzb"], "mine.tzb"),
+    ],
+    ids=["export-o", "export-default-name", "week", "office", "final", "final-summary",
+         "bundle"],
+)  # fmt: skip
+def test_a_file_already_there_is_kept_unless_replace_is_asked(
+    demo_store: Path,
+    tmp_path: Path,
+    args: list[str],
+    name: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A sheet edited by hand since is not written over by the next export."""
+    kept = tmp_path / name
+    kept.write_bytes(b"edited by hand")
+
+    code = main(["--store", str(demo_store), *args])
+
+    err = capsys.readouterr().err
+    assert_refused(code, err)
+    assert "已存在" in err and "--replace" in err, err
+    assert kept.read_bytes() == b"edited by hand"
+    assert not (tmp_path / "new.xlsx").exists()
+
+    assert main(["--store", str(demo_store), *args, "--replace"]) == 0
+    assert kept.read_bytes() != b"edited by hand"
+
+
 def test_demo_refuses_a_store_that_holds_events(
     demo_store: Path, ledger: Ledger, capsys: pytest.CaptureFixture[str]
 ) -> None:

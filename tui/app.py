@@ -18,7 +18,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from domain.errors import LedgerError, WorkCancelledError
 from domain.importing import ImportResult, ImportSheet
 from domain.ledger import Ledger, Operator
-from exporters.destination import check_destination
+from exporters.destination import FILE_EXISTS, ExportError, check_destination
 from exporters.ledger_import import ImportFileError, read_ledger, sniff
 from exporters.masking import mask_sheet
 from exporters.week_report import with_differences
@@ -151,6 +151,8 @@ class TaizhangApp(App[None]):
         # Set while the ledger view is refolded: the poll would only wait for it.
         self.rebuilding = False
         self.quit_asked = 0.0
+        # An export dialog, and the files it was told exist (keep_existing).
+        self._replacing: tuple[object, set[Path]] = (None, set())
         # Why the app could not open the ledger, for the command line to say.
         self.refusal: BaseException | None = None
         self.sub_title = ledger.campaign.name
@@ -361,7 +363,23 @@ class TaizhangApp(App[None]):
         else:
             path = typed
         check_destination(path)
+        self.keep_existing(path)
         return path
+
+    def keep_existing(self, path: Path) -> None:
+        """Refuse to write over a file already there, once per dialog.
+
+        It may have been edited by hand since; a second save from the same
+        dialog replaces it, as the refusal says.
+        """
+        if not path.exists():
+            return
+        dialog, told = self._replacing
+        if dialog is not self.screen:
+            told = set()
+        if path not in told:
+            self._replacing = (self.screen, told | {path})
+            raise ExportError(path, FILE_EXISTS)
 
     def export_week(self, unit: str, week: int, typed: Path | None) -> None:
         """Export a week's sheet with its late reports and changes beside it."""
@@ -581,6 +599,7 @@ class TaizhangApp(App[None]):
                 chosen = Path(typed_md).expanduser()
                 summary = chosen / summary.name if chosen.is_dir() else chosen
             check_markdown_destination(summary)
+            self.keep_existing(summary)
             self.export_final(unit, path, summary)
 
         self.push_screen(

@@ -135,6 +135,23 @@ def _check_output(path: Path | None) -> None:
         raise CommandRefused(explain(error)) from None
 
 
+def _add_replace(options: argparse._ActionsContainer) -> None:
+    options.add_argument(
+        "--replace", action="store_true", help="已有同名文件时替换它；不加则保留原文件、不导出"
+    )
+
+
+def _keep_existing(args: argparse.Namespace, *paths: Path | None) -> None:
+    """Refuse to write over a file already there, which may have been edited since."""
+    if getattr(args, "replace", False):
+        return
+    for path in paths:
+        if path is not None and path.exists():
+            raise CommandRefused(
+                f"{path} 已存在，未导出：要替换它请加 --replace，或另选文件名。"
+            )
+
+
 class StoreError(Exception):
     """The event store could not be opened, read or written."""
 
@@ -323,6 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="导出文件，须以 .xlsx 结尾；默认在当前文件夹生成"
         "“整改台账-单位-第N周.xlsx”或“整改台账-单位-当前.xlsx”",
     )
+    _add_replace(options)
     options.add_argument(
         "--masked",
         action="store_true",
@@ -392,6 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="文件",
         help="同时导出该单位该周的台账及差异表（.xlsx）；须同时指定 --unit",
     )
+    _add_replace(options)
     _add_shared(options, after=True)
 
     options = _command(
@@ -452,6 +471,7 @@ def _add_statistics_commands(commands: argparse._SubParsersAction[_Parser]) -> N
         metavar="文件",
         help="总结数据文件，须以 .md 结尾；默认与台账同名、放在同一文件夹",
     )
+    _add_replace(options)
     _add_shared(options, after=True)
 
     options = _command(
@@ -549,6 +569,7 @@ def _add_bundle_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
                          help="哪个单位的数据包；默认为操作员所在单位")
     options.add_argument("-o", "--output", type=Path, metavar="文件",
                          help="数据包文件；默认在当前文件夹生成“单位数据包-单位-日期时间.tzb”")
+    _add_replace(options)
     _add_shared(options, after=True)
     load = jobs.add_parser(
         "import", help="把单位数据包导入本库（办公室）",
@@ -644,6 +665,7 @@ def _add_report_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
                          help="按该周结束时已录入的情况汇总；不写则为当前")
     options.add_argument("-o", "--output", type=Path, metavar="文件",
                          help="同时导出汇总台账（.xlsx）")
+    _add_replace(options)
 
     options = command(
         "verify", "校验记录是否被改动",
@@ -866,6 +888,7 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
             unit = args.export_unit or _own_unit(args, ledger, signed)
             name = export_name(unit, week, masked=args.masked, known=args.known)
             target = args.output or Path(name)
+            _keep_existing(args, target)
             return _export(
                 ledger, unit, week, target, masked=args.masked, known=args.known, shown=shown
             )
@@ -892,6 +915,7 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
         if args.output is not None and not args.command_unit:
             raise CommandRefused("导出某一周的台账须用 --unit 指定单位。")
         _check_output(args.output)
+        _keep_existing(args, args.output)
         with _opened(campaign, store, key=key, shown=shown, must_exist=must_exist) as ledger:
             return _week_report(
                 ledger, args.number, args.command_unit or "", args.output, shown
@@ -931,6 +955,7 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
                 f"本次工作没有第 {args.week} 周，报送周次为第 {first} 至第 {last} 周。"
             )
         _check_output(args.output)
+        _keep_existing(args, args.output)
         with _opened(campaign, store, key=key, shown=shown, must_exist=must_exist) as ledger:
             return _office(ledger, args.week, args.output, shown)
 
@@ -1346,6 +1371,7 @@ def _figures(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> in
     # Both files are checked before either is written.
     check_destination(target)
     check_markdown_destination(summary)
+    _keep_existing(args, target, summary)
     report = ledger.final_report(unit)
     sheet = final_sheet(report)
     shown = _wants_progress(args)
@@ -1942,6 +1968,7 @@ def _bundle(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int
         unit = args.bundle_unit or _own_unit(args, ledger, operator)
         stamp = ledger.clock.now().astimezone(ledger.campaign.tz)
         target = args.output or Path(f"单位数据包-{unit}-{stamp:%Y%m%d-%H%M}.tzb")
+        _keep_existing(args, target)
         data = ledger.export_bundle(operator, unit)
         _write_file(target, data)
         log.info("exported a bundle of %s to %s", unit, target)

@@ -19,7 +19,7 @@ from domain.dates import DayParseError, format_day
 from domain.importing import ImportResult, RowProblem
 from domain.inspection import Signal, SignalKind
 from exporters import ledger_import as li
-from exporters.destination import ExportError
+from exporters.destination import FILE_EXISTS, ExportError
 from exporters.ledger_import import ImportFileError
 
 FIELD_NAMES = {
@@ -357,7 +357,9 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     e.NothingToSampleError: lambda x: "目前没有待验收的问题，无从抽取样本。",
     e.SampleNotFoundError: lambda x: f"找不到抽样记录 {quoted(x.sample_id)}，请核对编号。",
     ExportError: lambda x: (
-        f"无法写入 {quoted(x.path, PATH_LIMIT)}：{EXPORT_PROBLEMS.get(x.problem, x.problem)}。"
+        f"{quoted(x.path, PATH_LIMIT)} 已存在（可能已手工改过）：再按 Ctrl+S 替换它，或换个文件名。"
+        if x.problem == FILE_EXISTS
+        else f"无法写入 {quoted(x.path, PATH_LIMIT)}：{EXPORT_PROBLEMS.get(x.problem, x.problem)}。"
     ),
     e.WeekNotOverError: lambda x: (
         f"第 {x.week} 周到 {_day(x.last_day)} 才结束，结束后才能报送。"

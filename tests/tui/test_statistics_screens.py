@@ -193,6 +193,40 @@ async def test_the_final_export_waits_for_the_last_phase_then_writes_both_files(
     assert "其中逾期 1 个" in (out / "总结.md").read_text(encoding="utf-8")
 
 
+async def test_the_final_export_asks_about_each_file_already_there_once(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    overdue_finding(ledger)
+    clock.set(datetime(2022, 6, 21, 9, 0, tzinfo=SHANGHAI))
+    sheet, summary = tmp_path / "终版.xlsx", tmp_path / "总结.md"
+    for kept in (sheet, summary):
+        kept.write_bytes(b"edited by hand")
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("f")
+        await pilot.pause()
+        app.screen.query_one("#field-path", Input).focus()
+        await type_text(pilot, str(sheet))
+        app.screen.query_one("#field-markdown", Input).focus()
+        await type_text(pilot, str(summary))
+        for told in (sheet, summary):
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, FormModal)
+            assert f"{told.name} 已存在" in messages(app), messages(app)
+        assert sheet.read_bytes() == summary.read_bytes() == b"edited by hand"
+
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, LedgerScreen)
+
+    assert "其中逾期 1 个" in summary.read_text(encoding="utf-8")
+    assert sheet.read_bytes() != b"edited by hand"
+
+
 async def test_the_palette_offers_statistics_coverage_and_the_final_export(
     ledger: Ledger, tmp_path: Path
 ) -> None:
