@@ -41,10 +41,11 @@ class StartScreen(Screen[Operator]):
         if self.names:
             note = "请选择操作员（↑ ↓ 移动，Enter 确认）。你记录的每一项都会署上你的姓名和单位。"
         else:
-            # Few spaces: Textual wraps a line at its spaces.
+            # Few spaces: Textual wraps a line at its spaces. The name starts
+            # its own line, so that a narrow screen does not break it.
             note = (
-                f"请选择你所在的单位（↑↓移动，Enter确认）。你记录的每一项都会署上你的姓名"
-                f"（{self.name_given}）和这个单位。启动时加“--unit 单位”可省去这一步。"
+                "请选择你所在的单位（↑↓移动，Enter确认）。启动时加“--unit 单位”可省去这一步。\n"
+                f"操作员：{self.name_given}（你记录的每一项都会署上这个姓名和所选单位）"
             )
         yield Static(note, id="start-note")
         yield DataTable(cursor_type="row", id="start-table")

@@ -31,7 +31,8 @@ from tui.live import ReadAgainWhenShown
 STATUSES = [str(s) for s in Status]
 NOTE = (
     "发现问题不含已作废；逾期：尚未完成且已过完成时限；"
-    "按时完成率 = 时限内完成的 ÷（已完成整改的 + 已逾期的）。"
+    # No spaces: Textual wraps a line at its spaces, which split the formula.
+    "按时完成率=时限内完成的÷（已完成整改的+已逾期的）。"
     "选第N周时，按该周结束前录入的情况、以该周最后一天统计。"
 )
 # What the weekly counts go by: the weeks screen counts by recording time.

@@ -74,7 +74,7 @@ FIELD_NAMES = {
     "restored": "恢复为",
     "planned_on": "制定整改日期",
     "extended_on": "延期日期",
-    "new_check_item": "新类型的排查内容序号",
+    "new_check_item": "新类型序号",
 }
 
 # The same names as the finding screen's; the command line must not load Textual.
@@ -281,7 +281,7 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         f"新的完成时限 {_day(x.deadline)} 必须晚于原时限 {_day(x.current)}。"
     ),
     e.CheckItemNeededError: lambda x: (
-        "更正问题类型时，请在“新类型的排查内容序号”中写明该问题属于新类型的第几项："
+        "更正问题类型时，请在“新类型序号”中写明该问题属于新类型的第几项排查内容："
         + "；".join(f"{n}.{item}" for n, item in enumerate(x.items, 1))
         + "。"
     ),
