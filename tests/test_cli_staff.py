@@ -218,6 +218,22 @@ def test_commands_work_as_the_registered_operator(
     assert "操作员“路人”没有登记" in capsys.readouterr().err
 
 
+def test_with_a_register_a_command_for_ones_own_unit_takes_the_registered_one(
+    store: Path | str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`final` as 张三 (褚河街道) wrote 颍川街道's; a stranger's export did the same."""
+    staff(store)
+    capsys.readouterr()
+
+    assert run(store, "--operator", "张三", "final") == 0
+    assert "褚河街道 终版台账" in capsys.readouterr().out
+
+    for command in (["export"], ["final"], ["export", "--week", "1"]):
+        assert run(store, "--operator", "路人", *command) == 2, command
+        assert "--unit" in capsys.readouterr().err
+    assert not list(tmp_path.glob("*颍川街道*"))
+
+
 def test_with_a_register_the_screen_starts_by_asking_who_is_there(
     store: Path | str,
     monkeypatch: pytest.MonkeyPatch,

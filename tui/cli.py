@@ -309,8 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
     shared.add_argument(
         "--unit",
         metavar="单位",
-        help=f"操作员所在单位，须是工作定义中的单位；默认取环境变量 {UNIT_ENV}，"
-        "否则取第一个乡镇（街道）。须写在命令之前",
+        help=f"操作员所在单位，须是工作定义中的单位；默认取已登记操作员的单位，再取环境变量 "
+        f"{UNIT_ENV}；都没有时界面先请你选择，为本单位办理的命令则拒绝。须写在命令之前",
     )
 
     commands = parser.add_subparsers(dest="command", title="可用命令", metavar="命令")
@@ -972,7 +972,7 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
 
     if args.command in ("stats", "final", "screening", "coverage"):
         with _opened(campaign, store, key=key, shown=shown, must_exist=must_exist) as ledger:
-            return _figures(args, ledger, operator)
+            return _figures(args, ledger, _signed_in(args, ledger, operator))
 
     # Textual loads only when the screen is really wanted.
     from tui.app import TaizhangApp
@@ -1936,11 +1936,16 @@ def _own_unit(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> s
     """The unit a command works for when none follows it: the registered
     operator's, or the one given before the command.
 
-    With nobody registered and no unit given, the operator's unit is only the
-    campaign's first township, which nobody chose: refused.
+    Otherwise (nobody registered, or a name not on the register) the
+    operator's unit is only the campaign's first township, which nobody
+    chose: refused.
     """
-    if ledger.operators() or _given_unit(args):
+    if operator.role or _given_unit(args):
         return operator.unit
+    if ledger.operators():
+        raise CommandRefused(
+            f"操作员“{operator.name}”没有登记，请用 --unit 指明单位，否则不知道是哪个单位。"
+        )
     raise CommandRefused(
         "没有登记操作员时，请用 --unit 指明单位（或设置 TAIZHANG_UNIT），否则不知道是哪个单位。"
     )
