@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Select, Static
 from domain.coverage import ItemCoverage, Screened, UnitCoverage
 from domain.errors import CountError
 from domain.ledger import Ledger
+from domain.staff import Role
 from tui.form import Field, FormModal, Options, choices
 from tui.live import ReadAgainWhenShown
 
@@ -180,6 +181,8 @@ class CoverageScreen(ReadAgainWhenShown, Screen[None]):
         campaign = self.ledger.campaign
         chosen = self.selected()
         unit = chosen[0].unit if chosen else self.unit or app.operator.unit
+        if app.operator.role == Role.UNIT:
+            unit = app.operator.unit  # the only unit such an operator may register for
         item = chosen[1] if chosen else None
         category = item.category if item else campaign.categories[0].key
 

@@ -103,6 +103,23 @@ async def test_the_statistics_follow_the_ledgers_unit_filter(
         assert "火龙镇，当前" in str(app.screen.query_one("#stats-summary").render())
 
 
+async def test_a_unit_operators_screening_is_for_their_own_unit_wherever_the_cursor_is(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """李四 of 火龙镇 pressed r on the top row and was offered 颍川街道."""
+    app = TaizhangApp(ledger, Operator("李四", "火龙镇", "单位"), export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("v")
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormModal)
+        assert form.query_one("#field-unit", Select).value == "火龙镇"
+
+
 async def test_r_records_a_screening_of_the_highlighted_item(
     ledger: Ledger, tmp_path: Path
 ) -> None:
