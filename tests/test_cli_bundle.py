@@ -58,6 +58,8 @@ def test_a_unit_bundle_is_imported_once_and_verifies_at_the_office(
         )
         == 0
     )
+    # It holds every record, household names too: for its owner only, as the store.
+    assert bundle.stat().st_mode & 0o077 == 0
     assert "已导出 褚河街道 的数据包" in capsys.readouterr().out
 
     assert main(["--db", str(store), "bundle", "import", str(bundle)]) == 0

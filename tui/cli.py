@@ -2002,10 +2002,15 @@ def _bundle(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int
 
 
 def _write_file(path: Path, data: bytes) -> None:
-    """Write a file whole or not at all, refusing a destination that cannot be written."""
+    """Write a file whole or not at all, refusing a destination that cannot be written.
+
+    Readable by its owner only, as the store whose records it carries.
+    """
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        partial.write_bytes(data)
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(data)
         os.replace(partial, path)
     except OSError as error:
         partial.unlink(missing_ok=True)
