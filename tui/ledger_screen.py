@@ -200,11 +200,13 @@ class LedgerScreen(Screen[None]):
                 f"历史视图（只读）：{moment_words(local)}的台账。按 t 回到当前。"
             )
             banner.display = True
-        fixed = sum(w for _, _, w in COLUMNS) + 2
-        self.fitted_width = self.size.width
-        statement_width = max(MIN_STATEMENT, self.size.width - fixed)
-        columns = [(label, width or statement_width) for _, label, width in COLUMNS]
         count = self.ledger.count_rows(query, moment)
+        # Row numbers keep every digit, and the gap after them.
+        widths = {key: width for key, _, width in COLUMNS}
+        widths["number"] = max(widths["number"], len(str(count)) + 1)
+        self.fitted_width = self.size.width
+        statement_width = max(MIN_STATEMENT, self.size.width - sum(widths.values()) - 2)
+        columns = [(label, widths[key] or statement_width) for key, label, _ in COLUMNS]
         row = table.cursor_row
         if current is not None:
             found = self.ledger.index_of_row(current, query, moment)
@@ -232,7 +234,7 @@ class LedgerScreen(Screen[None]):
             return Text(text.replace("\n", " "), no_wrap=True, overflow="ellipsis")
 
         return [
-            f"{number:>3} ",
+            f"{number:>3}",
             cut(state.reporting_unit),
             cut(category),
             state.nature.removesuffix("问题"),

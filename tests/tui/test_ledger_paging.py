@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
-from domain.ledger import Ledger, NewFinding, Operator
+from bench.generate import generate
+from domain.campaign import Campaign
+from domain.ledger import Ledger, NewFinding, Operator, open_ledger
 from tui.app import TaizhangApp
 from tui.ledger_screen import LedgerScreen
 from tui.ledger_table import PAGE, LedgerTable
@@ -135,3 +138,25 @@ async def test_opening_reads_the_first_page_once(ledger: Ledger) -> None:
     assert opened == [(0, PAGE)]
     assert taller == opened
     assert wider == [(0, PAGE), (0, PAGE)]
+
+
+async def test_row_numbers_of_a_thousand_and_more_are_shown_whole(
+    tmp_path: Path, campaign: Campaign
+) -> None:
+    """Rows 5031 to 5033 all read 503… : the number column held three digits."""
+    store = tmp_path / "ledger.sqlite"
+    generate(store, 1200)
+    ledger = open_ledger(campaign, store)
+    app = TaizhangApp(ledger, OPERATOR)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            table = app.screen.query_one(LedgerTable)
+            assert table.row_count >= 1000
+            await pilot.press("end")
+            await pilot.pause()
+            y = table.cursor_row - round(table.scroll_y) + 1
+            line = "".join(s.text for s in table.render_line(y))
+            assert line.split()[0] == str(table.row_count), line
+    finally:
+        ledger.close()
