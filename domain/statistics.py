@@ -266,26 +266,30 @@ def week_flow(
 ) -> tuple[WeekFlow, ...]:
     """Count each week's new (by day found) and closed (by day accepted) findings.
 
-    `weeks` are consecutive; days before the first count in it, after the last in it.
+    `weeks` are consecutive; days before the first count in it, after the last
+    in it, and its days are widened to them, so that a week never shows a
+    count of days outside the days it names.
     """
     if not weeks:
         return ()
     first, last = min(weeks), max(weeks)
+    days = {n: campaign.week_days(n) for n in weeks}
 
-    def week_of(day: date) -> int:
-        return min(max(campaign.week_of(day), first), last)
+    def count(counts: dict[int, int], day: date) -> None:
+        n = min(max(campaign.week_of(day), first), last)
+        counts[n] += 1
+        start, end = days[n]
+        days[n] = (min(start, day), max(end, day))
 
     new = dict.fromkeys(weeks, 0)
     closed = dict.fromkeys(weeks, 0)
     for s in states:
         if s.status is Status.WITHDRAWN:
             continue
-        new[week_of(s.found_on)] += 1
+        count(new, s.found_on)
         if s.status is Status.CLOSED and s.accepted_on is not None:
-            closed[week_of(s.accepted_on)] += 1
-    return tuple(
-        WeekFlow(n, *campaign.week_days(n), new=new[n], closed=closed[n]) for n in weeks
-    )
+            count(closed, s.accepted_on)
+    return tuple(WeekFlow(n, *days[n], new=new[n], closed=closed[n]) for n in weeks)
 
 
 def _ordered(known: Sequence[str], states: list[FindingState], field: str) -> list[str]:

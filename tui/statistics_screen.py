@@ -36,7 +36,10 @@ NOTE = (
     "选第N周时，按该周结束前录入的情况、以该周最后一天统计。"
 )
 # What the weekly counts go by: the weeks screen counts by recording time.
-WEEKS_BASIS = "新增按发现日期、销号按验收日期计入当周；“周报”按录入时间计。"
+WEEKS_BASIS = (
+    "新增按发现日期、销号按验收日期计入当周，首周之前的计入首周、末周之后的计入末周"
+    "（日期随之放宽）；“周报”按录入时间计。"
+)
 # The widest a weekly bar may grow, in cells.
 BAR_CELLS = 30
 

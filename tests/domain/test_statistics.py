@@ -142,7 +142,9 @@ def test_weeks_count_by_day_found_and_day_accepted_clamped_to_the_weeks(
     flow = week_flow(states, campaign, [1, 2])
 
     assert [(w.week, w.new, w.closed) for w in flow] == [(1, 2, 0), (2, 1, 1)]
-    assert (flow[1].first_day, flow[1].last_day) == (
-        date(2022, 6, 8),
-        date(2022, 6, 14),
-    )
+    # The days shown reach the days counted: week 2 took a close-out of June 16,
+    # and was shown as ending June 14, as if it had been closed in it.
+    assert [(w.first_day, w.last_day) for w in flow] == [
+        (date(2022, 5, 28), date(2022, 6, 7)),
+        (date(2022, 6, 8), date(2022, 6, 16)),
+    ]
