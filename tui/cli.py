@@ -1458,7 +1458,8 @@ def _stats(ledger: Ledger, unit: str, week: int | None) -> int:
     )
     top = max((max(w.new, w.closed) for w in stats.weeks), default=0)
     _table(
-        "每周新增与销号（新增按发现日期、销号按验收日期计入当周；首周之前、末周之后的计入首、末周，日期随之放宽）",
+        "每周新增与销号（新增按发现日期、销号按验收日期计入当周；"
+        "首周之前、末周之后的计入首、末周，日期随之放宽）",
         ("周次", "起止", "新增", "", "销号", ""),
         [
             (
