@@ -1744,7 +1744,7 @@ def _undo(ledger: Ledger, operator: Operator, finding_id: str) -> int:
     what = event_name(undo.details["undone_kind"])
     print(
         f"已撤销第 {undo.details['undone_version']} 步（{what}），"
-        f"恢复为：{restored_text(restored) or '（无变化）'}。"
+        f"恢复为：{restored_text(restored, ledger.campaign) or '（无变化）'}。"
     )
     return EXIT_OK
 

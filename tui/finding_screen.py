@@ -35,22 +35,12 @@ from tui.wording import (
     EVENT_NAMES,
     explain,
     field_name,
+    field_value,
     moment_words,
     restored_text,
     show_value,
     undo_question,
 )
-
-
-def field_value(field: str, value: Any, campaign: Campaign) -> str:
-    """Show a stored value as the campaign names it (category key -> its label)."""
-    if field == "category" and isinstance(value, str):
-        try:
-            category = campaign.category(value)
-        except KeyError:
-            return value
-        return f"{category.name}（{category.label}）"
-    return show_value(value)
 
 
 def describe(entry: HistoryEntry, campaign: Campaign) -> str:
@@ -66,7 +56,7 @@ def describe(entry: HistoryEntry, campaign: Campaign) -> str:
         return f"{d['statement']}（来源：{d['source']}{ref}）"
     if entry.kind == "ChangeUndone":
         step = EVENT_NAMES.get(d["undone_kind"], d["undone_kind"])
-        return f"撤销第 {d['undone_version']} 步（{step}），恢复为：{restored_text(d['restored'])}"
+        return f"撤销第 {d['undone_version']} 步（{step}），恢复为：{restored_text(d['restored'], campaign)}"
     parts = []
     for key, value in d.items():
         if value in ("", [], None):

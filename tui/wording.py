@@ -13,7 +13,7 @@ from eventsourcing.persistence import PersistenceError
 
 from domain import errors as e
 from domain.audit import LateEntry, late_counts
-from domain.campaign import CampaignError
+from domain.campaign import Campaign, CampaignError
 from domain.checks import Problem, ProblemKind
 from domain.dates import DayParseError, format_day
 from domain.importing import ImportResult, RowProblem
@@ -735,9 +735,22 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
-def restored_text(restored: Mapping[str, Any]) -> str:
+def field_value(field: str, value: Any, campaign: Campaign) -> str:
+    """Show a stored value as the campaign names it (category key -> its label)."""
+    if field == "category" and isinstance(value, str):
+        try:
+            category = campaign.category(value)
+        except KeyError:
+            return value
+        return f"{category.name}（{category.label}）"
+    return show_value(value)
+
+
+def restored_text(restored: Mapping[str, Any], campaign: Campaign) -> str:
     """Say which values an undo put back: 状态：待验收；验收日期：（空）."""
-    return "；".join(f"{field_name(k)}：{show_value(v)}" for k, v in restored.items())
+    return "；".join(
+        f"{field_name(k)}：{field_value(k, v, campaign)}" for k, v in restored.items()
+    )
 
 
 SIGNAL_NAMES = {

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
+from domain.campaign import Campaign
 from domain.checks import Problem, ProblemKind
 from domain.inspection import Signal, SignalKind
 from tests.conftest import SHANGHAI
@@ -92,13 +93,23 @@ def test_the_finding_screen_names_events_as_the_command_line_does() -> None:
     assert EVENT_NAMES["ChangeUndone"] == "撤销"
 
 
-def test_restored_values_are_shown_the_way_the_ledger_writes_them() -> None:
+def test_restored_values_are_shown_the_way_the_ledger_writes_them(
+    campaign: Campaign,
+) -> None:
     text = restored_text(
         {"status": "待验收", "accepted_on": None, "deadline": date(2022, 6, 10),
-         "planned": True}
+         "planned": True},
+        campaign,
     )  # fmt: skip
 
     assert (
         text
         == "状态：待验收；验收日期：（空）；完成时限：2022年6月10日；已制定整改：是"
     )
+
+
+def test_a_restored_category_is_named_as_the_ledger_names_it(campaign: Campaign) -> None:
+    """An undone category correction read 问题类型：housing."""
+    text = restored_text({"category": "housing", "check_item": 1}, campaign)
+
+    assert text == "问题类型：住房保障（农村危房改造）；排查内容：1"
