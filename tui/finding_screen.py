@@ -23,6 +23,7 @@ from domain.errors import (
     FindingWithdrawnError,
     LedgerError,
     NotPlannedError,
+    UnitSealedError,
     WrongStatusError,
 )
 from domain.ledger import HistoryEntry, Ledger
@@ -216,6 +217,8 @@ class FindingScreen(Screen[None]):
             and s.status is Status.AWAITING_ACCEPTANCE
         ):
             error = WrongStatusError(s.finding_id, s.status, Status.IN_PROGRESS)
+        elif act is Act.CHANGE and self.ledger.sealed_by(s.reporting_unit):
+            error = UnitSealedError(s.reporting_unit)
         if error is not None:
             self.notify(explain(error), severity="warning", timeout=6)
         return error is not None
