@@ -599,12 +599,13 @@ def act_text(act: str, unit: str) -> str:
     """Say in Chinese what an operator was refused, naming the unit's ledger."""
     of = f"{unit}的" if unit else ""
     return {
-        "record": f"登记{of}问题（单位操作员只能登记本单位的问题）",
-        "change": f"办理{of}问题（单位操作员只能办理本单位的问题）",
+        # Who does it, which reads right whether the role or the unit was wrong.
+        "record": f"登记{of}问题（问题和排查情况由本单位的单位操作员登记）",
+        "change": f"办理{of}问题（整改由本单位的单位操作员办理）",
         "accept": "记录验收结果（验收由调研指导组记录）",
         "sample": "抽取验收样本（由调研指导组抽取）",
-        "submit": f"报送{of}台账（由本单位操作员报送）",
-        "seal": f"封存{of}终版台账（由本单位操作员封存）",
+        "submit": f"报送{of}台账（由本单位的单位操作员报送）",
+        "seal": f"封存{of}终版台账（由本单位的单位操作员封存）",
         "register": "登记或变更操作员（由领导小组办公室管理）",
         "import": "导入单位数据包（由领导小组办公室导入）",
         "undo": "撤销",

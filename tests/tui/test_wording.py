@@ -106,3 +106,14 @@ def test_a_day_too_early_names_the_day_it_was_compared_with() -> None:
 @pytest.mark.parametrize("field", CORRECTABLE_FIELDS)
 def test_every_correctable_field_has_a_chinese_name(field: str) -> None:
     assert CJK.search(field_name(field)), field
+
+
+@pytest.mark.parametrize("act", ["record", "change", "submit", "seal"])
+def test_a_refusal_for_the_office_on_its_own_unit_does_not_blame_the_unit(act: str) -> None:
+    """王主任 of the office was told unit operators may act only on their own unit."""
+    office = "市巩固拓展脱贫攻坚成果领导小组办公室"
+    refusal = errors.NotPermittedError("王主任", "办公室", office, act, office)
+
+    text = explain(refusal)
+
+    assert "只能" not in text and "由本单位的单位操作员" in text, text
