@@ -391,7 +391,7 @@ class StoreAddressError(LedgerError):
     """A shared store's address cannot be used.
 
     `problem` is one of bad_address, no_database, unknown_option, bad_schema,
-    bad_timeout; `detail` is the part of the address at fault.
+    bad_timeout, other_database; `detail` is the part of the address at fault.
     """
 
     address: str

@@ -103,6 +103,9 @@ def test_without_settings_the_embedded_file_is_used(tmp_path: Path) -> None:
         (["--db", "postgresql://127.0.0.1/db?sslmode=x"], "不支持选项“sslmode”"),
         (["--db", "a.sqlite", "--store", "b.sqlite"], "--db 与 --store 只能用一个"),
         (["--db", "postgresql://clerk@127.0.0.1/db", "demo"], "不能填入共用数据库"),
+        # Another database's address was taken for a folder “mysql:”.
+        (["--db", "mysql://x@127.0.0.1/db"], "不支持“mysql”"),
+        (["--store", "mysql://x@127.0.0.1/db"], "不支持“mysql”"),
     ],
 )
 def test_unusable_store_settings_are_refused_in_chinese(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from domain.errors import StoreAddressError
 from domain.ledger import default_store_path
 from domain.store import is_postgres_url, mask_url
 
@@ -55,9 +57,18 @@ def default_config_path() -> Path:
     return base / "taizhang" / "config.toml"
 
 
+# Any other scheme's address (a path's "//" is one "/" once it was a Path).
+_OTHER_ADDRESS = re.compile(r"([A-Za-z][A-Za-z0-9+.-]+):/")
+
+
 def _store(text: str) -> Path | str:
     text = text.strip()
-    return text if is_postgres_url(text) else Path(text).expanduser()
+    if is_postgres_url(text):
+        return text
+    other = _OTHER_ADDRESS.match(text)
+    if other:
+        raise StoreAddressError(mask_url(text), "other_database", other[1])
+    return Path(text).expanduser()
 
 
 def read_config(path: Path) -> dict[str, str]:

@@ -620,6 +620,7 @@ def store_problem(problem: str, detail: str) -> str:
         "unknown_option": f"不支持选项“{detail}”，只能用 schema 和 connect_timeout",
         "bad_schema": f"schema 名“{detail}”只能由小写字母、数字和下划线组成",
         "bad_timeout": f"connect_timeout 应是整数秒，而不是“{detail}”",
+        "other_database": f"不支持“{detail}”数据库，只能用 PostgreSQL（postgresql://…）或本机 SQLite 文件",
     }.get(problem, problem)
 
 
