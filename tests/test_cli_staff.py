@@ -154,6 +154,8 @@ def test_the_office_registers_operators_and_lists_them(
             ["--operator", "张三", "--unit", "火龙镇", "operator", "list"],
             "登记的单位是褚河街道",
         ),
+        # Nothing to change was answered as a role set to the same value.
+        (["--operator", "王主任", "operator", "set", "张三"], "请用 --unit 或 --role"),
     ],
 )
 def test_register_refusals_are_chinese_and_store_nothing(

@@ -2046,6 +2046,8 @@ def _staff(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int:
     entry = next((e for e in ledger.operators() if e.name == name), None)
     if entry is None:
         raise OperatorNotRegisteredError(name)
+    if not (args.staff_unit or args.role):
+        raise CommandRefused(f"要变更 {name} 的什么？请用 --unit 或 --role 给出新的单位或角色。")
     unit = args.staff_unit or entry.unit
     role = args.role or str(entry.role)
     ledger.assign_operator(operator, name, unit, role)
