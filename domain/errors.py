@@ -387,6 +387,19 @@ class DuplicateFindingError(LedgerError):
 
 
 @dataclass
+class StoreRefusedError(LedgerError):
+    """The shared store's server answered, and refused the connection.
+
+    `problem` is no_database, no_user, password or other; `detail` is the
+    name it lacks, or for other the server's own words.
+    """
+
+    address: str
+    problem: str
+    detail: str = ""
+
+
+@dataclass
 class StoreAddressError(LedgerError):
     """A shared store's address cannot be used.
 

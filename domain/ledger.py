@@ -115,7 +115,7 @@ from domain.sqlite_store import (
 from domain.staff import Act, Role, StaffEntry, StaffMember, permits
 from domain.staff import fold as fold_staff
 from domain.state import FindingState, Status
-from domain.store import is_postgres_url, postgres_env
+from domain.store import check_reachable, is_postgres_url, postgres_env
 from domain.unit_ledger import UnitLedger
 from domain.view import (
     LedgerProjection,
@@ -2683,7 +2683,9 @@ def open_ledger(
     With `level` False the caller brings the view level (`Ledger.level_view`).
     """
     if isinstance(store, str) and is_postgres_url(store):
-        return Ledger(campaign, env=postgres_env(store), clock=clock, level=level)
+        env = postgres_env(store)
+        check_reachable(store, env)
+        return Ledger(campaign, env=env, clock=clock, level=level)
     path = Path(store) if store else default_store_path()
     if store is None:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ import os
 import re
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
-from domain.errors import StoreAddressError
+from domain.errors import StoreAddressError, StoreRefusedError
 
 SCHEMES = ("postgresql", "postgres")
 
@@ -88,3 +88,42 @@ def postgres_env(url: str) -> dict[str, str]:
             raise StoreAddressError(mask_url(text), "bad_timeout", value)
         env[URL_OPTIONS[key]] = value
     return env
+
+
+# What a server says when it refuses a connection, and the problem each is.
+_REFUSALS = (
+    (re.compile(r'database "(.+?)" does not exist'), "no_database"),
+    (re.compile(r'role "(.+?)" does not exist'), "no_user"),
+    (re.compile(r'password authentication failed for user "(.+?)"'), "password"),
+)
+
+
+def check_reachable(url: str, env: dict[str, str]) -> None:
+    """Connect once to the store's server, so that a refusal is told at once.
+
+    The library's pool retries a refused connection until its timeout and
+    keeps only that it timed out; a server that answers says why at once.
+    A server that does not answer is left to the pool, which says so.
+    """
+    import psycopg
+
+    try:
+        psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"] or None,
+            connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
+        ).close()
+    except psycopg.OperationalError as error:
+        said = str(error)
+        if "FATAL" not in said:
+            return  # no answer at all: not a refusal
+        for pattern, problem in _REFUSALS:
+            found = pattern.search(said)
+            if found:
+                raise StoreRefusedError(mask_url(url), problem, found[1]) from None
+        raise StoreRefusedError(
+            mask_url(url), "other", said.rpartition("FATAL:")[2].strip()
+        ) from None

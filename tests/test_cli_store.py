@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from domain.campaign import Campaign
 from domain.clock import SetClock
 from domain.ledger import NewFinding, Operator, open_ledger
+from tests.pg import ADMIN_URL, admin_connection, database_url
 from tui.cli import main
 from tui.config import CONFIG_ENV, DB_ENV
 
@@ -279,3 +282,20 @@ def test_an_empty_file_becomes_a_new_ledger(tmp_path: Path, campaign: Campaign) 
     open_ledger(campaign, empty).close()
 
     assert "stored_events" in tables_of(empty)
+
+
+def test_a_database_or_user_the_server_lacks_is_named_at_once(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A mistyped database name waited out the pool's ten seconds, then said only
+    that the database could not be reached; the server had said why at once."""
+    admin_connection().close()
+    server = urlsplit(ADMIN_URL)
+    where = f"{server.hostname}:{server.port or 5432}"
+    missing = f"taizhang_missing_{uuid.uuid4().hex[:8]}"
+
+    assert main(["--db", database_url(missing), *AS_OF]) == 2
+    assert f"没有名为“{missing}”的数据库" in capsys.readouterr().err
+
+    assert main(["--db", f"postgresql://{missing}@{where}/postgres", *AS_OF]) == 2
+    assert f"没有用户“{missing}”" in capsys.readouterr().err

@@ -420,6 +420,15 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     e.OperatorUnitMismatchError: lambda x: (
         f"操作员“{x.name}”登记的单位是{x.registered}，不是{x.given}。"
     ),
+    e.StoreRefusedError: lambda x: (
+        f"共用数据库 {x.address} 拒绝连接："
+        + {
+            "no_database": f"服务器上没有名为“{x.detail}”的数据库，请核对地址中的数据库名，"
+            "或请管理员先创建它。",
+            "no_user": f"服务器上没有用户“{x.detail}”，请核对地址中的用户名。",
+            "password": f"用户“{x.detail}”的密码不对。",
+        }.get(x.problem, f"{x.detail}")
+    ),
     e.NotPermittedError: lambda x: (
         f"{x.name}（{x.own_unit}，{role_name(x.role)}）不能{act_text(x.act, x.unit)}。"
     ),
