@@ -2313,7 +2313,10 @@ class Ledger(Application):
             steps.step()
 
         good = [row for row in sheet.rows if not problems[row.number]]
-        latest = min(sheet.report_day or stamp.today, stamp.today)
+        # Found by the report day, today, and the campaign's last day: entered
+        # years later, a sheet without a report day was otherwise "found" on a
+        # deadline after the campaign, and refused for a day it never gave.
+        latest = min(sheet.report_day or stamp.today, stamp.today, self.campaign.last_day)
         days = found_days(
             (
                 (row.number, values[row.number][0], row.deadline, row.found_on)

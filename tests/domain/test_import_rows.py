@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -348,6 +348,20 @@ def test_found_days_use_today_without_a_report_day_and_never_after_it(
             sheet(row(4, deadline=late), report_day=report_day, digest=digest),
         )
         assert result.rows[0].found_on == ledger.today()
+
+
+def test_after_the_campaign_a_sheet_without_a_report_day_is_found_by_its_last_day(
+    ledger: Ledger, operator: Operator, clock: SetClock
+) -> None:
+    """Entered years later, a row due June 30 was given June 30 as its found day,
+    which lies after the campaign, and refused for a day the sheet never gave."""
+    clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=SHANGHAI))
+    result = ledger.check_import(
+        operator, sheet(row(4, deadline=date(2022, 6, 30)), report_day=None)
+    )
+
+    assert problems(result) == {}
+    assert result.rows[0].found_on == ledger.campaign.last_day
 
 
 def test_a_report_day_before_the_campaign_is_a_problem_of_each_row(
