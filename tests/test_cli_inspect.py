@@ -423,3 +423,29 @@ def test_a_reader_that_stops_reading_early_is_not_a_fault(
 
     assert command.returncode == 141
     assert err == b""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["replay", "--as-of", "2022-06-10"], ["week", "1"]],
+    ids=["replay", "week"],
+)
+def test_a_statement_as_long_as_a_cell_holds_is_cut_in_a_listing(
+    store: Path,
+    setup: Callable[[], Ledger],
+    new_finding: NewFindingFactory,
+    clock: SetClock,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+) -> None:
+    """`week 2` printed a 32,766-character statement whole: thousands of lines."""
+    ledger = setup()
+    ledger.record(ME, new_finding(statement="东村王某住房未挂牌" * 3000))
+    ledger.close()
+    clock.set(datetime(2022, 6, 12, 9, tzinfo=SHANGHAI))
+
+    assert run(store, *command) == 0
+
+    out = capsys.readouterr().out
+    assert "东村王某" in out and "…" in out
+    assert len(out.splitlines()) < 60, len(out.splitlines())

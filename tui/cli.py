@@ -113,6 +113,9 @@ EXIT_INTERRUPTED = 130
 # What a shell reports for a command whose output reader stopped (128 + SIGPIPE).
 EXIT_BROKEN_PIPE = 141
 
+# The most terminal cells a listing's cell shows, about ten folded lines.
+TABLE_CELL = 240
+
 OPERATOR_ENV = "TAIZHANG_OPERATOR"
 UNIT_ENV = "TAIZHANG_UNIT"
 
@@ -1136,12 +1139,16 @@ def _import(
 
 
 def _table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    """Print an aligned table; Chinese characters count two columns."""
+    """Print an aligned table; Chinese characters count two columns.
+
+    A cell is cut at TABLE_CELL cells: a statement may hold a spreadsheet
+    cell's 32,767 characters, thousands of lines folded.
+    """
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
     for header in headers:
         table.add_column(header, overflow="fold")
     for row in rows:
-        table.add_row(*(_printable(cell) for cell in row))
+        table.add_row(*(_fit(cell, TABLE_CELL) for cell in row))
     Console(width=max(100, shutil.get_terminal_size().columns)).print(table)
 
 
