@@ -84,8 +84,9 @@ EVENT_NAMES = {
     "DeadlineExtended": "延期",
     "ProgressReported": "报告进展",
     "RectificationCompleted": "完成整改",
-    "AcceptancePassed": "验收通过（销号）",
-    "AcceptanceFailed": "验收未通过（退回）",
+    # At most five characters: the history's 事项 column is ten cells wide.
+    "AcceptancePassed": "验收通过",
+    "AcceptanceFailed": "验收未通过",
     "FieldCorrected": "更正",
     "Withdrawn": "作废",
     "ChangeUndone": "撤销",

@@ -113,3 +113,9 @@ def test_a_restored_category_is_named_as_the_ledger_names_it(campaign: Campaign)
     text = restored_text({"category": "housing", "check_item": 1}, campaign)
 
     assert text == "问题类型：住房保障（农村危房改造）；排查内容：1"
+
+
+def test_every_event_name_fits_the_history_column() -> None:
+    """验收通过（销号） showed as 验收通过（ in the finding's history."""
+    for name in EVENT_NAMES.values():
+        assert len(name) <= 5, name
