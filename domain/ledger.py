@@ -77,6 +77,7 @@ from domain.errors import (
     SampleSizeError,
     SeedError,
     StoreBusyError,
+    TextTooLongError,
     UnitMismatchError,
     UnitNotGivenError,
     UnitSealedError,
@@ -116,6 +117,7 @@ from domain.staff import Act, Role, StaffEntry, StaffMember, permits
 from domain.staff import fold as fold_staff
 from domain.state import FindingState, Status
 from domain.store import check_reachable, is_postgres_url, postgres_env
+from domain.text import cell_length
 from domain.unit_ledger import UnitLedger
 from domain.view import (
     LedgerProjection,
@@ -140,6 +142,9 @@ DEADLINE_HORIZON = timedelta(days=366)
 
 # How often the final report reads again when other writes keep landing.
 FINAL_READ_TRIES = 5
+# The longest operator name, in spreadsheet characters: it heads every
+# screen and signs every record.
+MAX_NAME = 20
 
 
 class DateAsISO(Transcoding):
@@ -888,7 +893,9 @@ class Ledger(Application):
             by = self._authorised(by, Act.REGISTER, "")
         elif wanted is not Role.OFFICE:
             raise FirstOperatorError(str(wanted))
-        name = name.strip()
+        name = required_text("name", name)
+        if (length := cell_length(name)) > MAX_NAME:
+            raise TextTooLongError("name", length, MAX_NAME)
         member = self._find_staff(name)
         if member is not None and member.active:
             raise OperatorExistsError(name, member.unit, str(member.role))

@@ -154,6 +154,12 @@ def test_the_office_registers_operators_and_lists_them(
             ["--operator", "张三", "--unit", "火龙镇", "operator", "list"],
             "登记的单位是褚河街道",
         ),
+        # A name no list or header could show was taken.
+        (
+            ["--operator", "王主任", "operator", "add", "张" * 300, "--unit", "褚河街道",
+             "--role", "单位"],
+            "最多 20 字",
+        ),
         # Nothing to change was answered as a role set to the same value.
         (["--operator", "王主任", "operator", "set", "张三"], "请用 --unit 或 --role"),
     ],

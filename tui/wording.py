@@ -18,6 +18,7 @@ from domain.checks import Problem, ProblemKind
 from domain.dates import DayParseError, format_day
 from domain.importing import ImportResult, RowProblem
 from domain.inspection import Signal, SignalKind
+from domain.text import CELL_LIMIT
 from exporters import ledger_import as li
 from exporters.destination import FILE_EXISTS, ExportError
 from exporters.ledger_import import ImportFileError
@@ -312,8 +313,9 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         f"（U+{x.codepoint:04X}），无法保存，请删除后再试。"
     ),
     e.TextTooLongError: lambda x: (
-        f"“{field_name(x.field)}”有 {x.length} 个字，超过表格单元格上限 {x.limit} 字"
-        "（表情等特殊字符按 2 个字计）。"
+        f"“{field_name(x.field)}”有 {x.length} 个字，"
+        + (f"超过表格单元格上限 {x.limit} 字" if x.limit == CELL_LIMIT else f"最多 {x.limit} 字")
+        + "（表情等特殊字符按 2 个字计）。"
     ),
     e.UnknownValueError: lambda x: (
         f"“{field_name(x.field)}”未填写。"
