@@ -178,7 +178,16 @@ def test_an_import_shows_its_reading_and_recording(
     _, err = capsys.readouterr()
     assert code == 0, err
     assert "正在读取并检查 台账.xlsx：60 / 60 行（100%）\n" in err
+    assert "正在与已有台账核对 台账.xlsx：60 / 60 行（100%）\n" in err
     assert "正在导入 台账.xlsx：60 / 60 行（100%）\n" in err
+    # Each phase has its own line: none goes back from 100% under one title.
+    for title in ("正在读取并检查", "正在与已有台账核对", "正在导入"):
+        counts = [
+            int(line.split("：")[1].split(" /")[0])
+            for line in err.splitlines()
+            if line.startswith(title)
+        ]
+        assert counts == sorted(counts), (title, counts)
     rows, ledger = stored(campaign, store)
     ledger.close()
     assert len(rows) == 60

@@ -35,6 +35,7 @@ from tui.wording import (
     REBUILT_TITLE,
     ROWS,
     catching_up,
+    checking,
     entered_late,
     explain,
     export_name,
@@ -485,6 +486,7 @@ class TaizhangApp(App[None]):
                     progress=modal.report,
                     cancelled=modal.cancelled,
                 )
+                modal.retitle(checking(path.name))
                 result = self.ledger.check_import(
                     self.operator,
                     sheet,

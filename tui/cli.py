@@ -67,6 +67,7 @@ from tui.wording import (
     SIGNAL_NAMES,
     catching_up,
     change_value,
+    checking,
     config_problem,
     entered_late,
     event_name,
@@ -1087,7 +1088,7 @@ def _import(
     """Check a sheet, print the report, and import it unless refused."""
     # A sheet without a unit line is the unit the operator named for themselves.
     unit = args.import_unit or ("" if sheet.unit.strip() else _given_unit(args))
-    with _progress_line(shown, reading(sheet.file_name), ROWS) as progress:
+    with _progress_line(shown, checking(sheet.file_name), ROWS) as progress:
         result = ledger.check_import(operator, sheet, unit=unit, progress=progress)
     previous = result.previous
     if previous is not None:

@@ -82,6 +82,10 @@ class ProgressModal(ModalScreen[None]):
             progress_count(done, total, self.unit)
         )
 
+    def retitle(self, title: str) -> None:
+        """Name the next phase of the work, whose count starts again (worker's thread)."""
+        self.app.call_from_thread(self.query_one("#progress-title", Static).update, title)
+
     def cancelled(self) -> bool:
         """Tell the worker whether to stop: Esc or c was pressed, or the app quits."""
         worker = self._worker

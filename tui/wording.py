@@ -513,6 +513,11 @@ def reading(name: str) -> str:
     return f"正在读取并检查 {name}"
 
 
+def checking(name: str) -> str:
+    """Title the bar of checking a read ledger file's rows against the ledger."""
+    return f"正在与已有台账核对 {name}"
+
+
 def importing(name: str) -> str:
     """Title the bar of recording a checked ledger file."""
     return f"正在导入 {name}"
