@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
@@ -11,7 +12,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
-from domain.ledger import Ledger
+from domain.ledger import Ledger, Submission
 from domain.verify import VerifyReport
 from exporters.fingerprint import verify_ledger
 from tui.form import Field, FormModal
@@ -28,8 +29,9 @@ from tui.wording import (
 )
 
 
-def describe_report(report: VerifyReport) -> str:
-    """Say in Chinese what a verification found."""
+def describe_report(report: VerifyReport, submitted: Sequence[Submission] = ()) -> str:
+    """Say in Chinese what a verification found; `submitted` are the weeks whose
+    fingerprints it checked, in their order."""
     lines = []
     problem = report.problem
     if problem is None:
@@ -43,8 +45,11 @@ def describe_report(report: VerifyReport) -> str:
         )
     if report.view_differs:
         lines.append(f"[bold red]{view_differs_text(report.view_differs)}[/]")
-    for check in report.fingerprints:
-        lines.append(f"报送指纹 {check.fingerprint}：{MATCH_WORDS[check.match]}")
+    for submission, check in zip(submitted, report.fingerprints, strict=True):
+        lines.append(
+            f"{submission.unit} 第 {submission.week} 周报送的指纹 {check.fingerprint}："
+            f"{MATCH_WORDS[check.match]}"
+        )
     if report.origin is not None and report.origin.adopted:
         lines.append(
             f"注意：校验链建立于 {report.origin.started_at}，当时已有的 "
@@ -174,14 +179,11 @@ class InspectionScreen(ReadAgainWhenShown, Screen[None]):
 
     @work(thread=True, exclusive=True, group="verify", exit_on_error=False)
     def run_verify(self) -> None:
-        submitted = [
-            s.fingerprint
-            for s in self.ledger.submissions()
-            if s.fingerprint and not s.imported
-        ]
-        report = verify_ledger(self.ledger, fingerprints=submitted)
+        submitted = [s for s in self.ledger.submissions() if s.fingerprint and not s.imported]
+        report = verify_ledger(self.ledger, fingerprints=[s.fingerprint for s in submitted])
         self.app.call_from_thread(
-            self.query_one("#verify-result", Static).update, describe_report(report)
+            self.query_one("#verify-result", Static).update,
+            describe_report(report, submitted),
         )
 
     def action_draw(self) -> None:

@@ -160,7 +160,10 @@ async def test_the_inspection_screen_samples_verifies_and_lists_reports(
         await pilot.press("v")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "记录完整" in str(screen.query_one("#verify-result").render())
+        verified = str(screen.query_one("#verify-result").render())
+        assert "记录完整" in verified
+        # Each fingerprint says whose week it is, as the command line does.
+        assert "褚河街道 第 1 周报送的指纹" in verified, verified
 
         with sqlite3.connect(store) as db:
             db.execute(
