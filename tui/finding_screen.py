@@ -62,7 +62,9 @@ def describe(entry: HistoryEntry, campaign: Campaign) -> str:
     for key, value in d.items():
         if value in ("", [], None):
             continue
-        parts.append(f"{field_name(key)}：{field_value(key, value, campaign)}")
+        # A sentence's own full stop would read 。； before the next part.
+        shown = field_value(key, value, campaign).rstrip("。；;")
+        parts.append(f"{field_name(key)}：{shown}")
     return "；".join(parts)
 
 

@@ -538,7 +538,8 @@ REBUILD_STOPPED = "已取消重建。台账视图保持原样，记录本身没�
 def rebuild_question(events: int) -> str:
     """Ask whether to rebuild the ledger view from all `events` of the log."""
     return (
-        f"将按全部 {events} 条记录重新推算台账视图，用于台账显示与记录不一致时"
+        # No spaces around the count: Textual wraps a line at its spaces.
+        f"将按全部{events}条记录重新推算台账视图，用于台账显示与记录不一致时"
         "（如数据文件在本软件之外被改动）。记录本身不会改动。\n"
         "记录多时需要一些时间，进行中可按 Esc 取消，取消后台账视图保持原样。"
         "重建期间，同时打开同一台账的其他人暂时不能保存。\n\n"

@@ -10,6 +10,7 @@ import pytest
 from domain.campaign import Campaign
 from domain.checks import Problem, ProblemKind
 from domain.inspection import Signal, SignalKind
+from domain.ledger import HistoryEntry
 from tests.conftest import SHANGHAI
 from tui import finding_screen
 from tui.wording import (
@@ -119,3 +120,18 @@ def test_every_event_name_fits_the_history_column() -> None:
     """验收通过（销号） showed as 验收通过（ in the finding's history."""
     for name in EVENT_NAMES.values():
         assert len(name) <= 5, name
+
+
+def test_a_steps_parts_are_joined_without_a_full_stop_before_the_semicolon(
+    campaign: Campaign,
+) -> None:
+    """The history read 整改措施：逐户复核。；完成时限：…"""
+    entry = HistoryEntry(
+        2, "RectificationPlanned", datetime(2022, 6, 2, 9, tzinfo=SHANGHAI),
+        date(2022, 6, 2), "张三", "褚河街道",
+        {"measures": "逐户复核。", "deadline": date(2022, 6, 10)},
+    )  # fmt: skip
+
+    assert finding_screen.describe(entry, campaign) == (
+        "整改措施：逐户复核；完成时限：2022年6月10日"
+    )
