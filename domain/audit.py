@@ -25,6 +25,13 @@ COMPARED_FIELDS = (
 )
 
 
+# Events that mend the record rather than take a step on the finding: a
+# correction or a void says how things were all along.
+MENDING = frozenset({"FieldCorrected", "Withdrawn"})
+# Fields a finding has only once planned: their corrections wait for the plan.
+PLAN_FIELDS = frozenset({"measures", "responsible_unit", "responsible_leader"})
+
+
 def replay(
     events: Iterable[Any],
     *,
@@ -35,10 +42,18 @@ def replay(
 
     With `recorded_before`, a finding's events count up to the first one
     recorded at or after that moment: the ledger as it could have been
-    reported then. With `business_until`, every event whose business day is
-    on or before that day counts, however late it was recorded: the ledger as
-    now known. A finding whose Recorded event does not count is left out.
+    reported then. With `business_until`, the ledger as now known: every step
+    whose business day is on or before that day counts, however late it was
+    recorded, and so does every mend (MENDING) whenever it was made, unless
+    it was taken back (then it and its undo count by their day, as steps);
+    a finding counts from its found day as finally corrected. A finding
+    whose Recorded event does not count is left out.
     """
+    found: dict[str, date] = {}
+    taken_back: set[tuple[str, int]] = set()
+    if business_until is not None:
+        events = list(events)
+        found, taken_back = _as_mended(events)
     states: dict[str, FindingState] = {}
     stopped: set[str] = set()
     for event in events:
@@ -47,15 +62,57 @@ def replay(
         key = str(event.originator_id)
         if key in stopped:
             continue
-        counts = (recorded_before is None or event.timestamp < recorded_before) and (
-            business_until is None or event.on <= business_until
-        )
+        if business_until is None:
+            on_time = True
+        else:
+            kind = type(event).__name__
+            if (key, event.originator_version) in taken_back:
+                # A mend and its undo share a day: both count by it, as steps.
+                on_time = event.on <= business_until
+            elif kind in MENDING:
+                if kind == "FieldCorrected" and event.field in PLAN_FIELDS and not (
+                    key in states and states[key].planned
+                ):
+                    continue
+                on_time = True
+            elif kind == "Recorded":
+                on_time = found[key] <= business_until
+            else:
+                on_time = event.on <= business_until
+        counts = (recorded_before is None or event.timestamp < recorded_before) and on_time
         if not counts:
             if recorded_before is not None or key not in states:
                 stopped.add(key)
             continue
         states[key] = event.evolve(states.get(key))
     return states
+
+
+def _as_mended(events: list[Any]) -> tuple[dict[str, date], set[tuple[str, int]]]:
+    """Read each finding's found day as finally corrected, and the mends taken back.
+
+    Returns the key and version of each mend taken back and of its undo; an
+    undo takes back every correction made in the same moment (one command's,
+    such as a category and its check item).
+    """
+    final: dict[str, FindingState] = {}
+    by_version: dict[tuple[str, int], Any] = {}
+    taken_back: set[tuple[str, int]] = set()
+    for event in events:
+        if not hasattr(event, "evolve"):
+            continue
+        key = str(event.originator_id)
+        by_version[(key, event.originator_version)] = event
+        final[key] = event.evolve(final.get(key))
+        if type(event).__name__ == "ChangeUndone" and event.undone_kind in MENDING:
+            undone = by_version[(key, event.undone_version)]
+            taken_back |= {
+                (key, version)
+                for (k, version), e in by_version.items()
+                if k == key and type(e) is type(undone) and e.timestamp == undone.timestamp
+            }
+            taken_back.add((key, event.originator_version))
+    return {key: state.found_on for key, state in final.items()}, taken_back
 
 
 @dataclass(frozen=True)
@@ -80,9 +137,15 @@ def late_counts(late: Iterable[LateEntry]) -> tuple[int, int]:
 def late_reports(
     reported: dict[str, FindingState], known: dict[str, FindingState]
 ) -> list[LateEntry]:
-    """List what the as-known ledger has that the as-reported one lacked."""
+    """List what the as-known ledger has that the as-reported one lacked.
+
+    A finding now known to be void (a duplicate, entered by mistake) is not
+    a report that came late.
+    """
     entries = []
     for key, now in sorted(known.items(), key=lambda kv: kv[1].recorded_at):
+        if now.status is Status.WITHDRAWN:
+            continue
         then = reported.get(key)
         if then is None:
             entries.append(

@@ -1230,12 +1230,13 @@ class Ledger(Application):
 
         With `position`, as known once the log had reached there (what a
         sheet exported then showed); with `unit`, only that unit's findings.
-        Findings whose business days never went backwards are read from the
-        view's versions; the rare others are replayed from their own events.
+        Findings whose business days never went backwards, and never
+        corrected or voided, are read from the view's versions; the rarer
+        others are replayed from their own events (domain.audit.replay).
         """
         self.catch_up()
         view = self.projection.view
-        odd = view.out_of_order()
+        odd = view.out_of_order() | view.mended_after(day, position, unit)
         states = {
             s.finding_id: s
             for s in view.select(LedgerQuery(unit=unit), Moment.known_on(day, position))
@@ -1269,7 +1270,7 @@ class Ledger(Application):
             }
 
         reported = mine(self.states_as_of(cutoff))
-        known = mine(self.states_known_on(last))
+        known = mine(self.states_known_on(last, unit=unit))
         previous = mine(self.states_as_of(self.week_cutoff(week - 1)))
         return WeekView(
             week=week,

@@ -15,6 +15,7 @@ from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.projection import Projection
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
+from domain.audit import MENDING
 from domain.search import forget as forget_search_texts
 from domain.search import search_key
 from domain.state import FINAL, STATE_FIELDS, FindingState, Status
@@ -716,6 +717,30 @@ class LedgerRows(TrackingRecorder):
         """
         with self._cursors(commit=False) as (_, c):
             c.execute(f"SELECT DISTINCT finding_id FROM {self.VERSIONS} WHERE in_order = 0")
+            return {key for (key,) in c.fetchall()}
+
+    def mended_after(
+        self, day: date, position: int | None = None, unit: str = ""
+    ) -> set[str]:
+        """Return the findings corrected or voided after a business day.
+
+        Such a mend counts in the ledger "as known on" that day all the same
+        (domain.audit.replay), which no single version shows; a mend made by
+        then is in the versions as any step is. With `position`, only mends
+        logged by there; with `unit`, only that unit's findings.
+        """
+        p = self.PARAM
+        kinds = sorted(MENDING)
+        where = f"kind IN ({', '.join([p] * len(kinds))}) AND reach_day > {p}"
+        params: list[Any] = [*kinds, day.isoformat()]
+        if position is not None:
+            where += f" AND position <= {p}"
+            params.append(position)
+        if unit:
+            where += f" AND reporting_unit = {p}"
+            params.append(unit)
+        with self._cursors(commit=False) as (_, c):
+            c.execute(f"SELECT DISTINCT finding_id FROM {self.VERSIONS} WHERE {where}", params)
             return {key for (key,) in c.fetchall()}
 
     def tally(

@@ -14,6 +14,7 @@ from domain.audit import replay
 from domain.campaign import Campaign
 from domain.clock import SetClock
 from domain.ledger import Ledger, NewFinding, Operator, open_ledger
+from domain.state import Status
 from domain.view import LedgerQuery
 from tests.conftest import SHANGHAI
 from tests.pg import execute_on
@@ -180,3 +181,60 @@ def test_verify_finds_a_view_edited_behind_the_apps_back(
     assert report.intact  # the log itself is untouched
     assert not report.clean
     assert report.view_differs == (("",) if table in ("moments", "screenings", "unit records") else (ids["b"],))
+
+
+# Corrections and voids mend the record itself: a week as now known shows them,
+# whenever they were made. Steps keep their own business days.
+
+
+def test_a_week_as_now_known_takes_a_found_day_corrected_after_it(
+    ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
+) -> None:
+    """Typed as found June 25, corrected to June 8: it belongs in week 2 as known."""
+    at(clock, 6, 25)
+    typo = ledger.record(operator, new_finding(statement="甲", found_on=date(2022, 6, 25)))
+    at(clock, 6, 26)
+    ledger.correct(
+        operator, typo, 1, field="found_on", value=date(2022, 6, 8), reason="笔误"
+    )
+    events = ledger.events_in_order()
+
+    for day in (date(2022, 6, 7), date(2022, 6, 14), date(2022, 6, 26)):
+        known = ledger.states_known_on(day)
+        assert known == replay(events, business_until=day), day
+        assert (typo in known) is (day >= date(2022, 6, 8)), day
+    assert ledger.states_known_on(date(2022, 6, 14))[typo].found_on == date(2022, 6, 8)
+
+
+def test_a_week_as_now_known_takes_later_corrections_and_voids_but_not_undone_ones(
+    ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
+) -> None:
+    at(clock, 6, 2)
+    worded = ledger.record(operator, new_finding(statement="东村王某住房未挂牌"))
+    twice = ledger.record(operator, new_finding(statement="东村王某住房未挂牌（重复）"))
+    kept = ledger.record(operator, new_finding(statement="原来的表述"))
+    planned = ledger.record(operator, new_finding(statement="丁"))
+    at(clock, 6, 10)
+    ledger.plan(operator, planned, 1, on=date(2022, 6, 10), **PLAN)
+    at(clock, 6, 20)
+    ledger.correct(operator, worded, 1, field="statement", value="东村王某住房安全等级标识牌未挂", reason="表述不准")
+    ledger.withdraw(operator, twice, 1, reason="与第1周台账重复")
+    ledger.correct(operator, kept, 1, field="statement", value="改错了", reason="笔误")
+    ledger.undo_last(operator, kept, 2)
+    ledger.correct(operator, planned, 2, field="measures", value="逐户核实", reason="笔误")
+    events = ledger.events_in_order()
+    week_1 = date(2022, 6, 7)
+
+    known = ledger.states_known_on(week_1)
+
+    for day in (week_1, date(2022, 6, 19), date(2022, 6, 20), date(2022, 6, 26)):
+        assert ledger.states_known_on(day) == replay(events, business_until=day), day
+    assert known[worded].statement == "东村王某住房安全等级标识牌未挂"
+    assert known[twice].status is Status.WITHDRAWN
+    assert known[kept].statement == "原来的表述"
+    # Not yet planned on June 7: the plan's corrected text is not there yet.
+    assert not known[planned].planned and known[planned].measures == ""
+    assert ledger.states_known_on(date(2022, 6, 10))[planned].measures == "逐户核实"
+    # The week as reported still shows what was reported.
+    cutoff = datetime(2022, 6, 8, tzinfo=SHANGHAI)
+    assert ledger.states_as_of(cutoff)[worded].statement == "东村王某住房未挂牌"
