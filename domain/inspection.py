@@ -77,6 +77,7 @@ def signals(events: Iterable[Any], campaign: Campaign) -> list[Signal]:
     """
     states: dict[str, FindingState] = {}
     found: list[Signal] = []
+    recordings: list[Any] = []
     for event in events:
         if not hasattr(event, "evolve"):
             continue
@@ -84,6 +85,14 @@ def signals(events: Iterable[Any], campaign: Campaign) -> list[Signal]:
         before = states.get(key)
         states[key] = event.evolve(before)
         found.extend(_signals_of(event, before, states[key], campaign))
+        if before is None:
+            recordings.append(event)
+    # Judged on the found day as finally corrected, not as first typed.
+    found.extend(
+        s
+        for event in recordings
+        if (s := _late_recorded(event, states[str(event.originator_id)], campaign))
+    )
 
     now = [
         replace(
@@ -98,6 +107,31 @@ def signals(events: Iterable[Any], campaign: Campaign) -> list[Signal]:
         key=lambda s: (units.get(s.unit, len(units)), s.unit, s.recorded_at, s.version)
     )
     return now
+
+
+def _late_recorded(
+    recorded: Any, now: FindingState, campaign: Campaign
+) -> Signal | None:
+    """Flag a finding recorded in a later week than it was found in.
+
+    `now` is the finding after the whole log: its found day as corrected.
+    """
+    at: datetime = recorded.timestamp
+    local = at.astimezone(campaign.tz)
+    # Whatever was found before week 1 belongs in week 1's report.
+    found_week = max(1, campaign.week_of(now.found_on))
+    if campaign.week_of(local.date()) <= found_week:
+        return None
+    return Signal(
+        unit="",
+        finding_id=now.finding_id,
+        statement="",
+        kind=SignalKind.LATE_RECORDED,
+        version=recorded.originator_version,
+        recorded_at=at,
+        week=found_week,
+        dates=(("found_on", now.found_on), ("recorded_at", local)),
+    )
 
 
 def _signals_of(
@@ -122,15 +156,6 @@ def _signals_of(
         )
 
     if kind == "Recorded":
-        # Whatever was found before week 1 belongs in week 1's report.
-        found_week = max(1, campaign.week_of(after.found_on))
-        if campaign.week_of(recorded_on) > found_week:
-            yield signal(
-                SignalKind.LATE_RECORDED,
-                found_week,
-                ("found_on", after.found_on),
-                ("recorded_at", local),
-            )
         if after.source == SPOT_CHECK_SOURCE:
             yield signal(
                 SignalKind.SPOT_CHECK_FOUND,

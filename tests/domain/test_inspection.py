@@ -83,6 +83,25 @@ def test_a_finding_recorded_in_a_later_week_than_found_is_late(
     assert signal.version == 1
 
 
+def test_lateness_is_judged_on_the_found_day_as_corrected(
+    ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
+) -> None:
+    """Typed as found the day it was recorded, then corrected to two weeks
+    before: the clue named the typed day and no week, or none at all."""
+    at(clock, 6, 22)
+    typo = ledger.record(operator, new_finding(found_on=date(2022, 6, 22)))
+    fixed = ledger.record(operator, new_finding(statement="乙", found_on=date(2022, 6, 8)))
+    at(clock, 6, 23)
+    ledger.correct(operator, typo, 1, field="found_on", value=date(2022, 6, 8), reason="笔误")
+    ledger.correct(operator, fixed, 1, field="found_on", value=date(2022, 6, 22), reason="笔误")
+
+    [signal] = ledger.signals()
+    assert (signal.finding_id, signal.kind) == (typo, SignalKind.LATE_RECORDED)
+    assert signal.week == 2
+    assert signal.when("found_on") == date(2022, 6, 8)
+    assert signal.version == 1
+
+
 def test_a_finding_found_before_week_one_is_due_in_week_one(
     ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
 ) -> None:
