@@ -326,7 +326,7 @@ class TaizhangApp(App[None]):
             for a, b in [campaign.week_days(n)]
         ]
         fields = [
-            Field("unit", "单位", "select", True, choices(campaign.all_units),
+            Field("unit", "单位", "select", True, choices(campaign.reporting_units),
                   value=self.operator.unit),
             Field("week", "周次", "select", options=weeks, placeholder="不选为当前台账"),
             Field("basis", "依据", "select", True, BASIS_CHOICES, value=REPORTED),
@@ -545,7 +545,7 @@ class TaizhangApp(App[None]):
 
         campaign = self.ledger.campaign
         fields = [
-            Field("unit", "单位", "select", True, choices(campaign.all_units),
+            Field("unit", "单位", "select", True, choices(campaign.reporting_units),
                   value=self.operator.unit),
             Field("signer", "签字人", required=True, placeholder="单位主要负责同志姓名"),
         ]
@@ -583,7 +583,7 @@ class TaizhangApp(App[None]):
 
         campaign = self.ledger.campaign
         fields = [
-            Field("unit", "单位", "select", True, choices(campaign.all_units),
+            Field("unit", "单位", "select", True, choices(campaign.reporting_units),
                   value=self.operator.unit),
             Field("path", "台账保存到", placeholder=f"不填则保存在 {self.export_dir}"),
             Field("markdown", "总结保存到", placeholder="不填则与台账同名（.md）、同一文件夹"),

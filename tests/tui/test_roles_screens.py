@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Select
 
 from domain.ledger import Ledger, NewFinding, Operator
 from tui.app import TaizhangApp
@@ -119,6 +119,23 @@ async def test_the_office_cannot_open_a_new_finding_form(
 
         assert isinstance(app.screen, LedgerScreen)
     assert any("不能登记" in m for m in messages(app))
+
+
+async def test_the_offices_export_asks_which_unit_rather_than_its_own_empty_one(
+    staffed: Ledger, tmp_path: Path
+) -> None:
+    """The office's export dialog chose the office, which keeps no ledger of its own."""
+    app = TaizhangApp(staffed, OFFICE, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        chosen = app.screen.query_one("#field-unit", Select)
+
+        assert chosen.value is Select.NULL
+        offered = [value for _, value in chosen._options]  # noqa: SLF001
+        assert OFFICE.unit not in offered and "褚河街道" in offered
 
 
 async def test_the_operator_is_named_in_the_header_at_80_columns(
