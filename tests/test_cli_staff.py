@@ -241,6 +241,11 @@ def test_with_a_register_a_command_for_ones_own_unit_takes_the_registered_one(
         assert "--unit" in capsys.readouterr().err
     assert not list(tmp_path.glob("*颍川街道*"))
 
+    # The office keeps no ledger of its own: it was given an empty one.
+    assert run(store, "--operator", "王主任", "export") == 2
+    assert "--unit" in capsys.readouterr().err
+    assert not list(tmp_path.glob("*办公室*"))
+
 
 def test_with_a_register_the_screen_starts_by_asking_who_is_there(
     store: Path | str,

@@ -1949,6 +1949,10 @@ def _own_unit(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> s
     operator's unit is only the campaign's first township, which nobody
     chose: refused.
     """
+    if operator.unit in ledger.campaign.units.receiving:
+        raise CommandRefused(
+            f"{operator.unit}没有本单位的台账，请用 --unit 指明为哪个单位办理。"
+        )
     if operator.role or _given_unit(args):
         return operator.unit
     if ledger.operators():
