@@ -96,20 +96,21 @@ def _as_mended(events: list[Any]) -> tuple[dict[str, date], set[tuple[str, int]]
     such as a category and its check item).
     """
     final: dict[str, FindingState] = {}
-    by_version: dict[tuple[str, int], Any] = {}
+    of_finding: dict[str, dict[int, Any]] = {}
     taken_back: set[tuple[str, int]] = set()
     for event in events:
         if not hasattr(event, "evolve"):
             continue
         key = str(event.originator_id)
-        by_version[(key, event.originator_version)] = event
+        mine = of_finding.setdefault(key, {})
+        mine[event.originator_version] = event
         final[key] = event.evolve(final.get(key))
         if type(event).__name__ == "ChangeUndone" and event.undone_kind in MENDING:
-            undone = by_version[(key, event.undone_version)]
+            undone = mine[event.undone_version]
             taken_back |= {
                 (key, version)
-                for (k, version), e in by_version.items()
-                if k == key and type(e) is type(undone) and e.timestamp == undone.timestamp
+                for version, e in mine.items()
+                if type(e) is type(undone) and e.timestamp == undone.timestamp
             }
             taken_back.add((key, event.originator_version))
     return {key: state.found_on for key, state in final.items()}, taken_back
