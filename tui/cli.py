@@ -44,7 +44,7 @@ from domain.ledger import Ledger, Operator, default_store_path, open_ledger
 from domain.office import COUNTED
 from domain.progress import Progress
 from domain.staff import Role
-from domain.state import FindingState, Status
+from domain.state import Status
 from domain.store import mask_url
 from domain.text import forbidden_character
 from domain.view import LedgerQuery
@@ -93,6 +93,7 @@ from tui.wording import (
     role_name,
     signal_text,
     view_differs_text,
+    withdrawn_note,
 )
 
 if TYPE_CHECKING:
@@ -1188,12 +1189,6 @@ def _say_entered_late(ledger: Ledger, unit: str, week: int, how: str) -> None:
         print(entered_late(week, late, how))
 
 
-def _withdrawn_note(states: Iterable[FindingState]) -> str:
-    """Say how many of the findings the official form leaves out as withdrawn."""
-    withdrawn = sum(1 for s in states if s.status is Status.WITHDRAWN)
-    return f"（其中已作废 {withdrawn} 条，不列入台账）" if withdrawn else ""
-
-
 def _week_report(
     ledger: Ledger, week: int, unit: str, target: Path | None, shown: bool = False
 ) -> int:
@@ -1201,7 +1196,8 @@ def _week_report(
     print(
         f"第 {week} 周（{format_day(view.first_day)}—{format_day(view.last_day)}），"
         f"{unit or '全部单位'}：按时上报 {len(view.reported)} 条"
-        f"{_withdrawn_note(view.reported.values())}，现在所知 {len(view.known)} 条。"
+        f"{withdrawn_note(view.reported.values())}，现在所知 {len(view.known)} 条"
+        f"{withdrawn_note(view.known.values())}。"
     )
     _table(
         f"迟报/漏报 {len(view.late)} 条",

@@ -24,7 +24,7 @@ from domain.ledger import Ledger, WeekView
 from domain.state import FindingState
 from exporters.week_report import LATE_KINDS
 from tui.form import Field, FormModal, choices
-from tui.wording import change_value, cut_cell, field_name
+from tui.wording import change_value, cut_cell, field_name, withdrawn_note
 
 
 class WeekScreen(Screen[None]):
@@ -56,12 +56,15 @@ class WeekScreen(Screen[None]):
         with Horizontal(id="week-sides"):
             with Vertical():
                 yield Label(
-                    f"按时上报（截止前记录）{len(v.reported)} 条", classes="side-title"
+                    f"按时上报（截止前记录）{len(v.reported)} 条"
+                    f"{withdrawn_note(v.reported.values())}",
+                    classes="side-title",
                 )
                 yield DataTable(cursor_type="row", cell_padding=0, id="week-reported")
             with Vertical():
                 yield Label(
-                    f"现在所知（业务日期在本周内）{len(v.known)} 条",
+                    f"现在所知（业务日期在本周内）{len(v.known)} 条"
+                    f"{withdrawn_note(v.known.values())}",
                     classes="side-title",
                 )
                 yield DataTable(cursor_type="row", cell_padding=0, id="week-known")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -18,6 +18,7 @@ from domain.checks import Problem, ProblemKind
 from domain.dates import DayParseError, format_day
 from domain.importing import ImportResult, RowProblem
 from domain.inspection import Signal, SignalKind
+from domain.state import FindingState, Status
 from domain.text import CELL_LIMIT
 from exporters import ledger_import as li
 from exporters.destination import FILE_EXISTS, ExportError
@@ -764,6 +765,12 @@ def field_value(field: str, value: Any, campaign: Campaign) -> str:
             return value
         return f"{category.name}（{category.label}）"
     return show_value(value)
+
+
+def withdrawn_note(states: Iterable[FindingState]) -> str:
+    """Say how many of the findings the official form leaves out as withdrawn."""
+    withdrawn = sum(1 for s in states if s.status is Status.WITHDRAWN)
+    return f"（其中已作废 {withdrawn} 条，不列入台账）" if withdrawn else ""
 
 
 def restored_text(restored: Mapping[str, Any], campaign: Campaign) -> str:
