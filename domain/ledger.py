@@ -59,6 +59,7 @@ from domain.errors import (
     FinalReportTooEarlyError,
     FindingNotFoundError,
     FirstOperatorError,
+    FoundAfterStepError,
     LastOfficeError,
     LedgerError,
     MomentInFutureError,
@@ -142,6 +143,17 @@ DEADLINE_HORIZON = timedelta(days=366)
 
 # How often the final report reads again when other writes keep landing.
 FINAL_READ_TRIES = 5
+# The rectification steps of a finding: each speaks of a day on or after its found day.
+STEP_KINDS = frozenset(
+    {
+        "RectificationPlanned",
+        "DeadlineExtended",
+        "ProgressReported",
+        "RectificationCompleted",
+        "AcceptancePassed",
+        "AcceptanceFailed",
+    }
+)
 # The longest operator name, in spreadsheet characters: it heads every
 # screen and signs every record.
 MAX_NAME = 20
@@ -701,6 +713,9 @@ class Ledger(Application):
             value = self._choice(field, value, self.campaign.household_kinds)
         elif field == "found_on":
             self._check_campaign_day(field, value)
+            earliest = self._first_step_day(finding_id)
+            if earliest is not None and earliest < value:
+                raise FoundAfterStepError(value, earliest)
 
         def apply(finding: Finding, stamp: Stamp) -> None:
             new = value
@@ -719,6 +734,17 @@ class Ledger(Application):
             finding.correct(stamp, field=field, value=new, reason=reason)
 
         self._change(by, finding_id, version, apply)
+
+    def _first_step_day(self, finding_id: str) -> date | None:
+        """Return the business day of the finding's earliest step still standing.
+
+        The plan and an extension count, which the state's first_step_on
+        (progress and completion) leaves out; an undone step does not.
+        """
+        entries = self.history(finding_id)
+        undone = {e.details["undone_version"] for e in entries if e.kind == "ChangeUndone"}
+        days = [e.on for e in entries if e.kind in STEP_KINDS and e.version not in undone]
+        return min(days, default=None)
 
     def withdraw(
         self, by: Operator, finding_id: str, version: int, *, reason: str

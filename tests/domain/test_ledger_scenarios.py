@@ -18,6 +18,7 @@ from domain.errors import (
     ConcurrentChangeError,
     DateOutsideCampaignError,
     FindingNotFoundError,
+    FoundAfterStepError,
     LedgerError,
     UnknownValueError,
 )
@@ -472,6 +473,29 @@ def test_a_correction_to_a_value_the_campaign_does_not_define_is_refused(
 
     assert caught.value == error
     assert ledger.head() == 2
+
+
+def test_a_found_day_is_not_corrected_to_after_the_plan_or_an_extension(
+    ledger: Ledger, operator: Operator, new_finding: NewFindingFactory, clock: SetClock
+) -> None:
+    """The plan form refuses a plan before the found day; a correction moved the
+    found day past the plan's, leaving a plan made before the problem was found."""
+    clock.set(datetime(2022, 6, 20, 10, tzinfo=SHANGHAI))
+    finding_id = ledger.record(operator, new_finding(found_on=date(2022, 6, 2)))
+    ledger.plan(
+        operator, finding_id, 1, on=date(2022, 6, 4),
+        **{**PLAN, "deadline": date(2022, 6, 30)},
+    )  # fmt: skip
+
+    with pytest.raises(FoundAfterStepError) as caught:
+        ledger.correct(
+            operator, finding_id, 2, field="found_on", value=date(2022, 6, 5), reason="改"
+        )
+
+    assert caught.value == FoundAfterStepError(date(2022, 6, 5), date(2022, 6, 4))
+    ledger.correct(
+        operator, finding_id, 2, field="found_on", value=date(2022, 6, 4), reason="改"
+    )
 
 
 def test_a_category_correction_by_label_stores_the_key(
