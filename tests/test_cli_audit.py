@@ -339,6 +339,28 @@ def test_verify_names_a_ledger_view_edited_behind_the_apps_back(
     assert "台账视图与记录不一致：1 处" in out and "taizhang rebuild" in out
 
 
+def test_verify_does_not_vouch_for_a_file_while_the_view_differs_from_the_log(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file exported from an edited view was said to match the records cell by
+    cell: the cells were rebuilt from the same edited view."""
+    import sqlite3
+
+    with sqlite3.connect(store) as db:
+        db.execute("UPDATE ledger_rows SET state = replace(state, '东村', '篡改村')")
+    base = ["--store", str(store), "--unit", "褚河街道", "--operator", "张三"]
+    exported = tmp_path / "now.xlsx"
+    assert main([*base, "export", "-o", str(exported)]) == 0
+    capsys.readouterr()
+
+    assert main([*base, "verify", "--against", str(exported)]) == 1
+
+    out = capsys.readouterr().out
+    assert "台账视图与记录不一致" in out
+    assert "与记录一致" not in out.replace("台账视图与记录不一致", "")
+    assert "未逐格核对" in out
+
+
 def test_verify_against_a_file_stripped_of_its_origin_does_not_pass(
     store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1580,6 +1580,11 @@ def _verify(ledger: Ledger, files: list[Path]) -> int:
             )
         if not checked.matches:
             continue  # the fingerprint already failed: the log cannot rebuild it
+        if report.view_differs:
+            # The cells would be rebuilt from that same view, not from the log.
+            cells_differ = True
+            print("  台账视图与记录不一致，未逐格核对：请先运行 taizhang rebuild，再核对文件。")
+            continue
         # Each file's cells right under its fingerprint, so that with several
         # files every line is read with its own.
         cells = check_cells(ledger, checked.path)
