@@ -776,6 +776,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as stop:
         # argparse exits after --help (0) or after printing a usage error (2).
         return stop.code if isinstance(stop.code, int) else EXIT_REFUSED
+    for name, value in vars(args).items():
+        if name.endswith("unit") and isinstance(value, str):
+            setattr(args, name, value.strip())  # a unit pasted with a space
 
     root = logging.getLogger()
     level = root.level
@@ -1931,7 +1934,7 @@ def _operator(args: argparse.Namespace, campaign: Campaign) -> Operator:
     name = required_text("operator", name)
     units = campaign.all_units
     unit = (
-        args.unit or os.environ.get(UNIT_ENV) or (campaign.units.townships or units)[0]
+        args.unit or os.environ.get(UNIT_ENV, "").strip() or (campaign.units.townships or units)[0]
     )
     if unit not in units:
         raise UnknownValueError("unit", unit)
@@ -1939,7 +1942,7 @@ def _operator(args: argparse.Namespace, campaign: Campaign) -> Operator:
 
 
 def _given_unit(args: argparse.Namespace) -> str:
-    return str(args.unit or os.environ.get(UNIT_ENV, ""))
+    return str(args.unit or os.environ.get(UNIT_ENV, "").strip())
 
 
 def _own_unit(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> str:
