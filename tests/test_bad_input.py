@@ -560,6 +560,7 @@ CLI_CASES: list[tuple[list[str], str | None]] = [
     (["--operator", "张\x1b[2J三", "check"], "控制字符"),
     (["--operator", "王" * 40_000, "check"], "超过表格单元格上限"),
     (["--unit", "不存在的镇", "check"], "不在本次工作的定义中"),
+    (["bundle", "import", "no-such.tzb"], "文件不存在"),
     # A name pasted with a space after it is the unit all the same.
     (["--unit", "褚河街道 ", "export", "--unit", " 褚河街道", "-o", "x.xlsx"], None),
     (["--unit", "褚河街道\u202e", "check"], "[U+202E]"),

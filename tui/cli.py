@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import logging
 import os
@@ -2002,7 +2003,7 @@ def _bundle(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int
             data = path.read_bytes()
         except OSError as error:
             log.info("cannot read bundle %s", path, exc_info=True)
-            raise CommandRefused(f"无法读取数据包 {path}：{error.strerror or error}") from None
+            raise CommandRefused(f"无法读取数据包 {path}：{_read_problem(error)}") from None
         result = ledger.import_bundle(operator, data)
         log.info("imported bundle %s of %s: %d added", path, result.unit, result.added)
         if result.added:
@@ -2016,6 +2017,15 @@ def _bundle(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int
         for week, fingerprint in result.submissions:
             print(f"  第 {week} 周报送的指纹 {fingerprint}：与数据包一致，请与收到的报送件核对。")
     return EXIT_OK
+
+
+def _read_problem(error: OSError) -> str:
+    """Say in Chinese why a file could not be read."""
+    return {
+        errno.ENOENT: "文件不存在",
+        errno.EACCES: "没有读取权限",
+        errno.EISDIR: "这是一个文件夹，不是文件",
+    }.get(error.errno or 0, error.strerror or str(error))
 
 
 def _write_file(path: Path, data: bytes) -> None:
