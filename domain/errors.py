@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -154,7 +155,8 @@ class UnknownValueError(LedgerError):
 
     field: str
     value: str
-    choices: tuple[str, ...] = field(default=(), compare=False)
+    # dataclasses.field by its module: the class's own `field` shadows the name.
+    choices: tuple[str, ...] = dataclasses.field(default=(), compare=False)
 
 
 @dataclass
