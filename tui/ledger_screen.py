@@ -259,8 +259,11 @@ class LedgerScreen(Screen[None]):
         detail = self.query_one("#row-detail", Static)
         if state is None:
             # The past is read-only: nothing can be recorded in it.
-            new = "" if self.as_of is not None else "按 n 新建，"
-            detail.update(f"没有符合条件的问题。{new}按 x 清除筛选。")
+            new = "" if self.as_of is not None else "按 n 新建。"
+            if self.ledger_query() == LedgerQuery():
+                detail.update(f"没有问题。{new}")
+            else:
+                detail.update(f"没有符合条件的问题。{new}按 x 清除筛选。")
             return
         measures = f"\n整改措施：{state.measures}" if state.measures else ""
         detail.update(f"问题表述：{state.statement}{measures}")

@@ -138,7 +138,9 @@ async def test_an_empty_past_does_not_offer_a_new_finding(
         await pilot.pause()
 
         detail = str(app.screen.query_one("#row-detail").render())
-        assert "没有符合条件的问题" in detail and "按 n 新建" not in detail
+        assert "没有问题" in detail and "按 n 新建" not in detail
+        # Nothing is filtered: no filter to clear either.
+        assert "清除筛选" not in detail
 
 
 async def test_enter_goes_back_in_time_and_the_dialog_names_its_key_for_what_it_does(
