@@ -1262,7 +1262,7 @@ class Ledger(Application):
         """
         self.catch_up()
         view = self.projection.view
-        odd = view.out_of_order() | view.mended_after(day, position, unit)
+        odd = view.to_replay(day, position, unit)
         states = {
             s.finding_id: s
             for s in view.select(LedgerQuery(unit=unit), Moment.known_on(day, position))

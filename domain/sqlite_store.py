@@ -165,6 +165,10 @@ class StoreView(LedgerView):
         return super().out_of_order()
 
     @when_busy
+    def to_replay(self, *args: Any, **kwargs: Any) -> Any:
+        return super().to_replay(*args, **kwargs)
+
+    @when_busy
     def tally(self, *args: Any, **kwargs: Any) -> Any:
         return super().tally(*args, **kwargs)
 

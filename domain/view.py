@@ -719,19 +719,18 @@ class LedgerRows(TrackingRecorder):
             c.execute(f"SELECT DISTINCT finding_id FROM {self.VERSIONS} WHERE in_order = 0")
             return {key for (key,) in c.fetchall()}
 
-    def mended_after(
-        self, day: date, position: int | None = None, unit: str = ""
-    ) -> set[str]:
-        """Return the findings corrected or voided after a business day.
+    def to_replay(self, day: date, position: int | None = None, unit: str = "") -> set[str]:
+        """Return the findings whose ledger "as known on" a day no version shows.
 
-        Such a mend counts in the ledger "as known on" that day all the same
-        (domain.audit.replay), which no single version shows; a mend made by
-        then is in the versions as any step is. With `position`, only mends
-        logged by there; with `unit`, only that unit's findings.
+        Those whose business days went backwards (see `out_of_order`), and
+        those corrected or voided after the day: a mend counts whenever made
+        (domain.audit.replay), while one made by then is in the versions as
+        any step is. With `position`, as the log stood there; with `unit`,
+        only that unit's findings. One pass over the versions.
         """
         p = self.PARAM
         kinds = sorted(MENDING)
-        where = f"kind IN ({', '.join([p] * len(kinds))}) AND reach_day > {p}"
+        where = f"(in_order = 0 OR (kind IN ({', '.join([p] * len(kinds))}) AND reach_day > {p}))"
         params: list[Any] = [*kinds, day.isoformat()]
         if position is not None:
             where += f" AND position <= {p}"
