@@ -294,3 +294,24 @@ async def test_a_finding_seen_in_the_past_is_judged_overdue_on_that_day(
 
         assert isinstance(app.screen, FindingScreen)
         assert "已逾期" not in detail_text(app.screen)
+
+
+async def test_the_week_screen_titles_wrap_rather_than_lose_their_end_at_80_columns(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    """现在所知（业务日期在本周内）2 条（其中 — the void's note was cut off."""
+    a, b, c = two_weeks(ledger, clock)
+    ledger.withdraw(OPERATOR, c, ledger.row(c).version, reason="重复")
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("w")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        for title in app.screen.query(".side-title"):
+            text = str(title.render())
+            assert title.outer_size.width <= title.parent.content_size.width, text
+            assert cell_len(text) <= title.content_size.width * title.content_size.height, text
+        assert any("不列入台账" in str(t.render()) for t in app.screen.query(".side-title"))
