@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -152,6 +153,10 @@ class FormModal(ModalScreen[bool]):
             field.value, placeholder=placeholder, compact=True, id=wid,
             classes="form-input",
         )
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        for row in self.query(".form-row"):
+            row.set_class(row in event.widget.ancestors, "-current")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.clear_error(event.input)

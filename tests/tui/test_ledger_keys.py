@@ -717,3 +717,38 @@ async def test_a_plan_given_with_a_finding_entered_later_is_dated_its_found_day(
         ("Recorded", date(2022, 6, 8)),
         ("RectificationPlanned", date(2022, 6, 8)),
     ]
+
+
+async def test_the_field_with_the_cursor_is_marked_by_its_label(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """The new-finding form opened on 排查内容, a compact list that looked like the rest,
+    while the statement box below looked ready: typing went into the list's search.
+    The row holding the cursor now shows it on its label, and the mark follows Tab."""
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormModal)
+
+        def label_styles() -> dict[str, Any]:
+            return {
+                f.name: form.query_one(f"#field-{f.name}").parent.query_one(".form-label").rich_style
+                for f in form.fields
+            }
+
+        def marked() -> list[str]:
+            styles = label_styles()
+            plain = max(styles.values(), key=list(styles.values()).count)
+            return [name for name, style in styles.items() if style != plain]
+
+        assert app.focused is form.query_one("#field-check_item")
+        assert marked() == ["check_item"]
+        await pilot.press("tab")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.focused is form.query_one("#field-nature")
+        assert marked() == ["nature"]
