@@ -86,7 +86,11 @@ def format_day(day: date) -> str:
 
 
 _TIME_OF_DAY = re.compile(r"^(?P<day>.+?)[\sT]+(?P<h>\d{1,2})[:：](?P<m>\d{2})$")
-# A time of day in a form not taken (seconds, a zone, 18点): told apart from a bad day.
+# A moment as logs and files give it: ISO 8601 with seconds or a zone (+08:00, Z).
+_ISO_MOMENT = re.compile(
+    r"^(?P<day>\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
+)
+# A time of day in a form not taken (18点, 18时): told apart from a bad day.
 _OTHER_TIME = re.compile(r"\d[\sT]*\d{1,2}\s*(?:[:：]|点|时)")
 
 
@@ -95,14 +99,25 @@ def parse_moment(text: str, *, year: int, tz: tzinfo) -> datetime:
 
     A day alone means the end of that day (midnight after it), so "6月10日"
     asks for the ledger as it stood once June 10 was over. With a time,
-    `2022-06-10T18:00` or `2022-06-10 18:00`, that exact minute.
+    `2022-06-10T18:00` or `2022-06-10 18:00`, that exact minute; an ISO time
+    with seconds or a zone (`2022-06-10T10:00:30Z`) is taken as given.
     """
     cleaned = text.translate(_NARROW).strip()
     timed = _TIME_OF_DAY.match(cleaned)
+    iso = _ISO_MOMENT.match(cleaned)
     try:
-        if timed is None and _OTHER_TIME.search(cleaned):
+        if iso is not None and timed is None:
+            parse_day(iso["day"], year=year)  # a bad month or day named as such
+            try:
+                moment = datetime.fromisoformat(cleaned)
+            except ValueError:
+                raise DayParseError(text, "no such time of day") from None
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=tz)
+            moment = moment.astimezone(tz)
+        elif timed is None and _OTHER_TIME.search(cleaned):
             raise DayParseError(text, "not a time of day")
-        if timed is None:
+        elif timed is None:
             day = parse_day(cleaned, year=year)
             moment = datetime.combine(day + timedelta(days=1), time(), tz)
         else:

@@ -195,7 +195,7 @@ def _day_problem(x: DayParseError) -> str:
     if x.reason == "not a time of day":
         return (
             f"“{quoted(x.text)}”不是有效时刻，请写成 2022-06-10 18:00"
-            "（到分钟为止，不带秒和时区，按北京时间），或只写日期。"
+            "（按北京时间），或只写日期。"
         )
     if x.reason == "out of range":
         return f"“{quoted(x.text)}”不是有效日期：超出可处理的范围，请核对年份。"

@@ -146,11 +146,25 @@ def test_a_moment_that_is_not_one_is_refused(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
-    ["2022-06-10T18:00+08:00", "2022-06-10 18:00:30", "2022-06-10T18:00Z", "6月10日 18点"],
+    ("text", "expected"),
+    [
+        ("2022-06-10T18:00+08:00", datetime(2022, 6, 10, 18, 0, tzinfo=SHANGHAI_TZ)),
+        ("2022-06-10 18:00:30", datetime(2022, 6, 10, 18, 0, 30, tzinfo=SHANGHAI_TZ)),
+        ("2022-06-10T10:00Z", datetime(2022, 6, 10, 18, 0, tzinfo=SHANGHAI_TZ)),
+        ("2022-06-10T18:00:30.5+08:00", datetime(2022, 6, 10, 18, 0, 30, 500000, tzinfo=SHANGHAI_TZ)),
+    ],
 )
+def test_a_moment_copied_with_seconds_or_a_zone_is_taken(text: str, expected: datetime) -> None:
+    """An auditor pastes a recording time as a log or a file gives it: with seconds,
+    and with +08:00 or Z. Both were refused; a zone given is honoured."""
+    moment = parse_moment(text, year=2022, tz=SHANGHAI_TZ)
+    assert moment == expected
+    assert moment.utcoffset() == expected.utcoffset()
+
+
+@pytest.mark.parametrize("text", ["6月10日 18点", "2022-06-10 18时"])
 def test_a_time_the_form_does_not_take_is_named_as_a_time(text: str) -> None:
-    """Seconds or a time zone are not a day: the refusal says how to write the time."""
+    """A time written in words is not a day: the refusal says how to write the time."""
     with pytest.raises(DayParseError) as refused:
         parse_moment(text, year=2022, tz=SHANGHAI_TZ)
     assert refused.value.reason == "not a time of day"
