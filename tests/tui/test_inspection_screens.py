@@ -289,3 +289,20 @@ async def test_the_sample_form_names_what_is_wrong_with_a_typed_size_or_seed(
             assert app.screen is form
             assert said in str(form.query_one("#form-message", Static).render())
     assert ledger.samples() == []
+
+
+async def test_the_weeks_screen_opens_on_the_operators_own_unit(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    """A township's clerk opened 每周报送 on 全部单位, counting every unit's findings
+    under their weeks; the office and the team still see every unit."""
+    completed(ledger, "东村王某未挂牌")
+    at(clock, 6, 8)
+    for operator, shown in ((OPERATOR, "褚河街道"), (INSPECTOR, "")):
+        app = TaizhangApp(ledger, operator, export_dir=tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("w")
+            await pilot.pause()
+            assert isinstance(app.screen, WeeksScreen)
+            assert app.screen.unit == shown
