@@ -346,6 +346,18 @@ class AlreadyImportedError(LedgerError):
 
 
 @dataclass
+class CellErrorValueError(LedgerError):
+    """A cell of an imported sheet holds a spreadsheet error (#N/A, #REF!), not a value.
+
+    `date_format`: the cell is formatted as a date and held a number that is
+    no date (20220618 typed into it), which the reader shows as #VALUE!.
+    """
+
+    code: str
+    date_format: bool = False
+
+
+@dataclass
 class RowsRefusedError(LedgerError):
     """Some rows of a file cannot come in, and bringing in only the good ones
     was not chosen; nothing was written."""

@@ -2419,6 +2419,8 @@ class Ledger(Application):
         read = {problem.field for problem in row.problems}
 
         def check(field: str, value: Any) -> Any:
+            if field in read:
+                return None  # already refused as read (a day, an error cell)
             try:
                 return value()
             except LedgerError as error:

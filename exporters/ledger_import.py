@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from domain.dates import DayParseError, parse_day
+from domain.errors import CellErrorValueError
 from domain.importing import ImportRow, ImportSheet, RowProblem, SheetColumn
 from domain.progress import Cancelled, Progress, Steps
 
@@ -386,10 +387,7 @@ class _Grid:
     """A sheet's values with every merged range filled from its top-left cell."""
 
     def __init__(self, ws: Worksheet) -> None:
-        self.values = [
-            [_unescaped(value) for value in row]
-            for row in ws.iter_rows(values_only=True)
-        ]
+        self.values = [[_value(cell) for cell in row] for row in ws.iter_rows()]
         self.height = len(self.values)
         self.width = max((len(row) for row in self.values), default=0)
         for merged in ws.merged_cells.ranges:
@@ -412,6 +410,18 @@ class _Grid:
         return line + [None] * (self.width - len(line))
 
 
+def _value(cell: Any) -> Any:
+    """A cell's value; an error it holds (#N/A, #REF!) as CellErrorValueError, not text."""
+    if cell.data_type != "e":
+        return _unescaped(cell.value)
+    # Imported only to read a workbook: the app loads this module at start-up.
+    from openpyxl.styles.numbers import is_date_format
+
+    # openpyxl gives #VALUE! for a number under a date format that is no date.
+    dated = cell.value == "#VALUE!" and is_date_format(cell.number_format)
+    return CellErrorValueError(str(cell.value), dated)
+
+
 def _unescaped(value: Any) -> Any:
     """Read text as the workbook means it: _x0007_ is the control U+0007.
 
@@ -432,6 +442,8 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, str):
         return value.strip()
+    if isinstance(value, CellErrorValueError):
+        return value.code
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float) and value.is_integer():
@@ -482,6 +494,10 @@ def _import_row(
     remarks: list[str] = []
     for column, value in zip(columns, values, strict=False):
         field = column.field
+        if isinstance(value, CellErrorValueError):
+            if field != "number":  # 序号 is not kept
+                problems.append(RowProblem(number, field or "remarks", value))
+            continue
         if field in _DAY_FIELDS:
             try:
                 found[field] = _day(value, year, epoch)

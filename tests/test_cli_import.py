@@ -216,3 +216,23 @@ def test_a_file_that_is_no_readable_xlsx_is_refused_in_one_line(
     assert words in err and name in err
     assert "另存为" in err or "重新获取" in err
     assert not store.exists()
+
+
+def test_an_error_cell_is_reported_once_in_its_column(
+    samples: Path, store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """#N/A in 责任单位 was listed twice: as an error cell and as 未填写."""
+    from openpyxl import load_workbook
+
+    path = tmp_path / "err.xlsx"
+    workbook = load_workbook(samples / "handmade-plain-chuhe.xlsx")
+    ws = workbook.active
+    assert ws is not None
+    ws["G2"].value = "#N/A"
+    ws["G2"].data_type = "e"
+    workbook.save(path)
+
+    assert run(store, "--unit", "褚河街道", str(path), "--dry-run") == 2
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.startswith("2 ")]
+    assert len(lines) == 1 and "#N/A" in lines[0], out

@@ -407,6 +407,12 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     e.UnitMismatchError: lambda x: (
         f"表中写的单位是“{x.sheet_unit}”，与所选的“{x.chosen}”不同；请核对文件或所选单位。"
     ),
+    e.CellErrorValueError: lambda x: (
+        "单元格设成了日期格式，但填的数不是日期（如直接输入了 20220618），"
+        "请改成 2022-06-18 这样的日期或文字后再导入。"
+        if x.date_format
+        else f"单元格是错误值 {quoted(x.code)}（公式出错或引用失效），请在 Excel 或 WPS 中改正后再导入。"
+    ),
     e.DuplicateFindingError: lambda x: (
         f"与已登记的问题重复（问题编号 {x.finding_id}）。"
         if x.finding_id

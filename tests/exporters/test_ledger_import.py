@@ -542,3 +542,44 @@ def test_every_refusal_is_one_chinese_sentence_naming_what_to_do(
         text = explain(ImportFileError(tmp_path / "台账.xlsx", problem))
         assert text.startswith("台账.xlsx ")
         assert text.endswith("。") and "\n" not in text
+
+
+def test_a_cell_holding_a_spreadsheet_error_is_a_problem_not_text(tmp_path: Path) -> None:
+    """A broken lookup left #N/A as the 整改措施 saved in the file, and it came in as
+    the measure's text; an error is now a problem of its row, named with its code."""
+    path = make_book(tmp_path / "a.xlsx", [row_values(1), row_values(2)])
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path)
+    ws = workbook.active
+    assert ws is not None
+    for cell, code in (("E4", "#N/A"), ("G5", "#REF!")):
+        ws[cell].value = code
+        ws[cell].data_type = "e"
+    workbook.save(path)
+
+    first, second = read(path).rows
+    ((row, field, error),) = [(p.row, p.field, p.error) for p in first.problems]
+    assert (row, field) == (4, "measures")
+    assert "#N/A" in explain(error) and "公式" in explain(error)
+    assert [p.field for p in second.problems] == ["responsible_unit"]
+    assert "#REF!" in explain(second.problems[0].error)
+
+
+def test_a_number_in_a_date_formatted_cell_that_is_no_date_says_so(tmp_path: Path) -> None:
+    """20220618 typed into a cell formatted as a date: Excel shows ####, openpyxl
+    gives #VALUE!, and the refusal read “#VALUE!”不是有效日期."""
+    path = make_book(tmp_path / "a.xlsx", [row_values(1, 20220618)])
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path)
+    ws = workbook.active
+    assert ws is not None
+    ws["F4"].number_format = "yyyy-mm-dd"
+    workbook.save(path)
+
+    (row,) = read(path).rows
+    (problem,) = row.problems
+    assert problem.field == "deadline"
+    said = explain(problem.error)
+    assert "设成了日期格式" in said and "#VALUE!" not in said.split("（")[0], said
