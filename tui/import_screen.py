@@ -15,8 +15,6 @@ from textual.worker import Worker, WorkerState
 
 from domain.errors import (
     AlreadyImportedError,
-    NothingToImportError,
-    RowsRefusedError,
     WorkCancelledError,
 )
 from domain.importing import ImportResult, ImportSheet
@@ -83,6 +81,8 @@ class ImportScreen(Screen[ImportResult | None]):
         summary = import_summary(result)
         if result.previous is not None:
             summary += "\n" + explain(self.already())
+        elif result.bad and not result.good:
+            summary += "\n下列各行不能导入，没有可以导入的行。按 Esc 返回，修改文件后再导入。"
         elif result.bad:
             summary += (
                 "\n下列各行不能导入。按 g 只导入无误的行，或按 Esc 取消后修改文件。"
@@ -116,26 +116,20 @@ class ImportScreen(Screen[ImportResult | None]):
             previous.findings,
         )
 
-    def refused(self, error: Exception) -> None:
-        self.notify(explain(error), severity="warning", timeout=8)
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer only the import the sheet allows: all rows, or only the good ones."""
+        result = self.result
+        if action == "import_all":
+            return result.previous is None and not result.bad
+        if action == "import_good":
+            return result.previous is None and bool(result.bad) and bool(result.good)
+        return True
 
     def action_import_all(self) -> None:
-        result = self.result
-        if result.previous is not None:
-            self.refused(self.already())
-        elif result.bad:
-            self.refused(RowsRefusedError(len(result.bad), len(result.rows)))
-        else:
-            self.write(only_good=False)
+        self.write(only_good=False)
 
     def action_import_good(self) -> None:
-        result = self.result
-        if result.previous is not None:
-            self.refused(self.already())
-        elif not result.good:
-            self.refused(NothingToImportError(self.sheet.file_name))
-        else:
-            self.write(only_good=True)
+        self.write(only_good=True)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -43,6 +43,15 @@ async def settle(pilot: Any) -> None:
     await pilot.pause()
 
 
+def offered(screen: Any) -> set[str]:
+    """The screen's own keys the footer shows."""
+    return {
+        active.binding.description
+        for active in screen.active_bindings.values()
+        if active.node is screen and active.binding.show
+    }
+
+
 async def ask_import(pilot: Any, path: Path, sheet: str = "") -> None:
     """Open the dialog with d, give the file, save: the check runs."""
     await pilot.press("d")
@@ -78,6 +87,7 @@ async def test_a_good_sheet_is_reported_then_imported_with_a(
         assert "排查内容" in text_of(pilot, "#import-notes")
         assert not app.screen.query_one(DataTable).display
         assert ledger.rows() == []
+        assert offered(app.screen) == {"全部导入", "取消"}
 
         await pilot.press("a")
         await settle(pilot)
@@ -104,6 +114,8 @@ async def test_bad_rows_are_listed_and_only_the_good_come_in_with_g(
         assert table.row_count == 1
         assert [str(c) for c in table.get_row_at(0)[:2]] == ["5", "B列 问题类型"]
         assert "住房" in str(table.get_row_at(0)[2])
+        # The footer offered a 全部导入 that only refused: it offers what can be done.
+        assert offered(screen) == {"只导入无误的行", "取消"}
 
         await pilot.press("a")
         await settle(pilot)
