@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain.campaign import Campaign
-from domain.state import FindingState
+from domain.state import FindingState, Status
 
 # A withdrawal or a nature flip this close before a weekly cut-off is flagged.
 CUTOFF_WINDOW = timedelta(hours=48)
@@ -37,6 +37,14 @@ class SignalKind(StrEnum):
     NATURE_FLIPPED_BEFORE_CUTOFF = "nature_flipped_before_cutoff"
     DEADLINE_MOVED_BEFORE_OVERDUE = "deadline_moved_before_overdue"
     LATE_COMPLETION = "late_completion"
+
+
+# Clues that stand on a step's own claim, gone when the step is undone. A
+# withdrawal or a nature flip undone after a cut-off stays: it is how a
+# report is dodged.
+TAKEN_BACK_WITH_STEP = frozenset(
+    {SignalKind.LATE_COMPLETION, SignalKind.DEADLINE_MOVED_BEFORE_OVERDUE}
+)
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,7 @@ def signals(events: Iterable[Any], campaign: Campaign) -> list[Signal]:
     states: dict[str, FindingState] = {}
     found: list[Signal] = []
     recordings: list[Any] = []
+    undone: set[tuple[str, int]] = set()
     for event in events:
         if not hasattr(event, "evolve"):
             continue
@@ -87,11 +96,21 @@ def signals(events: Iterable[Any], campaign: Campaign) -> list[Signal]:
         found.extend(_signals_of(event, before, states[key], campaign))
         if before is None:
             recordings.append(event)
-    # Judged on the found day as finally corrected, not as first typed.
+        if type(event).__name__ == "ChangeUndone":
+            undone.add((key, event.undone_version))
+    # A step taken back no longer claims its day or its deadline.
+    found = [
+        s
+        for s in found
+        if s.kind not in TAKEN_BACK_WITH_STEP or (s.finding_id, s.version) not in undone
+    ]
+    # Judged on the found day as finally corrected, not as first typed; a
+    # finding voided (a duplicate, typed by mistake) was never owed.
     found.extend(
         s
         for event in recordings
-        if (s := _late_recorded(event, states[str(event.originator_id)], campaign))
+        if states[str(event.originator_id)].status is not Status.WITHDRAWN
+        and (s := _late_recorded(event, states[str(event.originator_id)], campaign))
     )
 
     now = [

@@ -272,6 +272,28 @@ def test_a_completion_recorded_long_after_the_day_it_claims_is_flagged(
         assert signal.version == 3
 
 
+def test_a_step_taken_back_or_a_finding_voided_no_longer_gives_its_clue(
+    ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
+) -> None:
+    """A completion back-dated by mistake and undone at once kept its 补录完成
+    clue, and a finding recorded late and then voided as a duplicate kept its
+    迟录: neither describes the ledger any more. A withdrawal before a cut-off
+    stays a clue when undone after it: that is how a report is dodged."""
+    at(clock, 6, 2)
+    completed = ledger.record(operator, new_finding(**PLAN))
+    dodged = ledger.record(operator, new_finding(statement="乙", **PLAN))
+    at(clock, 6, 7, 20)
+    ledger.withdraw(operator, dodged, 2, reason="重复登记")
+    at(clock, 6, 11, 9)
+    ledger.complete(operator, completed, 2, on=date(2022, 6, 3), effect="已整改")
+    ledger.undo_last(operator, completed, 3)
+    ledger.undo_last(operator, dodged, 3)
+    duplicate = ledger.record(operator, new_finding(statement="丙", found_on=date(2022, 6, 2)))
+    ledger.withdraw(operator, duplicate, 1, reason="与乙重复")
+
+    assert kinds(ledger) == [(dodged, SignalKind.WITHDRAWN_BEFORE_CUTOFF)]
+
+
 def test_signals_are_grouped_by_unit_in_campaign_order_then_by_time(
     ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
 ) -> None:
