@@ -306,6 +306,19 @@ class AlreadySealedError(LedgerError):
 
 
 @dataclass
+class SealLeavesWorkError(LedgerError):
+    """Sealing now would lock findings not yet rectified, or weeks not handed in.
+
+    Nothing was sealed; asked again with force, it is.
+    """
+
+    unit: str
+    pending: int
+    in_progress: int
+    missing_weeks: tuple[int, ...]
+
+
+@dataclass
 class UnitSealedError(LedgerError):
     """The unit's final ledger is sealed: its findings take only acceptance results."""
 

@@ -7,6 +7,7 @@ import re
 import secrets
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -47,6 +48,7 @@ from domain.errors import (
     MAX_PER_STRATUM,
     SEED_LIMIT,
     AlreadyImportedError,
+    AlreadySealedError,
     BundleCampaignError,
     BundleConflictError,
     BundleFormatError,
@@ -76,6 +78,7 @@ from domain.errors import (
     RowsRefusedError,
     SampleNotFoundError,
     SampleSizeError,
+    SealLeavesWorkError,
     SeedError,
     StoreBusyError,
     TextTooLongError,
@@ -782,10 +785,12 @@ class Ledger(Application):
         self._save(record)
         return fingerprint
 
-    def seal(self, by: Operator, unit: str, signer: str) -> str:
+    def seal(self, by: Operator, unit: str, signer: str, *, force: bool = False) -> str:
         """Seal a unit's final ledger in the last phase; return its fingerprint.
 
-        From then on the unit's findings take only acceptance results.
+        From then on the unit's findings take only acceptance results. While
+        any is still to be rectified, or a week due was not handed in, it
+        refuses (SealLeavesWorkError) unless `force`.
         """
         self._known("unit", unit)
         by = self._authorised(by, Act.SEAL, unit)
@@ -793,6 +798,8 @@ class Ledger(Application):
         final = self.campaign.phases[-1]
         if self.today() < final.start:
             raise NotInFinalPhaseError(final.name, final.start)
+        if not force:
+            self._check_nothing_left(unit)
         position = self.head()
         fingerprint = self._public_fingerprint(position) or ""
         stamp = self.stamp(by)
@@ -800,6 +807,16 @@ class Ledger(Application):
         record.seal(stamp, signer=signer, position=position, fingerprint=fingerprint)
         self._save(record)
         return fingerprint
+
+    def _check_nothing_left(self, unit: str) -> None:
+        sealed = self.sealed_by(unit)
+        if sealed:
+            raise AlreadySealedError(unit, sealed)
+        statuses = Counter(row.status for row in self.rows(LedgerQuery(unit=unit)))
+        [reports] = [r for r in self.unit_reports() if r.unit == unit]
+        pending, in_progress = statuses[Status.PENDING], statuses[Status.IN_PROGRESS]
+        if pending or in_progress or reports.missing:
+            raise SealLeavesWorkError(unit, pending, in_progress, reports.missing)
 
     def record_screening(
         self,

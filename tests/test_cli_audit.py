@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from domain.campaign import Campaign
+from domain.campaign import Campaign, load_campaign
 from domain.clock import SetClock
 from domain.ledger import NewFinding, Operator, open_ledger
 from exporters.official import write_official_sheet
@@ -52,6 +52,14 @@ def store(tmp_path: Path, campaign: Campaign) -> Path:
     ledger.record(OPERATOR, finding("南村赵某危房未改造", date(2022, 6, 3)))
     ledger.close()
     return path
+
+
+def ledger_sealed_by(store: Path) -> str:
+    ledger = open_ledger(load_campaign(), store)
+    try:
+        return ledger.sealed_by("褚河街道")
+    finally:
+        ledger.close()
 
 
 def test_replay_prints_the_ledger_as_it_stood(
@@ -264,7 +272,14 @@ def test_submit_reports_seal_and_verify_from_the_command_line(
     assert out.count("不一致") == 2
     assert "找不到该文件" in out
 
-    assert main([*base, "seal", "--signer", "王主任"]) == 0  # the system clock is past 6-20
+    # The system clock is past 6-20. Two findings are not rectified and weeks 2
+    # to 4 were not handed in: sealing would lock them, so it asks for --force.
+    assert main([*base, "seal", "--signer", "王主任"]) == 2
+    err = capsys.readouterr().err
+    assert "还有 2 个问题未完成整改（待整改 2）" in err, err
+    assert "第2、3、4周台账未报送" in err and "--force" in err
+    assert ledger_sealed_by(store) == ""
+    assert main([*base, "seal", "--signer", "王主任", "--force"]) == 0
     assert "签字封存" in capsys.readouterr().out
     code = main([*base, "seal", "--signer", "别人"])
     err = capsys.readouterr().err

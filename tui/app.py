@@ -15,7 +15,7 @@ from textual.command import CommandPalette
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from domain.errors import LedgerError, WorkCancelledError
+from domain.errors import LedgerError, SealLeavesWorkError, WorkCancelledError
 from domain.importing import ImportResult, ImportSheet
 from domain.ledger import Ledger, Operator
 from domain.staff import Role
@@ -35,6 +35,7 @@ from tui.wording import (
     REBUILD_TITLE,
     REBUILT_TITLE,
     ROWS,
+    AskAgain,
     catching_up,
     checking,
     entered_late,
@@ -556,8 +557,17 @@ class TaizhangApp(App[None]):
             Field("signer", "签字人", required=True, placeholder="单位主要负责同志姓名"),
         ]
 
+        warned: set[str] = set()
+
         def submit(values: dict[str, Any]) -> None:
-            fingerprint = self.ledger.seal(self.operator, values["unit"], values["signer"])
+            unit = values["unit"]
+            try:
+                fingerprint = self.ledger.seal(
+                    self.operator, unit, values["signer"], force=unit in warned
+                )
+            except SealLeavesWorkError as left:
+                warned.add(unit)  # said once; a second Ctrl+S seals
+                raise AskAgain(left, "确需现在封存，请再按 Ctrl+S。") from None
             self.notify(
                 f"{values['unit']} 终版台账已封存，指纹 {fingerprint}。此后只能记录验收结果。",
                 title="已封存",

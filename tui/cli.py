@@ -35,6 +35,7 @@ from domain.errors import (
     OperatorNotRegisteredError,
     OperatorRetiredError,
     RowsRefusedError,
+    SealLeavesWorkError,
     UnknownValueError,
     WorkCancelledError,
 )
@@ -659,6 +660,8 @@ def _add_report_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
     options.add_argument("--signer", required=True, metavar="姓名", help="签字人")
     options.add_argument("--unit", dest="command_unit", metavar="单位",
                          help="封存哪个单位；默认为操作员所在单位")
+    options.add_argument("--force", action="store_true",
+                         help="尚有问题未完成整改或有周次未报送时仍然封存")
 
     command("reports", "各单位的报送与封存情况", "列出每个单位已报送、应报未报的周次及终版台账封存情况。")
 
@@ -1316,7 +1319,10 @@ def _report(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int
             print(note)
         return EXIT_OK
     if args.command == "seal":
-        fingerprint = ledger.seal(operator, unit, args.signer)
+        try:
+            fingerprint = ledger.seal(operator, unit, args.signer, force=args.force)
+        except SealLeavesWorkError as left:
+            raise CommandRefused(f"{explain(left)}确需现在封存，请加 --force。") from None
         print(f"{unit} 终版台账已由 {args.signer.strip()} 签字封存，指纹 {fingerprint}。")
         return EXIT_OK
     if args.command == "reports":

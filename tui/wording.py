@@ -185,6 +185,23 @@ def character_kind(codepoint: int) -> str:
     return "改变文字显示方向的控制字符"
 
 
+def _seal_leaves_work(x: e.SealLeavesWorkError) -> str:
+    left = []
+    if x.pending or x.in_progress:
+        counts = "、".join(
+            f"{label} {n}"
+            for label, n in ((Status.PENDING, x.pending), (Status.IN_PROGRESS, x.in_progress))
+            if n
+        )
+        left.append(f"还有 {x.pending + x.in_progress} 个问题未完成整改（{counts}）")
+    if x.missing_weeks:
+        left.append(f"第{'、'.join(str(w) for w in x.missing_weeks)}周台账未报送")
+    return (
+        f"{x.unit}{'，'.join(left)}；封存后只能记录验收结果，"
+        "不能再记录整改进展、完成或报送。"
+    )
+
+
 def _day_problem(x: DayParseError) -> str:
     if x.reason == "no such month":
         return f"“{quoted(x.text)}”不是有效日期：月份应为 1 到 12，请核对。"
@@ -380,6 +397,7 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         + _late_words(x.late_findings, x.late_steps, "它们不属于该周按时上报的台账，任何报送都不含。")
     ),
     e.AlreadySealedError: lambda x: f"{x.unit} 的终版台账已由 {x.signer} 签字封存，不能再次封存或报送。",
+    e.SealLeavesWorkError: lambda x: _seal_leaves_work(x),
     e.UnitSealedError: lambda x: (
         f"{x.unit} 的终版台账已封存，其问题只能记录验收结果。"
     ),
@@ -663,6 +681,8 @@ def config_problem(error: Any) -> str:
 
 def explain(error: Exception) -> str:
     """Say in Chinese why an operation was refused."""
+    if isinstance(error, AskAgain):
+        return error.message
     for kind in type(error).__mro__:
         if kind in _EXPLAIN:
             return _EXPLAIN[kind](error)
@@ -737,10 +757,19 @@ def _campaign_field_problem(problem: str) -> str:
     return problem
 
 
+class AskAgain(Exception):
+    """A refusal, already worded, that the same save made again overrides."""
+
+    def __init__(self, refusal: Exception, again: str) -> None:
+        super().__init__(refusal)
+        self.message = f"{explain(refusal)}{again}"
+
+
 def is_refusal(error: Exception) -> bool:
     """Tell whether an error is an expected refusal rather than a fault."""
     return isinstance(
-        error, (e.LedgerError, DayParseError, CampaignError, ExportError, ImportFileError)
+        error,
+        (e.LedgerError, DayParseError, CampaignError, ExportError, ImportFileError, AskAgain),
     )
 
 

@@ -313,7 +313,7 @@ def test_a_sealed_unit_or_an_empty_sheet_is_refused(
     from datetime import datetime
 
     clock.set(datetime(2022, 6, 21, 9, 0, tzinfo=SHANGHAI))
-    ledger.seal(operator, UNIT, "王主任")
+    ledger.seal(operator, UNIT, "王主任", force=True)
     with pytest.raises(UnitSealedError):
         ledger.check_import(operator, sheet(row(4)))
 

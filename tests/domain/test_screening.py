@@ -137,7 +137,7 @@ def test_no_screening_before_the_campaign_or_after_the_seal(
         )
 
     at(clock, 6, 21)
-    ledger.seal(operator, UNIT, "王主任")
+    ledger.seal(operator, UNIT, "王主任", force=True)
     with pytest.raises(UnitSealedError):
         ledger.record_screening(
             operator, UNIT, "housing", 1, households=1, problems_found=0
@@ -223,7 +223,7 @@ def test_the_final_report_waits_for_the_last_phase(
     assert early.value == FinalReportTooEarlyError("总结验收", date(2022, 6, 20))
 
     at(clock, 6, 21)
-    ledger.seal(operator, UNIT, "王主任")
+    ledger.seal(operator, UNIT, "王主任", force=True)
     report = ledger.final_report(UNIT)
 
     assert (report.unit, report.day, report.sealed_by) == (

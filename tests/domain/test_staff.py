@@ -237,7 +237,7 @@ def test_submissions_seals_and_samples_follow_the_roles(
         assert isinstance(refused_without_a_trace(staffed, attempt), NotPermittedError)
 
     staffed.submit_week(ZHANG, "褚河街道", 1)
-    staffed.seal(ZHANG, "褚河街道", "褚河街道主任")
+    staffed.seal(ZHANG, "褚河街道", "褚河街道主任", force=True)
     assert staffed.sealed_by("褚河街道") == "褚河街道主任"
     assert [s.by for s in staffed.submissions()] == ["张三"]
 

@@ -13,6 +13,7 @@ from domain.errors import (
     AlreadySealedError,
     NotInFinalPhaseError,
     NotReportingUnitError,
+    SealLeavesWorkError,
     UnitSealedError,
     WeekAlreadySubmittedError,
     WeekNotOverError,
@@ -177,7 +178,14 @@ def test_a_sealed_unit_takes_only_acceptance_results(
         ledger.seal(operator, "褚河街道", "王主任")
 
     at(clock, 6, 21)
-    ledger.seal(operator, "褚河街道", "王主任")
+    # One finding is still being rectified and weeks 1 and 2 were not handed
+    # in: sealing would lock them, so it is refused until forced.
+    head = ledger.head()
+    with pytest.raises(SealLeavesWorkError) as left:
+        ledger.seal(operator, "褚河街道", "王主任")
+    assert left.value == SealLeavesWorkError("褚河街道", 0, 1, (1, 2))
+    assert ledger.head() == head
+    ledger.seal(operator, "褚河街道", "王主任", force=True)
 
     with pytest.raises(UnitSealedError):
         ledger.report_progress(
@@ -186,7 +194,7 @@ def test_a_sealed_unit_takes_only_acceptance_results(
     with pytest.raises(UnitSealedError):
         ledger.record(operator, new_finding())
     with pytest.raises(AlreadySealedError) as again:
-        ledger.seal(operator, "褚河街道", "别人")
+        ledger.seal(operator, "褚河街道", "别人")  # said so before any other refusal
     assert again.value == AlreadySealedError("褚河街道", "王主任")
     inspector = Operator("赵组长", "市巩固拓展脱贫攻坚成果调研指导组")
     ledger.pass_acceptance(inspector, done, 3, on=date(2022, 6, 21))

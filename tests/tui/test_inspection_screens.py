@@ -216,6 +216,12 @@ async def test_sealing_from_the_palette_leaves_only_acceptance(
         await type_text(pilot, "王主任")
         await pilot.press("ctrl+s")
         await pilot.pause()
+        # Weeks 1 and 2 were not handed in: said first, sealed on a second Ctrl+S.
+        said = str(app.screen.query_one("#form-message", Static).render())
+        assert "第1、2周台账未报送" in said and "再按 Ctrl+S" in said, said
+        assert ledger.sealed_by("褚河街道") == ""
+        await pilot.press("ctrl+s")
+        await pilot.pause()
 
         assert ledger.sealed_by("褚河街道") == "王主任"
         app.push_screen(FindingScreen(ledger, finding_id))
