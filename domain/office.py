@@ -86,11 +86,15 @@ def overview(
 ) -> OfficeOverview:
     """Summarise findings and submissions for every unit, in the order given.
 
-    Units outside `units` that still report findings (a campaign file since
-    changed) come last, so no finding drops out of the totals.
+    A unit in `receiving` is left out unless it has findings. Units outside
+    `units` that still report findings (a campaign file since changed) come
+    last, so no finding drops out of the totals.
     """
     live = [s for s in states if s.status is not Status.WITHDRAWN]
-    order = list(units) + sorted({s.reporting_unit for s in live} - set(units))
+    reporting = {s.reporting_unit for s in live}
+    # A receiving unit (the office, the team) is one only with findings of its own.
+    order = [u for u in units if u not in receiving or u in reporting]
+    order += sorted(reporting - set(units))
     place = {unit: n for n, unit in enumerate(order)}
     by_unit: dict[str, list[FindingState]] = {unit: [] for unit in order}
     for s in live:

@@ -143,7 +143,7 @@ def test_the_office_sees_who_submitted_and_who_is_missing(
 
 
 def test_the_office_and_the_inspection_team_owe_no_weekly_report(
-    ledger: Ledger, clock: SetClock
+    ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
 ) -> None:
     """The plan has townships and departments report to the office each week;
     the office receives, and the inspection team checks, so neither is missing."""
@@ -154,10 +154,17 @@ def test_the_office_and_the_inspection_team_owe_no_weekly_report(
     overview = {u.unit: u for u in ledger.office_overview().units}
 
     assert reports[office].missing == reports[team].missing == ()
-    assert overview[office].missing == overview[team].missing == ()
-    assert {mark for _, mark in overview[team].weeks} == {WeekMark.NOT_OWED}
+    # Nor are they among the units the overview counts (39 个单位 for 37).
+    assert office not in overview and team not in overview
+    assert list(overview) == ledger.campaign.reporting_units
     assert reports["市住建局"].missing == (1, 2)
     assert office not in ledger.campaign.reporting_units
+
+    # One with findings of its own is shown, owing nothing.
+    ledger.record(Operator("王主任", team), new_finding(reporting_unit=team))
+    [summary] = [u for u in ledger.office_overview().units if u.unit == team]
+    assert summary.total == 1
+    assert {mark for _, mark in summary.weeks} == {WeekMark.NOT_OWED}
 
     # Nor can the office hand a week in to itself (the weeks screen offered its own unit).
     head = ledger.head()

@@ -47,7 +47,7 @@ async def test_the_office_screen_shows_all_units_and_exports_them(
         screen = app.screen
         assert isinstance(screen, OfficeScreen)
         units = screen.query_one("#office-units", DataTable)
-        assert units.row_count == len(campaign.all_units)
+        assert units.row_count == len(campaign.reporting_units)
         overdue = screen.query_one("#office-overdue", DataTable)
         assert overdue.row_count == 1
 
