@@ -215,9 +215,12 @@ class Finding(Aggregate):
         evidence: list[str]
 
         def changes(self, state: FindingState) -> FindingState:
+            # 最新进展 is the latest by its day; one entered later about an
+            # earlier day is counted, not shown as the latest.
+            earlier = state.progress_on is not None and self.on < state.progress_on
             return state.but(
-                latest_progress=self.progress,
-                progress_on=self.on,
+                latest_progress=state.latest_progress if earlier else self.progress,
+                progress_on=state.progress_on if earlier else self.on,
                 first_step_on=state.with_step_on(self.on),
                 progress_count=state.progress_count + 1,
                 status=Status.IN_PROGRESS,

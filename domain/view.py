@@ -160,9 +160,10 @@ def view_tables_sql(
     ]
 
 
-# Raised whenever the view's tables change shape: an older view is emptied
-# and folded again from the log when a store is opened.
-VIEW_SCHEMA = 4
+# Raised whenever the view's tables change shape or a fold rule changes what a
+# state holds: an older view is emptied and folded again from the log when a
+# store is opened. 5: the latest progress is the one of the latest day.
+VIEW_SCHEMA = 5
 SCHEMA_MARK = "__ledger_view_schema__"
 
 

@@ -766,3 +766,18 @@ def test_found_date_corrected_past_a_recorded_step_is_refused() -> None:
 
     assert caught.value == FoundAfterStepError(date(2022, 6, 5), TODAY)
     assert finding.version == version
+
+
+def test_the_latest_progress_is_the_one_of_the_latest_day_not_the_last_typed() -> None:
+    """Two clerks entered a June 9 report, then a June 8 one: 最新进展 showed June 8's."""
+    finding = in_progress()
+    finding.report_progress(later(9), on=date(2022, 6, 9), progress="六月九日进展", evidence=[])
+    finding.report_progress(later(9), on=date(2022, 6, 8), progress="六月八日进展", evidence=[])
+
+    assert finding.state.latest_progress == "六月九日进展"
+    assert finding.state.progress_on == date(2022, 6, 9)
+    assert finding.state.progress_count == 2
+
+    # On the same day, the one entered last is the latest.
+    finding.report_progress(later(9), on=date(2022, 6, 9), progress="九日下午进展", evidence=[])
+    assert finding.state.latest_progress == "九日下午进展"
