@@ -2616,9 +2616,10 @@ class Ledger(Application):
             raise DateOutsideCampaignError(field, day, first, min(last, self.today()))
 
     def _check_deadline_day(self, day: date) -> None:
-        # A finding found late in (or after) the campaign still gets a year.
+        # A finding found on the campaign's last day still gets a year; its
+        # papers entered years later do not move the bound.
         first = self.campaign.first_day
-        last = max(self.campaign.last_day, self.today()) + DEADLINE_HORIZON
+        last = self.campaign.last_day + DEADLINE_HORIZON
         if not first <= day <= last:
             raise DateOutsideCampaignError("deadline", day, first, last)
 

@@ -197,6 +197,20 @@ def test_values_the_campaign_does_not_define_are_refused(
     assert ledger.rows() == []
 
 
+def test_a_deadline_is_bounded_by_the_campaign_not_by_today(
+    ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
+) -> None:
+    """Papers of 2022 entered in 2026: a deadline typed 2027-06-01 for 2022-06-01
+    was taken (the bound was today plus a year) and hid the finding from overdue."""
+    clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=SHANGHAI))
+    with pytest.raises(DateOutsideCampaignError) as caught:
+        ledger.record(operator, new_finding(**{**PLAN, "deadline": date(2027, 6, 1)}))
+    assert caught.value == DateOutsideCampaignError(
+        "deadline", date(2027, 6, 1), date(2022, 5, 23), date(2023, 6, 26)
+    )
+    ledger.record(operator, new_finding(**{**PLAN, "deadline": date(2023, 6, 26)}))
+
+
 def test_a_found_day_after_the_campaign_is_refused_long_after_it(
     ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
 ) -> None:
