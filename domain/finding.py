@@ -53,6 +53,18 @@ def required_text(field: str, value: str) -> str:
     return optional_text(field, text)
 
 
+def name_text(field: str, value: str) -> str:
+    """Return a name stripped: required text on one line, without tabs or line breaks.
+
+    A name stands on one line of every record and list it signs.
+    """
+    text = required_text(field, value)
+    for index, char in enumerate(text, 1):
+        if char in "\t\n\r":
+            raise ForbiddenCharacterError(field, index, ord(char))
+    return text
+
+
 def optional_text(field: str, value: str) -> str:
     """Return the text stripped, refusing it when a cell cannot hold it.
 

@@ -90,7 +90,7 @@ from domain.errors import (
     WeekAlreadySubmittedError,
     WeekNotOverError,
 )
-from domain.finding import Finding, Stamp, optional_text, required_text
+from domain.finding import Finding, Stamp, name_text, optional_text, required_text
 from domain.importing import (
     DEFAULT_CHECK_ITEM,
     IMPORT_SOURCE,
@@ -794,7 +794,7 @@ class Ledger(Application):
         """
         self._known("unit", unit)
         by = self._authorised(by, Act.SEAL, unit)
-        signer = required_text("signer", signer)
+        signer = name_text("signer", signer)
         final = self.campaign.phases[-1]
         if self.today() < final.start:
             raise NotInFinalPhaseError(final.name, final.start)
@@ -936,7 +936,7 @@ class Ledger(Application):
             by = self._authorised(by, Act.REGISTER, "")
         elif wanted is not Role.OFFICE:
             raise FirstOperatorError(str(wanted))
-        name = required_text("name", name)
+        name = name_text("name", name)
         if (length := cell_length(name)) > MAX_NAME:
             raise TextTooLongError("name", length, MAX_NAME)
         member = self._find_staff(name)

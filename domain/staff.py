@@ -11,7 +11,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.errors import NothingChangedError, OperatorRetiredError
-from domain.finding import Stamp, required_text
+from domain.finding import Stamp, name_text
 
 
 class Role(StrEnum):
@@ -127,7 +127,7 @@ class StaffMember(Aggregate):
         cls, stamp: Stamp, *, campaign_id: str, name: str, unit: str, role: Role
     ) -> StaffMember:
         """Put a new operator on the register."""
-        name = required_text("name", name)
+        name = name_text("name", name)
         return cls._create(
             cls.Registered,
             id=cls.id_for(campaign_id, name),

@@ -558,6 +558,10 @@ CLI_CASES: list[tuple[list[str], str | None]] = [
     (["--operator", "", "check"], "不能为空"),
     (["--operator", "   ", "check"], "不能为空"),
     (["--operator", "张\x1b[2J三", "check"], "控制字符"),
+    # A name goes on one line of every record: no tab, no line break.
+    (["--operator", "张\t三", "check"], "制表符"),
+    (["operator", "add", "王\n五", "--unit", "褚河街道", "--role", "办公室"], "换行符"),
+    (["seal", "--signer", "王\t主任"], "制表符"),
     (["--operator", "王" * 40_000, "check"], "超过表格单元格上限"),
     (["--unit", "不存在的镇", "check"], "不在本次工作的定义中"),
     (["bundle", "import", "no-such.tzb"], "文件不存在"),

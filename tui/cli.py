@@ -39,7 +39,7 @@ from domain.errors import (
     UnknownValueError,
     WorkCancelledError,
 )
-from domain.finding import required_text
+from domain.finding import name_text
 from domain.importing import ImportSheet
 from domain.keys import KEY_ENV, checked_key, read_key_file, write_key_file
 from domain.ledger import Ledger, Operator, default_store_path, open_ledger
@@ -1938,7 +1938,7 @@ def _operator(args: argparse.Namespace, campaign: Campaign) -> Operator:
     if name is None:
         name = os.environ.get(OPERATOR_ENV) or _login_name()
     # The name goes into every event: the same rules as any recorded text.
-    name = required_text("operator", name)
+    name = name_text("operator", name)
     units = campaign.all_units
     unit = (
         args.unit or os.environ.get(UNIT_ENV, "").strip() or (campaign.units.townships or units)[0]

@@ -178,6 +178,10 @@ def character_kind(codepoint: int) -> str:
     char = chr(codepoint)
     if 0xD800 <= codepoint <= 0xDFFF:
         return "无法识别的字符（可能是文件编码不对）"
+    if char == "\t":
+        return "制表符"
+    if char in "\n\r":
+        return "换行符（此处只能写一行）"
     if unicodedata.category(char) == "Cc":
         return "不可见的控制字符"
     if codepoint in (0xFFFE, 0xFFFF):
