@@ -2397,9 +2397,11 @@ class Ledger(Application):
                 responsible_leader=row.responsible_leader,
                 remarks=row.remarks,
             )
+            # The plan was there by the report day, and by its own deadline.
+            planned = min(latest, row.deadline) if row.deadline else latest
             try:
                 built[row.number] = self._new_finding(
-                    stamp, new, planned_on=max(day, latest)
+                    stamp, new, planned_on=max(day, planned)
                 )
             except LedgerError as error:
                 field = getattr(error, "field", "")

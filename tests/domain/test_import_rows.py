@@ -102,6 +102,19 @@ def test_every_row_becomes_a_finding_with_its_plan_source_and_row(
     assert plan.on == date(2022, 6, 7)
 
 
+def test_a_plan_overdue_on_the_report_day_is_dated_no_later_than_its_deadline(
+    ledger: Ledger, operator: Operator
+) -> None:
+    """The week-1 sample reports on 6-07 a plan due 6-05: the plan was dated 6-07,
+    made two days after it was due. It existed by its deadline, and is dated so."""
+    result = ledger.import_sheet(operator, sheet(row(4, deadline=date(2022, 6, 5))))
+
+    [finding_id] = [r.finding_id for r in result.rows]
+    found, plan = ledger.history(finding_id)
+    assert plan.on == date(2022, 6, 5) == ledger.row(finding_id).deadline
+    assert found.on <= plan.on
+
+
 def test_rows_are_recorded_in_sheet_order_in_one_save(
     ledger: Ledger, operator: Operator
 ) -> None:
