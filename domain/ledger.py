@@ -1296,6 +1296,11 @@ class Ledger(Application):
                 for k, s in replay(events, business_until=day).items()
                 if not unit or s.reporting_unit == unit
             )
+        if odd:
+            # Replayed ones came last: put every finding back in ledger order.
+            first = view.first_positions()
+            order = sorted(states.values(), key=lambda s: (s.recorded_at, first[s.finding_id]))
+            states = {s.finding_id: s for s in order}
         return states
 
     def week_view(self, week: int, unit: str = "") -> WeekView:

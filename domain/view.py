@@ -577,6 +577,16 @@ class LedgerRows(TrackingRecorder):
                 found[key] = Reach(at, day, first, bool(in_order))
         return found
 
+    def first_positions(self) -> dict[str, int]:
+        """Say for every finding the log position of its first event: with its
+        recording moment, the order of the ledger's rows."""
+        with self._cursors(commit=False) as (_, c):
+            c.execute(
+                f"SELECT finding_id, min(first_position) FROM {self.VERSIONS}"
+                " GROUP BY finding_id"
+            )
+            return dict(c.fetchall())
+
     def get_rows(self, finding_ids: Sequence[str]) -> dict[str, FindingState]:
         """Fetch the stored rows of the given findings, skipping unknown ids."""
         with self._cursors(commit=False) as (_, c):

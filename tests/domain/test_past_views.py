@@ -238,3 +238,20 @@ def test_a_week_as_now_known_takes_later_corrections_and_voids_but_not_undone_on
     # The week as reported still shows what was reported.
     cutoff = datetime(2022, 6, 8, tzinfo=SHANGHAI)
     assert ledger.states_as_of(cutoff)[worded].statement == "东村王某住房未挂牌"
+
+
+def test_a_week_as_now_known_keeps_the_recording_order_of_the_ledger(
+    ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
+) -> None:
+    """A finding corrected after the week is replayed, and came last on the known
+    sheet: 序号 1 of the current ledger was 序号 2 there."""
+    at(clock, 6, 2)
+    first = ledger.record(operator, new_finding(statement="甲"))
+    ledger.record(operator, new_finding(statement="乙"))
+    at(clock, 6, 20)
+    ledger.correct(operator, first, 1, field="statement", value="甲（更正）", reason="表述不准")
+
+    known = ledger.states_known_on(date(2022, 6, 7))
+
+    assert [s.statement for s in known.values()] == ["甲（更正）", "乙"]
+    assert [s.statement for s in ledger.rows()] == ["甲（更正）", "乙"]
