@@ -18,6 +18,16 @@ class FindingNotFoundError(LedgerError):
 
 
 @dataclass
+class FindingNumberError(LedgerError):
+    """A finding's number given by its start is too short, or fits several findings."""
+
+    given: str
+    shortest: int
+    # How many findings it fits (0 when too short to look).
+    fits: int = 0
+
+
+@dataclass
 class FindingWithdrawnError(LedgerError):
     finding_id: str
 
@@ -411,6 +421,9 @@ class DuplicateFindingError(LedgerError):
     statement: str
     finding_id: str = ""
     row: int = 0
+    # Where the recorded one came from and when it was found, to tell it by.
+    source_ref: str = dataclasses.field(default="", compare=False)
+    found_on: date | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclass

@@ -60,6 +60,7 @@ from domain.errors import (
     DuplicateFindingError,
     FinalReportTooEarlyError,
     FindingNotFoundError,
+    FindingNumberError,
     FirstOperatorError,
     FoundAfterStepError,
     LastOfficeError,
@@ -119,7 +120,7 @@ from domain.sqlite_store import (
 )
 from domain.staff import Act, Role, StaffEntry, StaffMember, permits
 from domain.staff import fold as fold_staff
-from domain.state import FindingState, Status
+from domain.state import MIN_ID, FindingState, Status
 from domain.store import check_reachable, is_postgres_url, postgres_env
 from domain.text import cell_length
 from domain.unit_ledger import UnitLedger
@@ -1178,6 +1179,26 @@ class Ledger(Application):
         if finding_id not in found:
             raise FindingNotFoundError(finding_id)
         return found[finding_id]
+
+    def finding_numbered(self, given: str) -> str:
+        """Return the id of the finding a whole id or its first characters name.
+
+        The app shows the first SHORT_ID characters as a finding's 编号; at
+        least MIN_ID are needed, and as many as tell it from every other.
+        """
+        start = given.strip().lower()
+        if not re.fullmatch(r"[0-9a-f-]+", start):
+            raise FindingNotFoundError(given)
+        if len(start) < MIN_ID:
+            raise FindingNumberError(given, MIN_ID)
+        self.catch_up()
+        fits = self.projection.view.ids_starting(start)
+        if not fits:
+            raise FindingNotFoundError(given)
+        if len(fits) > 1 and start not in fits:
+            count = len(self.projection.view.ids_starting(start, limit=1000))
+            raise FindingNumberError(given, MIN_ID, count)
+        return start if start in fits else fits[0]
 
     def history(self, finding_id: str) -> list[HistoryEntry]:
         """List every event of a finding, oldest first."""
@@ -2345,7 +2366,7 @@ class Ledger(Application):
         # last followed the log.
         self.catch_up()
         recorded = {
-            same_statement(s.statement): s.finding_id
+            same_statement(s.statement): s
             for s in self.rows(LedgerQuery(unit=unit))
             if s.status is not Status.WITHDRAWN
         }
@@ -2358,7 +2379,11 @@ class Ledger(Application):
             key = same_statement(row.statement)
             earlier = first_row.setdefault(key, row.number) if key else row.number
             if key in recorded:
-                duplicate = DuplicateFindingError(row.statement, recorded[key])
+                same = recorded[key]
+                duplicate = DuplicateFindingError(
+                    row.statement, same.finding_id,
+                    source_ref=same.source_ref, found_on=same.found_on,
+                )
                 found.append(RowProblem(row.number, "statement", duplicate))
             elif earlier != row.number:
                 duplicate = DuplicateFindingError(row.statement, row=earlier)

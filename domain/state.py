@@ -18,6 +18,11 @@ class Status(StrEnum):
     WITHDRAWN = "已作废"
 
 
+# A finding's number as shown (编号): the first characters of its id; the
+# fewest a command takes in its stead.
+SHORT_ID = 8
+MIN_ID = 6
+
 # Status values a finding can no longer leave; no step is recorded on them.
 FINAL = frozenset({Status.CLOSED, Status.WITHDRAWN})
 

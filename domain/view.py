@@ -577,6 +577,16 @@ class LedgerRows(TrackingRecorder):
                 found[key] = Reach(at, day, first, bool(in_order))
         return found
 
+    def ids_starting(self, start: str, limit: int = 2) -> list[str]:
+        """Name up to `limit` findings whose id starts so (lower-case hex and dashes)."""
+        with self._cursors(commit=False) as (_, c):
+            c.execute(
+                f"SELECT finding_id FROM {self.ROWS} WHERE finding_id LIKE {self.PARAM}"
+                f" ORDER BY finding_id LIMIT {int(limit)}",
+                [f"{start}%"],
+            )
+            return [key for (key,) in c.fetchall()]
+
     def first_positions(self) -> dict[str, int]:
         """Say for every finding the log position of its first event: with its
         recording moment, the order of the ledger's rows."""

@@ -236,3 +236,16 @@ def test_an_error_cell_is_reported_once_in_its_column(
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line.startswith("2 ")]
     assert len(lines) == 1 and "#N/A" in lines[0], out
+
+
+def test_a_duplicate_names_the_recorded_finding_as_the_app_shows_it(
+    samples: Path, store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """问题编号 9bf64f7d-9a0c-… named a finding by an id the app shows nowhere."""
+    assert run(store, "--unit", "褚河街道", str(samples / "official-chuhe-week1.xlsx")) == 0
+    capsys.readouterr()
+    assert run(store, "--unit", "褚河街道", str(samples / "handmade-wps-chuhe.xlsx"), "--dry-run") == 2
+    out = capsys.readouterr().out
+    said = [line for line in out.splitlines() if "重复" in line]
+    assert said, out
+    assert re.search(r"official-chuhe-week1\.xlsx 第\d+行，2022年6月\d+日发现，编号 [0-9a-f]{8}）", said[0]), said

@@ -136,9 +136,10 @@ def test_check_lists_the_problems_in_an_aligned_table_and_exits_one(
     assert len(body) == 3
     for text in ("缺完成时限", "未填写整改措施", "完成无进展", "从未报告过进展"):
         assert text in out
-    # The ids start in the same terminal column on every line.
-    starts = {cells(line[: line.index(fid)]) for line in body for fid in (bare, hasty)
-              if fid in line}  # fmt: skip
+    # The numbers (编号, an id's first 8 characters) start in the same terminal
+    # column on every line.
+    starts = {cells(line[: line.index(fid[:8])]) for line in body for fid in (bare, hasty)
+              if fid[:8] in line}  # fmt: skip
     assert len(starts) == 1
     assert cells(lines[1][: lines[1].index("问题编号")]) in starts
 
@@ -181,11 +182,11 @@ def test_signals_name_each_clue_with_its_dates(
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "发现 2 条需要核查的线索" in out
-    [withdrawal] = [line for line in out.splitlines() if withdrawn in line]
+    [withdrawal] = [line for line in out.splitlines() if withdrawn[:8] in line]
     assert "截止前作废" in withdrawal
     assert "2022年6月7日 21:30作废" in withdrawal and "与甲重复" in withdrawal
     assert "仅 2 小时" in withdrawal
-    [lateness] = [line for line in out.splitlines() if late in line]
+    [lateness] = [line for line in out.splitlines() if late[:8] in line]
     assert "迟录（疑似漏报）" in lateness
     assert "2022年6月5日发现，应在第 1 周报送，2022年6月16日 09:00才录入" in lateness
 
@@ -278,7 +279,7 @@ def test_a_tampered_sample_fails_its_redraw(
     out = capsys.readouterr().out
     assert code == 1
     assert "重抽结果与记录不一致" in out
-    assert swapped in out
+    assert swapped[:8] in out
 
 
 def test_an_empty_list_of_samples_says_so(
@@ -369,6 +370,25 @@ def test_undo_takes_back_the_operators_last_step(
     again = setup()
     assert again.row(finding_id).progress_count == 0
     assert again.history(finding_id)[-1].kind == "ChangeUndone"
+
+
+def test_undo_takes_the_short_number_the_ledger_shows(
+    store: Path,
+    setup: Callable[[], Ledger],
+    new_finding: NewFindingFactory,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`undo` wanted all 36 characters of an id the app never shows; the finding
+    page and the refusals name its first 8 (编号), which are enough."""
+    ledger = setup()
+    finding_id = ledger.record(ME, new_finding(**PLAN))
+    ledger.report_progress(ME, finding_id, 2, on=date(2022, 6, 2), progress="已入户")
+    ledger.close()
+
+    assert run(store, *AS_ME, "undo", f" {finding_id[:8].upper()} ") == 0, capsys.readouterr()
+    assert "已撤销第 3 步（报告进展）" in capsys.readouterr().out
+    assert run(store, *AS_ME, "undo", finding_id[:3]) == 2
+    assert "至少" in capsys.readouterr().err
 
 
 def test_undo_refusals_are_one_chinese_line(

@@ -46,7 +46,7 @@ from domain.ledger import Ledger, Operator, default_store_path, open_ledger
 from domain.office import COUNTED
 from domain.progress import Progress
 from domain.staff import Role
-from domain.state import Status
+from domain.state import SHORT_ID, Status
 from domain.store import mask_url
 from domain.text import forbidden_character
 from domain.view import LedgerQuery
@@ -756,7 +756,8 @@ def _add_inspection_commands(
         description="撤销操作员本人在该问题上记录的最近一步；撤销本身也留在记录中。"
         "登记问题不能撤销（请用作废），撤销也不能再撤销。",
     )
-    options.add_argument("finding_id", metavar="问题编号", help="要撤销的问题的编号")
+    options.add_argument("finding_id", metavar="问题编号",
+                         help="要撤销的问题的编号（问题页标题中的“编号”，或写全）")
     _add_shared(options, after=True)
 
 
@@ -1532,7 +1533,7 @@ def _office(
                     s.statement,
                     format_day(s.deadline) if s.deadline else "",
                     s.responsible_unit,
-                    s.finding_id,
+                    s.finding_id[:SHORT_ID],
                 )
                 for s in overview.overdue
             ],
@@ -1649,7 +1650,7 @@ def _check(ledger: Ledger, unit: str) -> int:
     _print_table(
         ("单位", "问题", "说明", "问题表述", "问题编号"),
         [
-            (p.unit, PROBLEM_NAMES[p.kind], problem_text(p), p.statement, p.finding_id)
+            (p.unit, PROBLEM_NAMES[p.kind], problem_text(p), p.statement, p.finding_id[:SHORT_ID])
             for p in problems
         ],
         (None, None, SENTENCE_WIDTH, STATEMENT_WIDTH),
@@ -1670,7 +1671,7 @@ def _signals(ledger: Ledger, unit: str) -> int:
     _print_table(
         ("单位", "线索", "日期与经过", "问题表述", "问题编号"),
         [
-            (s.unit, SIGNAL_NAMES[s.kind], signal_text(s), s.statement, s.finding_id)
+            (s.unit, SIGNAL_NAMES[s.kind], signal_text(s), s.statement, s.finding_id[:SHORT_ID])
             for s in found
         ],
         (None, None, SENTENCE_WIDTH, STATEMENT_WIDTH),
@@ -1744,7 +1745,7 @@ def _print_sample(ledger: Ledger, finding_ids: Sequence[str]) -> None:
     for finding_id in finding_ids:
         state = ledger.row(finding_id)
         category = campaign.category(state.category).name
-        rows.append((state.reporting_unit, category, state.statement, finding_id))
+        rows.append((state.reporting_unit, category, state.statement, finding_id[:SHORT_ID]))
     _print_table(
         ("单位", "问题类型", "问题表述", "问题编号"),
         rows,
@@ -1752,8 +1753,8 @@ def _print_sample(ledger: Ledger, finding_ids: Sequence[str]) -> None:
     )
 
 
-def _undo(ledger: Ledger, operator: Operator, finding_id: str) -> int:
-    finding_id = finding_id.strip()
+def _undo(ledger: Ledger, operator: Operator, given: str) -> int:
+    finding_id = ledger.finding_numbered(given)
     version = ledger.row(finding_id).version
     ledger.undo_last(operator, finding_id, version)
     undo = ledger.history(finding_id)[-1]

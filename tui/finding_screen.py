@@ -28,7 +28,7 @@ from domain.errors import (
 )
 from domain.ledger import HistoryEntry, Ledger
 from domain.staff import Act
-from domain.state import CORRECTABLE_FIELDS, FindingState, Status
+from domain.state import CORRECTABLE_FIELDS, SHORT_ID, FindingState, Status
 from tui.confirm_modal import ConfirmModal
 from tui.finding_form import entry_day
 from tui.form import Field, FormModal, choices
@@ -118,9 +118,11 @@ class FindingScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        # The number commands take (undo) and refusals name; the whole id is long.
+        self.sub_title = f"编号 {self.finding_id[:SHORT_ID]}"
         if self.as_of is not None:
             local = self.as_of.astimezone(self.ledger.campaign.tz)
-            self.sub_title = f"历史视图（只读）：{moment_words(local)}"
+            self.sub_title += f"　历史视图（只读）：{moment_words(local)}"
         self.reload()
         self.query_one(DataTable).focus()
 

@@ -18,7 +18,7 @@ from domain.checks import Problem, ProblemKind
 from domain.dates import DayParseError, format_day
 from domain.importing import ImportResult, RowProblem
 from domain.inspection import Signal, SignalKind
-from domain.state import FindingState, Status
+from domain.state import SHORT_ID, FindingState, Status
 from domain.text import CELL_LIMIT
 from exporters import ledger_import as li
 from exporters.destination import FILE_EXISTS, ExportError
@@ -293,6 +293,11 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     e.FindingNotFoundError: lambda x: (
         f"找不到问题 {quoted(x.finding_id)}，请检查编号（问题只会作废，不会被删除）。"
     ),
+    e.FindingNumberError: lambda x: (
+        f"问题编号“{quoted(x.given)}”对应 {x.fits} 个问题，请多写几位。"
+        if x.fits
+        else f"问题编号至少写前 {x.shortest} 位（问题页标题中的“编号”）。"
+    ),
     e.FindingWithdrawnError: lambda x: "该问题已作废，不能再办理任何整改步骤。",
     e.FindingClosedError: lambda x: "该问题已验收销号，不能再修改。",
     e.NotPlannedError: lambda x: "该问题还没有制定整改措施和完成时限，请先“制定整改”。",
@@ -436,7 +441,10 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         else f"单元格是错误值 {quoted(x.code)}（公式出错或引用失效），请在 Excel 或 WPS 中改正后再导入。"
     ),
     e.DuplicateFindingError: lambda x: (
-        f"与已登记的问题重复（问题编号 {x.finding_id}）。"
+        "与已登记的问题重复（"
+        + (f"{x.source_ref}，" if x.source_ref else "")
+        + (f"{format_day(x.found_on)}发现，" if x.found_on else "")
+        + f"编号 {x.finding_id[:SHORT_ID]}）。"
         if x.finding_id
         else f"与第 {x.row} 行的问题表述相同，重复了。"
     ),
