@@ -6,6 +6,7 @@ import dataclasses
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -49,6 +50,10 @@ COLUMNS = [
     ("lamp", "灯", 2),
 ]
 MIN_STATEMENT = 14
+# On a wide terminal the unit columns grow to their names while the statement
+# keeps this much; names longer than UNIT_CELLS (the office's) are still cut.
+WIDE_STATEMENT = 60
+UNIT_CELLS = 20
 
 
 def lamp(state: FindingState, today: date) -> Text:
@@ -168,6 +173,13 @@ class LedgerScreen(Screen[None]):
         local = self.as_of.astimezone(self.ledger.campaign.tz)
         return (local - timedelta(microseconds=1)).date()
 
+    def unit_widths(self) -> dict[str, int]:
+        """The cells (with the gap) the unit columns take to show the campaign's names whole."""
+        units = self.ledger.campaign.units
+        fitting = [u for u in units.townships + units.departments if cell_len(u) <= UNIT_CELLS]
+        widest = max((cell_len(u) for u in fitting), default=0) + 1
+        return {"unit": widest, "responsible": widest}
+
     def ledger_query(self) -> LedgerQuery:
         def chosen(selector: str) -> str:
             value = self.query_one(selector, Select).value
@@ -205,6 +217,10 @@ class LedgerScreen(Screen[None]):
         widths = {key: width for key, _, width in COLUMNS}
         widths["number"] = max(widths["number"], len(str(count)) + 1)
         self.fitted_width = self.size.width
+        # A wide terminal shows unit names whole, the statement keeping the most room.
+        for key, width in self.unit_widths().items():
+            spare = self.size.width - sum(widths.values()) - 2 - WIDE_STATEMENT
+            widths[key] = max(widths[key], min(width, widths[key] + spare))
         statement_width = max(MIN_STATEMENT, self.size.width - sum(widths.values()) - 2)
         columns = [(label, widths[key] or statement_width) for key, label, _ in COLUMNS]
         row = table.cursor_row

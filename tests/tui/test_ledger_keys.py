@@ -374,6 +374,14 @@ async def test_the_table_fits_80_columns_and_uses_a_wide_terminal(ledger: Ledger
             assert len(widths) == 9
             assert sum(widths) <= size[0] - 2
             assert sum(widths) >= size[0] - 4
+            # At 160 columns 责任单位 read 市金融事务 … beside 90 empty cells of
+            # 问题表述: a wide terminal shows the campaign's unit names whole.
+            if size[0] == 160:
+                from rich.cells import cell_len
+
+                longest = max(cell_len(u) for u in ledger.campaign.units.departments[2:])
+                assert widths[6] > longest, widths
+                assert widths[1] > max(cell_len(u) for u in ledger.campaign.units.townships)
 
 
 async def test_help_and_command_palette(ledger: Ledger, tmp_path: Path) -> None:
