@@ -276,10 +276,15 @@ class LedgerScreen(Screen[None]):
         if state is None:
             # The past is read-only: nothing can be recorded in it.
             new = "" if self.as_of is not None else "按 n 新建。"
-            if self.ledger_query() == LedgerQuery():
-                detail.update(f"没有问题。{new}")
-            else:
+            if self.ledger_query() != LedgerQuery():
                 detail.update(f"没有符合条件的问题。{new}按 x 清除筛选。")
+            elif self.as_of is not None:
+                detail.update("没有问题。")
+            else:
+                detail.update(
+                    "还没有问题。按 n 登记新问题，按 d 导入已有的手工台账（.xlsx），"
+                    "按 F1 查看全部按键。"
+                )
             return
         measures = f"\n整改措施：{state.measures}" if state.measures else ""
         detail.update(f"问题表述：{state.statement}{measures}")

@@ -760,3 +760,15 @@ async def test_the_field_with_the_cursor_is_marked_by_its_label(
         await pilot.pause()
         assert app.focused is form.query_one("#field-nature")
         assert marked() == ["nature"]
+
+
+async def test_an_empty_ledger_says_how_to_begin_including_an_import(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """A new user found the import (d, off the footer at 80 columns) only in the README."""
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        detail = str(app.screen.query_one("#row-detail").render())
+        assert "按 n 登记新问题" in detail and "按 d 导入" in detail, detail
