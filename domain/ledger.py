@@ -1582,7 +1582,7 @@ class Ledger(Application):
             day,
             week,
             self.campaign.report_weeks,
-            submitted={r.unit: set(r.submitted) for r in reports},
+            submitted={r.unit: r.handed_in for r in reports},
             due={w for w in self.campaign.report_weeks if self.week_cutoff(w) <= now},
             sealed={r.unit: r.sealed_by for r in reports if r.sealed_by},
             receiving=self.campaign.units.receiving,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
@@ -23,7 +23,9 @@ class WeekMark(StrEnum):
 class UnitSummary:
     """One unit's findings by status, its overdue ones, and its submissions.
 
-    `weeks` pairs every report week with its mark, in week order.
+    `weeks` pairs every report week with its mark, in week order. Submissions
+    are as known now, also in the overview of a past week: `handed_in` says
+    when each came in.
     """
 
     unit: str
@@ -32,6 +34,8 @@ class UnitSummary:
     overdue: int
     weeks: tuple[tuple[int, WeekMark], ...]
     sealed_by: str
+    # The business day each submitted week came in.
+    handed_in: Mapping[int, date] = field(default_factory=dict)
 
     def count(self, status: Status) -> int:
         return dict(self.by_status).get(status, 0)
@@ -79,7 +83,7 @@ def overview(
     day: date,
     week: int | None,
     report_weeks: Sequence[int],
-    submitted: dict[str, set[int]],
+    submitted: Mapping[str, Mapping[int, date]],
     due: set[int],
     sealed: dict[str, str],
     receiving: Sequence[str] = (),
@@ -106,7 +110,7 @@ def overview(
             (
                 w,
                 WeekMark.SUBMITTED
-                if w in submitted.get(unit, set())
+                if w in submitted.get(unit, {})
                 else WeekMark.NOT_OWED
                 if unit in receiving
                 else WeekMark.MISSING
@@ -126,6 +130,7 @@ def overview(
                 overdue=sum(1 for s in mine if s.is_overdue(day)),
                 weeks=weeks,
                 sealed_by=sealed.get(unit, ""),
+                handed_in=dict(submitted.get(unit, {})),
             )
         )
     overdue = sorted(

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from domain.office import COUNTED, OfficeOverview, WeekMark
+from domain.dates import format_day
+from domain.office import COUNTED, OfficeOverview, UnitSummary, WeekMark
 from domain.progress import Cancelled, Progress, Steps
 from domain.sheet import OfficialSheet, TableSheet
 from exporters.official import (
@@ -29,6 +30,14 @@ MARKS = {
     WeekMark.NOT_DUE: "未到期",
     WeekMark.NOT_OWED: "不需报送",
 }
+
+
+def _week_cell(unit: UnitSummary, week: int, mark: WeekMark) -> str:
+    """A week's mark; a submission says the day it came in (2022年6月9日报送)."""
+    day = unit.handed_in.get(week)
+    if mark is not WeekMark.SUBMITTED or day is None:
+        return MARKS[mark]
+    return f"{format_day(day)}报送"
 
 
 def summary_tables(
@@ -79,9 +88,10 @@ def summary_tables(
     by_week = TableSheet(
         title=WEEKS_TITLE,
         headers=("单位", *(f"第{w}周" for w in weeks)),
-        widths=(36, *(8 for _ in weeks)),
+        widths=(36, *(18 for _ in weeks)),
         rows=tuple(
-            (u.unit, *(MARKS[mark] for _, mark in u.weeks)) for u in overview.units
+            (u.unit, *(_week_cell(u, week, mark) for week, mark in u.weeks))
+            for u in overview.units
         ),
     )
     overdue = TableSheet(
