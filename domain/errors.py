@@ -370,7 +370,8 @@ class AlreadyImportedError(LedgerError):
 
 @dataclass
 class CellErrorValueError(LedgerError):
-    """A cell of an imported sheet holds a spreadsheet error (#N/A, #REF!), not a value.
+    """A cell of an imported sheet holds a spreadsheet error (#N/A, #REF!), or a
+    formula without its result, not a value.
 
     `date_format`: the cell is formatted as a date and held a number that is
     no date (20220618 typed into it), which the reader shows as #VALUE!.
@@ -378,6 +379,9 @@ class CellErrorValueError(LedgerError):
 
     code: str
     date_format: bool = False
+    # The cell holds this formula, whose result the file never saved (`code`
+    # is then the formula too).
+    formula: bool = False
 
 
 @dataclass

@@ -256,9 +256,9 @@ def _open(path: Path, data: bytes) -> Workbook:
     Normal mode, not read-only: only normal mode keeps merged ranges, and
     it reads every row whatever the file's own <dimension> claims.
     """
-    # Limitation: a formula whose result was never saved (a file written by a
-    # script, never opened in Excel, WPS or LibreOffice) reads as empty; reading
-    # it would take a formula evaluator.
+    # A formula whose result was never saved (a file written by a program)
+    # reads as empty here; _mark_unsaved_formulas names it. Computing it would
+    # take a formula evaluator.
     # Imported only to read a workbook: the app loads this module at start-up.
     from openpyxl import load_workbook
 
@@ -345,6 +345,7 @@ def _read_sheet(
     from openpyxl.utils import get_column_letter
 
     grid = _Grid(ws)
+    _mark_unsaved_formulas(data, ws.title, grid)
     steps.total = max(0, grid.height - header_row)
     steps.start()
     header = grid.row(header_row)
@@ -410,6 +411,39 @@ class _Grid:
         return line + [None] * (self.width - len(line))
 
 
+def _mark_unsaved_formulas(data: bytes, title: str, grid: _Grid) -> None:
+    """Put a CellErrorValueError where a formula's cell read empty: no result saved.
+
+    Excel, WPS and LibreOffice save each formula's result, which is what the
+    grid holds; a file written by a program may not. Only a workbook with
+    formulas is read a second time, for the formulas themselves.
+    """
+    with zipfile.ZipFile(BytesIO(data)) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+        if not any(b"<f" in archive.read(name) for name in sheets):
+            return
+    # Imported only to read a workbook: the app loads this module at start-up.
+    from openpyxl import load_workbook
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        formulas = load_workbook(BytesIO(data), read_only=True, keep_links=False)
+    try:
+        for number, row in enumerate(formulas[title].iter_rows(), 1):
+            for col, cell in enumerate(row, 1):
+                value = getattr(cell, "value", None)
+                if (
+                    isinstance(value, str)
+                    and value.startswith("=")
+                    and getattr(cell, "data_type", "") == "f"
+                    and grid.get(number, col) is None
+                    and number <= grid.height
+                ):
+                    grid.put(number, col, CellErrorValueError(value, formula=True))
+    finally:
+        formulas.close()
+
+
 def _value(cell: Any) -> Any:
     """A cell's value; an error it holds (#N/A, #REF!) as CellErrorValueError, not text."""
     if cell.data_type != "e":
@@ -443,7 +477,8 @@ def _text(value: Any) -> str:
     if isinstance(value, str):
         return value.strip()
     if isinstance(value, CellErrorValueError):
-        return value.code
+        # A formula without its result shows nothing: a template's =ROW() rows stay blank.
+        return "" if value.formula else value.code
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float) and value.is_integer():

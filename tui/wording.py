@@ -435,7 +435,10 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         f"表中写的单位是“{x.sheet_unit}”，与所选的“{x.chosen}”不同；请核对文件或所选单位。"
     ),
     e.CellErrorValueError: lambda x: (
-        "单元格设成了日期格式，但填的数不是日期（如直接输入了 20220618），"
+        f"单元格是公式 {quoted(x.code)}，但文件中没有保存它的计算结果（文件可能由程序生成，"
+        "没有在 Excel 或 WPS 中打开保存过）；请在 Excel 或 WPS 中打开、保存后再导入。"
+        if x.formula
+        else "单元格设成了日期格式，但填的数不是日期（如直接输入了 20220618），"
         "请改成 2022-06-18 这样的日期或文字后再导入。"
         if x.date_format
         else f"单元格是错误值 {quoted(x.code)}（公式出错或引用失效），请在 Excel 或 WPS 中改正后再导入。"

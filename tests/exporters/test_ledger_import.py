@@ -583,3 +583,23 @@ def test_a_number_in_a_date_formatted_cell_that_is_no_date_says_so(tmp_path: Pat
     assert problem.field == "deadline"
     said = explain(problem.error)
     assert "设成了日期格式" in said and "#VALUE!" not in said.split("（")[0], said
+
+
+def test_a_formula_whose_result_was_never_saved_is_named_as_such(tmp_path: Path) -> None:
+    """A sheet written by a program holds =DATE(2022,6,18) with no saved result:
+    the report said “完成时限”未填写 of a cell the clerk can see is filled."""
+    path = make_book(tmp_path / "a.xlsx", [row_values(1, "=DATE(2022,6,18)"), row_values(2)])
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path)
+    ws = workbook.active
+    assert ws is not None
+    ws["D5"] = '=CONCATENATE("第2条","问题")'
+    ws["A4"] = "=ROW()-3"  # 序号 as a formula is common and harmless
+    ws["A6"] = "=ROW()-3"  # so is a template's numbered empty row
+    workbook.save(path)
+
+    first, second = read(path).rows
+    ((field, said),) = [(p.field, explain(p.error)) for p in first.problems]
+    assert field == "deadline" and "=DATE(2022,6,18)" in said and "没有保存" in said, said
+    assert [p.field for p in second.problems] == ["statement"]
