@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from rich.cells import cell_len
+from textual.geometry import Region
 from textual.widgets import Input, Static
 
 from domain.campaign import Campaign
@@ -60,6 +61,11 @@ async def test_undo_on_the_finding_page_puts_the_step_back(
         question = app.screen
         assert isinstance(question, ConfirmModal)
         assert "第 4 步（完成整改）" in question.question
+        # Chinese wraps anywhere: it broke at the only space, 第 4 / 步（完成整改）….
+        said = app.screen.query_one("#confirm-question")
+        strips = said.render_lines(Region(0, 0, said.size.width, said.size.height))
+        shown = [strip.text.strip() for strip in strips if strip.text.strip()]
+        assert shown[0].endswith("步（完成整改），把它") or cell_len(shown[0]) > 40, shown
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is page and page.state.status is Status.AWAITING_ACCEPTANCE
