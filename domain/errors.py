@@ -498,6 +498,15 @@ class FirstOperatorError(LedgerError):
 
 
 @dataclass
+class RoleUnitMismatchError(LedgerError):
+    """A role its unit cannot have: a receiving unit's operator recording as a unit,
+    or a township's working as the office or the inspection team."""
+
+    role: str
+    unit: str
+
+
+@dataclass
 class LastOfficeError(LedgerError):
     """Retiring or reassigning the last office operator would lock the register."""
 

@@ -76,6 +76,7 @@ from domain.errors import (
     OperatorRetiredError,
     OperatorUnitMismatchError,
     PositionOutsideLogError,
+    RoleUnitMismatchError,
     RowsRefusedError,
     SampleNotFoundError,
     SampleSizeError,
@@ -940,6 +941,7 @@ class Ledger(Application):
         name = name_text("name", name)
         if (length := cell_length(name)) > MAX_NAME:
             raise TextTooLongError("name", length, MAX_NAME)
+        self._check_role_fits(wanted, unit)
         member = self._find_staff(name)
         if member is not None and member.active:
             raise OperatorExistsError(name, member.unit, str(member.role))
@@ -961,11 +963,22 @@ class Ledger(Application):
         unit = self._known("unit", unit)
         wanted = self._role(role)
         by = self._authorised(by, Act.REGISTER, "")
+        self._check_role_fits(wanted, unit)
         member = self._staff_member(name)
         if wanted is not Role.OFFICE:
             self._keep_an_office(member)
         member.assign(self.stamp(by), unit=unit, role=wanted)
         self._save(member)
+
+    def _check_role_fits(self, role: Role, unit: str) -> None:
+        """A unit's operator records for a unit that hands in ledgers; the office
+        and the team may be staffed from a department, not from a township."""
+        if role is Role.UNIT:
+            fits = unit in self.campaign.reporting_units
+        else:
+            fits = unit not in self.campaign.units.townships
+        if not fits:
+            raise RoleUnitMismatchError(str(role), unit)
 
     def retire_operator(self, by: Operator, name: str) -> None:
         """Take an operator off the register; what they recorded stays theirs."""

@@ -452,6 +452,11 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         else f"与第 {x.row} 行的问题表述相同，重复了。"
     ),
     ImportFileError: lambda x: import_file_problem(x),
+    e.RoleUnitMismatchError: lambda x: (
+        f"{x.unit}接收各单位报送的台账，不记录本单位的问题，其操作员不能是“单位”角色。"
+        if x.role == "单位"
+        else f"{x.unit}是乡镇（街道），其操作员只能是“单位”角色，不能是“{x.role}”。"
+    ),
     e.OperatorNotRegisteredError: lambda x: (
         f"操作员“{x.name}”没有登记，请办公室先用 taizhang operator add 登记。"
     ),

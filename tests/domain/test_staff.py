@@ -19,6 +19,7 @@ from domain.errors import (
     OperatorNotRegisteredError,
     OperatorRetiredError,
     OperatorUnitMismatchError,
+    RoleUnitMismatchError,
 )
 from domain.ledger import Ledger, NewFinding, Operator, open_ledger
 from domain.staff import Act, Role, StaffEntry
@@ -166,6 +167,19 @@ def test_only_the_office_keeps_the_register(staffed: Ledger) -> None:
         staffed, lambda: staffed.register_operator(OFFICE, "李四", "褚河街道", "组长")
     )
     assert error.field == "role"
+    # A role its unit cannot have: the office signing as 褚河街道, a unit's clerk
+    # at the office (which hands in no ledger).
+    for unit, role in (("褚河街道", "办公室"), ("褚河街道", "调研指导组"), (OFFICE.unit, "单位")):
+        error = refused_without_a_trace(
+            staffed, lambda u=unit, r=role: staffed.register_operator(OFFICE, "李四", u, r)
+        )
+        assert error == RoleUnitMismatchError(role, unit), (unit, role)
+    error = refused_without_a_trace(
+        staffed, lambda: staffed.assign_operator(OFFICE, ZHANG.name, ZHANG.unit, "办公室")
+    )
+    assert error == RoleUnitMismatchError("办公室", ZHANG.unit)
+    # A department may lend the office its staff.
+    staffed.register_operator(OFFICE, "刘干事", "市乡村振兴局", "办公室")
 
 
 def test_an_unregistered_or_retired_operator_is_refused_and_can_come_back(
@@ -212,7 +226,7 @@ def test_the_last_office_operator_cannot_be_retired_or_moved(staffed: Ledger) ->
     assert error == LastOfficeError(OFFICE.name)
     error = refused_without_a_trace(
         staffed,
-        lambda: staffed.assign_operator(OFFICE, OFFICE.name, OFFICE.unit, "单位"),
+        lambda: staffed.assign_operator(OFFICE, OFFICE.name, "褚河街道", "单位"),
     )
     assert error == LastOfficeError(OFFICE.name)
 
