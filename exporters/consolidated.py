@@ -23,6 +23,8 @@ Cell = int | str | date | None
 
 SUMMARY_TITLE = "汇总"
 WEEKS_TITLE = "各周报送"
+# The unit its properties name: its sheets are every unit's (exporters.fingerprint).
+ALL_UNITS = "全部单位"
 OVERDUE_TITLE = "逾期问题"
 MARKS = {
     WeekMark.SUBMITTED: "已报送",
@@ -174,7 +176,7 @@ def _stamp(overview: OfficeOverview, sheets: list[OfficialSheet]) -> OfficialShe
     base = sheets[0] if sheets else None
     return OfficialSheet(
         title=base.title if base else "整改台账汇总",
-        unit="全部单位",
+        unit=ALL_UNITS,
         report_date=overview.day,
         note="",
         rows=(),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,13 @@ from domain.errors import LedgerError
 from domain.ledger import Ledger
 from domain.sheet import OfficialSheet
 from domain.verify import Refusal, SubmittedFile, VerifyReport, parse_fingerprint
+from exporters.consolidated import ALL_UNITS
 from exporters.masking import mask_sheet
 from exporters.official import DETAIL_TITLE, LEDGER_TITLE, write_official_sheet
 
 # exporters.official writes "fingerprint=<F>" into both properties, or <F> = "none".
+# The line under each official sheet's title.
+_UNIT_LINE = re.compile(r"单位（盖章）：(.+)")
 _KEY = "fingerprint="
 _NONE = "none"
 
@@ -113,10 +117,14 @@ class CellCheck:
     difference: tuple[str, str, object, object] | None = None
     differing: int = 0
     unchecked: str = ""
+    # The office's consolidated workbook: how many units' sheets were compared,
+    # and the units the log gives a sheet that the file lacks.
+    units: int = 0
+    missing: tuple[str, ...] = ()
 
     @property
     def matches(self) -> bool:
-        return not self.unchecked and self.difference is None
+        return not self.unchecked and self.difference is None and not self.missing
 
 
 def check_cells(ledger: Ledger, path: Path) -> CellCheck:
@@ -134,7 +142,10 @@ def check_cells(ledger: Ledger, path: Path) -> CellCheck:
     except (*_NOT_A_WORKBOOK, FileNotFoundError):
         return CellCheck(path, unchecked="unreadable")
     try:
-        sheet = _sheet_claimed(ledger, book.properties)
+        claim = _claim(ledger, book.properties)
+        if claim is not None and claim.unit == ALL_UNITS:
+            return _check_units(ledger, path, book, claim)
+        sheet = claim.rebuild(ledger) if claim is not None else None
     except (LedgerError, ValueError):
         return CellCheck(path, unchecked="unknown_origin")
     if sheet is None:
@@ -148,7 +159,23 @@ def check_cells(ledger: Ledger, path: Path) -> CellCheck:
     return CellCheck(path, difference=fewer[0] if fewer else None, differing=len(fewer))
 
 
-def _sheet_claimed(ledger: Ledger, properties: Any) -> OfficialSheet | None:
+@dataclass(frozen=True)
+class _Claim:
+    """What a file's properties say it was built from."""
+
+    unit: str
+    position: int
+    day: date
+    week: int | None = None
+    known: bool = False
+
+    def rebuild(self, ledger: Ledger, unit: str = "") -> OfficialSheet:
+        return ledger.official_sheet_at(
+            unit or self.unit, self.position, self.day, self.week, known=self.known
+        )
+
+
+def _claim(ledger: Ledger, properties: Any) -> _Claim | None:
     words = dict(
         word.split("=", 1) for word in (properties.keywords or "").split() if "=" in word
     )
@@ -156,34 +183,71 @@ def _sheet_claimed(ledger: Ledger, properties: Any) -> OfficialSheet | None:
     parsed = parse_fingerprint(words.get("fingerprint", ""))
     if not unit or parsed is None:
         return None
+    claim = _Claim(unit, parsed[0], date.fromisoformat(day))
     cutoff = words.get("cutoff", "")
     if cutoff == "now":
-        return ledger.official_sheet_at(unit, parsed[0], date.fromisoformat(day))
+        return claim
     if cutoff == "known":
-        return ledger.official_sheet_at(
-            unit, parsed[0], date.fromisoformat(day), known=True
-        )
+        return replace(claim, known=True)
     for week in ledger.campaign.report_weeks:
         if ledger.week_cutoff(week).isoformat() == cutoff:
-            return ledger.official_sheet_at(unit, parsed[0], date.fromisoformat(day), week)
+            return replace(claim, week=week)
     return None
+
+
+def _check_units(ledger: Ledger, path: Path, book: Any, claim: _Claim) -> CellCheck:
+    """Compare each unit's sheet of the office's workbook with the log's.
+
+    Its overview tables are counts of those same rows, and its weekly
+    submissions are as known when it was written: they are not compared.
+    """
+    given = {}
+    for ws in book.worksheets:
+        named = _UNIT_LINE.fullmatch(str(ws["A2"].value or ""))
+        if named:
+            given[named.group(1)] = ws
+    found: list[tuple[str, str, object, object]] = []
+    missing = []
+    units = 0
+    with tempfile.TemporaryDirectory() as folder:
+        for unit in ledger.campaign.all_units:
+            sheet = claim.rebuild(ledger, unit)
+            if unit not in given:
+                if sheet.rows:
+                    missing.append(unit)
+                continue
+            units += 1
+            rebuilt = load_workbook(write_official_sheet(sheet, Path(folder) / "unit.xlsx"))
+            found += _cells_differing(given[unit], rebuilt[LEDGER_TITLE])
+    return CellCheck(
+        path,
+        difference=found[0] if found else None,
+        differing=len(found),
+        units=units,
+        missing=tuple(missing),
+    )
 
 
 def _differences(
     given: Any, rebuilt: Any
 ) -> list[tuple[str, str, object, object]]:
-    found = []
+    found: list[tuple[str, str, object, object]] = []
     for title in (LEDGER_TITLE, DETAIL_TITLE):
         if title not in given.sheetnames:
             found.append((title, "", None, title))
             continue
-        mine, theirs = given[title], rebuilt[title]
-        rows = max(mine.max_row, theirs.max_row)
-        columns = max(mine.max_column, theirs.max_column)
-        for row in range(1, rows + 1):
-            for column in range(1, columns + 1):
-                a = mine.cell(row, column).value
-                b = theirs.cell(row, column).value
-                if a != b:
-                    found.append((title, mine.cell(row, column).coordinate, a, b))
+        found += _cells_differing(given[title], rebuilt[title])
+    return found
+
+
+def _cells_differing(mine: Any, theirs: Any) -> list[tuple[str, str, object, object]]:
+    found = []
+    rows = max(mine.max_row, theirs.max_row)
+    columns = max(mine.max_column, theirs.max_column)
+    for row in range(1, rows + 1):
+        for column in range(1, columns + 1):
+            a = mine.cell(row, column).value
+            b = theirs.cell(row, column).value
+            if a != b:
+                found.append((mine.title, mine.cell(row, column).coordinate, a, b))
     return found

@@ -339,6 +339,44 @@ def test_verify_against_a_file_compares_its_cells_with_the_log(
     assert "内容与记录不符：单元格 D4" in out and "已改写的问题表述" in out
 
 
+@pytest.mark.parametrize("week", [[], ["--week", "1"]])
+def test_verify_against_the_offices_consolidated_workbook_checks_every_unit_sheet(
+    store: Path,
+    tmp_path: Path,
+    campaign: Campaign,
+    capsys: pytest.CaptureFixture[str],
+    week: list[str],
+) -> None:
+    """The office's workbook said 内容无法逐格核对 and exited 1: it carries no single
+    unit. Each unit's sheet in it is now rebuilt from the log and compared."""
+    import openpyxl
+
+    base = ["--store", str(store), "--operator", "王主任"]
+    exported = tmp_path / "汇总.xlsx"
+    assert main([*base, "office", *week, "-o", str(exported)]) == 0
+    later = open_ledger(campaign, store, SetClock(datetime(2022, 6, 12, tzinfo=SHANGHAI)))
+    later.record(OPERATOR, finding("北村孙某后来登记", date(2022, 6, 11)))
+    later.close()
+    capsys.readouterr()
+
+    assert main([*base, "verify", "--against", str(exported)]) == 0, capsys.readouterr()
+    out = capsys.readouterr().out
+    assert "内容逐格核对：与记录一致（1 个单位的台账）" in out, out
+
+    book = openpyxl.load_workbook(exported)
+    book["褚河街道"]["D4"] = "已改写的问题表述"
+    book.save(exported)
+    assert main([*base, "verify", "--against", str(exported)]) == 1
+    out = capsys.readouterr().out
+    assert "内容与记录不符：单元格 D4（褚河街道表）" in out and "已改写的问题表述" in out
+
+    del book["褚河街道"]
+    book.save(exported)
+    assert main([*base, "verify", "--against", str(exported)]) == 1
+    out = capsys.readouterr().out
+    assert "褚河街道" in out and "缺少" in out, out
+
+
 def test_verify_names_a_ledger_view_edited_behind_the_apps_back(
     store: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

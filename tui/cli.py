@@ -1607,6 +1607,9 @@ def _verify(ledger: Ledger, files: list[Path]) -> int:
                 f"  内容与记录不符：单元格 {cell}（{title}表），"
                 f"文件中为“{_cell_text(given)}”，按记录应为“{_cell_text(rebuilt)}”{more}"
             )
+        elif cells.missing:
+            cells_differ = True
+            print(f"  内容与记录不符：缺少 {'、'.join(cells.missing)} 的台账表（按记录应有）")
         elif cells.unchecked:
             cells_differ = True
             print(
@@ -1614,7 +1617,8 @@ def _verify(ledger: Ledger, files: list[Path]) -> int:
                 "不能确认内容未被改动。"
             )
         else:
-            print("  内容逐格核对：与记录一致")
+            units = f"（{cells.units} 个单位的台账）" if cells.units else ""
+            print(f"  内容逐格核对：与记录一致{units}")
     return EXIT_OK if report.clean and not cells_differ else 1
 
 
