@@ -54,6 +54,13 @@ def store(tmp_path: Path, campaign: Campaign) -> Path:
     return path
 
 
+def record_later(store: Path, campaign: Campaign) -> None:
+    """Record a finding after a file was exported: the file must still check."""
+    later = open_ledger(campaign, store, SetClock(datetime(2022, 6, 12, tzinfo=SHANGHAI)))
+    later.record(OPERATOR, finding("北村孙某后来登记", date(2022, 6, 11)))
+    later.close()
+
+
 def ledger_sealed_by(store: Path) -> str:
     ledger = open_ledger(load_campaign(), store)
     try:
@@ -320,9 +327,7 @@ def test_verify_against_a_file_compares_its_cells_with_the_log(
     base = ["--store", str(store), "--unit", "褚河街道", "--operator", "张三"]
     exported = tmp_path / "exported.xlsx"
     assert main([*base, "export", *export, "-o", str(exported)]) == 0
-    later = open_ledger(campaign, store, SetClock(datetime(2022, 6, 12, tzinfo=SHANGHAI)))
-    later.record(OPERATOR, finding("北村孙某后来登记", date(2022, 6, 11)))
-    later.close()
+    record_later(store, campaign)
     capsys.readouterr()
 
     assert main([*base, "verify", "--against", str(exported)]) == 0
@@ -354,9 +359,7 @@ def test_verify_against_the_offices_consolidated_workbook_checks_every_unit_shee
     base = ["--store", str(store), "--operator", "王主任"]
     exported = tmp_path / "汇总.xlsx"
     assert main([*base, "office", *week, "-o", str(exported)]) == 0
-    later = open_ledger(campaign, store, SetClock(datetime(2022, 6, 12, tzinfo=SHANGHAI)))
-    later.record(OPERATOR, finding("北村孙某后来登记", date(2022, 6, 11)))
-    later.close()
+    record_later(store, campaign)
     capsys.readouterr()
 
     assert main([*base, "verify", "--against", str(exported)]) == 0, capsys.readouterr()
