@@ -829,8 +829,10 @@ class Ledger(Application):
         *,
         households: int,
         problems_found: int,
+        on: date | None = None,
     ) -> None:
-        """Record that a unit screened a check item, on today's business date.
+        """Record that a unit screened a check item on a day of the campaign
+        (`on`; default today, which may be after it).
 
         `problems_found` 0 records that the item was screened and nothing was
         found. A unit may screen an item more than once (village by village);
@@ -840,8 +842,11 @@ class Ledger(Application):
         by = self._authorised(by, Act.RECORD, unit)
         key = self._category_key(category)
         number = self._check_item(key, check_item)
-        # Screenings are dated the day they are entered, after the campaign too.
-        self._check_campaign_day("screened_on", self.today(), to_the_end=False)
+        if on is None:
+            self._check_campaign_day("screened_on", self.today(), to_the_end=False)
+        else:
+            # Papers entered later name the day; it lies within the campaign.
+            self._check_campaign_day("screened_on", on)
         stamp = self.stamp(by)
         record = self._unit_ledger(stamp, unit)
         record.screen_item(
@@ -850,6 +855,7 @@ class Ledger(Application):
             check_item=number,
             households=households,
             problems_found=problems_found,
+            on=on,
         )
         self._save(record)
 

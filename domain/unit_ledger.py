@@ -16,7 +16,7 @@ from domain.errors import (
     UnitSealedError,
     WeekAlreadySubmittedError,
 )
-from domain.finding import Stamp
+from domain.finding import Stamp, not_in_future
 
 
 class UnitLedger(Aggregate):
@@ -142,8 +142,10 @@ class UnitLedger(Aggregate):
         check_item: int,
         households: int,
         problems_found: int,
+        on: date | None = None,
     ) -> None:
-        """Record that a check item was screened; the caller checks campaign values."""
+        """Record that a check item was screened (`on`, default today); the caller
+        checks campaign values."""
         if self.sealed_by:
             raise UnitSealedError(self.unit)
         counts = {"households": households, "problems_found": problems_found}
@@ -155,7 +157,7 @@ class UnitLedger(Aggregate):
             timestamp=stamp.at,
             operator=stamp.operator,
             operator_unit=stamp.operator_unit,
-            on=stamp.today,
+            on=stamp.today if on is None else not_in_future("screened_on", on, stamp),
             category=category,
             check_item=check_item,
             households=households,

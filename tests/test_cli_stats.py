@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from domain.campaign import Campaign
+from domain.campaign import Campaign, load_campaign
 from domain.clock import SetClock
 from domain.ledger import NewFinding, Operator, open_ledger
 from tests.conftest import SHANGHAI
@@ -214,3 +214,25 @@ def test_a_negative_count_is_refused_in_one_chinese_line(
     err = capsys.readouterr().err
     assert_refused(code, err)
     assert "“排查户数”应填 0 或正整数，不能是“-5”" in err
+
+
+def test_a_screening_from_papers_is_dated_with_on(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every screening was dated the day typed, 2026 for papers of 2022."""
+    args = ["--category", "住房保障", "--item", "2", "--households", "9", "--found", "0"]
+    base = ["--store", str(store), "--unit", "褚河街道", "screening", *args]
+
+    assert main([*base, "--on", "6月3日"]) == 0
+    assert "（排查日期 2022年6月3日）" in capsys.readouterr().out
+    ledger = open_ledger(load_campaign(), store)
+    try:
+        assert ledger.screenings()[-1].on == date(2022, 6, 3)
+    finally:
+        ledger.close()
+
+    for day, said in (("6月31日", "该月没有这一天"), ("2022-07-05", "排查日期")):
+        code = main([*base, "--on", day])
+        err = capsys.readouterr().err
+        assert_refused(code, err)
+        assert said in err, err

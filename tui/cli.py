@@ -27,7 +27,7 @@ from rich.table import Table
 from domain.campaign import Campaign, CampaignError, load_campaign
 from domain.clock import Clock, SetClock
 from domain.coverage import Screened
-from domain.dates import DayParseError, format_day, parse_moment
+from domain.dates import DayParseError, format_day, parse_day, parse_moment
 from domain.errors import (
     AlreadyImportedError,
     LedgerError,
@@ -486,7 +486,7 @@ def _add_statistics_commands(commands: argparse._SubParsersAction[_Parser]) -> N
         "screening",
         help="登记某单位某项排查内容的排查情况",
         description="登记某单位排查了某项排查内容：排查户数、发现问题数（没有发现填 0）。"
-        "排查日期记为今天；同一项可多次登记，户数和问题数累加。",
+        "排查日期默认为今天（补录时用 --on 指明）；同一项可多次登记，户数和问题数累加。",
     )
     options.add_argument(
         "--unit", dest="command_unit", metavar="单位", help="哪个单位；默认为操作员所在单位"
@@ -502,6 +502,9 @@ def _add_statistics_commands(commands: argparse._SubParsersAction[_Parser]) -> N
     )
     options.add_argument(
         "--found", type=_count, required=True, metavar="个数", help="发现问题数，没有填 0"
+    )
+    options.add_argument(
+        "--on", metavar="日期", help="排查日期，补录纸质材料时填写；默认为今天"
     )
     _add_shared(options, after=True)
 
@@ -1358,6 +1361,7 @@ def _figures(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> in
         return _coverage(ledger, args.command_unit or "")
     unit = args.command_unit or _own_unit(args, ledger, operator)
     if args.command == "screening":
+        on = parse_day(args.on, year=ledger.campaign.year) if args.on else None
         ledger.record_screening(
             operator,
             unit,
@@ -1365,10 +1369,12 @@ def _figures(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> in
             args.item,
             households=args.households,
             problems_found=args.found,
+            on=on,
         )
+        day = f"（排查日期 {format_day(on)}）" if on else ""
         print(
             f"已登记 {unit} 的排查情况：{args.category} 第 {args.item} 项，"
-            f"排查 {args.households} 户，发现问题 {args.found} 个。"
+            f"排查 {args.households} 户，发现问题 {args.found} 个{day}。"
         )
         return EXIT_OK
 

@@ -16,6 +16,7 @@ from domain.coverage import ItemCoverage, Screened, UnitCoverage
 from domain.errors import CountError
 from domain.ledger import Ledger
 from domain.staff import Role
+from tui.finding_form import entry_day
 from tui.form import Field, FormModal, Options, choices
 from tui.live import ReadAgainWhenShown
 
@@ -221,6 +222,9 @@ class CoverageScreen(ReadAgainWhenShown, Screen[None]):
                 required=True,
                 placeholder="没有发现问题填 0",
             ),
+            # Today while the campaign runs; papers entered later name their day.
+            Field("on", "排查日期", "date", True, value=entry_day(self.ledger),
+                  refused_as="screened_on"),
         ]
 
         def submit(values: dict[str, Any]) -> None:
@@ -231,6 +235,7 @@ class CoverageScreen(ReadAgainWhenShown, Screen[None]):
                 int(values["check_item"]),
                 households=count("households", values["households"]),
                 problems_found=count("problems_found", values["problems_found"]),
+                on=values["on"],
             )
             self.notify(f"已登记 {values['unit']} 的排查情况。", title="已登记")
             self.reload()
@@ -241,6 +246,6 @@ class CoverageScreen(ReadAgainWhenShown, Screen[None]):
                 fields,
                 submit,
                 year=campaign.year,
-                hint="排查日期记为今天。同一项可多次登记（如分村排查），户数和问题数累加。",
+                hint="同一项可多次登记（如分村排查），户数和问题数累加。",
             )
         )

@@ -15,6 +15,7 @@ from domain.coverage import Screened
 from domain.errors import (
     CampaignMismatchError,
     CountError,
+    DateInFutureError,
     DateOutsideCampaignError,
     FinalReportTooEarlyError,
     UnitSealedError,
@@ -125,6 +126,29 @@ def test_a_screening_with_a_value_outside_the_campaign_is_refused(
 
     assert refused.value == refusal
     assert ledger.screenings() == []
+
+
+def test_a_screening_entered_from_papers_later_carries_the_day_it_was_done(
+    ledger: Ledger, clock: SetClock, operator: Operator
+) -> None:
+    """Papers of 2022 entered in 2026: every screening was dated the day typed."""
+    clock.set(datetime(2026, 12, 5, 9, tzinfo=SHANGHAI))
+    ledger.record_screening(
+        operator, UNIT, "housing", 1, households=40, problems_found=1, on=date(2022, 6, 3)
+    )
+    [screening] = ledger.screenings()
+    assert screening.on == date(2022, 6, 3)
+
+    for day in (date(2022, 5, 1), date(2022, 7, 1)):
+        with pytest.raises(DateOutsideCampaignError):
+            ledger.record_screening(
+                operator, UNIT, "housing", 1, households=1, problems_found=0, on=day
+            )
+    at(clock, 6, 5)
+    with pytest.raises(DateInFutureError):
+        ledger.record_screening(
+            operator, UNIT, "housing", 1, households=1, problems_found=0, on=date(2022, 6, 6)
+        )
 
 
 def test_no_screening_before_the_campaign_or_after_the_seal(

@@ -254,3 +254,37 @@ async def test_the_palette_offers_statistics_coverage_and_the_final_export(
         titles = [c.title for c in app.get_system_commands(app.screen)]
 
     assert {"统计", "排查覆盖", "导出终版台账及总结"} <= set(titles)
+
+
+async def test_a_screening_typed_after_the_campaign_asks_for_its_day(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    """Entering 2022's papers in 2026 dated every screening 2026."""
+    clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=SHANGHAI))
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("v")
+        await pilot.pause()
+        app.screen.query_one(DataTable).move_cursor(row=CHUHE_ROW, column=2)
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormModal)
+        assert form.query_one("#field-on", Input).value == ""
+        assert form.query_one("#field-households", Input).has_focus
+        await type_text(pilot, "40")
+        await pilot.press("tab")
+        await type_text(pilot, "1")
+        await pilot.press("tab")
+        await type_text(pilot, "6月3日")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, CoverageScreen), [
+            (f.name, str(form.query_one(f"#error-{f.name}").render()), form.raw(f.name))
+            for f in form.fields
+        ] + [str(form.query_one("#form-message").render())]
+    [screening] = ledger.screenings()
+    assert screening.on == date(2022, 6, 3)
