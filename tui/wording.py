@@ -336,7 +336,7 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     ),
     e.EmptyTextError: lambda x: f"“{field_name(x.field)}”不能为空。",
     e.ForbiddenCharacterError: lambda x: (
-        f"“{field_name(x.field)}”第 {x.position} 个字符是{character_kind(x.codepoint)}"
+        f"“{field_name(x.field)}”第{x.position}个字符是{character_kind(x.codepoint)}"
         f"（U+{x.codepoint:04X}），无法保存，请删除后再试。"
     ),
     e.TextTooLongError: lambda x: (
@@ -605,7 +605,8 @@ def moment_words(local: datetime) -> str:
 def undo_question(version: int, step: str) -> str:
     """Ask before undoing a finding's latest step."""
     return (
-        f"撤销本问题第 {version} 步（{step}），把它改动的内容恢复原样吗？\n"
+        # No space around the number: a line would break there, leaving 第 4 alone.
+        f"撤销本问题第{version}步（{step}），把它改动的内容恢复原样吗？\n"
         "撤销本身也记录在案，只能撤销自己记录的最近一步。"
     )
 

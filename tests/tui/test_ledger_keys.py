@@ -8,6 +8,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from textual.geometry import Region
 from textual.widgets import Input
 
 from domain.clock import SetClock
@@ -668,6 +669,11 @@ async def test_a_step_dated_before_the_finding_is_refused_beside_its_date(
         beside = str(app.screen.query_one("#error-on").render())
         assert "批准日期" in beside and "早于" in beside, beside
         assert app.screen.focused is app.screen.query_one("#field-on")
+        # Every line of it shows at 80 columns (a fold once left the second blank).
+        error = app.screen.query_one("#error-on")
+        strips = error.render_lines(Region(0, 0, error.size.width, error.size.height))
+        shown = "".join(strip.text for strip in strips)
+        assert shown.replace(" ", "") == beside.replace(" ", ""), [s.text for s in strips]
 
 
 async def test_after_the_campaign_no_date_is_filled_in_for_the_clerk(
