@@ -46,13 +46,20 @@ class DayParseError(ValueError):
         super().__init__(f"{reason}: {text!r}")
 
 
+# A time after a day, as systems and sheets write it: 10:30, 10:30:15.5, +08:00, Z.
+_TRAILING_TIME = re.compile(
+    r"(?<=\d|日|号)[T\s]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
 def parse_day(text: str, *, year: int) -> date:
     """Read one calendar day from `text`; `year` fills in a missing year.
 
     Accepted, after trimming and narrowing full-width characters:
     2022-06-20, 2022-6-20, 2022/6/20, 2022.6.20, 20220620, 2022年6月20日,
     6月20日 (日 or 号), and 6/20 (month first). Any of them may end in
-    前, 之前 or 以前, which still means that day. Not accepted: 6-20 and 6.20,
+    前, 之前 or 以前, which still means that day, or in a time of day, which
+    is left aside. Not accepted: 6-20 and 6.20,
     because a spreadsheet number cell 6.20 comes back as "6.2" and would
     silently become June 2; month-only or two-digit-year forms; anything
     naming a day that does not exist.
@@ -60,6 +67,8 @@ def parse_day(text: str, *, year: int) -> date:
     cleaned = _BEFORE.sub("", text.translate(_NARROW).strip())
     if not cleaned:
         raise DayParseError(text, "no date given")
+    # A day pasted with its time (2022-06-09 10:30:00+08:00) is that day.
+    cleaned = _TRAILING_TIME.sub("", cleaned)
 
     for form in _FORMS:
         found = form.fullmatch(cleaned)

@@ -92,7 +92,7 @@ def test_impossible_days_are_refused(text: str, reason: str) -> None:
         "6月",
         "2022620",
         "202206201",
-        "2022-06-20 08:00",
+        "2022-06-20 8点",
         "六月二十日",
         "下周",
         "尽快",
@@ -168,3 +168,18 @@ def test_a_time_the_form_does_not_take_is_named_as_a_time(text: str) -> None:
     with pytest.raises(DayParseError) as refused:
         parse_moment(text, year=2022, tz=SHANGHAI_TZ)
     assert refused.value.reason == "not a time of day"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2022-06-09 10:30",
+        "2022-06-09 10:30:15",
+        "2022-06-09T10:30:00+08:00",
+        "2022/6/9 00:00:00",
+        "2022年6月9日 8:05",
+    ],
+)
+def test_a_day_written_with_a_time_is_that_day(text: str) -> None:
+    """A date pasted from a system or a sheet with its time was 不是有效日期."""
+    assert parse_day(text, year=2022) == date(2022, 6, 9)
