@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -44,6 +45,24 @@ class Field:
     depends_on: str = ""
     options_for: Callable[[str], Options] | None = None
     refused_as: str = ""
+
+
+class LineInput(Input):
+    """A one-line field that keeps all of a pasted text, its lines joined by spaces.
+
+    Textual's Input keeps a paste's first line only, without a word; and a
+    tab pasted into a name would reach the exported sheet.
+    """
+
+    def _on_paste(self, event: events.Paste) -> None:
+        event.prevent_default()  # Input's own handler would paste the first line again
+        line = " ".join(re.split(r"\s*[\r\n\t]+\s*", event.text.strip()))
+        if line:
+            if self.selection.is_empty:
+                self.insert_text_at_cursor(line)
+            else:
+                self.replace(line, *self.selection)
+        event.stop()
 
 
 class FormModal(ModalScreen[bool]):
@@ -149,7 +168,7 @@ class FormModal(ModalScreen[bool]):
         placeholder = field.placeholder or (
             "如 2022-06-20 或 6月20日" if field.kind == "date" else ""
         )
-        return Input(
+        return LineInput(
             field.value, placeholder=placeholder, compact=True, id=wid,
             classes="form-input",
         )

@@ -778,3 +778,23 @@ async def test_an_empty_ledger_says_how_to_begin_including_an_import(
         await pilot.pause()
         detail = str(app.screen.query_one("#row-detail").render())
         assert "按 n 登记新问题" in detail and "按 d 导入" in detail, detail
+
+
+async def test_text_pasted_into_a_one_line_field_keeps_every_line(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """北村↵（三组） pasted into 村（社区） kept 北村 only, silently; a pasted tab
+    reached the exported 明细 as 李\\t副主任."""
+    from textual import events
+
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        village = app.screen.query_one("#field-village", Input)
+        village.focus()
+        await pilot.pause()
+        village.post_message(events.Paste("北村\r\n（三组）\t东片\n"))
+        await pilot.pause()
+        assert village.value == "北村 （三组） 东片"
