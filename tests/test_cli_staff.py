@@ -265,3 +265,22 @@ def test_with_a_register_the_screen_starts_by_asking_who_is_there(
     assert [app.signed_in for app in seen] == [False, True]
     assert seen[1].operator == Operator("张三", "褚河街道", "单位")
     assert "操作员“路人”没有登记" in capsys.readouterr().err
+
+
+def test_a_unit_act_by_the_office_or_a_retired_clerk_says_why_it_cannot_be(
+    store: Path | str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """王主任 was told to give --unit for a screening, then refused with it; a
+    retired clerk was told to give --unit, then told they were retired."""
+    staff(store)
+    assert run(store, "--operator", "王主任", "operator", "retire", "张三") == 0
+    capsys.readouterr()
+
+    screening = ["screening", "--category", "住房保障", "--item", "1", "--households", "3", "--found", "0"]
+    assert run(store, "--operator", "王主任", *screening) == 2
+    err = capsys.readouterr().err
+    assert "不能登记问题" in err and "--unit" not in err, err
+
+    assert run(store, "--operator", "张三", "submit", "--week", "1") == 2
+    err = capsys.readouterr().err
+    assert "已停用" in err and "--unit" not in err, err

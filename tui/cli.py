@@ -32,6 +32,7 @@ from domain.errors import (
     AlreadyImportedError,
     LedgerError,
     NothingToImportError,
+    NotPermittedError,
     OperatorNotRegisteredError,
     OperatorRetiredError,
     RowsRefusedError,
@@ -45,7 +46,7 @@ from domain.keys import KEY_ENV, checked_key, read_key_file, write_key_file
 from domain.ledger import Ledger, Operator, default_store_path, open_ledger
 from domain.office import COUNTED
 from domain.progress import Progress
-from domain.staff import Role
+from domain.staff import Act, Role
 from domain.state import SHORT_ID, Status
 from domain.store import mask_url
 from domain.text import forbidden_character
@@ -1963,6 +1964,10 @@ def _given_unit(args: argparse.Namespace) -> str:
     return str(args.unit or os.environ.get(UNIT_ENV, "").strip())
 
 
+# Commands that act for a unit, done only by its own operator once roles are kept.
+UNIT_ACTS = {"submit": Act.SUBMIT, "seal": Act.SEAL, "screening": Act.RECORD}
+
+
 def _own_unit(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> str:
     """The unit a command works for when none follows it: the registered
     operator's, or the one given before the command.
@@ -1971,13 +1976,20 @@ def _own_unit(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> s
     operator's unit is only the campaign's first township, which nobody
     chose: refused.
     """
+    act = UNIT_ACTS.get(args.command)
+    if operator.role and operator.role != Role.UNIT and act is not None:
+        # Done by the unit's own operator: a --unit would only be refused next.
+        raise NotPermittedError(operator.name, operator.role, operator.unit, act, "")
     if operator.unit in ledger.campaign.units.receiving:
         raise CommandRefused(
             f"{operator.unit}没有本单位的台账，请用 --unit 指明为哪个单位办理。"
         )
     if operator.role or _given_unit(args):
         return operator.unit
-    if ledger.operators():
+    entries = {entry.name: entry for entry in ledger.operators()}
+    if operator.name in entries and not entries[operator.name].active:
+        raise OperatorRetiredError(operator.name)
+    if entries:
         raise CommandRefused(
             f"操作员“{operator.name}”没有登记，请用 --unit 指明单位，否则不知道是哪个单位。"
         )
