@@ -94,6 +94,11 @@ def format_day(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def short_day(day: date, year: int) -> str:
+    """Write `day` for a narrow column: 6月20日 in the campaign's year, else 2023-06-20."""
+    return f"{day.month}月{day.day}日" if day.year == year else day.isoformat()
+
+
 _TIME_OF_DAY = re.compile(r"^(?P<day>.+?)[\sT]+(?P<h>\d{1,2})[:：](?P<m>\d{2})$")
 # A moment as logs and files give it: ISO 8601 with seconds or a zone (+08:00, Z).
 _ISO_MOMENT = re.compile(

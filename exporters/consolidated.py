@@ -58,7 +58,7 @@ def summary_tables(
             *(u.count(s) for s in COUNTED),
             u.overdue,
             "、".join(f"第{w}周" for w in u.missing),
-            f"{u.sealed_by} 签字封存" if u.sealed_by else "",
+            f"{u.sealed_by} 签字封存" if u.sealed_by else "未封存",
         )
         for n, u in enumerate(overview.units, 1)
     ]

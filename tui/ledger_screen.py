@@ -15,7 +15,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Header, Input, Select, Static
 
-from domain.dates import parse_moment
+from domain.dates import parse_moment, short_day
 from domain.errors import LedgerError
 from domain.ledger import Ledger
 from domain.staff import Act
@@ -242,10 +242,7 @@ class LedgerScreen(Screen[None]):
             category = campaign.category(state.category).label
         except KeyError:
             category = state.category
-        deadline = ""
-        if state.deadline:
-            d = state.deadline
-            deadline = f"{d.month}月{d.day}日" if d.year == campaign.year else d.isoformat()
+        deadline = short_day(state.deadline, campaign.year) if state.deadline else ""
         def cut(text: str) -> Text:
             return Text(text.replace("\n", " "), no_wrap=True, overflow="ellipsis")
 

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from domain.dates import format_day
+from domain.dates import format_day, short_day
 from domain.ledger import Ledger
 from domain.office import COUNTED, OfficeOverview, WeekMark
 from exporters.consolidated import MARKS, write_consolidated
@@ -107,10 +107,12 @@ class OfficeScreen(Screen[None]):
         weeks.add_column("单位", width=20)
         for week in self.ledger.campaign.report_weeks:
             weeks.add_column(f"第{week}周", width=7)
+        weeks.add_column("终版台账", width=9)
         for u in overview.units:
             weeks.add_row(
                 Text(u.unit, no_wrap=True, overflow="ellipsis"),
                 *(Text(MARKS[mark], style=MARK_STYLES[mark]) for _, mark in u.weeks),
+                Text("已封存", style="green") if u.sealed_by else Text("未封存", style="dim"),
             )
 
         overdue = self.query_one("#office-overdue", DataTable)
@@ -127,7 +129,7 @@ class OfficeScreen(Screen[None]):
         for s in overview.overdue:
             overdue.add_row(
                 Text(s.reporting_unit, no_wrap=True, overflow="ellipsis"),
-                format_day(s.deadline) if s.deadline else "",
+                short_day(s.deadline, self.ledger.campaign.year) if s.deadline else "",
                 Text(s.responsible_unit, no_wrap=True, overflow="ellipsis"),
                 Text(s.statement, no_wrap=True, overflow="ellipsis"),
             )

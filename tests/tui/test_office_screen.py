@@ -50,6 +50,12 @@ async def test_the_office_screen_shows_all_units_and_exports_them(
         assert units.row_count == len(campaign.reporting_units)
         overdue = screen.query_one("#office-overdue", DataTable)
         assert overdue.row_count == 1
+        # 2022年6月1日 ran past its 11 cells into 责任单位 (…6月10市人社局).
+        assert str(overdue.get_row_at(0)[1]) == "6月1日"
+        # Which units have sealed their final ledger, as the command line says.
+        weeks = screen.query_one("#office-weeks", DataTable)
+        assert [str(c.label) for c in weeks.columns.values()][-1] == "终版台账"
+        assert str(weeks.get_row_at(0)[-1]) == "未封存"
 
         elsewhere.record(
             Operator("孙七", "火龙镇"),
