@@ -364,7 +364,7 @@ def test_verify_against_the_offices_consolidated_workbook_checks_every_unit_shee
 
     assert main([*base, "verify", "--against", str(exported)]) == 0, capsys.readouterr()
     out = capsys.readouterr().out
-    assert "内容逐格核对：与记录一致（1 个单位的台账）" in out, out
+    assert "内容逐格核对：与记录一致（1 个单位的台账；汇总" in out and "未逐格核对" in out, out
 
     book = openpyxl.load_workbook(exported)
     book["褚河街道"]["D4"] = "已改写的问题表述"
@@ -372,6 +372,13 @@ def test_verify_against_the_offices_consolidated_workbook_checks_every_unit_shee
     assert main([*base, "verify", "--against", str(exported)]) == 1
     out = capsys.readouterr().out
     assert "内容与记录不符：单元格 D4（褚河街道表）" in out and "已改写的问题表述" in out
+
+    # A trailing space printed as two equal strings.
+    book["褚河街道"]["D4"] = "东村王某未挂牌 "
+    book.save(exported)
+    assert main([*base, "verify", "--against", str(exported)]) == 1
+    out = capsys.readouterr().out
+    assert "␣”" in out, out
 
     del book["褚河街道"]
     book.save(exported)

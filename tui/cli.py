@@ -1610,9 +1610,12 @@ def _verify(ledger: Ledger, files: list[Path]) -> int:
             cells_differ = True
             title, cell, given, rebuilt = cells.difference
             more = f"，共 {cells.differing} 个单元格不同" if cells.differing > 1 else ""
+            shown, wanted = _cell_text(given), _cell_text(rebuilt)
+            if shown == wanted:  # they differ beyond the part shown, or in spaces
+                shown, wanted = _difference_text(given, rebuilt)
             print(
                 f"  内容与记录不符：单元格 {cell}（{title}表），"
-                f"文件中为“{_cell_text(given)}”，按记录应为“{_cell_text(rebuilt)}”{more}"
+                f"文件中为“{shown}”，按记录应为“{wanted}”{more}"
             )
         elif cells.missing:
             cells_differ = True
@@ -1624,7 +1627,11 @@ def _verify(ledger: Ledger, files: list[Path]) -> int:
                 "不能确认内容未被改动。"
             )
         else:
-            units = f"（{cells.units} 个单位的台账）" if cells.units else ""
+            units = (
+                f"（{cells.units} 个单位的台账；汇总、各周报送、逾期问题表是由这些行计算的，未逐格核对）"
+                if cells.units
+                else ""
+            )
             print(f"  内容逐格核对：与记录一致{units}")
     return EXIT_OK if report.clean and not cells_differ else 1
 
@@ -1796,6 +1803,19 @@ def _cell_text(value: object) -> str:
     if isinstance(value, datetime):
         value = f"{value.year}年{value.month}月{value.day}日"
     return _fit(_printable("" if value is None else str(value)), 40)
+
+
+def _difference_text(given: object, rebuilt: object) -> tuple[str, str]:
+    """Show two cells that print alike from where they first differ, spaces marked."""
+    a, b = ("" if v is None else str(v) for v in (given, rebuilt))
+    start = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    lead = "…" if start > 10 else ""
+    start = max(0, start - 10)
+
+    def show(text: str) -> str:
+        return _fit(_printable(lead + text[start:].replace(" ", "␣")), 40)
+
+    return show(a), show(b)
 
 
 def _printable(text: str) -> str:
