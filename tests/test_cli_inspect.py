@@ -391,6 +391,22 @@ def test_undo_takes_the_short_number_the_ledger_shows(
     assert "至少" in capsys.readouterr().err
 
 
+def test_undo_says_what_came_back_without_a_doubled_full_stop(
+    store: Path,
+    setup: Callable[[], Ledger],
+    new_finding: NewFindingFactory,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ledger = setup()
+    finding_id = ledger.record(ME, new_finding(statement="东村王某未挂牌。"))
+    ledger.correct(ME, finding_id, 1, field="statement", value="东村王某未悬挂标识牌。", reason="表述不准")
+    ledger.close()
+
+    assert run(store, *AS_ME, "undo", finding_id[:8]) == 0
+    out = capsys.readouterr().out
+    assert "恢复为：问题表述：东村王某未挂牌。" in out and "。。" not in out, out
+
+
 def test_undo_refusals_are_one_chinese_line(
     store: Path,
     setup: Callable[[], Ledger],

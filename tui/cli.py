@@ -1342,6 +1342,8 @@ def _report(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int
                     f"{r.sealed_by} 签字封存" if r.sealed_by else "未封存",
                 )
                 for r in ledger.unit_reports()
+                # The office and the team receive the reports; listed only if they sealed.
+                if r.unit not in ledger.campaign.units.receiving or r.submitted or r.sealed_by
             ],
         )
         return EXIT_OK
@@ -1782,7 +1784,7 @@ def _undo(ledger: Ledger, operator: Operator, given: str) -> int:
     what = event_name(undo.details["undone_kind"])
     print(
         f"已撤销第 {undo.details['undone_version']} 步（{what}），"
-        f"恢复为：{restored_text(restored, ledger.campaign) or '（无变化）'}。"
+        f"恢复为：{restored_text(restored, ledger.campaign).rstrip('。') or '（无变化）'}。"
     )
     return EXIT_OK
 

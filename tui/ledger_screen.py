@@ -16,9 +16,9 @@ from textual.screen import Screen
 from textual.widgets import Header, Input, Select, Static
 
 from domain.dates import parse_moment, short_day
-from domain.errors import LedgerError
+from domain.errors import LedgerError, UnitSealedError
 from domain.ledger import Ledger
-from domain.staff import Act
+from domain.staff import Act, Role
 from domain.state import FINAL, FindingState, Status
 from domain.view import LedgerQuery
 from tui.keys_footer import KeysFooter
@@ -380,6 +380,9 @@ class LedgerScreen(Screen[None]):
         operator = self.app.operator  # type: ignore[attr-defined]
         try:
             self.ledger.check_permission(operator, Act.RECORD, operator.unit)
+            # A unit's clerk records only for that unit: refused before any typing.
+            if operator.role == Role.UNIT and self.ledger.sealed_by(operator.unit):
+                raise UnitSealedError(operator.unit)
         except LedgerError as refusal:
             self.notify(explain(refusal), severity="warning", timeout=8)
             return

@@ -32,6 +32,8 @@ class ProgressModal(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "取消", id="progress.cancel"),
         Binding("c", "cancel", "取消", show=False, id="progress.cancel-alt"),
+        # As Ctrl+C stops long work on the command line.
+        Binding("ctrl+c", "cancel", "取消", show=False, priority=True, id="progress.ctrl-c"),
     ]
 
     def __init__(self, title: str, unit: str) -> None:

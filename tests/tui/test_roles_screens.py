@@ -152,3 +152,23 @@ async def test_the_operator_is_named_in_the_header_at_80_columns(
     shown = html.unescape("".join(re.findall(r">([^<>]*)</text>", svg)))
     assert "欧阳晓明（市巩固拓展脱贫攻坚成果调研指导组）" in shown
 
+
+
+async def test_a_sealed_units_clerk_is_refused_a_new_finding_at_the_key(
+    staffed: Ledger, clock: Any, tmp_path: Path
+) -> None:
+    """The whole new-finding form was filled in and refused only on Ctrl+S."""
+    from datetime import datetime
+
+    from tests.conftest import SHANGHAI
+
+    clock.set(datetime(2022, 6, 21, 9, tzinfo=SHANGHAI))
+    staffed.seal(ZHANG, "褚河街道", "褚河街道主任", force=True)
+    app = TaizhangApp(staffed, ZHANG, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, LedgerScreen)
+        assert any("已封存" in m for m in messages(app)), messages(app)
