@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -54,13 +55,15 @@ def required_text(field: str, value: str) -> str:
 
 
 def name_text(field: str, value: str) -> str:
-    """Return a name stripped: required text on one line, without tabs or line breaks.
+    """Return a name stripped: required text on one line, without tabs, line breaks
+    or invisible characters.
 
     A name stands on one line of every record and list it signs.
     """
     text = required_text(field, value)
     for index, char in enumerate(text, 1):
-        if char in "\t\n\r":
+        # Nor an invisible one (a zero-width space): 张\u200b三 would pass for 张三.
+        if char in "\t\n\r" or unicodedata.category(char) == "Cf":
             raise ForbiddenCharacterError(field, index, ord(char))
     return text
 

@@ -562,6 +562,8 @@ CLI_CASES: list[tuple[list[str], str | None]] = [
     (["--operator", "张\t三", "check"], "制表符"),
     (["operator", "add", "王\n五", "--unit", "褚河街道", "--role", "办公室"], "换行符"),
     (["seal", "--signer", "王\t主任"], "制表符"),
+    # A name with a zero-width space looks like another: 张​三 beside 张三.
+    (["operator", "add", "张\u200b三", "--unit", "褚河街道", "--role", "办公室"], "看不见的字符"),
     (["--operator", "王" * 40_000, "check"], "超过表格单元格上限"),
     (["--unit", "不存在的镇", "check"], "不在本次工作的定义中"),
     (["bundle", "import", "no-such.tzb"], "文件不存在"),

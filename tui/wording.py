@@ -186,7 +186,9 @@ def character_kind(codepoint: int) -> str:
         return "不可见的控制字符"
     if codepoint in (0xFFFE, 0xFFFF):
         return "表格无法保存的字符"
-    return "改变文字显示方向的控制字符"
+    if codepoint in range(0x202A, 0x202F) or codepoint in range(0x2066, 0x206A):
+        return "改变文字显示方向的控制字符"
+    return "看不见的字符（如零宽空格）"
 
 
 def _seal_leaves_work(x: e.SealLeavesWorkError) -> str:
