@@ -2093,6 +2093,8 @@ class Ledger(Application):
             completed_on=s.completed_on,
             overdue=s.is_overdue(today),
             found_on=s.found_on,
+            effect=s.effect,
+            accepted_on=s.accepted_on,
         )
 
     def _change(

@@ -27,6 +27,9 @@ class SheetRow:
     completed_on: date | None
     overdue: bool
     found_on: date
+    # What the completion achieved (整改成效) and the day it passed acceptance.
+    effect: str = ""
+    accepted_on: date | None = None
 
 
 @dataclass(frozen=True)

@@ -240,10 +240,25 @@ def _differences(
     return found
 
 
+def _older_layout(mine: Any, theirs: Any) -> bool:
+    """Tell a 明细 written before columns were appended to it (整改成效, 验收日期):
+    its header is the start of today's, which it is compared up to.
+
+    Cutting whole columns off a file's end hides what they said but falsifies
+    nothing the file still shows.
+    """
+    if mine.title != DETAIL_TITLE or mine.max_column >= theirs.max_column:
+        return False
+    header = [cell.value for cell in mine[1]]
+    return header == [cell.value for cell in theirs[1]][: len(header)]
+
+
 def _cells_differing(mine: Any, theirs: Any) -> list[tuple[str, str, object, object]]:
     found = []
     rows = max(mine.max_row, theirs.max_row)
     columns = max(mine.max_column, theirs.max_column)
+    if _older_layout(mine, theirs):
+        columns = mine.max_column
     for row in range(1, rows + 1):
         for column in range(1, columns + 1):
             a = mine.cell(row, column).value

@@ -121,6 +121,10 @@ _DETAIL_COLUMNS = (
     _Column("完成日期", 16, is_date=True),
     _Column("是否逾期", 10),
     _Column("发现日期", 16, is_date=True),
+    # Appended, so that a file written before them is still checked on the
+    # columns it has (exporters.fingerprint).
+    _Column("整改成效", 30, centred=False),
+    _Column("验收日期", 16, is_date=True),
 )
 
 def write_official_sheet(
@@ -239,6 +243,8 @@ def _write_detail(
             row.completed_on,
             "是" if row.overdue else "否",
             row.found_on,
+            row.effect,
+            row.accepted_on,
         )
         _write_table_row(ws, row_index, _DETAIL_COLUMNS, pixels, values)
         step()

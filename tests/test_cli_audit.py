@@ -346,6 +346,32 @@ def test_verify_against_a_file_compares_its_cells_with_the_log(
     assert "内容与记录不符：单元格 D4" in out and "已改写的问题表述" in out
 
 
+def test_a_file_exported_before_the_result_columns_still_checks(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """明细 gained 整改成效 and 验收日期 at its end: a file written before them,
+    without those columns, is compared on the columns it has."""
+    import openpyxl
+
+    base = ["--store", str(store), "--unit", "褚河街道", "--operator", "张三"]
+    exported = tmp_path / "old.xlsx"
+    assert main([*base, "export", "--week", "2", "-o", str(exported)]) == 0
+    book = openpyxl.load_workbook(exported)
+    detail = book["明细"]
+    assert [c.value for c in detail[1]][-2:] == ["整改成效", "验收日期"]
+    assert "已挂牌" in [c.value for c in detail["Q"]]
+    detail.delete_cols(17, 2)
+    book.save(exported)
+    capsys.readouterr()
+
+    assert main([*base, "verify", "--against", str(exported)]) == 0
+    assert "内容逐格核对：与记录一致" in capsys.readouterr().out
+    book = openpyxl.load_workbook(exported)
+    book["明细"]["F2"] = "改过"
+    book.save(exported)
+    assert main([*base, "verify", "--against", str(exported)]) == 1
+
+
 @pytest.mark.parametrize("week", [[], ["--week", "1"]])
 def test_verify_against_the_offices_consolidated_workbook_checks_every_unit_sheet(
     store: Path,

@@ -232,6 +232,9 @@ def test_detail_sheet_carries_every_field(
         "完成日期",
         "是否逾期",
         "发现日期",
+        # The result a close-out rests on: it reached no workbook.
+        "整改成效",
+        "验收日期",
     ]
     for index, row in enumerate(sample_sheet.rows, start=2):
         expected = [
@@ -251,13 +254,15 @@ def test_detail_sheet_carries_every_field(
             row.completed_on,
             "是" if row.overdue else "否",
             row.found_on,
+            row.effect or None,
+            row.accepted_on,
         ]
         assert [_plain(cell.value) for cell in detail[index]] == expected
-    for letter in "INP":
+    for letter in "INPR":
         assert detail[f"{letter}2"].number_format == DATE_FORMAT
-    assert detail["P2"].border.left.style == "thin"
+    assert detail["R2"].border.left.style == "thin"
     assert detail.freeze_panes == "A2"
-    assert detail.auto_filter.ref == "A1:P15"
+    assert detail.auto_filter.ref == "A1:R15"
     assert detail.page_setup.orientation == "landscape"
 
 
@@ -338,7 +343,7 @@ def test_empty_ledger_still_has_header_and_note(tmp_path: Path) -> None:
     assert ours["A4"].value == "备注：测试。"
     assert "A4:G4" in {str(r) for r in ours.merged_cells.ranges}
     assert ours.max_row == 4
-    assert _reopen(path, "明细").auto_filter.ref == "A1:P1"
+    assert _reopen(path, "明细").auto_filter.ref == "A1:R1"
 
 
 def test_missing_row_deadline_leaves_the_cell_empty(tmp_path: Path) -> None:
