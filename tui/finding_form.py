@@ -75,4 +75,7 @@ def new_finding_form(app: HasOperator, ledger: Ledger) -> FormModal:
         submit,
         year=campaign.year,
         hint="带 * 为必填；整改措施、完成时限、责任单位可稍后在问题页“制定整改”。",
+        # What a clerk starts typing: on the 排查内容 list above it, the words
+        # went into the list's search and were lost.
+        first="statement",
     )

@@ -86,8 +86,11 @@ class FormModal(ModalScreen[bool]):
         *,
         year: int,
         hint: str = "",
+        first: str = "",
     ) -> None:
         super().__init__()
+        # The field the cursor starts in; by default the first required one empty.
+        self.first = first
         self.form_title = title
         self.fields = list(fields)
         # What each field marked in red held when it was judged.
@@ -120,7 +123,8 @@ class FormModal(ModalScreen[bool]):
         # (an acceptance's opinion) rather than a date already set to today,
         # whose selected text the first key typed would replace.
         empties = [f for f in self.fields if not f.value]
-        first = next((f for f in empties if f.required), None)
+        first = next((f for f in self.fields if f.name == self.first), None)
+        first = first or next((f for f in empties if f.required), None)
         first = first or next((f for f in empties if f.kind == "area"), self.fields[0])
         self.query_one(f"#field-{first.name}").focus()
 

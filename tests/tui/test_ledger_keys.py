@@ -738,7 +738,7 @@ async def test_the_field_with_the_cursor_is_marked_by_its_label(
 ) -> None:
     """The new-finding form opened on 排查内容, a compact list that looked like the rest,
     while the statement box below looked ready: typing went into the list's search.
-    The row holding the cursor now shows it on its label, and the mark follows Tab."""
+    It opens on the statement, and the row holding the cursor shows it on its label."""
     app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
 
     async with app.run_test(size=(80, 24)) as pilot:
@@ -759,13 +759,15 @@ async def test_the_field_with_the_cursor_is_marked_by_its_label(
             plain = max(styles.values(), key=list(styles.values()).count)
             return [name for name, style in styles.items() if style != plain]
 
-        assert app.focused is form.query_one("#field-check_item")
+        # The cursor starts where a clerk starts typing, the statement.
+        assert app.focused is form.query_one("#field-statement")
+        assert marked() == ["statement"]
+        await type_text(pilot, "北村脱贫户周某住房漏雨")
+        assert form.query_one("#field-statement").text == "北村脱贫户周某住房漏雨"
+        form.query_one("#field-check_item").focus()
+        await pilot.pause()
+        await pilot.pause()
         assert marked() == ["check_item"]
-        await pilot.press("tab")
-        await pilot.pause()
-        await pilot.pause()
-        assert app.focused is form.query_one("#field-nature")
-        assert marked() == ["nature"]
 
 
 async def test_an_empty_ledger_says_how_to_begin_including_an_import(
