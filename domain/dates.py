@@ -48,7 +48,8 @@ class DayParseError(ValueError):
 
 # A time after a day, as systems and sheets write it: 10:30, 10:30:15.5, +08:00, Z.
 _TRAILING_TIME = re.compile(
-    r"(?<=\d|日|号)[T\s]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
+    r"(?<=\d|日|号)[T\s]+(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?"
+    r"(?:Z|[+-]\d{2}:?\d{2})?$"
 )
 
 
@@ -67,8 +68,13 @@ def parse_day(text: str, *, year: int) -> date:
     cleaned = _BEFORE.sub("", text.translate(_NARROW).strip())
     if not cleaned:
         raise DayParseError(text, "no date given")
-    # A day pasted with its time (2022-06-09 10:30:00+08:00) is that day.
-    cleaned = _TRAILING_TIME.sub("", cleaned)
+    # A day pasted with its time (2022-06-09 10:30:00+08:00) is that day; a
+    # time that cannot be (25:00) says the paste is not what it seems.
+    timed = _TRAILING_TIME.search(cleaned)
+    if timed is not None:
+        if int(timed["h"]) > 23 or int(timed["m"]) > 59 or int(timed["s"] or 0) > 59:
+            raise DayParseError(text, "no such time of day")
+        cleaned = cleaned[: timed.start()]
 
     for form in _FORMS:
         found = form.fullmatch(cleaned)

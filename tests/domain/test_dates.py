@@ -183,3 +183,11 @@ def test_a_time_the_form_does_not_take_is_named_as_a_time(text: str) -> None:
 def test_a_day_written_with_a_time_is_that_day(text: str) -> None:
     """A date pasted from a system or a sheet with its time was 不是有效日期."""
     assert parse_day(text, year=2022) == date(2022, 6, 9)
+
+
+@pytest.mark.parametrize("text", ["2022-06-10 25:00", "2022-06-05 99:99", "2022-06-05 10:30:61"])
+def test_a_day_with_a_time_that_cannot_be_is_refused(text: str) -> None:
+    """2022-06-10 25:00 in 发现日期 was saved as June 10 without a word."""
+    with pytest.raises(DayParseError) as refused:
+        parse_day(text, year=2022)
+    assert refused.value.reason == "no such time of day"
