@@ -832,7 +832,7 @@ class Ledger(Application):
         on: date | None = None,
     ) -> None:
         """Record that a unit screened a check item on a day of the campaign
-        (`on`; default today, which may be after it).
+        (`on`, default today).
 
         `problems_found` 0 records that the item was screened and nothing was
         found. A unit may screen an item more than once (village by village);
@@ -842,11 +842,8 @@ class Ledger(Application):
         by = self._authorised(by, Act.RECORD, unit)
         key = self._category_key(category)
         number = self._check_item(key, check_item)
-        if on is None:
-            self._check_campaign_day("screened_on", self.today(), to_the_end=False)
-        else:
-            # Papers entered later name the day; it lies within the campaign.
-            self._check_campaign_day("screened_on", on)
+        # Within the campaign: papers entered after it name their day.
+        self._check_campaign_day("screened_on", self.today() if on is None else on)
         stamp = self.stamp(by)
         record = self._unit_ledger(stamp, unit)
         record.screen_item(

@@ -179,7 +179,7 @@ def test_final_refuses_before_writing_either_file(
 def test_screening_is_recorded_and_coverage_lists_what_is_left(
     store: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = ["--category", "住房保障", "--item", "2", "--households", "120"]
+    args = ["--category", "住房保障", "--item", "2", "--households", "120", "--on", "6月3日"]
     code = main(
         [
             "--store",
@@ -207,7 +207,7 @@ def test_screening_is_recorded_and_coverage_lists_what_is_left(
 def test_a_negative_count_is_refused_in_one_chinese_line(
     store: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = ["--category", "住房保障", "--item", "2", "--households", "-5"]
+    args = ["--category", "住房保障", "--item", "2", "--households", "-5", "--on", "6月3日"]
 
     code = main(["--store", str(store), "--unit", "褚河街道", "screening", *args, "--found", "0"])
 
@@ -230,6 +230,12 @@ def test_a_screening_from_papers_is_dated_with_on(
         assert ledger.screenings()[-1].on == date(2022, 6, 3)
     finally:
         ledger.close()
+
+    # Without --on, after the campaign: it was dated today, years later.
+    code = main(base)
+    err = capsys.readouterr().err
+    assert_refused(code, err)
+    assert "--on" in err, err
 
     for day, said in (("6月31日", "该月没有这一天"), ("2022-07-05", "排查日期")):
         code = main([*base, "--on", day])

@@ -197,7 +197,8 @@ def test_a_screening_on_a_new_store_creates_it_as_recording_commands_do(
 ) -> None:
     """A unit's first record may be a screening, before any finding."""
     store = tmp_path / "new.sqlite"
-    args = ["--category", "住房保障", "--item", "2", "--households", "120", "--found", "0"]
+    args = ["--category", "住房保障", "--item", "2", "--households", "120", "--found", "0",
+            "--on", "6月3日"]
 
     code = main(["--store", str(store), "--operator", "张三", "--unit", "褚河街道",
                  "screening", *args])  # fmt: skip

@@ -30,6 +30,7 @@ from domain.coverage import Screened
 from domain.dates import DayParseError, format_day, parse_day, parse_moment
 from domain.errors import (
     AlreadyImportedError,
+    DateOutsideCampaignError,
     LedgerError,
     NothingToImportError,
     NotPermittedError,
@@ -1365,16 +1366,21 @@ def _figures(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> in
     unit = args.command_unit or _own_unit(args, ledger, operator)
     if args.command == "screening":
         on = parse_day(args.on, year=ledger.campaign.year) if args.on else None
-        ledger.record_screening(
-            operator,
-            unit,
-            args.category,
-            args.item,
-            households=args.households,
-            problems_found=args.found,
-            on=on,
-        )
-        day = f"（排查日期 {format_day(on)}）" if on else ""
+        try:
+            ledger.record_screening(
+                operator,
+                unit,
+                args.category,
+                args.item,
+                households=args.households,
+                problems_found=args.found,
+                on=on,
+            )
+        except DateOutsideCampaignError as outside:
+            if on is not None:
+                raise
+            raise CommandRefused(f"{explain(outside)}补录时请用 --on 写明排查日期。") from None
+        day = f"（排查日期 {format_day(on or ledger.today())}）"
         print(
             f"已登记 {unit} 的排查情况：{args.category} 第 {args.item} 项，"
             f"排查 {args.households} 户，发现问题 {args.found} 个{day}。"
