@@ -182,8 +182,10 @@ class CoverageScreen(ReadAgainWhenShown, Screen[None]):
         campaign = self.ledger.campaign
         chosen = self.selected()
         unit = chosen[0].unit if chosen else self.unit or app.operator.unit
-        if app.operator.role == Role.UNIT:
-            unit = app.operator.unit  # the only unit such an operator may register for
+        own = app.operator.unit in campaign.reporting_units
+        if app.operator.role == Role.UNIT or (own and not app.operator.role):
+            # A unit's clerk screens for that unit, wherever the cursor stands.
+            unit = app.operator.unit
         item = chosen[1] if chosen else None
         category = item.category if item else campaign.categories[0].key
 

@@ -119,6 +119,17 @@ async def test_a_unit_operators_screening_is_for_their_own_unit_wherever_the_cur
         assert isinstance(form, FormModal)
         assert form.query_one("#field-unit", Select).value == "火龙镇"
 
+    # So is a clerk's working before operators are registered (褚河街道's 张三
+    # was offered 颍川街道, the top row).
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("v")
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        assert app.screen.query_one("#field-unit", Select).value == "褚河街道"
+
 
 async def test_r_records_a_screening_of_the_highlighted_item(
     ledger: Ledger, tmp_path: Path
