@@ -2092,6 +2092,10 @@ class Ledger(Application):
             found_on=s.found_on,
             effect=s.effect,
             accepted_on=s.accepted_on,
+            village=s.village,
+            household_head=s.household_head,
+            household_kind=s.household_kind,
+            source=s.source,
         )
 
     def _change(

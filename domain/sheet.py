@@ -30,6 +30,11 @@ class SheetRow:
     # What the completion achieved (整改成效) and the day it passed acceptance.
     effect: str = ""
     accepted_on: date | None = None
+    # Whose problem it is and where it came from.
+    village: str = ""
+    household_head: str = ""
+    household_kind: str = ""
+    source: str = ""
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,10 @@ _DETAIL_COLUMNS = (
     # columns it has (exporters.fingerprint).
     _Column("整改成效", 30, centred=False),
     _Column("验收日期", 16, is_date=True),
+    _Column("村（社区）", 14),
+    _Column("户主", 10),
+    _Column("户类型", 12),
+    _Column("问题来源", 12),
 )
 
 def write_official_sheet(
@@ -245,6 +249,10 @@ def _write_detail(
             row.found_on,
             row.effect,
             row.accepted_on,
+            row.village,
+            row.household_head,
+            row.household_kind,
+            row.source,
         )
         _write_table_row(ws, row_index, _DETAIL_COLUMNS, pixels, values)
         step()

@@ -358,9 +358,11 @@ def test_a_file_exported_before_the_result_columns_still_checks(
     assert main([*base, "export", "--week", "2", "-o", str(exported)]) == 0
     book = openpyxl.load_workbook(exported)
     detail = book["明细"]
-    assert [c.value for c in detail[1]][-2:] == ["整改成效", "验收日期"]
+    assert [c.value for c in detail[1]][16:] == [
+        "整改成效", "验收日期", "村（社区）", "户主", "户类型", "问题来源"
+    ]
     assert "已挂牌" in [c.value for c in detail["Q"]]
-    detail.delete_cols(17, 2)
+    detail.delete_cols(17, 6)
     book.save(exported)
     capsys.readouterr()
 

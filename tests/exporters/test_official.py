@@ -235,6 +235,11 @@ def test_detail_sheet_carries_every_field(
         # The result a close-out rests on: it reached no workbook.
         "整改成效",
         "验收日期",
+        # Whose problem it is and where it came from: in the record, in no sheet.
+        "村（社区）",
+        "户主",
+        "户类型",
+        "问题来源",
     ]
     for index, row in enumerate(sample_sheet.rows, start=2):
         expected = [
@@ -256,13 +261,17 @@ def test_detail_sheet_carries_every_field(
             row.found_on,
             row.effect or None,
             row.accepted_on,
+            row.village or None,
+            row.household_head or None,
+            row.household_kind or None,
+            row.source or None,
         ]
         assert [_plain(cell.value) for cell in detail[index]] == expected
     for letter in "INPR":
         assert detail[f"{letter}2"].number_format == DATE_FORMAT
-    assert detail["R2"].border.left.style == "thin"
+    assert detail["V2"].border.left.style == "thin"
     assert detail.freeze_panes == "A2"
-    assert detail.auto_filter.ref == "A1:R15"
+    assert detail.auto_filter.ref == "A1:V15"
     assert detail.page_setup.orientation == "landscape"
 
 
@@ -343,7 +352,7 @@ def test_empty_ledger_still_has_header_and_note(tmp_path: Path) -> None:
     assert ours["A4"].value == "备注：测试。"
     assert "A4:G4" in {str(r) for r in ours.merged_cells.ranges}
     assert ours.max_row == 4
-    assert _reopen(path, "明细").auto_filter.ref == "A1:R1"
+    assert _reopen(path, "明细").auto_filter.ref == "A1:V1"
 
 
 def test_missing_row_deadline_leaves_the_cell_empty(tmp_path: Path) -> None:
