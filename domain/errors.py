@@ -233,6 +233,9 @@ class NotYourChangeError(LedgerError):
     finding_id: str
     recorded_by: str
     operator: str
+    # The units each signed with: the same name under another unit is another hand.
+    recorded_unit: str = dataclasses.field(default="", compare=False)
+    unit: str = dataclasses.field(default="", compare=False)
 
 
 @dataclass

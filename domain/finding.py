@@ -497,7 +497,8 @@ class Finding(Aggregate):
             raise NothingToUndoError(self.state.finding_id, last.kind)
         if (last.operator, last.operator_unit) != (stamp.operator, stamp.operator_unit):
             raise NotYourChangeError(
-                self.state.finding_id, last.operator, stamp.operator
+                self.state.finding_id, last.operator, stamp.operator,
+                last.operator_unit, stamp.operator_unit,
             )
         return last
 

@@ -420,6 +420,8 @@ def test_undo_refusals_are_one_chinese_line(
 
     for args, wording in (
         (["--operator", "李四", "--unit", "褚河街道", "undo", planned], "张三"),
+        # The same name under another unit: said so, not “only 张三 may undo”.
+        (["--operator", "张三", "--unit", "火龙镇", "undo", planned], "请核对 --unit"),
         ([*AS_ME, "undo", bare], "作废"),
         ([*AS_ME, "undo", "no-such-finding"], "找不到问题"),
     ):

@@ -378,7 +378,10 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         else "该问题只有登记记录，没有可撤销的步骤；如属重复或误录，请用“作废”。"
     ),
     e.NotYourChangeError: lambda x: (
-        f"该问题最近一步是 {x.recorded_by} 记录的，只有记录人本人可以撤销。"
+        f"该问题最近一步是 {x.recorded_by}（{x.recorded_unit}）记录的，你现在是"
+        f" {x.operator}（{x.unit}）；只有记录人本人以同一单位可以撤销，请核对 --unit。"
+        if x.recorded_by == x.operator and x.unit != x.recorded_unit
+        else f"该问题最近一步是 {x.recorded_by} 记录的，只有记录人本人可以撤销。"
     ),
     e.SampleSizeError: lambda x: (
         f"每层抽取数须为 1 到 {e.MAX_PER_STRATUM} 之间的整数，不能是“{quoted(x.per_stratum)}”。"
