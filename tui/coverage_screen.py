@@ -249,5 +249,7 @@ class CoverageScreen(ReadAgainWhenShown, Screen[None]):
                 submit,
                 year=campaign.year,
                 hint="同一项可多次登记（如分村排查），户数和问题数累加。",
+                # Where typing goes; the lists above start on the highlighted item.
+                first="households",
             )
         )

@@ -249,6 +249,9 @@ class FormModal(ModalScreen[bool]):
         values = self.values()
         if values is None:
             self.query_one("#form-message", Static).update("请按红字提示修改后再保存。")
+            # The cursor to the first field marked red, not left where it was.
+            marked = next(f for f in self.fields if f.name in self.judged)
+            self.query_one(f"#field-{marked.name}").focus()
             return
         try:
             self.submit(values)

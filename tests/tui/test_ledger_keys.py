@@ -523,6 +523,8 @@ async def test_a_red_mark_goes_once_its_field_is_changed(
             }
 
         assert {"statement", "check_item", "nature"} <= marked()
+        # The cursor goes to the first field marked red, not left where it was.
+        assert app.focused is form.query_one("#field-check_item")
         await fill(pilot, "statement", "东村王某危房")
         await pilot.pause()
         assert "statement" not in marked() and "nature" in marked()

@@ -129,6 +129,8 @@ async def test_a_unit_operators_screening_is_for_their_own_unit_wherever_the_cur
         await pilot.press("r")
         await pilot.pause()
         assert app.screen.query_one("#field-unit", Select).value == "褚河街道"
+        # The cursor starts where typing goes: on the 排查内容 list, “120” was lost.
+        assert app.focused is app.screen.query_one("#field-households")
 
 
 async def test_r_records_a_screening_of_the_highlighted_item(
