@@ -9,6 +9,7 @@ marked `sqlite_only` (it reads the file itself) runs on SQLite alone.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
@@ -48,6 +49,14 @@ def no_outside_store_settings(
     monkeypatch.delenv("TAIZHANG_DB", raising=False)
     monkeypatch.delenv("TAIZHANG_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "config"))
+
+
+@pytest.fixture(autouse=True)
+def collector_unfrozen() -> Iterator[None]:
+    """The app freezes what startup made (TaizhangApp.warm_up); in one test process
+    that would keep every earlier test's leftovers from the collector."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture(scope="session")
