@@ -106,31 +106,21 @@ async def test_the_statistics_follow_the_ledgers_unit_filter(
 async def test_a_unit_operators_screening_is_for_their_own_unit_wherever_the_cursor_is(
     ledger: Ledger, tmp_path: Path
 ) -> None:
-    """李四 of 火龙镇 pressed r on the top row and was offered 颍川街道."""
-    app = TaizhangApp(ledger, Operator("李四", "火龙镇", "单位"), export_dir=tmp_path)
-
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        await pilot.press("v")
-        await pilot.pause()
-        await pilot.press("r")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, FormModal)
-        assert form.query_one("#field-unit", Select).value == "火龙镇"
-
-    # So is a clerk's working before operators are registered (褚河街道's 张三
-    # was offered 颍川街道, the top row).
-    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        await pilot.press("v")
-        await pilot.pause()
-        await pilot.press("r")
-        await pilot.pause()
-        assert app.screen.query_one("#field-unit", Select).value == "褚河街道"
-        # The cursor starts where typing goes: on the 排查内容 list, “120” was lost.
-        assert app.focused is app.screen.query_one("#field-households")
+    """李四 of 火龙镇 pressed r on the top row and was offered 颍川街道; so was
+    褚河街道's 张三 before operators were registered."""
+    for operator, unit in ((Operator("李四", "火龙镇", "单位"), "火龙镇"), (OPERATOR, "褚河街道")):
+        app = TaizhangApp(ledger, operator, export_dir=tmp_path)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await pilot.press("v")
+            await pilot.pause()
+            await pilot.press("r")
+            await pilot.pause()
+            form = app.screen
+            assert isinstance(form, FormModal)
+            assert form.query_one("#field-unit", Select).value == unit
+            # The cursor starts where typing goes: on the 排查内容 list, “120” was lost.
+            assert app.focused is form.query_one("#field-households")
 
 
 async def test_r_records_a_screening_of_the_highlighted_item(
