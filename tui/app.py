@@ -19,7 +19,6 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from domain.errors import LedgerError, SealLeavesWorkError, WorkCancelledError
 from domain.importing import ImportResult, ImportSheet
 from domain.ledger import Ledger, Operator
-from domain.staff import Role
 from exporters.destination import FILE_EXISTS, ExportError, check_destination
 from exporters.ledger_import import ImportFileError, read_ledger, sniff
 from exporters.masking import mask_sheet
@@ -522,15 +521,14 @@ class TaizhangApp(App[None]):
         self.refresh_screens()
 
     def action_weeks(self) -> None:
+        from tui.finding_form import clerks_unit
         from tui.weeks_screen import WeeksScreen
 
         screen = self.ledger_screen()
         unit = screen.ledger_query().unit if screen else ""
         # A unit's clerk comes here to hand in their own weeks; the office and
         # the team, to see every unit's.
-        own = self.operator.unit in self.ledger.campaign.reporting_units
-        if not unit and own and self.operator.role in ("", Role.UNIT):
-            unit = self.operator.unit
+        unit = unit or clerks_unit(self.operator, self.ledger.campaign)
         self.push_screen(WeeksScreen(self.ledger, unit))
 
     def action_inspect(self) -> None:

@@ -15,8 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Select, Static
 from domain.coverage import ItemCoverage, Screened, UnitCoverage
 from domain.errors import CountError
 from domain.ledger import Ledger
-from domain.staff import Role
-from tui.finding_form import entry_day
+from tui.finding_form import clerks_unit, entry_day
 from tui.form import Field, FormModal, Options, choices
 from tui.live import ReadAgainWhenShown
 
@@ -181,11 +180,10 @@ class CoverageScreen(ReadAgainWhenShown, Screen[None]):
         app: Any = self.app
         campaign = self.ledger.campaign
         chosen = self.selected()
-        unit = chosen[0].unit if chosen else self.unit or app.operator.unit
-        own = app.operator.unit in campaign.reporting_units
-        if app.operator.role == Role.UNIT or (own and not app.operator.role):
-            # A unit's clerk screens for that unit, wherever the cursor stands.
-            unit = app.operator.unit
+        # A unit's clerk screens for that unit, wherever the cursor stands.
+        unit = clerks_unit(app.operator, campaign) or (
+            chosen[0].unit if chosen else self.unit or app.operator.unit
+        )
         item = chosen[1] if chosen else None
         category = item.category if item else campaign.categories[0].key
 

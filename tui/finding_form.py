@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from domain.campaign import Campaign
 from domain.ledger import Ledger, NewFinding, Operator
+from domain.staff import Role
 from tui.form import Field, FormModal, Options, choices
 
 
@@ -21,6 +23,19 @@ def entry_day(ledger: Ledger) -> str:
     today = ledger.today()
     campaign = ledger.campaign
     return today.isoformat() if campaign.first_day <= today <= campaign.last_day else ""
+
+
+def clerks_unit(operator: Operator, campaign: Campaign) -> str:
+    """The unit a screen starts on for a unit's clerk, "" for anyone else.
+
+    A registered unit operator, or before registration one working for a
+    reporting unit; the office and the team start on every unit.
+    """
+    if operator.role == Role.UNIT:
+        return operator.unit
+    if not operator.role and operator.unit in campaign.reporting_units:
+        return operator.unit
+    return ""
 
 
 def new_finding_form(app: HasOperator, ledger: Ledger) -> FormModal:

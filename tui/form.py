@@ -56,7 +56,7 @@ class LineInput(Input):
 
     def _on_paste(self, event: events.Paste) -> None:
         event.prevent_default()  # Input's own handler would paste the first line again
-        line = " ".join(re.split(r"\s*[\r\n\t]+\s*", event.text.strip()))
+        line = re.sub(r"\s*[\r\n\t]+\s*", " ", event.text.strip())
         if line:
             if self.selection.is_empty:
                 self.insert_text_at_cursor(line)
