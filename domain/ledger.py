@@ -1335,8 +1335,8 @@ class Ledger(Application):
             )
         if odd:
             # Replayed ones came last: put every finding back in ledger order.
-            first = view.first_positions()
-            order = sorted(states.values(), key=lambda s: (s.recorded_at, first[s.finding_id]))
+            first = view.first_positions(unit)
+            order = sorted(states.values(), key=lambda s: (s.recorded_at, first.get(s.finding_id, 0)))
             states = {s.finding_id: s for s in order}
         return states
 

@@ -587,13 +587,15 @@ class LedgerRows(TrackingRecorder):
             )
             return [key for (key,) in c.fetchall()]
 
-    def first_positions(self) -> dict[str, int]:
-        """Say for every finding the log position of its first event: with its
-        recording moment, the order of the ledger's rows."""
+    def first_positions(self, unit: str = "") -> dict[str, int]:
+        """Say for every finding (of `unit`, if given) the log position of its
+        first event: with its recording moment, the order of the ledger's rows."""
+        where, params = (f" WHERE reporting_unit = {self.PARAM}", [unit]) if unit else ("", [])
         with self._cursors(commit=False) as (_, c):
             c.execute(
-                f"SELECT finding_id, min(first_position) FROM {self.VERSIONS}"
-                " GROUP BY finding_id"
+                f"SELECT finding_id, min(first_position) FROM {self.VERSIONS}{where}"
+                " GROUP BY finding_id",
+                params,
             )
             return dict(c.fetchall())
 
