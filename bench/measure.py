@@ -42,11 +42,13 @@ DETAIL_HEADERS = (
     "序号", "填报单位", "问题类型", "排查内容", "问题性质", "问题表述", "产生原因及分析",
     "整改措施", "完成时限", "责任单位", "责任领导", "最新进展", "状态", "完成日期",
     "是否逾期", "发现日期", "整改成效", "验收日期", "村（社区）", "户主", "户类型", "问题来源",
+    "验收人", "验收意见",
 )  # fmt: skip
 DETAIL_WIDTHS = (
     6, 14, 14, 30, 10, 40, 30, 40, 16, 16, 12, 30, 10, 16, 10, 16, 30, 16, 14, 10, 12, 12,
+    10, 30,
 )  # fmt: skip
-DETAIL_LEFT = frozenset({3, 5, 6, 7, 11, 16})
+DETAIL_LEFT = frozenset({3, 5, 6, 7, 11, 16, 23})
 DETAIL_DATES = frozenset({8, 13, 15, 17})
 
 # Fewest runs of the weekly sheet and its baseline, at any size.
@@ -333,6 +335,8 @@ def detail_table(sheet: OfficialSheet) -> bare.Table:
                 r.household_head,
                 r.household_kind,
                 r.source,
+                r.inspector,
+                r.acceptance_remarks,
             )
             for r in sheet.rows
         ],

@@ -257,7 +257,12 @@ class Finding(Aggregate):
         remarks: str
 
         def changes(self, state: FindingState) -> FindingState:
-            return state.but(accepted_on=self.on, status=Status.CLOSED)
+            return state.but(
+                accepted_on=self.on,
+                inspector=self.inspector,
+                acceptance_remarks=self.remarks,
+                status=Status.CLOSED,
+            )
 
     class AcceptanceFailed(Event):
         inspector: str
@@ -266,6 +271,8 @@ class Finding(Aggregate):
         def changes(self, state: FindingState) -> FindingState:
             return state.but(
                 completed_on=None,
+                inspector=self.inspector,
+                acceptance_remarks=self.remarks,
                 returned_count=state.returned_count + 1,
                 status=Status.IN_PROGRESS,
             )
@@ -290,11 +297,25 @@ class Finding(Aggregate):
 
         The undone event stays in the log. Its business day is the undone
         event's, so a replay by business day keeps or drops both together.
+        Version 2: the state came to hold the latest acceptance's inspector
+        and remarks, which `restored` names when it changed them.
         """
+
+        class_version = 2
 
         undone_version: int
         undone_kind: str
         restored: dict[str, Any]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # An acceptance undone before the state held its inspector and
+            # remarks: what stood before it is not in the event, so nothing
+            # is shown rather than the words of a decision taken back.
+            if state["undone_kind"] in ("AcceptancePassed", "AcceptanceFailed"):
+                state["restored"] = {
+                    "inspector": "", "acceptance_remarks": "", **state["restored"]
+                }
 
         def changes(self, state: FindingState) -> FindingState:
             values = dict(self.restored)

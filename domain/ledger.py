@@ -2096,6 +2096,8 @@ class Ledger(Application):
             household_head=s.household_head,
             household_kind=s.household_kind,
             source=s.source,
+            inspector=s.inspector,
+            acceptance_remarks=s.acceptance_opinion,
         )
 
     def _change(

@@ -35,6 +35,10 @@ class SheetRow:
     household_head: str = ""
     household_kind: str = ""
     source: str = ""
+    # Who decided the latest acceptance, and what they said ("未通过：…" when
+    # it sent the finding back).
+    inspector: str = ""
+    acceptance_remarks: str = ""
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,9 @@ class FindingState:
     completed_on: date | None = None
     effect: str = ""
     accepted_on: date | None = None
+    # The latest acceptance decision, passed or failed: who made it, and why.
+    inspector: str = ""
+    acceptance_remarks: str = ""
     returned_count: int = 0
     withdrawn_reason: str = ""
     status: Status = Status.PENDING
@@ -98,6 +101,13 @@ class FindingState:
         copy = object.__new__(FindingState)
         copy.__dict__.update(self.__dict__, **changes)
         return copy
+
+    @property
+    def acceptance_opinion(self) -> str:
+        """The latest acceptance's remarks, marked 未通过 when it sent the finding back."""
+        if self.status is Status.CLOSED or not self.acceptance_remarks:
+            return self.acceptance_remarks
+        return f"未通过：{self.acceptance_remarks}"
 
     def with_step_on(self, day: date) -> date:
         """Return the earliest business day of any step, counting this one."""

@@ -162,8 +162,9 @@ def view_tables_sql(
 
 # Raised whenever the view's tables change shape or a fold rule changes what a
 # state holds: an older view is emptied and folded again from the log when a
-# store is opened. 5: the latest progress is the one of the latest day.
-VIEW_SCHEMA = 5
+# store is opened. 5: the latest progress is the one of the latest day;
+# 6: the latest acceptance's inspector and remarks.
+VIEW_SCHEMA = 6
 SCHEMA_MARK = "__ledger_view_schema__"
 
 

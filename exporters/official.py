@@ -129,6 +129,8 @@ _DETAIL_COLUMNS = (
     _Column("户主", 10),
     _Column("户类型", 12),
     _Column("问题来源", 12),
+    _Column("验收人", 10),
+    _Column("验收意见", 30, centred=False),
 )
 
 def write_official_sheet(
@@ -253,6 +255,8 @@ def _write_detail(
             row.household_head,
             row.household_kind,
             row.source,
+            row.inspector,
+            row.acceptance_remarks,
         )
         _write_table_row(ws, row_index, _DETAIL_COLUMNS, pixels, values)
         step()

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
@@ -113,7 +114,10 @@ class FindingScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(id="finding-detail")
+        # Long texts can outgrow the half screen it may take: it scrolls
+        # (Tab moves the cursor to it) rather than cutting the last rows off.
+        with VerticalScroll(id="finding-detail-box"):
+            yield Static(id="finding-detail")
         yield DataTable(cursor_type="row", cell_padding=0, id="finding-history")
         yield Footer(compact=True)
 
@@ -188,6 +192,7 @@ class FindingScreen(Screen[None]):
             ("整改措施", s.measures),
             ("最新进展", s.latest_progress),
             ("整改成效", s.effect),
+            ("验收意见", s.acceptance_opinion and f"{s.acceptance_opinion}（{s.inspector}）"),
             ("作废原因", s.withdrawn_reason),
             ("备注", s.remarks),
         ):

@@ -51,6 +51,7 @@ FIELD_NAMES = {
     "accepted_on": "验收日期",
     "inspector": "验收人",
     "remarks": "验收意见",
+    "acceptance_remarks": "验收意见",
     "week": "周次",
     "operator": "操作员",
     "name": "姓名",

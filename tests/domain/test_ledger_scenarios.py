@@ -901,3 +901,39 @@ def test_history_lists_every_event_with_its_operator_and_corrections(
     for entry in history:
         assert not {"originator_id", "timestamp", "operator"} & set(entry.details)
     assert ledger.row(finding_id).found_on == date(2022, 5, 31)
+
+
+def test_the_latest_acceptance_says_who_decided_and_why(
+    ledger: Ledger,
+    operator: Operator,
+    new_finding: NewFindingFactory,
+    store: Path,
+    open_again: Callable[..., Ledger],
+) -> None:
+    """验收意见 was recorded with each decision but kept in no state, so no
+    workbook and no finding page showed why a finding was returned or closed."""
+    inspector = Operator("王五", "市巩固拓展脱贫攻坚成果调研指导组")
+    finding_id = ledger.record(operator, new_finding(**PLAN))
+    ledger.complete(operator, finding_id, 2, on=date(2022, 6, 2), effect="已挂牌")
+    ledger.fail_acceptance(inspector, finding_id, 3, on=date(2022, 6, 2), remarks="无佐证")
+
+    returned = ledger.row(finding_id)
+    assert (returned.inspector, returned.acceptance_remarks) == ("王五", "无佐证")
+    (row,) = ledger.official_sheet(operator.unit).rows
+    # The sheet's 验收意见 says the finding was sent back, not closed.
+    assert (row.inspector, row.acceptance_remarks) == ("王五", "未通过：无佐证")
+
+    ledger.complete(operator, finding_id, 4, on=date(2022, 6, 2), effect="补齐照片")
+    assert ledger.row(finding_id).acceptance_remarks == "无佐证"  # the last word stands
+    ledger.pass_acceptance(
+        Operator("赵六", inspector.unit), finding_id, 5, on=date(2022, 6, 2),
+        remarks="复查到位，同意销号",
+    )  # fmt: skip
+
+    closed = ledger.row(finding_id)
+    assert (closed.inspector, closed.acceptance_remarks) == ("赵六", "复查到位，同意销号")
+    (row,) = ledger.official_sheet(operator.unit).rows
+    assert (row.inspector, row.acceptance_remarks) == ("赵六", "复查到位，同意销号")
+    ledger.close()
+    clear_view(store)
+    assert open_again().row(finding_id) == closed

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -18,10 +19,11 @@ from openpyxl import load_workbook
 from domain.audit import replay
 from domain.campaign import Campaign
 from domain.clock import SetClock
-from domain.ledger import Ledger, Operator, open_ledger
+from domain.ledger import Ledger, NewFinding, Operator, open_ledger
 from domain.state import Status
 from exporters.official import write_official_sheet
 from tests.conftest import SHANGHAI
+from tests.pg import clear_view
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "store-v1.sqlite"
 
@@ -130,3 +132,47 @@ def test_new_extensions_are_version_two_beside_the_old(
             "SELECT state FROM stored_events ORDER BY rowid DESC LIMIT 1"
         ).fetchone()
     assert json.loads(state)["class_version"] == 2
+
+
+def test_an_acceptance_undone_before_its_remarks_were_kept_shows_none(
+    campaign: Campaign, tmp_path: Path, new_finding: Callable[..., NewFinding]
+) -> None:
+    """An undo written before the state held the latest acceptance's inspector
+    and remarks names neither: the passed acceptance it took back must not
+    leave its words on a finding awaiting acceptance again."""
+    store = tmp_path / "ledger.sqlite"
+    clock = SetClock(datetime(2022, 6, 10, 9, 0, tzinfo=SHANGHAI))
+    clerk, inspector = Operator("张三", "褚河街道"), Operator("王五", "市巩固拓展脱贫攻坚成果调研指导组")
+    ledger = open_ledger(campaign, store, clock)
+    finding_id = ledger.record(
+        clerk,
+        new_finding(
+            measures="挂牌", deadline=date(2022, 6, 20), responsible_unit="市住建局",
+            responsible_leader="李四",
+        ),
+    )
+    ledger.complete(clerk, finding_id, 2, on=date(2022, 6, 5), effect="已挂牌")
+    ledger.pass_acceptance(inspector, finding_id, 3, on=date(2022, 6, 6), remarks="同意销号")
+    ledger.undo_last(inspector, finding_id, 4)
+    ledger.close()
+    with sqlite3.connect(store) as db:
+        ((rowid, text),) = db.execute(
+            "SELECT rowid, state FROM stored_events WHERE topic LIKE '%ChangeUndone'"
+        ).fetchall()
+        stored = json.loads(text)
+        assert stored.pop("class_version") == 2
+        assert stored["restored"].pop("inspector") == ""
+        assert stored["restored"].pop("acceptance_remarks") == ""
+        db.execute(
+            "UPDATE stored_events SET state = ? WHERE rowid = ?",
+            (json.dumps(stored, ensure_ascii=False).encode(), rowid),
+        )
+    clear_view(store)
+
+    again = open_ledger(campaign, store, clock)
+    try:
+        row = again.row(finding_id)
+        assert row.status is Status.AWAITING_ACCEPTANCE
+        assert (row.inspector, row.acceptance_remarks) == ("", "")
+    finally:
+        again.close()

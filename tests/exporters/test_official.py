@@ -107,6 +107,8 @@ def sample_sheet(sample: Worksheet) -> OfficialSheet:
                 completed_on=date(2022, 6, 6) if number % 3 == 0 else None,
                 overdue=number % 4 == 0,
                 found_on=date(2022, 6, 1),
+                inspector="王某" if number % 3 == 0 else "",
+                acceptance_remarks="同意销号" if number % 3 == 0 else "",
             )
         )
     return OfficialSheet(
@@ -240,6 +242,9 @@ def test_detail_sheet_carries_every_field(
         "户主",
         "户类型",
         "问题来源",
+        # Who decided the latest acceptance, and why: recorded, in no sheet.
+        "验收人",
+        "验收意见",
     ]
     for index, row in enumerate(sample_sheet.rows, start=2):
         expected = [
@@ -265,13 +270,15 @@ def test_detail_sheet_carries_every_field(
             row.household_head or None,
             row.household_kind or None,
             row.source or None,
+            row.inspector or None,
+            row.acceptance_remarks or None,
         ]
         assert [_plain(cell.value) for cell in detail[index]] == expected
     for letter in "INPR":
         assert detail[f"{letter}2"].number_format == DATE_FORMAT
-    assert detail["V2"].border.left.style == "thin"
+    assert detail["X2"].border.left.style == "thin"
     assert detail.freeze_panes == "A2"
-    assert detail.auto_filter.ref == "A1:V15"
+    assert detail.auto_filter.ref == "A1:X15"
     assert detail.page_setup.orientation == "landscape"
 
 
@@ -352,7 +359,7 @@ def test_empty_ledger_still_has_header_and_note(tmp_path: Path) -> None:
     assert ours["A4"].value == "备注：测试。"
     assert "A4:G4" in {str(r) for r in ours.merged_cells.ranges}
     assert ours.max_row == 4
-    assert _reopen(path, "明细").auto_filter.ref == "A1:V1"
+    assert _reopen(path, "明细").auto_filter.ref == "A1:X1"
 
 
 def test_missing_row_deadline_leaves_the_cell_empty(tmp_path: Path) -> None:

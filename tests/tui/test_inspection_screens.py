@@ -320,3 +320,37 @@ async def test_the_weeks_screen_opens_on_the_operators_own_unit(
             await pilot.pause()
             assert isinstance(app.screen, WeeksScreen)
             assert app.screen.unit == shown
+
+
+async def test_the_finding_page_shows_the_latest_acceptance_opinion(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    """The opinion typed into the acceptance form showed only in the history
+    table's last column, cut at 80 columns; the page's details left it out."""
+    finding_id = completed(ledger, "东村王某未挂牌")
+    app = TaizhangApp(ledger, INSPECTOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.push_screen(FindingScreen(ledger, finding_id))
+        await pilot.pause()
+        page = app.screen
+        await pilot.press("a")
+        await pilot.pause()
+        await type_text(pilot, "复查到位")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+
+        assert app.screen is page and page.state.status is Status.CLOSED
+        detail = page.query_one("#finding-detail", Static)
+        strips = detail.render_lines(Region(0, 0, detail.size.width, detail.size.height))
+        shown = "".join(strip.text for strip in strips)
+        assert "验收意见" in shown and "复查到位（赵组长）" in shown, shown
+        # At 80×24 the details outgrow their half of the screen; they scroll
+        # to their last row, which was cut off (整改成效 never showed).
+        box = page.query_one("#finding-detail-box")
+        assert box.max_scroll_y > 0
+        await pilot.press("tab")
+        await pilot.press("end")
+        await pilot.pause()
+        assert box.has_focus and box.scroll_y == box.max_scroll_y
