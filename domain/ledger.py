@@ -1369,21 +1369,22 @@ class Ledger(Application):
             diff=week_diff(previous, reported, first - timedelta(days=1), last),
         )
 
-    def entered_after_cutoff(self, unit: str, week: int) -> int:
-        """Count the unit's findings known for a week but recorded after its cut-off.
+    def entered_after(self, unit: str, moment: datetime) -> int:
+        """Count the unit's findings found by a moment's day but recorded after it.
 
-        They were found by the week's last day, so the week's ledger as now
-        known holds them; its ledger as reported (the sheet a week exports)
-        cannot: an office entering old papers gets a blank sheet without them.
+        A ledger as it stood at that moment (a week's cut-off, a replay)
+        cannot hold them, while the ledger as now known by that day does: an
+        office entering old papers gets a blank sheet without them. `unit`
+        "" counts every unit's.
         """
-        last = self.campaign.week_days(week)[1]
+        day = (moment.astimezone(self.campaign.tz) - timedelta(microseconds=1)).date()
 
         def live(states: dict[str, FindingState]) -> set[str]:
             return {key for key, s in states.items() if s.status is not Status.WITHDRAWN}
 
         mine = LedgerQuery(unit=unit)
-        reported = live(self._states_before(self.week_cutoff(week), mine)[0])
-        return len(live(self.states_known_on(last, unit=unit)) - reported)
+        reported = live(self._states_before(moment.astimezone(UTC), mine)[0])
+        return len(live(self.states_known_on(day, unit=unit)) - reported)
 
     def week_table(self, unit: str = "") -> list[WeekCounts]:
         """Count every report week's new, completed, accepted and overdue findings.

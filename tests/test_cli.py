@@ -169,6 +169,26 @@ def test_a_week_export_says_what_was_entered_after_its_cut_off(
     assert "现在所知" in out and "共 1 行" in out and "截止之后才录入" not in out
 
 
+def test_replay_says_what_was_entered_after_the_moment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Papers of June 1 entered years later: `replay --as-of 6月7日` printed
+    0 rows and nothing else, as if the township had found nothing."""
+    store = tmp_path / "late.sqlite"
+    ledger = open_ledger(load_campaign(), store)
+    try:
+        ledger.record(Operator("张三", UNIT), replace(VALID_FINDING, reporting_unit=UNIT))
+    finally:
+        ledger.close()
+
+    code = main(["--store", str(store), "--unit", UNIT, "replay", "--as-of", "6月7日"])
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "：0 条" in out
+    assert "另有 1 个问题" in out and "之后才录入" in out and "现在所知" in out, out
+
+
 @pytest.mark.parametrize(
     "command",
     [

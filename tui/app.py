@@ -423,7 +423,7 @@ class TaizhangApp(App[None]):
         if (
             week is not None
             and not known
-            and (late := self.ledger.entered_after_cutoff(unit, week))
+            and (late := self.ledger.entered_after(unit, self.ledger.week_cutoff(week)))
         ):
             self.call_from_thread(
                 self.notify,

@@ -74,6 +74,7 @@ from tui.wording import (
     checking,
     config_problem,
     entered_late,
+    entered_late_then,
     event_name,
     explain,
     export_name,
@@ -1192,12 +1193,18 @@ def _replay(ledger: Ledger, moment: datetime, unit: str) -> int:
             for n, s in enumerate(rows, 1)
         ],
     )
+    late = ledger.entered_after(unit, moment)
+    if late:
+        print(
+            "此台账按当时已录入的记录生成；"
+            + entered_late_then(late, "各周现在所知的台账：taizhang week 周次")
+        )
     return EXIT_OK
 
 
 def _say_entered_late(ledger: Ledger, unit: str, week: int, how: str) -> None:
     """Print how many findings a week's sheet as reported leaves out, if any."""
-    late = ledger.entered_after_cutoff(unit, week)
+    late = ledger.entered_after(unit, ledger.week_cutoff(week))
     if late:
         print(entered_late(week, late, how))
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -23,7 +23,7 @@ from domain.state import FINAL, FindingState, Status
 from domain.view import LedgerQuery
 from tui.keys_footer import KeysFooter
 from tui.ledger_table import LedgerTable
-from tui.wording import explain, moment_words
+from tui.wording import entered_late_then, explain, moment_words
 
 # Days before the deadline from which the lamp turns yellow.
 WARN_DAYS = 3
@@ -122,6 +122,9 @@ class LedgerScreen(Screen[None]):
         self.overdue_only = False
         # The moment (UTC) whose ledger is shown; None shows the present.
         self.as_of: datetime | None = None
+        # Findings found by that moment's day but entered after it: counted
+        # off the event loop, then named in the banner (None until known).
+        self.late_then: int | None = None
         # The screen width the columns were last fitted to.
         self.fitted_width = 0
 
@@ -208,8 +211,13 @@ class LedgerScreen(Screen[None]):
             banner.display = False
         else:
             local = moment.astimezone(self.ledger.campaign.tz)
+            late = (
+                entered_late_then(self.late_then, "按 w 看各周现在所知的台账")
+                if self.late_then
+                else ""
+            )
             banner.update(
-                f"历史视图（只读）：{moment_words(local)}的台账。按 t 回到当前。"
+                f"历史视图（只读）：{moment_words(local)}的台账。按 t 回到当前。{late}"
             )
             banner.display = True
         count = self.ledger.count_rows(query, moment)
@@ -358,7 +366,9 @@ class LedgerScreen(Screen[None]):
             moment = parse_moment(values["moment"], year=campaign.year, tz=campaign.tz)
             self.ledger.check_past(moment)
             self.as_of = moment.astimezone(UTC)
+            self.late_then = None
             self.reload()
+            self.count_late(self.as_of)
 
         self.app.push_screen(
             AskModal(
@@ -370,6 +380,18 @@ class LedgerScreen(Screen[None]):
                 hint="只写日期表示那一天结束时。历史视图只读。",
             )
         )
+
+    @work(thread=True, exclusive=True, group="late", exit_on_error=False)
+    def count_late(self, moment: datetime) -> None:
+        """Count what the past shown lacks for being entered later, then say it."""
+        late = self.ledger.entered_after("", moment)
+
+        def show() -> None:
+            if self.as_of == moment:
+                self.late_then = late
+                self.reload()
+
+        self.app.call_from_thread(show)
 
     def action_new_finding(self) -> None:
         from tui.finding_form import new_finding_form

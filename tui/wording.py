@@ -284,6 +284,12 @@ def entered_late(week: int, count: int, how: str) -> str:
     )
 
 
+def entered_late_then(count: int, how: str) -> str:
+    """Say that the ledger as it stood at a moment leaves out findings found by
+    that day but entered later, and `how` to see them."""
+    return f"另有 {count} 个问题发现于当天或之前、之后才录入，不在其中（{how}）。"
+
+
 # What a cancel of long work left behind.
 CANCELLED = {
     "catch_up": "已取消整理台账视图。已整理的部分已保存，下次打开时从中断处接着整理。",

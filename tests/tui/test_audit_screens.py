@@ -123,6 +123,29 @@ async def test_time_travel_shows_the_past_read_only_and_returns(
         assert not screen.query_one("#history-banner").display
 
 
+async def test_time_travel_says_what_was_entered_after_the_moment(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    """李某未参保, found June 3 and entered June 9, was missing from June 5's
+    ledger without a word: the past looked complete."""
+    two_weeks(ledger, clock)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("t")
+        await type_text(pilot, "2022-06-05 18:00")
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+        assert "李某未参保" not in {s.statement for s in screen.shown()}
+        banner = str(screen.query_one("#history-banner").render())
+        assert "另有 1 个问题" in banner and "之后才录入" in banner, banner
+        assert "按 t 回到当前" in banner
+
+
 async def test_an_empty_past_does_not_offer_a_new_finding(
     ledger: Ledger, clock: SetClock, tmp_path: Path
 ) -> None:
