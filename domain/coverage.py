@@ -51,6 +51,15 @@ class ItemCoverage:
     problems_found: int
     findings: int
 
+    @property
+    def disagrees(self) -> bool:
+        """Tell a screening whose problems found differ from the findings recorded.
+
+        Either way is worth asking about: problems found but not entered, or
+        findings (a spot check's, say) the unit's screening did not count.
+        """
+        return self.screened is Screened.RECORDED and self.problems_found != self.findings
+
 
 @dataclass(frozen=True)
 class UnitCoverage:
@@ -63,6 +72,10 @@ class UnitCoverage:
     def screened(self) -> int:
         """How many check items count as screened, either way."""
         return sum(1 for i in self.items if i.screened is not Screened.NOT)
+
+    @property
+    def disagreeing(self) -> tuple[ItemCoverage, ...]:
+        return tuple(i for i in self.items if i.disagrees)
 
     def of_category(self, category: str) -> tuple[ItemCoverage, ...]:
         return tuple(i for i in self.items if i.category == category)

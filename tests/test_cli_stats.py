@@ -204,6 +204,35 @@ def test_screening_is_recorded_and_coverage_lists_what_is_left(
     assert "危房改造质量达标" in out
 
 
+def test_coverage_names_items_whose_screening_and_ledger_disagree(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A screening of 0 problems under an item with a finding in the ledger, or
+    of 3 problems with none entered, passed without a word: the office's list
+    of what to ask a unit about was the ledger's own check only."""
+    base = ["--store", str(store), "--unit", "褚河街道", "screening", "--on", "6月3日"]
+    housing = ["--category", "住房保障", "--item", "1", "--households", "40", "--found", "0"]
+    water = ["--category", "饮水安全保障", "--item", "1", "--households", "25", "--found", "3"]
+    assert main([*base, *housing]) == 0
+    assert main([*base, *water]) == 0
+    capsys.readouterr()
+
+    code = main(["--store", str(store), "coverage", "--unit", "褚河街道"])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "褚河街道 排查发现的问题数与台账不一致 2 项" in out, out
+    assert re.search(r"住房保障\s+1\s+0\s+1\s", out), out
+    assert re.search(r"饮水安全保障\s+1\s+3\s+0\s", out), out
+    # health 1 was screened with 0 found and has no finding: it agrees.
+    assert not re.search(r"健康保障\s+1\s+0\s+0\s", out), out
+
+    code = main(["--store", str(store), "coverage"])
+
+    out = capsys.readouterr().out
+    assert re.search(r"褚河街道\s+4/31\s+3\s+27\s+2\s", out), out
+
+
 def test_a_negative_count_is_refused_in_one_chinese_line(
     store: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -442,11 +442,18 @@ async def test_the_coverage_screen_shows_the_folded_screenings_and_findings(
 ) -> None:
     folded = fold(built)
     recorded = {(s["unit"], s["category"], s["item"]) for s in folded.screenings}
-    found = {
+    found = [
         (f["unit"], f["category"], f["item"])
         for f in folded.findings.values()
         if f["status"] != "已作废"
-    }
+    ]
+    # A screening whose problems found are not the findings recorded under it.
+    counted: dict[tuple[str, str, int], int] = {}
+    for s in folded.screenings:
+        key = (s["unit"], s["category"], s["item"])
+        counted[key] = counted.get(key, 0) + s["problems"]
+    differ = {key for key, n in counted.items() if n != found.count(key)}
+    assert differ  # the campaign built has such items
     items = [
         (c.key, n) for c in campaign.categories for n in range(1, len(c.items) + 1)
     ]
@@ -462,14 +469,17 @@ async def test_the_coverage_screen_shows_the_folded_screenings_and_findings(
         for row, unit in enumerate(campaign.all_units):
             marks = [str(c).strip() for c in table.get_row_at(row)[1:]]
             assert marks == [
-                "✓" if (unit, *i) in recorded else "◇" if (unit, *i) in found else "✗"
+                "!" if (unit, *i) in differ
+                else "✓" if (unit, *i) in recorded
+                else "◇" if (unit, *i) in found
+                else "✗"
                 for i in items
             ], unit
-        screened = len(recorded | found)
+        screened = len(recorded | set(found))
         total = len(items) * len(campaign.all_units)
-        assert f"已排查 {screened}/{total}，未排查 {total - screened}" in str(
-            screen.query_one("#coverage-summary").render()
-        )
+        summary = str(screen.query_one("#coverage-summary").render())
+        assert f"已排查 {screened}/{total}，未排查 {total - screened}" in summary
+        assert f"发现数与台账不符 {len(differ)} 项" in summary
 
 
 async def test_the_final_sheets_and_markdown_carry_the_folded_figures(

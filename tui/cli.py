@@ -1429,13 +1429,14 @@ def _coverage(ledger: Ledger, unit: str) -> int:
     names = {c.key: c.name for c in ledger.campaign.categories}
     _table(
         "排查内容覆盖",
-        ("单位", "已排查", "其中登记了排查", "未排查"),
+        ("单位", "已排查", "其中登记了排查", "未排查", "发现数与台账不符"),
         [
             (
                 r.unit,
                 f"{r.screened}/{len(r.items)}",
                 str(sum(1 for i in r.items if i.screened is Screened.RECORDED)),
                 str(len(r.items) - r.screened),
+                str(len(r.disagreeing)),
             )
             for r in rows
         ],
@@ -1447,6 +1448,20 @@ def _coverage(ledger: Ledger, unit: str) -> int:
             ("问题类型", "项", "排查内容"),
             [(names[i.category], str(i.check_item), i.item) for i in missing],
         )
+        differing = rows[0].disagreeing
+        if differing:
+            _table(
+                f"{unit} 排查发现的问题数与台账不一致 {len(differing)} 项",
+                ("问题类型", "项", "排查发现", "台账问题", "排查内容"),
+                [
+                    (
+                        names[i.category], str(i.check_item), str(i.problems_found),
+                        str(i.findings), i.item,
+                    )
+                    for i in differing
+                ],
+            )  # fmt: skip
+            print("排查发现多于台账：可能有问题没有登记；台账多于排查发现：如验收抽查所得，请核对排查登记。")
     return EXIT_OK
 
 

@@ -24,9 +24,13 @@ MARKS = {
     Screened.BY_FINDING: Text(" ◇ ", style="cyan"),
     Screened.NOT: Text(" ✗ ", style="bold white on red"),
 }
+# A recorded screening whose problems found differ from the findings recorded.
+DISAGREES = Text(" ! ", style="bold black on yellow")
 LEGEND = Text.assemble(
     MARKS[Screened.RECORDED],
     "登记排查 ",
+    DISAGREES,
+    "发现数与台账不符 ",
     MARKS[Screened.BY_FINDING],
     "有问题登记，视为已排查 ",
     MARKS[Screened.NOT],
@@ -113,7 +117,7 @@ class CoverageScreen(ReadAgainWhenShown, Screen[None]):
         for row in self.rows:
             table.add_row(
                 Text(row.unit, no_wrap=True, overflow="ellipsis"),
-                *(MARKS[item.screened] for item in row.items),
+                *(DISAGREES if item.disagrees else MARKS[item.screened] for item in row.items),
                 key=row.unit,
             )
         if self.rows:
@@ -126,9 +130,10 @@ class CoverageScreen(ReadAgainWhenShown, Screen[None]):
         screened = sum(r.screened for r in self.rows)
         scope = self.unit or f"全部 {len(self.rows)} 个单位"
         per_item = len(self.rows[0].items) if self.rows else 0
+        differing = sum(len(r.disagreeing) for r in self.rows)
         self.query_one("#coverage-summary", Static).update(
             f"{scope}：{per_item} 项排查内容，已排查 {screened}/{items}，"
-            f"未排查 {items - screened}。按 r 登记排查情况。"
+            f"未排查 {items - screened}，发现数与台账不符 {differing} 项。按 r 登记排查情况。"
         )
 
     def selected(self) -> tuple[UnitCoverage, ItemCoverage | None] | None:
@@ -160,9 +165,12 @@ class CoverageScreen(ReadAgainWhenShown, Screen[None]):
         elif item.screened is Screened.NOT:
             text.append("未排查。", style="bold red")
         text.append(f"该项下登记问题 {item.findings} 个。")
-        if item.problems_found > item.findings:
+        if item.disagrees and item.problems_found > item.findings:
+            text.append("排查发现的问题多于登记的问题，请核对是否漏登。", style="yellow")
+        elif item.disagrees:
             text.append(
-                "排查发现的问题多于登记的问题，请核对是否漏登。", style="yellow"
+                "登记的问题多于排查发现的问题（如验收抽查所得），请核对排查登记。",
+                style="yellow",
             )
         detail.update(text)
 

@@ -182,6 +182,40 @@ async def test_r_records_a_screening_of_the_highlighted_item(
         )
 
 
+async def test_a_screening_that_disagrees_with_the_ledger_stands_out(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """0 problems found under an item with a finding recorded looked like any
+    other ✓; only the item's own line, when highlighted, said anything, and
+    only when the screening counted more than the ledger."""
+    overdue_finding(ledger)  # housing item 3
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("v")
+        await pilot.pause()
+        screen = app.screen
+        table = screen.query_one(DataTable)
+        table.move_cursor(row=CHUHE_ROW, column=3)
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        await type_text(pilot, "40")
+        await pilot.press("tab")
+        await type_text(pilot, "0")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+
+        assert app.screen is screen
+        assert str(table.get_cell_at(table.cursor_coordinate)).strip() == "!"
+        detail = str(screen.query_one("#coverage-detail").render())
+        assert "发现问题 0 个" in detail and "该项下登记问题 1 个" in detail
+        assert "登记的问题多于排查发现的问题" in detail, detail
+        assert "发现数与台账不符" in str(screen.query_one("#coverage-legend").render())
+        assert "发现数与台账不符 1 项" in str(screen.query_one("#coverage-summary").render())
+
+
 async def test_the_final_export_waits_for_the_last_phase_then_writes_both_files(
     ledger: Ledger, clock: SetClock, tmp_path: Path
 ) -> None:
