@@ -55,16 +55,18 @@ class Bundle:
 class BundleResult:
     """What an import did: events added and already present, and what was left out.
 
-    `left_out` counts events of the unit store that are not the unit's own
-    ledger (another unit's findings, the unit's operator register, samples);
-    `submissions` are the weeks the bundle submitted, with their fingerprints
-    as checked against the bundle's own chain.
+    `other_units` are findings of other units that the unit's store held, by
+    unit, not imported; `left_out` counts the store's other events outside
+    the unit's ledger (its operator register, samples); `submissions` are
+    the weeks the bundle submitted, with their fingerprints as checked
+    against the bundle's own chain.
     """
 
     unit: str
     digest: str
     added: int
     present: int
+    other_units: tuple[tuple[str, int], ...]
     left_out: int
     fingerprint: str
     submissions: tuple[tuple[int, str], ...]

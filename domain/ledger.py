@@ -1076,7 +1076,7 @@ class Ledger(Application):
         if bundle.campaign != self.campaign.id:
             raise BundleCampaignError(bundle.campaign)
         self._known("unit", bundle.unit)
-        mine, left_out = self._units_own(bundle)
+        mine, other_units, left_out = self._units_own(bundle)
         submissions = self._checked_submissions(bundle, mine)
         for attempt in (1, 2):
             new, present = self._not_yet_stored(mine)
@@ -1107,6 +1107,7 @@ class Ledger(Application):
             digest=bundle.digest,
             added=len(new),
             present=present,
+            other_units=other_units,
             left_out=left_out,
             fingerprint=bundle.fingerprint,
             submissions=tuple(submissions),
@@ -2210,10 +2211,13 @@ class Ledger(Application):
         except ValueError:
             raise UnknownValueError("role", text) from None
 
-    def _units_own(self, bundle: Bundle) -> tuple[list[StoredEvent], int]:
+    def _units_own(
+        self, bundle: Bundle
+    ) -> tuple[list[StoredEvent], tuple[tuple[str, int], ...], int]:
         """Pick the unit's findings and its submissions out of a bundle's rows.
 
-        Returns them in log order, with how many other rows were left out.
+        Returns them in log order, with the other units' findings left out
+        (how many, by unit) and how many rows besides were left out.
         """
         from domain.bundle import stored_values
 
@@ -2249,7 +2253,10 @@ class Ledger(Application):
             )
         if any(v != list(range(1, len(v) + 1)) for v in versions.values()):
             raise BundleFormatError("versions")
-        return mine, len(decoded) - len(mine)
+        others = {key: unit for key, unit in reported.items() if unit != bundle.unit}
+        theirs = sum(1 for _, e in decoded if e.originator_id in others)
+        by_unit = Counter(others.values())
+        return mine, tuple(sorted(by_unit.items())), len(decoded) - len(mine) - theirs
 
     def _checked_submissions(
         self, bundle: Bundle, mine: Sequence[StoredEvent]

@@ -36,6 +36,8 @@ def test_a_unit_bundle_is_imported_once_and_verifies_at_the_office(
     unit_file = tmp_path / "chuhe.sqlite"
     unit = open_ledger(campaign, unit_file, clock)
     unit.record(Operator("张三", "褚河街道"), new_finding(statement="离线登记的问题"))
+    # Typed in the same file for a neighbour: not 褚河街道's to hand in.
+    unit.record(Operator("孙七", "火龙镇"), new_finding(reporting_unit="火龙镇"))
     clock.set(datetime(2022, 6, 8, 9, tzinfo=SHANGHAI))
     unit.submit_week(Operator("张三", "褚河街道"), "褚河街道", 1)
     unit.close()
@@ -64,7 +66,10 @@ def test_a_unit_bundle_is_imported_once_and_verifies_at_the_office(
 
     assert main(["--db", str(store), "bundle", "import", str(bundle)]) == 0
     out = capsys.readouterr().out
-    assert "新增 3 条记录" in out and "第 1 周报送的指纹 p1-" in out
+    assert "新增 3 条记录" in out and "第 1 周报送的指纹 p2-" in out
+    # "另有 1 条不属于褚河街道台账的记录" left the office guessing what it was.
+    assert "其他单位的问题未导入：火龙镇 1 个" in out, out
+    assert "bundle export --unit 火龙镇" in out, out
     assert main(["--db", str(store), "bundle", "import", str(bundle)]) == 0
     assert "已导入过" in capsys.readouterr().out
 

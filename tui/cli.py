@@ -2090,8 +2090,18 @@ def _bundle(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int
                   f"已有 {result.present} 条。")
         else:
             print(f"{path} 已导入过：{result.unit} 的 {result.present} 条记录本库都已有，未重复记录。")
+        if result.other_units:
+            named = "、".join(f"{unit} {count} 个" for unit, count in result.other_units)
+            how = "；".join(f"bundle export --unit {unit}" for unit, _ in result.other_units)
+            print(
+                f"  数据包里其他单位的问题未导入：{named}。它们应由各自单位报送；"
+                f"也可在同一数据文件上为该单位另行导出数据包（{how}）。"
+            )
         if result.left_out:
-            print(f"  数据包中另有 {result.left_out} 条不属于 {result.unit} 台账的记录，未导入。")
+            print(
+                f"  另有 {result.left_out} 条单位本地的记录（操作员登记、抽样等）"
+                "不属于台账，未导入。"
+            )
         print(f"  单位数据文件的指纹 {result.fingerprint}。")
         for week, fingerprint in result.submissions:
             print(f"  第 {week} 周报送的指纹 {fingerprint}：与数据包一致，请与收到的报送件核对。")

@@ -204,7 +204,8 @@ def test_only_the_units_own_ledger_is_taken_from_its_file(
 
     result = ledger.import_bundle(OFFICE, unit.export_bundle(ZHANG, "褚河街道"))
 
-    assert (result.added, result.left_out) == (6, 1)
+    # Named, so the office can ask for that unit's own bundle.
+    assert (result.added, result.other_units, result.left_out) == (6, (("火龙镇", 1),), 0)
     assert {r.reporting_unit for r in ledger.rows()} == {"褚河街道"}
 
 
