@@ -33,6 +33,7 @@ class KeysFooter(Footer):
             (
                 binding.key,
                 binding.action,
+                binding.show,
                 binding.description,
                 binding.tooltip,
                 enabled,

@@ -25,6 +25,14 @@ from tui.keys_footer import KeysFooter
 from tui.ledger_table import LedgerTable
 from tui.wording import entered_late_then, explain, moment_words
 
+# Keys the footer shows only from RARE_KEYS_WIDTH columns: at 80 it has room
+# for the frequent ones and F1 only.
+RARE_KEYS = frozenset(
+    {"ledger.import", "ledger.journal", "ledger.statistics", "ledger.coverage",
+     "ledger.final", "ledger.rebuild"}
+)  # fmt: skip
+RARE_KEYS_WIDTH = 130
+
 # Days before the deadline from which the lamp turns yellow.
 WARN_DAYS = 3
 
@@ -81,8 +89,9 @@ class LedgerScreen(Screen[None]):
         Binding("o", "toggle_overdue", "逾期", tooltip="只看逾期 / 全部", id="ledger.overdue"),
         Binding("x", "clear_filters", "清除", tooltip="清除筛选", id="ledger.clear"),
         Binding("e", "app.export", "导出", id="ledger.export"),
-        # Less frequent keys stay off the footer so F1 fits at 80 columns;
-        # the help screen and the palette list them.
+        # Less frequent keys (RARE_KEYS) stay off the footer so F1 fits at
+        # 80 columns; the help screen and the palette list them, and a wide
+        # terminal's footer shows them too.
         Binding(
             "d", "app.import_ledger", "导入", show=False, tooltip="导入手工台账 .xlsx",
             id="ledger.import",
@@ -94,8 +103,6 @@ class LedgerScreen(Screen[None]):
             id="ledger.journal",
         ),
         Binding("i", "app.inspect", "审计", tooltip="疑点、检查、抽样、报送、核验", id="ledger.inspect"),
-        # Not in the footer, which has no room left for F1 at 80 columns; the
-        # help screen and the command palette list them.
         Binding(
             "s", "app.statistics", "统计", tooltip="分类、单位、逾期、完成率、每周",
             show=False, id="ledger.statistics",
@@ -164,6 +171,22 @@ class LedgerScreen(Screen[None]):
         # view on a new height itself.
         if self.size.width != self.fitted_width:
             self.reload()
+        self.show_rare_keys(self.size.width >= RARE_KEYS_WIDTH)
+
+    def show_rare_keys(self, show: bool) -> None:
+        """Put the less frequent keys on the footer, or take them off it."""
+        keys = self._bindings.key_to_bindings
+        changed = False
+        for key, bindings in keys.items():
+            if any(b.id in RARE_KEYS and b.show is not show for b in bindings):
+                # A new list: the screen's map shares its lists with its class's.
+                keys[key] = [
+                    dataclasses.replace(b, show=show) if b.id in RARE_KEYS else b
+                    for b in bindings
+                ]
+                changed = True
+        if changed:
+            self.refresh_bindings()
 
     def on_screen_resume(self) -> None:
         # Also the first showing: the screen is resumed when it is pushed.

@@ -817,3 +817,33 @@ async def test_startup_objects_are_kept_out_of_the_collectors_full_passes(
         await pilot.pause(1.5)  # WARM_UP_SECONDS after the first screen
         await app.workers.wait_for_complete()
         assert gc.get_freeze_count() > 0
+
+
+@pytest.mark.parametrize(("size", "more"), [((80, 24), False), ((160, 45), True)])
+async def test_the_footer_shows_every_ledger_key_where_there_is_room(
+    ledger: Ledger, tmp_path: Path, size: tuple[int, int], more: bool
+) -> None:
+    """导入, 统计, 日志, 覆盖, 终版 and 重建 were kept off the footer so that F1
+    fits at 80 columns, and stayed off at 160, where half the line was empty."""
+    from textual.widgets._footer import FooterKey
+
+    seed(ledger)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        keys = {key.description: key.region for key in app.screen.query(FooterKey)}
+        width = size[0]
+        assert keys["帮助"].right <= width, keys
+        rare = {"导入", "统计", "日志", "覆盖", "终版", "重建"}
+        assert (rare <= keys.keys()) is more, keys
+        assert all(region.right <= width for region in keys.values()), keys
+        if more:  # a window made narrow takes them off again
+            await pilot.resize_terminal(80, 24)
+            await pilot.pause()
+            shown = {key.description for key in app.screen.query(FooterKey)}
+            assert "帮助" in shown and not rare & shown, shown
+        # The keys work either way.
+        await pilot.press("s")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "StatisticsScreen"
