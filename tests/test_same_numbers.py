@@ -479,7 +479,7 @@ async def test_the_coverage_screen_shows_the_folded_screenings_and_findings(
         total = len(items) * len(campaign.all_units)
         summary = str(screen.query_one("#coverage-summary").render())
         assert f"已排查 {screened}/{total}，未排查 {total - screened}" in summary
-        assert f"发现数与台账不符 {len(differ)} 项" in summary
+        assert f"{len(differ)} 项与台账不符" in summary
 
 
 async def test_the_final_sheets_and_markdown_carry_the_folded_figures(

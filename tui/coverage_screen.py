@@ -30,9 +30,9 @@ LEGEND = Text.assemble(
     MARKS[Screened.RECORDED],
     "登记排查 ",
     DISAGREES,
-    "发现数与台账不符 ",
+    "与台账不符 ",
     MARKS[Screened.BY_FINDING],
-    "有问题登记，视为已排查 ",
+    "有问题登记 ",
     MARKS[Screened.NOT],
     "未排查",
 )
@@ -131,9 +131,10 @@ class CoverageScreen(ReadAgainWhenShown, Screen[None]):
         scope = self.unit or f"全部 {len(self.rows)} 个单位"
         per_item = len(self.rows[0].items) if self.rows else 0
         differing = sum(len(r.disagreeing) for r in self.rows)
+        disagree = f"，{differing} 项与台账不符" if differing else ""
         self.query_one("#coverage-summary", Static).update(
             f"{scope}：{per_item} 项排查内容，已排查 {screened}/{items}，"
-            f"未排查 {items - screened}，发现数与台账不符 {differing} 项。按 r 登记排查情况。"
+            f"未排查 {items - screened}{disagree}。"
         )
 
     def selected(self) -> tuple[UnitCoverage, ItemCoverage | None] | None:
@@ -164,6 +165,8 @@ class CoverageScreen(ReadAgainWhenShown, Screen[None]):
             )
         elif item.screened is Screened.NOT:
             text.append("未排查。", style="bold red")
+        else:
+            text.append("未登记排查，因有问题登记视为已排查；")
         text.append(f"该项下登记问题 {item.findings} 个。")
         if item.disagrees and item.problems_found > item.findings:
             text.append("排查发现的问题多于登记的问题，请核对是否漏登。", style="yellow")

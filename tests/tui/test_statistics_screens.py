@@ -212,8 +212,8 @@ async def test_a_screening_that_disagrees_with_the_ledger_stands_out(
         detail = str(screen.query_one("#coverage-detail").render())
         assert "发现问题 0 个" in detail and "该项下登记问题 1 个" in detail
         assert "登记的问题多于排查发现的问题" in detail, detail
-        assert "发现数与台账不符" in str(screen.query_one("#coverage-legend").render())
-        assert "发现数与台账不符 1 项" in str(screen.query_one("#coverage-summary").render())
+        assert "与台账不符" in str(screen.query_one("#coverage-legend").render())
+        assert "1 项与台账不符" in str(screen.query_one("#coverage-summary").render())
 
 
 async def test_the_final_export_waits_for_the_last_phase_then_writes_both_files(
@@ -325,3 +325,25 @@ async def test_a_screening_typed_after_the_campaign_asks_for_its_day(
         ] + [str(form.query_one("#form-message").render())]
     [screening] = ledger.screenings()
     assert screening.on == date(2022, 6, 3)
+
+
+async def test_the_coverage_summary_shows_whole_at_80_columns(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """Its second line was cut: "…未排查 1209。按 r" and no more (the footer
+    names r on its own)."""
+    from textual.geometry import Region
+    from textual.widgets._footer import FooterKey
+
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("v")
+        await pilot.pause()
+        summary = app.screen.query_one("#coverage-summary")
+        strips = summary.render_lines(Region(0, 0, summary.size.width, summary.size.height))
+        shown = [strip.text.strip() for strip in strips]
+        assert "".join(shown).endswith("未排查 1209。"), shown
+        keys = {key.key: key.description for key in app.screen.query(FooterKey)}
+        assert keys["r"] == "登记排查", keys
