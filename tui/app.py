@@ -26,6 +26,7 @@ from exporters.week_report import with_differences
 from tui.confirm_modal import ConfirmModal
 from tui.ledger_screen import LedgerScreen
 from tui.progress_modal import ProgressModal
+from tui.whole_glyphs import keep_wide_glyphs_whole
 from tui.wording import (
     CANCELLED_TITLE,
     EVENTS,
@@ -89,6 +90,7 @@ def _name_library_keys() -> None:
 
 
 _name_library_keys()
+keep_wide_glyphs_whole()
 
 # The export dialog's choice between the office's full copy and a masked one.
 FULL, MASKED = "full", "masked"
