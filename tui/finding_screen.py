@@ -38,6 +38,7 @@ from tui.wording import (
     explain,
     field_name,
     field_value,
+    fold_lines,
     moment_words,
     restored_text,
     show_value,
@@ -142,8 +143,8 @@ class FindingScreen(Screen[None]):
         widths = (("#", 3), ("记录时间", 17), ("业务日期", 11), ("操作员", 9), ("事项", 11))
         for label, width in widths:
             table.add_column(label, width=width)
-        rest = self.size.width - sum(w for _, w in widths) - 2
-        table.add_column("内容", width=max(20, rest))
+        rest = max(20, self.size.width - sum(w for _, w in widths) - 2)
+        table.add_column("内容", width=rest)
         for entry in self.ledger.history(self.finding_id):
             if self.as_of is not None and entry.recorded_at >= self.as_of:
                 continue
@@ -153,7 +154,7 @@ class FindingScreen(Screen[None]):
                 entry.on.isoformat(),
                 entry.operator,
                 EVENT_NAMES.get(entry.kind, entry.kind),
-                Text(describe(entry, self.ledger.campaign), overflow="fold"),
+                Text("\n".join(fold_lines(describe(entry, self.ledger.campaign), rest))),
                 height=None,
             )
 

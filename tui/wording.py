@@ -256,6 +256,58 @@ def cut_middle(text: str, width: int) -> str:
     return head + "…" + tail
 
 
+# Marks a line does not begin with, and marks it does not end with, as
+# Chinese is set; and what a number or Latin word is made of.
+_NOT_FIRST = frozenset("，。、；：？！）》」』】”’…%,.;:?!)")
+_NOT_LAST = frozenset("（《「『【“‘(")
+_TOKEN = re.compile(r"[0-9A-Za-z][0-9A-Za-z.:/%-]*|.", re.DOTALL)
+
+
+def fold_lines(text: str, width: int) -> list[str]:
+    """Break text into lines of at most `width` cells, as Chinese is set.
+
+    No line begins with a closing mark (，。；）…) or ends with an opening
+    one, and a number or Latin word stays whole unless it is wider than a
+    line. Line breaks in the text are kept.
+    """
+    from rich.cells import cell_len
+
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line: list[str] = []
+        used = 0
+        for token in _TOKEN.findall(paragraph):
+            size = cell_len(token)
+            if used + size <= width:
+                line.append(token)
+                used += size
+                continue
+            carried: list[str] = []
+            # Carry the line's last tokens along rather than begin the next
+            # line with a closing mark, or end this one with an opening one.
+            while len(line) > 1 and (
+                (token[0] in _NOT_FIRST and not carried) or line[-1][-1] in _NOT_LAST
+            ):
+                if cell_len("".join([line[-1], *carried, token])) > width:
+                    break
+                carried.insert(0, line.pop())
+            if line:
+                lines.append("".join(line))
+            line, used = carried, cell_len("".join(carried))
+            while size > width:  # wider than any line: cut where it must be
+                piece = ""
+                for char in token:
+                    if piece and cell_len(piece + char) > width:
+                        break
+                    piece += char
+                lines.append(piece)
+                token, size = token[len(piece) :], cell_len(token[len(piece) :])
+            line.append(token)
+            used += size
+        lines.append("".join(line))
+    return lines
+
+
 def cut_cell(text: str, width: int, style: str = "") -> Any:
     """A table cell's text no wider than `width` cells, ending in … when cut
     (a rich Text: a cut left to the table would fill its column to the edge)."""

@@ -354,3 +354,35 @@ async def test_the_finding_page_shows_the_latest_acceptance_opinion(
         await pilot.press("end")
         await pilot.pause()
         assert box.has_focus and box.scroll_y == box.max_scroll_y
+
+
+async def test_history_lines_begin_with_no_closing_mark_at_80_columns(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    """The history's 内容 broke "…验收资料" / "，3个工作日内…" and "2" / "022年…"."""
+    ledger.record(
+        OPERATOR,
+        NewFinding(
+            reporting_unit="褚河街道", category="housing", check_item=4,
+            nature="个性问题", statement="南村吴某某危房改造补助资金未按期拨付到户",
+            found_on=date(2022, 6, 1), cause="报账资料不全",
+            measures="补齐竣工验收资料，3个工作日内完成审批，通过一卡通发放到户",
+            deadline=date(2022, 7, 31), responsible_unit="市住建局",
+            responsible_leader="陈国华",
+        ),
+    )  # fmt: skip
+    finding_id = ledger.rows()[0].finding_id
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.push_screen(FindingScreen(ledger, finding_id))
+        await pilot.pause()
+        table = app.screen.query_one("#finding-history")
+        strips = table.render_lines(Region(0, 0, table.size.width, table.size.height))
+        # 内容 begins after #, 记录时间, 业务日期, 操作员 and 事项 (3+17+11+9+11 cells).
+        lines = [strip.crop(51).text.rstrip() for strip in strips]
+        said = [line for line in lines if line]
+        assert any("3个工作日内" in line for line in said), said
+        assert not [line for line in said if line[0] in "，。；：）"], said
+        assert not any(a.endswith("2") and b.startswith("022") for a, b in zip(said, said[1:]))

@@ -120,3 +120,29 @@ def test_a_refusal_for_the_office_on_its_own_unit_does_not_blame_the_unit(act: s
     text = explain(refusal)
 
     assert "只能" not in text and "由本单位的单位操作员" in text, text
+
+
+def test_folded_chinese_starts_no_line_with_closing_punctuation_nor_splits_a_number() -> None:
+    """The finding page's history read "…验收资料" / "，3个工作日内…" and
+    "完成时限：2" / "022年7月31日": lines began with ， and ；, numbers broke."""
+    from rich.cells import cell_len
+
+    from tui.wording import fold_lines
+
+    text = (
+        "整改措施：补齐竣工验收资料，3个工作日内完成审批，通过一卡通发放到户；"
+        "完成时限：2022年7月31日；责任单位：市住建局；责任领导：陈国华"
+    )
+    for width in range(12, 40):
+        lines = fold_lines(text, width)
+        assert "".join(lines) == text, (width, lines)
+        assert all(cell_len(line) <= width for line in lines), (width, lines)
+        assert not any(line[0] in "，。、；：）" for line in lines), (width, lines)
+        assert not any(line[-1] in "（“" for line in lines), (width, lines)
+        assert not any(
+            a[-1].isdigit() and b[0].isdigit() for a, b in zip(lines, lines[1:])
+        ), (width, lines)
+    # A word longer than the width is cut where it must be.
+    assert fold_lines("编号6fe7a8966fe7a8966fe7a896", 10) == [
+        "编号", "6fe7a8966f", "e7a8966fe7", "a896",
+    ]  # fmt: skip
