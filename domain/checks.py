@@ -18,6 +18,7 @@ class ProblemKind(StrEnum):
     DEADLINE_BEFORE_FOUND = "deadline_before_found"
     MEASURES_MISSING = "measures_missing"
     COMPLETED_WITHOUT_PROGRESS = "completed_without_progress"
+    COMPLETED_BEFORE_PROGRESS = "completed_before_progress"
     CAUSE_MISSING = "cause_missing"
     UNKNOWN_RESPONSIBLE_UNIT = "unknown_responsible_unit"
     OVERDUE = "overdue"
@@ -70,6 +71,11 @@ def _problems_of(
     done = s.status in (Status.AWAITING_ACCEPTANCE, Status.CLOSED)
     if done and s.progress_count == 0:
         yield ProblemKind.COMPLETED_WITHOUT_PROGRESS, ""
+    if s.completed_on and s.progress_on and s.completed_on < s.progress_on:
+        yield (
+            ProblemKind.COMPLETED_BEFORE_PROGRESS,
+            f"{s.completed_on.isoformat()} < {s.progress_on.isoformat()}",
+        )
     if not s.cause.strip():
         yield ProblemKind.CAUSE_MISSING, ""
     if s.responsible_unit and s.responsible_unit not in units:

@@ -160,3 +160,20 @@ def test_a_check_of_one_unit_shows_only_its_rows(
     assert len(ledger.check()) == 5
     with pytest.raises(UnknownValueError):
         ledger.check("不存在镇")
+
+
+def test_a_completion_dated_before_a_progress_report_is_a_problem(
+    ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
+) -> None:
+    """Papers entered out of order: done on June 3, yet progress on June 5.
+    Each date is possible alone; together the ledger contradicts itself."""
+    clock.set(datetime(2022, 6, 6, 9, tzinfo=SHANGHAI))
+    finding_id = ledger.record(operator, new_finding(**PLAN))
+    ledger.report_progress(operator, finding_id, 2, on=date(2022, 6, 5), progress="已入户")
+    ledger.complete(operator, finding_id, 3, on=date(2022, 6, 3), effect="已整改")
+
+    [problem] = ledger.check()
+    assert (problem.kind, problem.detail) == (
+        ProblemKind.COMPLETED_BEFORE_PROGRESS,
+        "2022-06-03 < 2022-06-05",
+    )
