@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
+from textual.geometry import Region
 from rich.cells import cell_len
 from rich.console import Console
 
@@ -144,6 +145,10 @@ async def test_time_travel_says_what_was_entered_after_the_moment(
         banner = str(screen.query_one("#history-banner").render())
         assert "另有 1 个问题" in banner and "之后才录入" in banner, banner
         assert "按 t 回到当前" in banner
+        # All of it shows at 80 columns: it was cut at "…另有 1".
+        shown = screen.query_one("#history-banner")
+        strips = shown.render_lines(Region(0, 0, shown.size.width, shown.size.height))
+        assert "".join(s.text.strip() for s in strips).endswith("现在所知的台账）。")
 
 
 async def test_an_empty_past_does_not_offer_a_new_finding(
