@@ -1656,14 +1656,15 @@ class Ledger(Application):
         ]  # fmt: skip
 
     def coverage(self, unit: str = "") -> list[UnitCoverage]:
-        """Say for every unit (or one) which check items it has screened.
+        """Say for every reporting unit (or one) which check items it has screened.
 
         A recorded screening counts, and so does a finding recorded under the
-        item (withdrawn findings do not).
+        item (withdrawn findings do not). The office and the team, which
+        receive reports, screen nothing and are left out unless asked for.
         """
         if unit:
             self._known("unit", unit)
-        units = [unit] if unit else self.campaign.all_units
+        units = [unit] if unit else self.campaign.reporting_units
         return coverage(
             self.screenings(unit),
             self.rows(LedgerQuery(unit=unit)),

@@ -231,6 +231,9 @@ def test_coverage_names_items_whose_screening_and_ledger_disagree(
 
     out = capsys.readouterr().out
     assert re.search(r"褚河街道\s+4/31\s+3\s+27\s+2\s", out), out
+    # The office and the team screen no check items: 37 units, not 39.
+    assert "领导小组办公室" not in out and "调研指导组" not in out, out
+    assert len(re.findall(r"\s\d+/31\s", out)) == 37, out
 
 
 def test_a_negative_count_is_refused_in_one_chinese_line(

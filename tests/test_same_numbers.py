@@ -466,7 +466,7 @@ async def test_the_coverage_screen_shows_the_folded_screenings_and_findings(
         screen = app.screen
         assert isinstance(screen, CoverageScreen)
         table = screen.query_one("#coverage-table", DataTable)
-        for row, unit in enumerate(campaign.all_units):
+        for row, unit in enumerate(campaign.reporting_units):
             marks = [str(c).strip() for c in table.get_row_at(row)[1:]]
             assert marks == [
                 "!" if (unit, *i) in differ
@@ -476,7 +476,7 @@ async def test_the_coverage_screen_shows_the_folded_screenings_and_findings(
                 for i in items
             ], unit
         screened = len(recorded | set(found))
-        total = len(items) * len(campaign.all_units)
+        total = len(items) * len(campaign.reporting_units)
         summary = str(screen.query_one("#coverage-summary").render())
         assert f"已排查 {screened}/{total}，未排查 {total - screened}" in summary
         assert f"{len(differ)} 项与台账不符" in summary

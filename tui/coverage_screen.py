@@ -87,7 +87,7 @@ class CoverageScreen(ReadAgainWhenShown, Screen[None]):
         yield Header()
         with Horizontal(id="coverage-filters"):
             yield Select(
-                [(u, u) for u in self.ledger.campaign.all_units],
+                [(u, u) for u in self.ledger.campaign.reporting_units],
                 prompt="全部单位",
                 value=self.unit or Select.NULL,
                 compact=True,
@@ -207,7 +207,7 @@ class CoverageScreen(ReadAgainWhenShown, Screen[None]):
 
         fields = [
             Field(
-                "unit", "单位", "select", True, choices(campaign.all_units), value=unit
+                "unit", "单位", "select", True, choices(campaign.reporting_units), value=unit
             ),
             Field(
                 "category",

@@ -344,6 +344,8 @@ async def test_the_coverage_summary_shows_whole_at_80_columns(
         summary = app.screen.query_one("#coverage-summary")
         strips = summary.render_lines(Region(0, 0, summary.size.width, summary.size.height))
         shown = [strip.text.strip() for strip in strips]
-        assert "".join(shown).endswith("未排查 1209。"), shown
+        assert "".join(shown).endswith("未排查 1147。"), shown
+        # The office and the team screen nothing: 37 units, not 39.
+        assert "".join(shown).startswith("全部 37 个单位：31 项排查内容，已排查 0/1147"), shown
         keys = {key.key: key.description for key in app.screen.query(FooterKey)}
         assert keys["r"] == "登记排查", keys
