@@ -179,7 +179,8 @@ async def test_withdraw_and_correct_stay_in_history(ledger: Ledger, tmp_path: Pa
         await fill(pilot, "reason", "与另一条重复")
         await save(pilot)
         assert screen.state.status is Status.WITHDRAWN
-        history = str(screen.query_one("#finding-history").get_row_at(1))
+        cells = screen.query_one("#finding-history").get_row_at(1)
+        history = "".join(str(cell) for cell in cells).replace("\n", "")
         assert "个性问题" in history and "共性问题" in history
 
 
