@@ -45,6 +45,7 @@ from tui.wording import (
     exporting,
     import_done,
     is_refusal,
+    moment_words,
     reading,
     rebuild_question,
     rebuilding,
@@ -333,10 +334,28 @@ class TaizhangApp(App[None]):
             for n in campaign.report_weeks
             for a, b in [campaign.week_days(n)]
         ]
+        hint = (
+            "不选周次则导出当前台账，日期为今天。某周的台账按截止时已录入的"
+            "记录生成；事后补录的，依据选“现在所知”。"
+        )
+        # Looking at the past, the sheet wanted is the last week reported by then.
+        week = ""
+        moment = getattr(self.screen, "as_of", None)
+        if moment is not None:
+            reported = [n for n in campaign.report_weeks if self.ledger.week_cutoff(n) <= moment]
+            week = str(reported[-1]) if reported else ""
+            then = moment_words(moment.astimezone(campaign.tz))
+            hint = (
+                f"正在看历史视图（{then}）：" + (
+                    f"已选该时刻之前截止的第{week}周。" if week else
+                    "该时刻之前还没有一周截止；"
+                ) + hint
+            )  # fmt: skip
         fields = [
             Field("unit", "单位", "select", True, choices(campaign.reporting_units),
                   value=self.operator.unit),
-            Field("week", "周次", "select", options=weeks, placeholder="不选为当前台账"),
+            Field("week", "周次", "select", options=weeks, placeholder="不选为当前台账",
+                  value=week),
             Field("basis", "依据", "select", True, BASIS_CHOICES, value=REPORTED),
             Field("path", "保存到", placeholder=f"不填则保存在 {self.export_dir}"),
             Field("masked", "用途", "select", True, MASK_CHOICES, value=FULL),
@@ -354,9 +373,7 @@ class TaizhangApp(App[None]):
             self.export_sheet(values["unit"], week, path, masked=masked, known=known)
 
         self.push_screen(
-            FormModal("导出整改台账", fields, submit, year=campaign.year,
-                      hint="不选周次则导出当前台账，日期为今天。某周的台账按截止时已录入的"
-                      "记录生成；事后补录的，依据选“现在所知”。")
+            FormModal("导出整改台账", fields, submit, year=campaign.year, hint=hint)
         )
 
     def target(self, typed: Path | None, name: str) -> Path:

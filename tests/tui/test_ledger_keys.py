@@ -848,3 +848,30 @@ async def test_the_footer_shows_every_ledger_key_where_there_is_room(
         await pilot.press("s")
         await pilot.pause()
         assert type(app.screen).__name__ == "StatisticsScreen"
+
+
+async def test_export_from_a_past_view_offers_the_week_before_that_moment(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    """Looking at June 10 and pressing e exported today's ledger: the dialog
+    offered no week, and 不选为当前台账 was easy to miss."""
+    from textual.widgets import Select, Static
+
+    seed(ledger)
+    clock.set(datetime(2022, 6, 12, 9, 0, tzinfo=clock.now().tzinfo))
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("t")
+        await type_text(pilot, "6月10日")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+
+        form = app.screen
+        assert isinstance(form, FormModal)
+        assert form.query_one("#field-week", Select).value == "1"
+        hint = str(form.query_one("#form-message", Static).render())
+        assert "历史视图" in hint and "第1周" in hint, hint
