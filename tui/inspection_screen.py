@@ -23,6 +23,7 @@ from tui.wording import (
     PROBLEM_WORDS,
     SIGNAL_NAMES,
     handed_in_text,
+    one_line,
     problem_text,
     signal_text,
     view_differs_text,
@@ -105,7 +106,7 @@ class InspectionScreen(ReadAgainWhenShown, Screen[None]):
         rest = max(20, self.size.width - 9 - 21 - 2)
         signals = self.query_one("#signals", DataTable)
         signals.clear(columns=True)
-        for label, width in (("单位", 9), ("疑点", 21), ("问题表述 / 依据", rest)):
+        for label, width in (("单位", 9), ("疑点", 21), ("依据 / 问题表述", rest)):
             signals.add_column(label, width=width)
         self.finding_rows["signals"] = []
         self.texts: dict[str, list[str]] = {"signals": [], "problems": []}
@@ -114,7 +115,8 @@ class InspectionScreen(ReadAgainWhenShown, Screen[None]):
             signals.add_row(
                 signal.unit,
                 SIGNAL_NAMES[signal.kind],
-                Text(f"{signal.statement}｜{signal_text(signal)}", no_wrap=True,
+                # The grounds first: a long statement would push them off the row.
+                Text(f"{signal_text(signal)}｜{one_line(signal.statement)}", no_wrap=True,
                      overflow="ellipsis"),
             )
             self.finding_rows["signals"].append(signal.finding_id)
@@ -129,8 +131,8 @@ class InspectionScreen(ReadAgainWhenShown, Screen[None]):
             problems.add_row(
                 problem.unit,
                 PROBLEM_NAMES[problem.kind],
-                Text(f"{problem.statement}｜{problem_text(problem)}", no_wrap=True,
-                     overflow="ellipsis"),
+                Text(f"{one_line(problem.statement)}｜{problem_text(problem)}",
+                     no_wrap=True, overflow="ellipsis"),
             )
             self.finding_rows["problems"].append(problem.finding_id)
 

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from domain.dates import DayParseError, parse_day
 from domain.ledger import JournalEntry, JournalQuery, Ledger
 from tui.finding_screen import EVENT_NAMES, FindingScreen, describe, local_time
-from tui.wording import explain
+from tui.wording import explain, one_line
 
 
 class JournalScreen(Screen[None]):
@@ -105,7 +105,7 @@ class JournalScreen(Screen[None]):
                 entry.unit,
                 EVENT_NAMES.get(e.kind, e.kind),
                 Text(
-                    f"{entry.statement}｜{describe(e, self.ledger.campaign)}",
+                    f"{one_line(entry.statement)}｜{one_line(describe(e, self.ledger.campaign))}",
                     no_wrap=True,
                     overflow="ellipsis",
                 ),

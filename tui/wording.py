@@ -308,6 +308,11 @@ def fold_lines(text: str, width: int) -> list[str]:
     return lines
 
 
+def one_line(text: str) -> str:
+    """Text for a one-line cell: its line breaks (and tabs) as single spaces."""
+    return " ".join(text.split())
+
+
 def cut_cell(text: str, width: int, style: str = "") -> Any:
     """A table cell's text no wider than `width` cells, ending in … when cut
     (a rich Text: a cut left to the table would fill its column to the edge)."""

@@ -386,3 +386,28 @@ async def test_history_lines_begin_with_no_closing_mark_at_80_columns(
         assert any("3个工作日内" in line for line in said), said
         assert not [line for line in said if line[0] in "，。；：）"], said
         assert not any(a.endswith("2") and b.startswith("022") for a, b in zip(said, said[1:]))
+
+
+async def test_a_signal_of_a_multi_line_statement_shows_its_grounds(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    """The 疑点 table showed a two-line statement's first line only, so the
+    grounds after it (…发现，应在第 1 周报送，…才录入) never showed."""
+    at(clock, 6, 9)
+    ledger.record(
+        OPERATOR,
+        NewFinding(
+            reporting_unit="褚河街道", category="housing", check_item=1,
+            nature="个性问题", statement="东村王某\n房屋未挂牌", found_on=date(2022, 6, 1),
+        ),
+    )  # fmt: skip
+    app = TaizhangApp(ledger, INSPECTOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(140, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        await pilot.pause()
+        table = app.screen.query_one("#signals")
+        strips = table.render_lines(Region(0, 0, table.size.width, table.size.height))
+        shown = "".join(strip.text for strip in strips)
+        assert "应在第 1 周报送" in shown and "｜东村王某 房屋" in shown, shown
