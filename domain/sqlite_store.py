@@ -179,12 +179,19 @@ class StoreView(LedgerView):
 
 # The first bytes of every SQLite database file.
 SQLITE_HEADER = b"SQLite format 3\x00"
+# An empty file named as one of these is a document still to be written (a
+# spreadsheet saved as a placeholder), not a new store.
+DOCUMENT_SUFFIXES = frozenset(
+    {".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".md", ".doc", ".docx", ".pdf",
+     ".tzb", ".toml", ".json"}
+)  # fmt: skip
 
 
 def check_is_store(path: Path, events_table: str) -> None:
     """Refuse a file that holds something other than a ledger, before touching it.
 
-    A missing or empty file becomes a new store. A file that is no SQLite
+    A missing or empty file becomes a new store, unless its name says it is a
+    document (DOCUMENT_SUFFIXES). A file that is no SQLite
     database, or is one holding tables but not the ledger's events, is
     someone's other work: opening it would add the ledger's tables to it.
     """
@@ -196,6 +203,8 @@ def check_is_store(path: Path, events_table: str) -> None:
     except (FileNotFoundError, NotADirectoryError):
         return  # created, or refused, by opening it
     if not header:
+        if path.suffix.lower() in DOCUMENT_SUFFIXES:
+            raise NotAStoreError(path, "document")
         return
     if header != SQLITE_HEADER:
         raise NotAStoreError(path, "not_sqlite")

@@ -276,6 +276,23 @@ def test_a_folder_given_as_the_store_is_named_as_such(
     assert "它是一个文件夹" in capsys.readouterr().err
 
 
+def test_an_empty_document_is_not_made_a_ledger(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--store 台账.xlsx`, an empty spreadsheet just saved as a placeholder, was
+    turned into a ledger store by a recording command and made private."""
+    empty = tmp_path / "台账.xlsx"
+    empty.touch()
+    args = ["--category", "住房保障", "--item", "2", "--households", "9", "--found", "0"]
+
+    code = main(["--store", str(empty), "--unit", "褚河街道", "screening", *args])
+
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "不是台账数据文件" in err and ".xlsx" in err, err
+    assert empty.stat().st_size == 0
+
+
 def test_an_empty_file_becomes_a_new_ledger(tmp_path: Path, campaign: Campaign) -> None:
     empty = tmp_path / "new.sqlite"
     empty.touch()

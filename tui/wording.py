@@ -690,6 +690,7 @@ NOT_A_STORE = {
     "not_sqlite": "它不是数据库文件",
     "foreign": "它是其他程序的数据库",
     "folder": "它是一个文件夹",
+    "document": "它是一个空的文档文件，看扩展名不是数据文件",
 }
 STORE_KEY_PROBLEMS = {
     "key_missing": (
