@@ -381,7 +381,8 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         + "。"
     ),
     e.DateTooEarlyError: lambda x: (
-        f"“{field_name(x.field)}” {_day(x.day)} 早于{field_name(x.than)} {_day(x.earliest)}，请核对。"
+        f"“{field_name(x.field)}” {_day(x.day)} 早于{field_name(x.than)} {_day(x.earliest)}，请核对"
+        + ("；若是发现日期不对，可先更正发现日期。" if x.than == "found_on" else "。")
     ),
     e.FoundAfterStepError: lambda x: (
         f"发现日期 {_day(x.found_on)} 晚于已记录的整改步骤日期 {_day(x.step_on)}，不能这样更正。"

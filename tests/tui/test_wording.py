@@ -104,6 +104,9 @@ def test_a_day_too_early_names_the_day_it_was_compared_with() -> None:
 
     assert "早于完成日期 2022年6月3日" in explain(accepted)
     assert "早于发现日期 2022年6月1日" in explain(progress)
+    # A found day an import worked out (the sheet gave none) may be what is
+    # wrong: the clerk is told it can be corrected, not only to check.
+    assert "更正发现日期" in explain(progress) and "更正" not in explain(accepted)
 
 
 @pytest.mark.parametrize("field", CORRECTABLE_FIELDS)
