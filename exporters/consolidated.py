@@ -104,10 +104,11 @@ def summary_tables(
             "问题类型",
             "问题表述",
             "完成时限",
+            "逾期天数",
             "责任单位",
             "状态",
         ),
-        widths=(6, 24, 12, 48, 14, 18, 10),
+        widths=(6, 24, 12, 48, 14, 10, 18, 10),
         rows=tuple(
             (
                 n,
@@ -115,6 +116,7 @@ def summary_tables(
                 labels.get(s.category, s.category),
                 s.statement,
                 s.deadline,
+                -(s.days_to_deadline(overview.day) or 0),
                 s.responsible_unit,
                 str(s.status),
             )

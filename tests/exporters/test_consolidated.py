@@ -67,6 +67,9 @@ def test_the_office_workbook_has_a_summary_and_each_units_official_sheet(
     assert (weeks["褚河街道"], weeks["火龙镇"]) == ("2022年6月9日报送", "未报送")
     overdue = list(book["逾期问题"].iter_rows(min_row=2, values_only=True))
     assert [(r[1], r[3]) for r in overdue] == [("褚河街道", "东村王某住房未挂牌")]
+    # How late, as `stats` says: deadline June 5, judged on June 9.
+    header = [c.value for c in book["逾期问题"][1]]
+    assert overdue[0][header.index("逾期天数")] == 4
     chuhe = book["褚河街道"]
     assert chuhe["A2"].value == "单位（盖章）：褚河街道"
     assert chuhe["D4"].value == "东村王某住房未挂牌"
