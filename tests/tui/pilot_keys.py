@@ -1,13 +1,31 @@
-"""Key helpers for Pilot tests: type any text and pick select options by keys."""
+"""Pilot test helpers: type any text, pick select options by keys, read what shows."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from textual import events
+from textual.geometry import Region
 from textual.keys import _character_to_key
 from textual.pilot import Pilot
+from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Select
+
+
+def shown_strips(widget: Widget) -> list[Strip]:
+    """The lines a widget draws, padding included.
+
+    Over its outer size: `size` is the content's, and a region of that size
+    cuts off as many cells at each line's end as the padding takes at its start.
+    """
+    width, height = widget.outer_size
+    return widget.render_lines(Region(0, 0, width, height))
+
+
+def shown_lines(widget: Widget) -> list[str]:
+    """The lines a widget draws, padding included, as text."""
+    return [strip.text for strip in shown_strips(widget)]
 
 
 async def type_text(pilot: Pilot[Any], text: str) -> None:

@@ -7,7 +7,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
-from textual.geometry import Region
 from rich.cells import cell_len
 from rich.console import Console
 
@@ -15,7 +14,7 @@ from domain.clock import SetClock
 from domain.ledger import Ledger, NewFinding, Operator
 from domain.state import Status
 from tests.conftest import SHANGHAI
-from tests.tui.pilot_keys import choose, type_text
+from tests.tui.pilot_keys import choose, shown_lines, type_text
 from tui.app import TaizhangApp
 from tui.finding_screen import FindingScreen
 from tui.form import FormModal
@@ -147,8 +146,8 @@ async def test_time_travel_says_what_was_entered_after_the_moment(
         assert "按 t 回到当前" in banner
         # All of it shows at 80 columns: it was cut at "…另有 1".
         shown = screen.query_one("#history-banner")
-        strips = shown.render_lines(Region(0, 0, shown.size.width, shown.size.height))
-        assert "".join(s.text.strip() for s in strips).endswith("现在所知的台账）。")
+        lines = shown_lines(shown)
+        assert "".join(line.strip() for line in lines).endswith("现在所知的台账）。"), lines
 
 
 async def test_an_empty_past_does_not_offer_a_new_finding(

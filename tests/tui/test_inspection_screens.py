@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import date, datetime
+from itertools import pairwise
 from pathlib import Path
 
 from rich.cells import cell_len
-from textual.geometry import Region
 from textual.widgets import Input, Static
 
 from domain.campaign import Campaign
@@ -15,7 +15,7 @@ from domain.clock import SetClock
 from domain.ledger import Ledger, NewFinding, Operator, open_ledger
 from domain.state import Status
 from tests.conftest import SHANGHAI
-from tests.tui.pilot_keys import type_text
+from tests.tui.pilot_keys import shown_lines, shown_strips, type_text
 from tui.app import TaizhangApp
 from tui.confirm_modal import ConfirmModal
 from tui.finding_screen import FindingScreen
@@ -64,8 +64,7 @@ async def test_undo_on_the_finding_page_puts_the_step_back(
         # Chinese wraps anywhere: it broke at the only space, 第 4 / 步（完成整改）….
         # And every line of it shows (a fold at the width once hid the second).
         said = app.screen.query_one("#confirm-question")
-        strips = said.render_lines(Region(0, 0, said.size.width, said.size.height))
-        shown = [strip.text.strip() for strip in strips if strip.text.strip()]
+        shown = [line.strip() for line in shown_lines(said) if line.strip()]
         assert cell_len(shown[0]) > 40, shown
         assert "".join(shown) == question.question.replace("\n", ""), shown
         await pilot.press("escape")
@@ -343,8 +342,7 @@ async def test_the_finding_page_shows_the_latest_acceptance_opinion(
 
         assert app.screen is page and page.state.status is Status.CLOSED
         detail = page.query_one("#finding-detail", Static)
-        strips = detail.render_lines(Region(0, 0, detail.size.width, detail.size.height))
-        shown = "".join(strip.text for strip in strips)
+        shown = "".join(shown_lines(detail))
         assert "验收意见" in shown and "复查到位（赵组长）" in shown, shown
         # At 80×24 the details outgrow their half of the screen; they scroll
         # to their last row, which was cut off (整改成效 never showed).
@@ -379,13 +377,12 @@ async def test_history_lines_begin_with_no_closing_mark_at_80_columns(
         app.push_screen(FindingScreen(ledger, finding_id))
         await pilot.pause()
         table = app.screen.query_one("#finding-history")
-        strips = table.render_lines(Region(0, 0, table.size.width, table.size.height))
         # 内容 begins after #, 记录时间, 业务日期, 操作员 and 事项 (3+17+11+9+11 cells).
-        lines = [strip.crop(51).text.rstrip() for strip in strips]
+        lines = [strip.crop(51).text.rstrip() for strip in shown_strips(table)]
         said = [line for line in lines if line]
         assert any("3个工作日内" in line for line in said), said
         assert not [line for line in said if line[0] in "，。；：）"], said
-        assert not any(a.endswith("2") and b.startswith("022") for a, b in zip(said, said[1:]))
+        assert not any(a.endswith("2") and b.startswith("022") for a, b in pairwise(said))
 
 
 async def test_a_signal_of_a_multi_line_statement_shows_its_grounds(
@@ -408,6 +405,5 @@ async def test_a_signal_of_a_multi_line_statement_shows_its_grounds(
         await pilot.press("i")
         await pilot.pause()
         table = app.screen.query_one("#signals")
-        strips = table.render_lines(Region(0, 0, table.size.width, table.size.height))
-        shown = "".join(strip.text for strip in strips)
+        shown = "".join(shown_lines(table))
         assert "应在第 1 周报送" in shown and "｜东村王某 房屋" in shown, shown

@@ -8,13 +8,12 @@ from typing import Any
 
 import openpyxl
 import pytest
-from textual.geometry import Region
 from textual.widgets import Input
 
 from domain.clock import SetClock
 from domain.ledger import Ledger, NewFinding, Operator
 from domain.state import Status
-from tests.tui.pilot_keys import choose, type_text
+from tests.tui.pilot_keys import choose, shown_lines, type_text
 from tui.app import TaizhangApp
 from tui.finding_form import new_finding_form
 from tui.finding_screen import FindingScreen
@@ -674,9 +673,8 @@ async def test_a_step_dated_before_the_finding_is_refused_beside_its_date(
         assert app.screen.focused is app.screen.query_one("#field-on")
         # Every line of it shows at 80 columns (a fold once left the second blank).
         error = app.screen.query_one("#error-on")
-        strips = error.render_lines(Region(0, 0, error.size.width, error.size.height))
-        shown = "".join(strip.text for strip in strips)
-        assert shown.replace(" ", "") == beside.replace(" ", ""), [s.text for s in strips]
+        lines = shown_lines(error)
+        assert "".join(lines).replace(" ", "") == beside.replace(" ", ""), lines
 
 
 async def test_after_the_campaign_no_date_is_filled_in_for_the_clerk(

@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Input, Select, TabbedContent
 from domain.clock import SetClock
 from domain.ledger import Ledger, NewFinding, Operator
 from tests.conftest import SHANGHAI
-from tests.tui.pilot_keys import type_text
+from tests.tui.pilot_keys import shown_lines, type_text
 from tui.app import TaizhangApp
 from tui.coverage_screen import CoverageScreen
 from tui.form import FormModal
@@ -332,7 +332,6 @@ async def test_the_coverage_summary_shows_whole_at_80_columns(
 ) -> None:
     """Its second line was cut: "…未排查 1209。按 r" and no more (the footer
     names r on its own)."""
-    from textual.geometry import Region
     from textual.widgets._footer import FooterKey
 
     app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
@@ -342,8 +341,7 @@ async def test_the_coverage_summary_shows_whole_at_80_columns(
         await pilot.press("v")
         await pilot.pause()
         summary = app.screen.query_one("#coverage-summary")
-        strips = summary.render_lines(Region(0, 0, summary.size.width, summary.size.height))
-        shown = [strip.text.strip() for strip in strips]
+        shown = [line.strip() for line in shown_lines(summary)]
         assert "".join(shown).endswith("未排查 1147。"), shown
         # The office and the team screen nothing: 37 units, not 39.
         assert "".join(shown).startswith("全部 37 个单位：31 项排查内容，已排查 0/1147"), shown

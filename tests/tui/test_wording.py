@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import itertools
 import re
 import typing
 from datetime import date, datetime
@@ -143,7 +144,7 @@ def test_folded_chinese_starts_no_line_with_closing_punctuation_nor_splits_a_num
         assert not any(line[0] in "，。、；：）" for line in lines), (width, lines)
         assert not any(line[-1] in "（“" for line in lines), (width, lines)
         assert not any(
-            a[-1].isdigit() and b[0].isdigit() for a, b in zip(lines, lines[1:])
+            a[-1].isdigit() and b[0].isdigit() for a, b in itertools.pairwise(lines)
         ), (width, lines)
     # A word longer than the width is cut where it must be.
     assert fold_lines("编号6fe7a8966fe7a8966fe7a896", 10) == [
