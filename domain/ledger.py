@@ -1698,15 +1698,16 @@ class Ledger(Application):
             covered = self.coverage(unit)[0]
             if self.head() == head and figures.day == sheet.report_date:
                 break
+        signer = self.sealed_by(unit)
         return FinalReport(
             campaign=self.campaign.name,
             unit=unit,
             day=sheet.report_date,
-            sheet=sheet,
+            sheet=replace(sheet, sealed_by=signer),
             statistics=figures,
             coverage=covered,
             categories=tuple((c.key, c.label) for c in self.campaign.categories),
-            sealed_by=self.sealed_by(unit),
+            sealed_by=signer,
         )
 
     def submissions(self, unit: str = "") -> list[Submission]:

@@ -77,3 +77,5 @@ class OfficialSheet:
     extra: tuple[TableSheet, ...] = ()
     # Every household head the unit's findings name, for a masked copy.
     household_heads: tuple[str, ...] = ()
+    # Who signed the unit's sealed final ledger, on a final ledger's sheet.
+    sealed_by: str = ""

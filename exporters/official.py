@@ -220,8 +220,12 @@ def _write_ledger(
     note_lines = _line_count(note, sum(pixels), _BODY_UNIT_PX) + 1
     ws.row_dimensions[row_index].height = _row_points(max(2, note_lines))
 
-    # A week as now known must not pass for the sheet handed in at the time.
+    # A week as now known must not pass for the sheet handed in at the time;
+    # a sealed final ledger says so on paper, as the summary does.
     basis = "按现在所知（含截止后补录的）" if sheet.known_on else ""
+    if sheet.sealed_by:
+        signer = _clean_text(sheet.sealed_by).replace("&", "&&")  # see the fingerprint's
+        basis = f"已由 {signer} 签字封存"
     _set_up_printing(ws, "1:3", sheet.fingerprint, basis)
 
 

@@ -124,6 +124,23 @@ def test_final_writes_the_ledger_and_the_markdown_beside_it(
     assert "31 项排查内容已排查 3 项" in text
 
 
+def test_a_sealed_final_ledger_says_on_paper_who_sealed_it(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The final workbook of a sealed ledger looked like any export: only the
+    Markdown summary said 已由 王主任 签字封存."""
+    base = ["--store", str(store), "--unit", "褚河街道"]
+    assert main([*base, "final", "-o", "before.xlsx"]) == 0
+    assert main([*base, "seal", "--signer", "王主任", "--force"]) == 0
+    assert main([*base, "final", "-o", "after.xlsx"]) == 0
+    capsys.readouterr()
+
+    before = load_workbook(tmp_path / "before.xlsx")["整改台账"].oddFooter.left.text
+    after = load_workbook(tmp_path / "after.xlsx")["整改台账"].oddFooter.left.text
+    assert not before
+    assert after == "已由 王主任 签字封存", after
+
+
 def test_final_takes_its_unit_and_both_paths(
     store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
