@@ -134,18 +134,24 @@ def test_every_report_week_of_chuhe_exports_rows(
     assert UNIT in out and f"第 {week} 周" in out
 
 
-def test_a_week_export_says_what_was_entered_after_its_cut_off(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """Papers of week 1 entered years later are not on week 1's sheet as reported:
-    the export says so instead of handing over a blank ledger without a word."""
+@pytest.fixture
+def late_store(tmp_path: Path) -> Path:
+    """A store holding one finding of June 1, entered today (years later)."""
     store = tmp_path / "late.sqlite"
     ledger = open_ledger(load_campaign(), store)
     try:
         ledger.record(Operator("张三", UNIT), replace(VALID_FINDING, reporting_unit=UNIT))
     finally:
         ledger.close()
+    return store
 
+
+def test_a_week_export_says_what_was_entered_after_its_cut_off(
+    late_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Papers of week 1 entered years later are not on week 1's sheet as reported:
+    the export says so instead of handing over a blank ledger without a word."""
+    store = late_store
     code = main(
         ["--store", str(store), "--unit", UNIT, "export", "--week", "1", "-o", "w1.xlsx"]
     )
@@ -170,18 +176,11 @@ def test_a_week_export_says_what_was_entered_after_its_cut_off(
 
 
 def test_replay_says_what_was_entered_after_the_moment(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    late_store: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Papers of June 1 entered years later: `replay --as-of 6月7日` printed
     0 rows and nothing else, as if the township had found nothing."""
-    store = tmp_path / "late.sqlite"
-    ledger = open_ledger(load_campaign(), store)
-    try:
-        ledger.record(Operator("张三", UNIT), replace(VALID_FINDING, reporting_unit=UNIT))
-    finally:
-        ledger.close()
-
-    code = main(["--store", str(store), "--unit", UNIT, "replay", "--as-of", "6月7日"])
+    code = main(["--store", str(late_store), "--unit", UNIT, "replay", "--as-of", "6月7日"])
 
     out, err = capsys.readouterr()
     assert code == 0, err
