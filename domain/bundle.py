@@ -55,8 +55,10 @@ class Bundle:
 class BundleResult:
     """What an import did: events added and already present, and what was left out.
 
-    `other_units` are findings of other units that the unit's store held, by
-    unit, not imported; `left_out` counts the store's other events outside
+    `missing` names (finding number, version) of the unit's events imported
+    from an earlier bundle that this one lacks: removed from the unit's file
+    since. `other_units` are findings of other units that the unit's store
+    held, by unit, not imported; `left_out` counts the store's other events outside
     the unit's ledger (its operator register, samples); `submissions` are
     the weeks the bundle submitted, with their fingerprints as checked
     against the bundle's own chain.
@@ -66,6 +68,7 @@ class BundleResult:
     digest: str
     added: int
     present: int
+    missing: tuple[tuple[str, int], ...]
     other_units: tuple[tuple[str, int], ...]
     left_out: int
     fingerprint: str

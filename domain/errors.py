@@ -531,6 +531,24 @@ class BundleAlteredError(LedgerError):
 
 
 @dataclass
+class BundleChainError(LedgerError):
+    """The store's own chain no longer matches its events (a record edited,
+    removed or inserted at `position`): a bundle of it would carry that
+    change to the office under a fingerprint that hides it."""
+
+    position: int
+    kind: str
+
+
+@dataclass
+class BundleAcceptanceError(LedgerError):
+    """Acceptance results in the bundle were recorded by someone this store's
+    register does not let accept: (finding number, operator) of each."""
+
+    accepted: tuple[tuple[str, str], ...]
+
+
+@dataclass
 class BundleCampaignError(LedgerError):
     """The bundle comes from a store of another campaign."""
 

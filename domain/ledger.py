@@ -49,7 +49,9 @@ from domain.errors import (
     SEED_LIMIT,
     AlreadyImportedError,
     AlreadySealedError,
+    BundleAcceptanceError,
     BundleCampaignError,
+    BundleChainError,
     BundleConflictError,
     BundleFormatError,
     BundleSubmissionError,
@@ -121,7 +123,7 @@ from domain.sqlite_store import (
 )
 from domain.staff import Act, Role, StaffEntry, StaffMember, permits
 from domain.staff import fold as fold_staff
-from domain.state import MIN_ID, FindingState, Status
+from domain.state import MIN_ID, SHORT_ID, FindingState, Status
 from domain.store import check_reachable, is_postgres_url, postgres_env
 from domain.text import cell_length
 from domain.unit_ledger import UnitLedger
@@ -1040,8 +1042,13 @@ class Ledger(Application):
         office imports only the unit's own ledger from it.
         """
         from domain.bundle import write_bundle
+        from domain.verify import verify_log
 
         self._known("unit", unit)
+        with self._chain().read_log() as log:
+            problem = verify_log(log).problem
+        if problem is not None:
+            raise BundleChainError(problem.position, str(problem.kind))
         with self._chain().read_log() as log:
             rows = list(log.events())
         return write_bundle(
@@ -1078,6 +1085,8 @@ class Ledger(Application):
         self._known("unit", bundle.unit)
         mine, other_units, left_out = self._units_own(bundle)
         submissions = self._checked_submissions(bundle, mine)
+        self._check_acceptances(mine)
+        missing = self._missing_since_last(bundle.unit, mine)
         for attempt in (1, 2):
             new, present = self._not_yet_stored(mine)
             if not new:
@@ -1107,10 +1116,64 @@ class Ledger(Application):
             digest=bundle.digest,
             added=len(new),
             present=present,
+            missing=missing,
             other_units=other_units,
             left_out=left_out,
             fingerprint=bundle.fingerprint,
             submissions=tuple(submissions),
+        )
+
+    def _check_acceptances(self, events: Sequence[StoredEvent]) -> None:
+        """Refuse acceptance results recorded by someone who may not accept here.
+
+        A unit's own file may have no register, so anybody could accept
+        there; with a register here, only those it lets accept count. An
+        acceptance taken back (undone) in the unit's file is not counted.
+        """
+        if not self._register():
+            return
+        kinds = (get_topic(Finding.AcceptancePassed), get_topic(Finding.AcceptanceFailed))
+        decoded = [
+            self.mapper.to_domain_event(e)
+            for e in events
+            if e.topic in kinds or e.topic == get_topic(Finding.ChangeUndone)
+        ]
+        undone = {
+            (e.originator_id, e.undone_version)
+            for e in decoded
+            if isinstance(e, Finding.ChangeUndone)
+        }
+        refused = []
+        for e in decoded:
+            if isinstance(e, Finding.ChangeUndone):
+                continue
+            if (e.originator_id, e.originator_version) in undone:
+                continue
+            if not self.may(Operator(e.operator, e.operator_unit), Act.ACCEPT, ""):
+                refused.append((str(e.originator_id)[:SHORT_ID], e.operator))
+        if refused:
+            raise BundleAcceptanceError(tuple(refused))
+
+    def _missing_since_last(
+        self, unit: str, events: Sequence[StoredEvent]
+    ) -> tuple[tuple[str, int], ...]:
+        """Name the unit's events imported before that its bundle no longer holds.
+
+        Its file kept them once; now they are gone from it (the chain redone
+        to hide that), which only an earlier import can show.
+        """
+        from domain.bundle import BundleImport
+
+        topic = get_topic(BundleImport.Imported)
+        before = {
+            (str(oid), int(version))
+            for event in self.events_in_order(topics=(topic,))
+            if event.unit == unit
+            for oid, version in event.added
+        }
+        held = {(str(e.originator_id), e.originator_version) for e in events}
+        return tuple(
+            (oid[:SHORT_ID], version) for oid, version in sorted(before - held)
         )
 
     def imported_events(self) -> set[tuple[str, int]]:

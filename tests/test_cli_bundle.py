@@ -88,3 +88,34 @@ def test_a_unit_bundle_is_imported_once_and_verifies_at_the_office(
     assert "数据包导出后被改动过" in capsys.readouterr().err
     assert main(["--db", str(store), "bundle", "import", str(tmp_path / "no.tzb")]) == 2
     assert "无法读取数据包" in capsys.readouterr().err
+
+
+def test_a_unit_file_with_a_record_deleted_is_not_exported(
+    campaign: Campaign,
+    clock: SetClock,
+    new_finding: Callable[..., NewFinding],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`bundle export` of a file whose record 1 was deleted went ahead, under
+    the fingerprint the deletion had broken."""
+    import sqlite3
+
+    unit_file = tmp_path / "chuhe.sqlite"
+    unit = open_ledger(campaign, unit_file, clock)
+    unit.record(Operator("张三", "褚河街道"), new_finding(statement="离线登记的问题"))
+    unit.record(Operator("张三", "褚河街道"), new_finding(statement="第二个问题"))
+    unit.close()
+    with sqlite3.connect(unit_file) as db:
+        db.execute("DELETE FROM stored_events WHERE rowid = 1")
+    bundle = tmp_path / "chuhe.tzb"
+
+    code = main(
+        ["--db", str(unit_file), "--operator", "张三", "--unit", "褚河街道",
+         "bundle", "export", "-o", str(bundle)]
+    )  # fmt: skip
+
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "第 1 条记录被删除" in err and "不能导出数据包" in err, err
+    assert not bundle.exists()

@@ -2090,6 +2090,12 @@ def _bundle(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int
                   f"已有 {result.present} 条。")
         else:
             print(f"{path} 已导入过：{result.unit} 的 {result.present} 条记录本库都已有，未重复记录。")
+        if result.missing:
+            named = "、".join(f"问题 {number} 第 {version} 步" for number, version in result.missing)
+            print(
+                f"  注意：上次从该单位导入的 {len(result.missing)} 条记录不在这个数据包里"
+                f"（{named}）：单位数据文件中的记录被删除过。本库仍保留它们，请向该单位核实。"
+            )
         if result.other_units:
             named = "、".join(f"{unit} {count} 个" for unit, count in result.other_units)
             how = "；".join(f"bundle export --unit {unit}" for unit, _ in result.other_units)

@@ -572,6 +572,16 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         f"数据包与本库已有的记录冲突：{x.originator_id} 的第 {x.version} 步两边内容不同"
         "（可能在单位和办公室两处分别办理过），未导入任何记录。"
     ),
+    e.BundleChainError: lambda x: (
+        f"本数据文件的第 {x.position} 条记录{PROBLEM_WORDS.get(x.kind, '与校验链不符')}，"
+        "不能导出数据包（否则办公室看不出改动）。请运行 taizhang verify 查看。"
+    ),
+    e.BundleAcceptanceError: lambda x: (
+        "数据包中有验收结果不是调研指导组记录的（"
+        + "、".join(f"问题 {number} 由 {who} 记录" for number, who in x.accepted)
+        + "），未导入任何记录：验收只能由调研指导组记录。请在单位的数据文件上撤销这些验收"
+        "（undo 编号）后重新导出；若记录人确是调研指导组成员，请先在本库登记。"
+    ),
     e.BundleSubmissionError: lambda x: (
         f"数据包中第 {x.week} 周报送的指纹 {x.fingerprint} 与包内记录不符："
         "该单位的记录在报送之后被改动过，拒绝导入。"

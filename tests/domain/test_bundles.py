@@ -19,8 +19,10 @@ import pytest
 from domain.campaign import Campaign
 from domain.clock import SetClock
 from domain.errors import (
+    BundleAcceptanceError,
     BundleAlteredError,
     BundleCampaignError,
+    BundleChainError,
     BundleConflictError,
     BundleFormatError,
     BundleSubmissionError,
@@ -260,3 +262,64 @@ def test_with_a_register_only_the_office_imports(unit: Ledger, ledger: Ledger) -
         ledger.import_bundle(ZHANG, bundle)
 
     assert ledger.import_bundle(OFFICE, bundle).added == 6
+
+
+def test_a_unit_file_whose_chain_is_broken_is_not_exported(
+    unit: Ledger, unit_file: Path
+) -> None:
+    """A unit file with a record deleted still exported, under its old
+    fingerprint, and the office could not tell."""
+    execute_on(unit_file, "DELETE FROM stored_events WHERE rowid = 3", "")
+
+    with pytest.raises(BundleChainError) as caught:
+        unit.export_bundle(ZHANG, "褚河街道")
+    assert caught.value.position == 3
+
+
+def test_a_bundle_lacking_records_imported_before_says_so(
+    unit: Ledger, unit_file: Path, ledger: Ledger, clock: SetClock
+) -> None:
+    """A completion deleted from the unit's file (and the chain redone to
+    match) came back as 已导入过 with nothing said."""
+    first = unit.rows()[0].finding_id
+    at(clock, 6, 9)
+    unit.complete(ZHANG, first, 3, on=date(2022, 6, 9), effect="已整改")
+    ledger.import_bundle(OFFICE, unit.export_bundle(ZHANG, "褚河街道"))
+    execute_on(
+        unit_file, "DELETE FROM stored_events WHERE topic LIKE '%RectificationCompleted'", ""
+    )
+    execute_on(unit_file, "DELETE FROM event_chain", "")
+    execute_on(unit_file, "DELETE FROM event_chain_origin", "")
+    unit.close()
+    reopened = open_ledger(unit.campaign, unit_file, unit.clock)
+    assert reopened.verify().intact
+
+    result = ledger.import_bundle(OFFICE, reopened.export_bundle(ZHANG, "褚河街道"))
+
+    assert (result.added, result.missing) == (0, ((first[:8], 4),))
+    assert ledger.row(first).status is Status.AWAITING_ACCEPTANCE  # kept here
+    reopened.close()
+
+
+def test_an_acceptance_by_anyone_but_the_team_is_not_imported(
+    unit: Ledger, ledger: Ledger, clock: SetClock
+) -> None:
+    """On its own file, with no register, a township closed its own finding;
+    the office, whose register says only the team accepts, took it in."""
+    ledger.register_operator(OFFICE, OFFICE.name, OFFICE.unit, "办公室")
+    ledger.register_operator(OFFICE, ZHANG.name, ZHANG.unit, "单位")
+    first = unit.rows()[0].finding_id
+    at(clock, 6, 9)
+    unit.complete(ZHANG, first, 3, on=date(2022, 6, 9), effect="已整改")
+    unit.pass_acceptance(ZHANG, first, 4, on=date(2022, 6, 9), remarks="自验合格")
+
+    with pytest.raises(BundleAcceptanceError) as caught:
+        ledger.import_bundle(OFFICE, unit.export_bundle(ZHANG, "褚河街道"))
+    assert caught.value.accepted == ((first[:8], "张三"),)
+    assert ledger.rows() == []
+
+    # Taken back on the unit's file, the rest comes in.
+    unit.undo_last(ZHANG, first, 5)
+    result = ledger.import_bundle(OFFICE, unit.export_bundle(ZHANG, "褚河街道"))
+    assert result.added > 0
+    assert ledger.row(first).status is Status.AWAITING_ACCEPTANCE

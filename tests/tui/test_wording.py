@@ -44,6 +44,7 @@ SAMPLES: dict[Any, Any] = {
     list[str]: ["finance"],
     tuple[str, ...]: ("入户核实",),
     list[tuple[str, int]]: [("water", 5)],
+    tuple[tuple[str, str], ...]: (("6fe7a896", "张三"),),
     Path: Path("taizhang.key"),
 }
 
