@@ -459,6 +459,9 @@ def _stamp_properties(workbook: Workbook, sheet: OfficialSheet) -> None:
     properties.lastModifiedBy = CREATOR
     properties.keywords = f"cutoff={cutoff} fingerprint={fingerprint}"
     properties.description = f"cutoff={cutoff}\nfingerprint={fingerprint}"
+    if sheet.sealed_by:
+        # Shown in the file's properties (Excel: 状态) without printing it.
+        properties.contentStatus = _clean_text(f"已由 {sheet.sealed_by} 签字封存")
 
 
 def _cutoff_text(cutoff: datetime | None) -> str:

@@ -139,6 +139,10 @@ def test_a_sealed_final_ledger_says_on_paper_who_sealed_it(
     after = load_workbook(tmp_path / "after.xlsx")["整改台账"].oddFooter.left.text
     assert not before
     assert after == "已由 王主任 签字封存", after
+    # Also where a file's properties are read, not only on the printed page.
+    properties = load_workbook(tmp_path / "after.xlsx").properties
+    assert properties.contentStatus == "已由 王主任 签字封存"
+    assert load_workbook(tmp_path / "before.xlsx").properties.contentStatus is None
 
 
 def test_final_takes_its_unit_and_both_paths(
