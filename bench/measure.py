@@ -28,6 +28,7 @@ from domain.campaign import Campaign
 from domain.clock import SetClock
 from domain.ledger import Ledger, open_ledger
 from domain.sheet import OfficialSheet, TableSheet
+from exporters.official import on_time_text
 
 # The repository's root: the child processes import the app from here.
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,11 +43,11 @@ DETAIL_HEADERS = (
     "序号", "填报单位", "问题类型", "排查内容", "问题性质", "问题表述", "产生原因及分析",
     "整改措施", "完成时限", "责任单位", "责任领导", "最新进展", "状态", "完成日期",
     "是否逾期", "发现日期", "整改成效", "验收日期", "村（社区）", "户主", "户类型", "问题来源",
-    "验收人", "验收意见",
+    "验收人", "验收意见", "按时完成", "延期次数",
 )  # fmt: skip
 DETAIL_WIDTHS = (
     6, 14, 14, 30, 10, 40, 30, 40, 16, 16, 12, 30, 10, 16, 10, 16, 30, 16, 14, 10, 12, 12,
-    10, 30,
+    10, 30, 10, 10,
 )  # fmt: skip
 DETAIL_LEFT = frozenset({3, 5, 6, 7, 11, 16, 23})
 DETAIL_DATES = frozenset({8, 13, 15, 17})
@@ -337,6 +338,8 @@ def detail_table(sheet: OfficialSheet) -> bare.Table:
                 r.source,
                 r.inspector,
                 r.acceptance_remarks,
+                on_time_text(r.on_time),
+                r.extensions or None,
             )
             for r in sheet.rows
         ],

@@ -2165,6 +2165,8 @@ class Ledger(Application):
             source=s.source,
             inspector=s.inspector,
             acceptance_remarks=s.acceptance_opinion,
+            on_time=s.on_time,
+            extensions=s.extensions,
         )
 
     def _change(

@@ -39,6 +39,10 @@ class SheetRow:
     # it sent the finding back).
     inspector: str = ""
     acceptance_remarks: str = ""
+    # Whether the rectification met the deadline in force (None: not done
+    # yet), and how often that deadline was moved.
+    on_time: bool | None = None
+    extensions: int = 0
 
 
 @dataclass(frozen=True)

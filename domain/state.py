@@ -25,6 +25,8 @@ MIN_ID = 6
 
 # Status values a finding can no longer leave; no step is recorded on them.
 FINAL = frozenset({Status.CLOSED, Status.WITHDRAWN})
+# Status values of a finding whose rectification is done (整改完成).
+RECTIFIED = frozenset({Status.AWAITING_ACCEPTANCE, Status.CLOSED})
 
 # Fields an operator may correct; the rest change only through their own event.
 CORRECTABLE_FIELDS = (
@@ -108,6 +110,18 @@ class FindingState:
         if self.status is Status.CLOSED or not self.acceptance_remarks:
             return self.acceptance_remarks
         return f"未通过：{self.acceptance_remarks}"
+
+    @property
+    def on_time(self) -> bool | None:
+        """Whether the rectification was done no later than the deadline in
+        force (按时完成); None while it is not done."""
+        if self.status not in RECTIFIED:
+            return None
+        return (
+            self.completed_on is not None
+            and self.deadline is not None
+            and self.completed_on <= self.deadline
+        )
 
     def with_step_on(self, day: date) -> date:
         """Return the earliest business day of any step, counting this one."""

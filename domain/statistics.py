@@ -29,8 +29,6 @@ from domain.coverage import UnitCoverage
 from domain.sheet import OfficialSheet
 from domain.state import FindingState, Status
 
-RECTIFIED = frozenset({Status.AWAITING_ACCEPTANCE, Status.CLOSED})
-
 
 @dataclass(frozen=True)
 class Tally:
@@ -85,7 +83,7 @@ def tally(states: Iterable[FindingState], day: date) -> Tally:
         counts[s.status] += 1
         if s.is_overdue(day):
             overdue += 1
-        if completed_on_time(s):
+        if s.on_time:
             on_time += 1
     return Tally(
         pending=counts[Status.PENDING],
@@ -95,16 +93,6 @@ def tally(states: Iterable[FindingState], day: date) -> Tally:
         withdrawn=counts[Status.WITHDRAWN],
         overdue=overdue,
         on_time=on_time,
-    )
-
-
-def completed_on_time(state: FindingState) -> bool:
-    """Tell whether a finding was rectified no later than its deadline in force."""
-    return (
-        state.status in RECTIFIED
-        and state.completed_on is not None
-        and state.deadline is not None
-        and state.completed_on <= state.deadline
     )
 
 

@@ -131,7 +131,14 @@ _DETAIL_COLUMNS = (
     _Column("问题来源", 12),
     _Column("验收人", 10),
     _Column("验收意见", 30, centred=False),
+    _Column("按时完成", 10),
+    _Column("延期次数", 10),
 )
+
+def on_time_text(on_time: bool | None) -> str:
+    """按时完成 as written: 是, 否, or nothing for work not yet done."""
+    return "" if on_time is None else "是" if on_time else "否"
+
 
 def write_official_sheet(
     sheet: OfficialSheet,
@@ -261,6 +268,8 @@ def _write_detail(
             row.source,
             row.inspector,
             row.acceptance_remarks,
+            on_time_text(row.on_time),
+            row.extensions or None,
         )
         _write_table_row(ws, row_index, _DETAIL_COLUMNS, pixels, values)
         step()

@@ -346,11 +346,12 @@ def test_verify_against_a_file_compares_its_cells_with_the_log(
     assert "内容与记录不符：单元格 D4" in out and "已改写的问题表述" in out
 
 
-@pytest.mark.parametrize("dropped", [2, 8])
+@pytest.mark.parametrize("dropped", [2, 4, 10])
 def test_a_file_exported_before_the_result_columns_still_checks(
     store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], dropped: int
 ) -> None:
-    """明细 gained 整改成效 and 验收日期 at its end, later 验收人 and 验收意见:
+    """明细 gained 整改成效 and 验收日期 at its end, later 验收人 and 验收意见,
+    then 按时完成 and 延期次数:
     a file written before them, without those columns, is compared on the
     columns it has."""
     import openpyxl
@@ -361,10 +362,11 @@ def test_a_file_exported_before_the_result_columns_still_checks(
     book = openpyxl.load_workbook(exported)
     detail = book["明细"]
     assert [c.value for c in detail[1]][16:] == [
-        "整改成效", "验收日期", "村（社区）", "户主", "户类型", "问题来源", "验收人", "验收意见"
+        "整改成效", "验收日期", "村（社区）", "户主", "户类型", "问题来源", "验收人", "验收意见",
+        "按时完成", "延期次数",
     ]
     assert "已挂牌" in [c.value for c in detail["Q"]]
-    detail.delete_cols(25 - dropped, dropped)
+    detail.delete_cols(27 - dropped, dropped)
     book.save(exported)
     capsys.readouterr()
 

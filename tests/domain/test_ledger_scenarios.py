@@ -937,3 +937,28 @@ def test_the_latest_acceptance_says_who_decided_and_why(
     ledger.close()
     clear_view(store)
     assert open_again().row(finding_id) == closed
+
+
+def test_the_sheet_says_whether_a_completion_met_its_deadline(
+    ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
+) -> None:
+    """Completed two days late, the finding read 是否逾期 否 in 明细 (it is no
+    longer open), while the statistics counted it as not on time."""
+    late = ledger.record(operator, new_finding(**PLAN))
+    on_time = ledger.record(operator, new_finding(statement="饮水水压不足", **PLAN))
+    clock.set(at(6, 9))
+    ledger.extend_deadline(
+        operator, on_time, 2, deadline=date(2022, 6, 15), reason="等材料"
+    )
+    clock.set(at(6, 12))
+    ledger.complete(operator, late, 2, on=date(2022, 6, 12), effect="已挂牌")
+    ledger.complete(operator, on_time, 3, on=date(2022, 6, 12), effect="已加压")
+
+    first, second = ledger.official_sheet(operator.unit).rows
+
+    assert (first.on_time, first.extensions) == (False, 0)
+    assert (second.on_time, second.extensions) == (True, 1)
+    # Not rectified yet: neither on time nor late.
+    third = ledger.record(operator, new_finding(statement="未整改", **PLAN))
+    rows = {r.statement: r for r in ledger.official_sheet(operator.unit).rows}
+    assert rows["未整改"].on_time is None and ledger.row(third).extensions == 0

@@ -109,6 +109,8 @@ def sample_sheet(sample: Worksheet) -> OfficialSheet:
                 found_on=date(2022, 6, 1),
                 inspector="王某" if number % 3 == 0 else "",
                 acceptance_remarks="同意销号" if number % 3 == 0 else "",
+                on_time=number % 3 == 0 if number % 2 else None,
+                extensions=number % 3,
             )
         )
     return OfficialSheet(
@@ -245,6 +247,10 @@ def test_detail_sheet_carries_every_field(
         # Who decided the latest acceptance, and why: recorded, in no sheet.
         "验收人",
         "验收意见",
+        # Done by the deadline in force, and how often it moved: the detail
+        # said 否逾期 of work done late, against the statistics.
+        "按时完成",
+        "延期次数",
     ]
     for index, row in enumerate(sample_sheet.rows, start=2):
         expected = [
@@ -272,13 +278,15 @@ def test_detail_sheet_carries_every_field(
             row.source or None,
             row.inspector or None,
             row.acceptance_remarks or None,
+            {True: "是", False: "否", None: None}[row.on_time],
+            row.extensions or None,
         ]
         assert [_plain(cell.value) for cell in detail[index]] == expected
     for letter in "INPR":
         assert detail[f"{letter}2"].number_format == DATE_FORMAT
-    assert detail["X2"].border.left.style == "thin"
+    assert detail["Z2"].border.left.style == "thin"
     assert detail.freeze_panes == "A2"
-    assert detail.auto_filter.ref == "A1:X15"
+    assert detail.auto_filter.ref == "A1:Z15"
     assert detail.page_setup.orientation == "landscape"
 
 
@@ -359,7 +367,7 @@ def test_empty_ledger_still_has_header_and_note(tmp_path: Path) -> None:
     assert ours["A4"].value == "备注：测试。"
     assert "A4:G4" in {str(r) for r in ours.merged_cells.ranges}
     assert ours.max_row == 4
-    assert _reopen(path, "明细").auto_filter.ref == "A1:X1"
+    assert _reopen(path, "明细").auto_filter.ref == "A1:Z1"
 
 
 def test_missing_row_deadline_leaves_the_cell_empty(tmp_path: Path) -> None:
