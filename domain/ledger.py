@@ -638,7 +638,11 @@ class Ledger(Application):
         progress: str,
         evidence: list[str] | None = None,
     ) -> None:
-        """Report what was done on a finding on a given day."""
+        """Report what was done on a finding on a given day.
+
+        Its reporting unit may, and so may its responsible unit (a sector
+        department doing the work).
+        """
         self._change(
             by,
             finding_id,
@@ -646,14 +650,19 @@ class Ledger(Application):
             lambda f, s: f.report_progress(
                 s, on=on, progress=progress, evidence=evidence or []
             ),
+            responsible_too=True,
         )
 
     def complete(
         self, by: Operator, finding_id: str, version: int, *, on: date, effect: str
     ) -> None:
-        """Declare a finding's rectification complete."""
+        """Declare a finding's rectification complete (its reporting or responsible unit)."""
         self._change(
-            by, finding_id, version, lambda f, s: f.complete(s, on=on, effect=effect)
+            by,
+            finding_id,
+            version,
+            lambda f, s: f.complete(s, on=on, effect=effect),
+            responsible_too=True,
         )
 
     def pass_acceptance(
@@ -883,7 +892,9 @@ class Ledger(Application):
                 previous = before.state
             finding.undo(stamp, previous=previous)
 
-        self._change(by, finding_id, version, undo, act=Act.UNDO)
+        # Only one's own step is undone: a responsible unit's can only be a
+        # progress report or a completion.
+        self._change(by, finding_id, version, undo, act=Act.UNDO, responsible_too=True)
 
     def check_undo(self, by: Operator, finding_id: str) -> tuple[int, str]:
         """Refuse, as `undo_last` would, an undo the operator may not do now.
@@ -892,7 +903,7 @@ class Ledger(Application):
         Returns the step it would undo: its version and kind.
         """
         finding = self._get(finding_id)
-        by = self._authorised(by, Act.UNDO, finding.state.reporting_unit)
+        by = self._authorised(by, Act.UNDO, self.acting_for(by, finding.state, True))
         return finding.version, finding.check_undo(self.stamp(by)).kind
 
     def draw_sample(
@@ -1023,6 +1034,24 @@ class Ledger(Application):
         Lets a screen say so before anyone types; the command checks again.
         """
         self._authorised(by, act, unit)
+
+    def acting_for(self, by: Operator, state: FindingState, responsible_too: bool) -> str:
+        """Return the unit an operator acts for on a finding, to be authorised.
+
+        Its reporting unit; for progress, completion and their undo
+        (`responsible_too`), its responsible unit instead when that is the
+        operator's own and the reporting unit is not.
+        """
+        unit = state.reporting_unit
+        responsible = state.responsible_unit
+        if (
+            responsible_too
+            and responsible
+            and not self.may(by, Act.CHANGE, unit)
+            and self.may(by, Act.CHANGE, responsible)
+        ):
+            return responsible
+        return unit
 
     def may(self, by: Operator, act: Act, unit: str) -> bool:
         """Tell whether the operator may do an act on a unit's ledger now."""
@@ -2178,9 +2207,10 @@ class Ledger(Application):
         *,
         acceptance: bool = False,
         act: Act = Act.CHANGE,
+        responsible_too: bool = False,
     ) -> None:
         finding = self._get(finding_id)
-        by = self._authorised(by, act, finding.state.reporting_unit)
+        by = self._authorised(by, act, self.acting_for(by, finding.state, responsible_too))
         if finding.version != version:
             # Bring the view level first, so whoever reloads sees that change.
             self.catch_up()

@@ -206,8 +206,10 @@ class FindingScreen(Screen[None]):
         s = self.state
         error: LedgerError | None = None
         act = Act.ACCEPT if action in ("accept", "reject") else Act.CHANGE
+        # Progress and completion are the responsible unit's too.
+        unit = self.ledger.acting_for(self.by(), s, action in ("progress", "complete"))
         try:
-            self.ledger.check_permission(self.by(), act, s.reporting_unit)
+            self.ledger.check_permission(self.by(), act, unit)
         except LedgerError as refusal:
             # The role comes first: whatever the status, this is not theirs to do.
             self.notify(explain(refusal), severity="warning", timeout=8)

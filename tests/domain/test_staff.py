@@ -296,3 +296,42 @@ def test_a_screening_is_signed_by_a_registered_operator_of_its_own_unit(
     event = list(staffed.events_in_order())[-1]
     assert screening.operator == event.operator == "张三"
     assert event.operator_unit == "褚河街道"
+
+
+def test_the_responsible_department_reports_progress_and_completion(
+    staffed: Ledger, new_finding: NewFindingFactory
+) -> None:
+    """市住建局, responsible for a township's finding, was refused its own
+    progress (…不能办理褚河街道的问题): sector-led work had to be typed by
+    the township. Plans, deadlines, corrections and withdrawal stay the
+    reporting unit's; another department still may do nothing."""
+    housing = Operator("钱五", "市住建局")
+    water = Operator("周六", "市水利局")
+    staffed.register_operator(OFFICE, housing.name, housing.unit, "单位")
+    staffed.register_operator(OFFICE, water.name, water.unit, "单位")
+    finding_id = staffed.record(ZHANG, new_finding(**PLAN))
+
+    refused = refused_without_a_trace(
+        staffed,
+        lambda: staffed.report_progress(
+            water, finding_id, 2, on=date(2022, 6, 2), progress="入户核实"
+        ),
+    )
+    assert isinstance(refused, NotPermittedError)
+    staffed.report_progress(housing, finding_id, 2, on=date(2022, 6, 2), progress="已入户")
+    staffed.complete(housing, finding_id, 3, on=date(2022, 6, 2), effect="已挂牌")
+    staffed.undo_last(housing, finding_id, 4)
+    staffed.complete(housing, finding_id, 5, on=date(2022, 6, 2), effect="已挂牌，附照片")
+
+    assert staffed.row(finding_id).status is Status.AWAITING_ACCEPTANCE
+    assert [e.operator for e in staffed.history(finding_id)][-3:] == ["钱五"] * 3
+    for attempt in (
+        lambda: staffed.extend_deadline(
+            housing, finding_id, 6, deadline=date(2022, 6, 20), reason="等材料"
+        ),
+        lambda: staffed.withdraw(housing, finding_id, 6, reason="重复"),
+        lambda: staffed.correct(
+            housing, finding_id, 6, field="measures", value="改", reason="核实"
+        ),
+    ):
+        assert isinstance(refused_without_a_trace(staffed, attempt), NotPermittedError)

@@ -107,6 +107,35 @@ async def test_another_units_finding_is_refused_before_any_form_opens(
     assert staffed.head() == head
 
 
+async def test_the_responsible_department_opens_progress_but_not_the_plan(
+    staffed: Ledger, new_finding: Callable[..., NewFinding], tmp_path: Path
+) -> None:
+    """市住建局's clerk, responsible for a township's finding, was refused
+    its progress form at the key."""
+    from tui.form import FormModal
+
+    housing = Operator("钱五", "市住建局", "单位")
+    staffed.register_operator(OFFICE, housing.name, housing.unit, housing.role)
+    staffed.record(ZHANG, new_finding(**PLAN))
+    app = TaizhangApp(staffed, housing, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#ledger-table").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        page = app.screen
+        assert isinstance(page, FindingScreen)
+
+        await pilot.press("d")  # the deadline stays the township's to move
+        await pilot.pause()
+        assert app.screen is page
+        assert any("不能办理褚河街道的问题" in m for m in messages(app))
+        await pilot.press("g")
+        await pilot.pause()
+        assert isinstance(app.screen, FormModal)
+
+
 async def test_the_office_cannot_open_a_new_finding_form(
     staffed: Ledger, tmp_path: Path
 ) -> None:
