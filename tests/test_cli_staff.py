@@ -235,8 +235,11 @@ def test_with_a_register_a_command_for_ones_own_unit_takes_the_registered_one(
 
     assert run(store, "--operator", "张三", "final") == 0
     assert "褚河街道 终版台账" in capsys.readouterr().out
+    # `week 1 -o` asked 张三 for --unit while export and final did not.
+    assert run(store, "--operator", "张三", "week", "1", "-o", "w1.xlsx") == 0
+    assert "褚河街道" in capsys.readouterr().out and (tmp_path / "w1.xlsx").exists()
 
-    for command in (["export"], ["final"], ["export", "--week", "1"]):
+    for command in (["export"], ["final"], ["export", "--week", "1"], ["week", "1", "-o", "x.xlsx"]):
         assert run(store, "--operator", "路人", *command) == 2, command
         assert "--unit" in capsys.readouterr().err
     assert not list(tmp_path.glob("*颍川街道*"))

@@ -931,13 +931,15 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
             raise CommandRefused(
                 f"本次工作没有第 {args.number} 周，报送周次为第 {first} 至第 {last} 周。"
             )
-        if args.output is not None and not args.command_unit:
-            raise CommandRefused("导出某一周的台账须用 --unit 指定单位。")
         _check_output(args.output)
         _keep_existing(args, args.output)
         with _opened(campaign, store, key=key, shown=shown, must_exist=must_exist) as ledger:
+            unit = args.command_unit or ""
+            if args.output is not None and not unit:
+                # A sheet is one unit's: the registered operator's own, as export takes.
+                unit = _own_unit(args, ledger, _signed_in(args, ledger, operator))
             return _week_report(
-                ledger, args.number, args.command_unit or "", args.output, shown
+                ledger, args.number, unit, args.output, shown
             )
 
     if args.command == "demo":
