@@ -6,6 +6,7 @@ import gc
 import logging
 import time
 from collections.abc import Iterable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -338,16 +339,21 @@ class TaizhangApp(App[None]):
             "不选周次则导出当前台账，日期为今天。某周的台账按截止时已录入的"
             "记录生成；事后补录的，依据选“现在所知”。"
         )
-        # Looking at the past, the sheet wanted is the last week reported by then.
+        # Looking at the past, the sheet wanted is the week reported by then,
+        # if that moment lies within the week after its cut-off.
         week = ""
         moment = getattr(self.screen, "as_of", None)
         if moment is not None:
             reported = [n for n in campaign.report_weeks if self.ledger.week_cutoff(n) <= moment]
-            week = str(reported[-1]) if reported else ""
+            after = bool(reported) and reported[-1] == campaign.report_weeks[-1] and (
+                moment >= self.ledger.week_cutoff(reported[-1]) + timedelta(days=7)
+            )
+            week = str(reported[-1]) if reported and not after else ""
             then = moment_words(moment.astimezone(campaign.tz))
             hint = (
                 f"正在看历史视图（{then}）：" + (
                     f"已选该时刻之前截止的第{week}周。" if week else
+                    "该时刻在各周截止之后，没有与之相应的周台账；" if after else
                     "该时刻之前还没有一周截止；"
                 ) + hint
             )  # fmt: skip

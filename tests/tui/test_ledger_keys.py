@@ -873,3 +873,20 @@ async def test_export_from_a_past_view_offers_the_week_before_that_moment(
         assert form.query_one("#field-week", Select).value == "1"
         hint = str(form.query_one("#form-message", Static).render())
         assert "历史视图" in hint and "第1周" in hint, hint
+
+        # A moment after the last week: no week sheet is what it shows.
+        await pilot.press("escape")
+        await pilot.pause()
+        clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=clock.now().tzinfo))
+        await pilot.press("t")  # back to now
+        await pilot.press("t")
+        await type_text(pilot, "2026-12-04 18:00")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormModal)
+        assert form.query_one("#field-week", Select).value is Select.NULL
+        hint = str(form.query_one("#form-message", Static).render())
+        assert "各周截止之后" in hint, hint
