@@ -2441,7 +2441,7 @@ class Ledger(Application):
         category = self._category_key(new.category)
         item_count = len(self.campaign.category(category).items)
         if not 1 <= new.check_item <= item_count:
-            raise UnknownValueError("check_item", str(new.check_item))
+            raise UnknownValueError("check_item", str(new.check_item), _numbers(item_count))
         self._check_campaign_day("found_on", new.found_on)
         if self.sealed_by(new.reporting_unit):
             raise UnitSealedError(new.reporting_unit)
@@ -2647,7 +2647,7 @@ class Ledger(Application):
         for index, item in enumerate(items, 1):
             if text == item or (len(text) >= 4 and text in item):
                 return index
-        raise UnknownValueError("check_item", row.check_item)
+        raise UnknownValueError("check_item", row.check_item, _numbers(len(items)))
 
     def _unit_named(self, text: str) -> str:
         """Return the campaign unit a sheet names, also when it drops the 市 prefix."""
@@ -2738,7 +2738,7 @@ class Ledger(Application):
         items = self.campaign.category(category).items
         text = str(value).strip()
         if not (text.isdecimal() and 1 <= int(text) <= len(items)):
-            raise UnknownValueError("check_item", str(value))
+            raise UnknownValueError("check_item", str(value), _numbers(len(items)))
         return int(text)
 
     def _category_key(self, text: str) -> str:
@@ -2910,3 +2910,8 @@ def open_ledger(
     check_is_store(path, EVENTS_TABLE)
     make_private(path)
     return Ledger(campaign, env=sqlite_env(path, key), clock=clock, level=level)
+
+
+def _numbers(count: int) -> tuple[str, ...]:
+    """The check item numbers a category has, as a refusal lists them."""
+    return tuple(str(n) for n in range(1, count + 1))

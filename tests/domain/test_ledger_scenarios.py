@@ -449,6 +449,8 @@ def test_a_check_item_the_category_does_not_have_is_refused(
         )
 
     assert caught.value == UnknownValueError("check_item", str(value))
+    # “排查内容”的值“9”不在本次工作的定义中 did not say which there are.
+    assert caught.value.choices == ("1", "2", "3", "4", "5")
     assert ledger.row(finding_id).version == 1
 
 
