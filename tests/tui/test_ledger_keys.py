@@ -859,34 +859,29 @@ async def test_export_from_a_past_view_offers_the_week_before_that_moment(
     clock.set(datetime(2022, 6, 12, 9, 0, tzinfo=clock.now().tzinfo))
     app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
 
+    async def export_dialog_at(pilot: Any, moment: str) -> tuple[object, str]:
+        """Go back to a moment, press e: the week offered and the hint."""
+        await pilot.press("t")
+        await type_text(pilot, moment)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormModal)
+        hint = str(form.query_one("#form-message", Static).render())
+        return form.query_one("#field-week", Select).value, hint
+
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        await pilot.press("t")
-        await type_text(pilot, "6月10日")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        await pilot.press("e")
-        await pilot.pause()
-
-        form = app.screen
-        assert isinstance(form, FormModal)
-        assert form.query_one("#field-week", Select).value == "1"
-        hint = str(form.query_one("#form-message", Static).render())
+        week, hint = await export_dialog_at(pilot, "6月10日")
+        assert week == "1"
         assert "历史视图" in hint and "第1周" in hint, hint
 
-        # A moment after the last week: no week sheet is what it shows.
+        # A moment long after the last week: no week sheet is what it shows.
         await pilot.press("escape")
-        await pilot.pause()
-        clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=clock.now().tzinfo))
         await pilot.press("t")  # back to now
-        await pilot.press("t")
-        await type_text(pilot, "2026-12-04 18:00")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        await pilot.press("e")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, FormModal)
-        assert form.query_one("#field-week", Select).value is Select.NULL
-        hint = str(form.query_one("#form-message", Static).render())
+        clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=clock.now().tzinfo))
+        week, hint = await export_dialog_at(pilot, "2026-12-04 18:00")
+        assert week is Select.NULL
         assert "各周截止之后" in hint, hint
