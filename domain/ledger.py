@@ -1114,12 +1114,12 @@ class Ledger(Application):
         self._known("unit", bundle.unit)
         mine, other_units, left_out = self._units_own(bundle)
         submissions = self._checked_submissions(bundle, mine)
-        self._check_acceptances(mine)
         missing = self._missing_since_last(bundle.unit, mine)
         for attempt in (1, 2):
             new, present = self._not_yet_stored(mine)
             if not new:
                 break
+            self._check_acceptances(new, mine)
             stamp = self.stamp(by)
             record = BundleImport.record(
                 campaign_id=self.campaign.id,
@@ -1152,30 +1152,26 @@ class Ledger(Application):
             submissions=tuple(submissions),
         )
 
-    def _check_acceptances(self, events: Sequence[StoredEvent]) -> None:
-        """Refuse acceptance results recorded by someone who may not accept here.
+    def _check_acceptances(
+        self, new: Sequence[StoredEvent], bundled: Sequence[StoredEvent]
+    ) -> None:
+        """Refuse new acceptance results recorded by someone who may not accept here.
 
         A unit's own file may have no register, so anybody could accept
         there; with a register here, only those it lets accept count. An
-        acceptance taken back (undone) in the unit's file is not counted.
+        acceptance taken back (undone) in the unit's file is not counted;
+        nor is one imported before (it is here already, for better or worse).
         """
         if not self._register():
             return
         kinds = (get_topic(Finding.AcceptancePassed), get_topic(Finding.AcceptanceFailed))
-        decoded = [
-            self.mapper.to_domain_event(e)
-            for e in events
-            if e.topic in kinds or e.topic == get_topic(Finding.ChangeUndone)
-        ]
+        undo = get_topic(Finding.ChangeUndone)
         undone = {
             (e.originator_id, e.undone_version)
-            for e in decoded
-            if isinstance(e, Finding.ChangeUndone)
+            for e in map(self.mapper.to_domain_event, (s for s in bundled if s.topic == undo))
         }
         refused = []
-        for e in decoded:
-            if isinstance(e, Finding.ChangeUndone):
-                continue
+        for e in map(self.mapper.to_domain_event, (s for s in new if s.topic in kinds)):
             if (e.originator_id, e.originator_version) in undone:
                 continue
             if not self.may(Operator(e.operator, e.operator_unit), Act.ACCEPT, ""):
