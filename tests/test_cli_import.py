@@ -125,6 +125,25 @@ def test_a_sheet_without_a_unit_line_is_the_given_operators_unit(
     assert [r.remarks for r in rows] == ["备注：已入户核实"] * 3
 
 
+def test_a_sheet_without_a_report_day_takes_the_day_given(
+    samples: Path, store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Papers of early June, typed in years later from a sheet with no date
+    line: every found day became the finding's deadline, and progress from
+    the papers was then refused as earlier than that. `--on` names the day
+    the sheet stands for."""
+    sample = str(samples / "handmade-plain-chuhe.xlsx")
+
+    assert run(store, sample, "--unit", "褚河街道", "--on", "6月3日") == 0
+    out = capsys.readouterr().out
+    assert "表头日期 2022年6月3日" in out and "取表头日期（2022年6月3日）" in out, out
+    assert {r.found_on for r in stored_rows(store)} <= {date(2022, 6, d) for d in (1, 2, 3)}
+
+    # A sheet that gives its own day keeps it: --on would contradict it.
+    official = str(samples / "official-chuhe-week1.xlsx")
+    assert_refused(run(store, official, "--on", "6月3日"), capsys.readouterr().err)
+
+
 def test_bad_rows_are_listed_and_keep_the_file_out_unless_only_good(
     tmp_path: Path, store: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import errno
 import getpass
 import logging
@@ -548,6 +549,12 @@ def _add_import_command(commands: argparse._SubParsersAction[_Parser]) -> None:
         help="读取哪张工作表；默认取第一张有台账表头的工作表",
     )
     options.add_argument(
+        "--on",
+        metavar="日期",
+        help="表中没有表头日期（年 月 日一行）时，这张表所报的日期：没有“发现日期”一列时，"
+        "问题的发现日期按它推算（不晚于各自的完成时限）；默认为今天，但不晚于本次工作结束",
+    )
+    options.add_argument(
         "--dry-run", action="store_true", help="只检查并列出报告，不写入任何内容"
     )
     options.add_argument(
@@ -957,6 +964,14 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
             sheet = read_ledger(
                 path, year=campaign.year, sheet=args.sheet, progress=progress
             )
+        if args.on:
+            day = parse_day(args.on, year=campaign.year)
+            if sheet.report_day is not None and sheet.report_day != day:
+                raise CommandRefused(
+                    f"表中已写明日期 {format_day(sheet.report_day)}，与 --on 给的"
+                    f" {format_day(day)} 不同；以表中为准时不用 --on。"
+                )
+            sheet = dataclasses.replace(sheet, report_day=day)
         with _opened(campaign, store, key=key, shown=shown, must_exist=must_exist) as ledger:
             return _import(ledger, operator, sheet, args, shown)
 
