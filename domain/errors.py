@@ -531,6 +531,14 @@ class BundleAlteredError(LedgerError):
 
 
 @dataclass
+class ReportDayMismatchError(LedgerError):
+    """A day was given for a sheet whose date line names another."""
+
+    sheet_day: date
+    given: date
+
+
+@dataclass
 class BundleChainError(LedgerError):
     """The store's own chain no longer matches its events (a record edited,
     removed or inserted at `position`): a bundle of it would carry that

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from domain.errors import ReportDayMismatchError
 from domain.finding import Stamp
 
 # The campaign's source value for findings brought in from a file.
@@ -89,6 +90,16 @@ class ImportSheet:
     def column(self, field: str) -> SheetColumn | None:
         """Return the column that fills a field, if the sheet has one."""
         return next((c for c in self.columns if c.field == field), None)
+
+    def dated(self, day: date) -> ImportSheet:
+        """Return the sheet as reported on `day`, for one without a date line.
+
+        Found days are worked out from it when the sheet has no column for
+        them. A sheet that gives another day of its own keeps it: refused.
+        """
+        if self.report_day is not None and self.report_day != day:
+            raise ReportDayMismatchError(self.report_day, day)
+        return replace(self, report_day=day)
 
 
 @dataclass(frozen=True)

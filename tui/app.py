@@ -6,7 +6,7 @@ import gc
 import logging
 import time
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -481,11 +481,14 @@ class TaizhangApp(App[None]):
         fields = [
             Field("path", "文件", required=True, placeholder="整改台账 .xlsx 的路径",
                   value=given.get("path", "")),
-            Field("unit", "导入到单位", "select", options=choices(campaign.all_units),
+            Field("unit", "导入到单位", "select", options=choices(campaign.reporting_units),
                   placeholder="不选则取表中“单位（盖章）”一行，或单位操作员本人的单位",
                   value=given.get("unit", "")),
             Field("sheet", "工作表", placeholder="不填则取第一张有台账表头的工作表",
                   value=given.get("sheet", "")),
+            Field("on", "表头日期", "date",
+                  placeholder="表中没有“年 月 日”一行时，这张表所报的日期（补录纸质材料时）",
+                  value=given.get("on", "")),
         ]
 
         def submit(values: dict[str, Any]) -> None:
@@ -493,7 +496,9 @@ class TaizhangApp(App[None]):
             if not path.is_absolute():
                 path = self.export_dir / path
             sniff(path)  # refuse a file that is no .xlsx beside the path typed
-            self.check_import(path, values)
+            # Kept as typed-back text: a refusal fills the dialog again with it.
+            on = values["on"].isoformat() if values["on"] else ""
+            self.check_import(path, {**values, "on": on})
 
         hint = refusal or "先逐行检查并列出不能导入的行，确认后才写入；同一文件不会导入两次。"
         self.push_screen(
@@ -517,6 +522,8 @@ class TaizhangApp(App[None]):
                     progress=modal.report,
                     cancelled=modal.cancelled,
                 )
+                if given["on"]:
+                    sheet = sheet.dated(date.fromisoformat(given["on"]))
                 modal.retitle(checking(path.name))
                 result = self.ledger.check_import(
                     self.operator,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import errno
 import getpass
 import logging
@@ -965,13 +964,7 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
                 path, year=campaign.year, sheet=args.sheet, progress=progress
             )
         if args.on:
-            day = parse_day(args.on, year=campaign.year)
-            if sheet.report_day is not None and sheet.report_day != day:
-                raise CommandRefused(
-                    f"表中已写明日期 {format_day(sheet.report_day)}，与 --on 给的"
-                    f" {format_day(day)} 不同；以表中为准时不用 --on。"
-                )
-            sheet = dataclasses.replace(sheet, report_day=day)
+            sheet = sheet.dated(parse_day(args.on, year=campaign.year))
         with _opened(campaign, store, key=key, shown=shown, must_exist=must_exist) as ledger:
             return _import(ledger, operator, sheet, args, shown)
 

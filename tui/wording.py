@@ -572,6 +572,10 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         f"数据包与本库已有的记录冲突：{x.originator_id} 的第 {x.version} 步两边内容不同"
         "（可能在单位和办公室两处分别办理过），未导入任何记录。"
     ),
+    e.ReportDayMismatchError: lambda x: (
+        f"表中已写明日期 {_day(x.sheet_day)}，与给出的 {_day(x.given)} 不同；"
+        "以表中为准时不用另给日期。"
+    ),
     e.BundleChainError: lambda x: (
         f"本数据文件的第 {x.position} 条记录{PROBLEM_WORDS.get(x.kind, '与校验链不符')}，"
         "不能导出数据包（否则办公室看不出改动）。请运行 taizhang verify 查看。"

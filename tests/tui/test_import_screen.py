@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from rich.console import Console
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from domain.clock import SetClock
 from domain.ledger import Ledger, Operator
@@ -52,7 +52,9 @@ def offered(screen: Any) -> set[str]:
     }
 
 
-async def ask_import(pilot: Any, path: Path, sheet: str = "") -> None:
+async def ask_import(
+    pilot: Any, path: Path, sheet: str = "", on: str = "", unit: str = ""
+) -> None:
     """Open the dialog with d, give the file, save: the check runs."""
     await pilot.press("d")
     await pilot.pause()
@@ -60,6 +62,9 @@ async def ask_import(pilot: Any, path: Path, sheet: str = "") -> None:
     assert isinstance(form, FormModal)
     form.query_one("#field-path", Input).value = str(path)
     form.query_one("#field-sheet", Input).value = sheet
+    form.query_one("#field-on", Input).value = on
+    if unit:
+        form.query_one("#field-unit", Select).value = unit
     await pilot.press("ctrl+s")
     await settle(pilot)
 
@@ -95,6 +100,33 @@ async def test_a_good_sheet_is_reported_then_imported_with_a(
         assert isinstance(app.screen, LedgerScreen)
         assert app.screen.query_one("#ledger-table", LedgerTable).row_count == 6
     assert {r.source for r in ledger.rows()} == {"导入"}
+
+
+async def test_a_sheet_without_a_date_line_takes_the_day_given_in_the_dialog(
+    ledger: Ledger, tmp_path: Path, samples: Path
+) -> None:
+    """As `import --on`: the papers' day, so found days are not their deadlines."""
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await ask_import(
+            pilot, samples / "handmade-plain-chuhe.xlsx", on="6月3日", unit="褚河街道"
+        )
+
+        assert isinstance(app.screen, ImportScreen)
+        assert "表头日期 2022年6月3日" in text_of(pilot, "#import-summary")
+        await pilot.press("a")
+        await settle(pilot)
+    assert {r.found_on for r in ledger.rows()} <= {date(2022, 6, d) for d in (1, 2, 3)}
+
+    # A sheet that gives its own day keeps it: the dialog comes back, saying so.
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await ask_import(pilot, samples / "official-chuhe-week1.xlsx", on="6月3日")
+        assert isinstance(app.screen, FormModal)
+        assert "表中已写明日期" in text_of(pilot, "#form-message")
 
 
 async def test_bad_rows_are_listed_and_only_the_good_come_in_with_g(
