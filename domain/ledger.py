@@ -1187,28 +1187,22 @@ class Ledger(Application):
         Its file kept them once; now they are gone from it (the chain redone
         to hide that), which only an earlier import can show.
         """
-        from domain.bundle import BundleImport
-
-        topic = get_topic(BundleImport.Imported)
-        before = {
-            (str(oid), int(version))
-            for event in self.events_in_order(topics=(topic,))
-            if event.unit == unit
-            for oid, version in event.added
-        }
+        before = self.imported_events(unit)
         held = {(str(e.originator_id), e.originator_version) for e in events}
         return tuple(
             (oid[:SHORT_ID], version) for oid, version in sorted(before - held)
         )
 
-    def imported_events(self) -> set[tuple[str, int]]:
-        """Return (originator id, version) of every event that came in a bundle."""
+    def imported_events(self, unit: str = "") -> set[tuple[str, int]]:
+        """Return (originator id, version) of every event that came in a bundle
+        (of one unit's, given `unit`)."""
         from domain.bundle import BundleImport
 
         topic = get_topic(BundleImport.Imported)
         return {
             (str(oid), int(version))
             for event in self.events_in_order(topics=(topic,))
+            if not unit or event.unit == unit
             for oid, version in event.added
         }
 
