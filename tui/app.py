@@ -345,7 +345,8 @@ class TaizhangApp(App[None]):
         moment = getattr(self.screen, "as_of", None)
         if moment is not None:
             reported = [n for n in campaign.report_weeks if self.ledger.week_cutoff(n) <= moment]
-            after = bool(reported) and reported[-1] == campaign.report_weeks[-1] and (
+            # Only after the last week can a moment lie a week past the latest cut-off.
+            after = bool(reported) and (
                 moment >= self.ledger.week_cutoff(reported[-1]) + timedelta(days=7)
             )
             week = str(reported[-1]) if reported and not after else ""
