@@ -192,7 +192,8 @@ class FindingScreen(Screen[None]):
             ("原因分析", s.cause),
             ("整改措施", s.measures),
             ("最新进展", s.latest_progress),
-            ("整改成效", s.effect),
+            # Sent back, the effect claimed is the one that did not pass.
+            ("整改成效" if s.completed_on or not s.effect else "退回成效", s.effect),
             ("验收意见", s.acceptance_opinion and f"{s.acceptance_opinion}（{s.inspector}）"),
             ("作废原因", s.withdrawn_reason),
             ("备注", s.remarks),

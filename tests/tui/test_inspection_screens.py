@@ -354,6 +354,24 @@ async def test_the_finding_page_shows_the_latest_acceptance_opinion(
         assert box.has_focus and box.scroll_y == box.max_scroll_y
 
 
+async def test_a_returned_findings_page_marks_the_effect_it_was_returned_with(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    """Sent back, the page still read 整改成效 墙体加固完成 beside 整改中, as if
+    the returned work stood."""
+    finding_id = completed(ledger, "东村王某未挂牌")
+    ledger.fail_acceptance(INSPECTOR, finding_id, 4, on=date(2022, 6, 2), remarks="无佐证")
+    app = TaizhangApp(ledger, INSPECTOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        app.push_screen(FindingScreen(ledger, finding_id))
+        await pilot.pause()
+        shown = "".join(shown_lines(app.screen.query_one("#finding-detail")))
+        assert "退回成效 已整改" in shown and "整改成效" not in shown, shown
+        assert "验收意见 未通过：无佐证（赵组长）" in shown, shown
+
+
 async def test_history_lines_begin_with_no_closing_mark_at_80_columns(
     ledger: Ledger, clock: SetClock, tmp_path: Path
 ) -> None:
