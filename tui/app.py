@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from domain.errors import LedgerError, SealLeavesWorkError, WorkCancelledError
 from domain.importing import ImportResult, ImportSheet
 from domain.ledger import Ledger, Operator
+from domain.staff import Role
 from exporters.destination import FILE_EXISTS, ExportError, check_destination
 from exporters.ledger_import import ImportFileError, read_ledger, sniff
 from exporters.masking import mask_sheet
@@ -478,7 +479,9 @@ class TaizhangApp(App[None]):
         from tui.form import Field, FormModal, choices
 
         campaign = self.ledger.campaign
-        given = given or {}
+        # A registered unit operator imports for their own unit unless they say.
+        own = self.operator.unit if self.operator.role == Role.UNIT else ""
+        given = given or {"unit": own}
         fields = [
             Field("path", "文件", required=True, placeholder="整改台账 .xlsx 的路径",
                   value=given.get("path", "")),
@@ -488,7 +491,7 @@ class TaizhangApp(App[None]):
             Field("sheet", "工作表", placeholder="不填则取第一张有台账表头的工作表",
                   value=given.get("sheet", "")),
             Field("on", "表头日期", "date",
-                  placeholder="表中没有“年 月 日”一行时，这张表所报的日期（补录纸质材料时）",
+                  placeholder="表中无日期行时填写，如 6月3日",
                   value=given.get("on", "")),
         ]
 

@@ -129,6 +129,27 @@ async def test_a_sheet_without_a_date_line_takes_the_day_given_in_the_dialog(
         assert "表中已写明日期" in text_of(pilot, "#form-message")
 
 
+async def test_a_units_clerk_imports_to_their_own_unit_by_default(
+    staffed_clerk: Ledger, tmp_path: Path
+) -> None:
+    """The dialog's 导入到单位 read 请选择 for 张三, registered to 褚河街道."""
+    app = TaizhangApp(staffed_clerk, Operator("张三", "褚河街道", "单位"), export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("d")
+        await pilot.pause()
+        assert app.screen.query_one("#field-unit", Select).value == "褚河街道"
+
+
+@pytest.fixture
+def staffed_clerk(ledger: Ledger) -> Ledger:
+    office = Operator("王主任", "市巩固拓展脱贫攻坚成果领导小组办公室")
+    ledger.register_operator(office, office.name, office.unit, "办公室")
+    ledger.register_operator(office, "张三", "褚河街道", "单位")
+    return ledger
+
+
 async def test_bad_rows_are_listed_and_only_the_good_come_in_with_g(
     ledger: Ledger, tmp_path: Path
 ) -> None:
