@@ -47,9 +47,10 @@ ALLOWED = {
 }
 OWN_UNIT_ONLY = frozenset({Act.RECORD, Act.CHANGE, Act.SUBMIT, Act.SEAL})
 # Limitation: roles govern what is recorded, not what is read: every operator
-# can read every unit's ledger. A department named as a finding's responsible
-# unit cannot report progress on another unit's finding either; allowing it
-# needs a rule on the finding's responsible_unit beside its reporting unit.
+# can read every unit's ledger. Limiting it needs a unit filter fixed to the
+# operator's unit on every screen and command, widened for a department to the
+# findings it is responsible for. (A responsible unit's own steps on another
+# unit's finding are allowed by Ledger.acting_for.)
 
 
 @dataclass(frozen=True)
