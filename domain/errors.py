@@ -239,6 +239,25 @@ class NotYourChangeError(LedgerError):
 
 
 @dataclass
+class NoScreeningToUndoError(LedgerError):
+    """The unit has no screening left standing to undo."""
+
+    unit: str
+
+
+@dataclass
+class NotYourScreeningError(LedgerError):
+    """Only the operator who recorded the unit's latest screening, signing for the
+    same unit, may undo it."""
+
+    unit: str
+    recorded_by: str
+    operator: str
+    recorded_unit: str
+    operator_unit: str
+
+
+@dataclass
 class SampleSizeError(LedgerError):
     """A spot-check sample takes 1 to MAX_PER_STRATUM findings from each stratum.
 

@@ -68,6 +68,7 @@ from domain.errors import (
     LastOfficeError,
     LedgerError,
     MomentInFutureError,
+    NoScreeningToUndoError,
     NothingToImportError,
     NothingToSampleError,
     NotInFinalPhaseError,
@@ -866,6 +867,34 @@ class Ledger(Application):
             on=on,
         )
         self._save(record)
+
+    def check_undo_screening(self, by: Operator, unit: str) -> Screening:
+        """Say which screening `undo_screening` would take back, or refuse as it would.
+
+        Lets a screen show it before asking to confirm; the undo checks again.
+        """
+        record, stamp = self._screenings_of(by, unit)
+        return _screening(unit, record.latest_screening(stamp))
+
+    def undo_screening(self, by: Operator, unit: str) -> Screening:
+        """Undo the unit's latest screening still standing, which the operator recorded.
+
+        Coverage counts it no more; the screening and its undo stay on record.
+        Undone again, the one before it goes too.
+        """
+        record, stamp = self._screenings_of(by, unit)
+        undone = record.undo_screening(stamp)
+        self._save(record)
+        return _screening(unit, undone)
+
+    def _screenings_of(self, by: Operator, unit: str) -> tuple[UnitLedger, Stamp]:
+        """Find the record of a unit's screenings, for an operator who may record them."""
+        self._known("unit", unit)
+        by = self._authorised(by, Act.RECORD, unit)
+        record = self._find_unit_ledger(unit)
+        if record is None:
+            raise NoScreeningToUndoError(unit)
+        return record, self.stamp(by)
 
     def undo_last(self, by: Operator, finding_id: str, version: int) -> None:
         """Undo the operator's own latest event on a finding; both stay on the record.
@@ -1715,7 +1744,7 @@ class Ledger(Application):
         )
 
     def screenings(self, unit: str = "") -> list[Screening]:
-        """List every recorded check-item screening, oldest first, from the view."""
+        """List every check-item screening standing (not undone), oldest first, from the view."""
         # A unit's record is found by its derived id, so no Opened event is read.
         units = {
             UnitLedger.id_for(self.campaign.id, name): name
@@ -1733,7 +1762,7 @@ class Ledger(Application):
                 operator=operator,
                 recorded_at=datetime.fromisoformat(recorded_at),
             )
-            for _, unit_ledger, category, check_item, households, problems_found, on,
+            for _, unit_ledger, _, category, check_item, households, problems_found, on,
             operator, recorded_at in rows
         ]  # fmt: skip
 
@@ -2787,6 +2816,19 @@ def _per_row(progress: Progress | None) -> Progress | None:
     if progress is None:
         return None
     return lambda done, total: progress(done // 2, total // 2)
+
+
+def _screening(unit: str, event: UnitLedger.ItemScreened) -> Screening:
+    return Screening(
+        unit=unit,
+        category=event.category,
+        check_item=event.check_item,
+        households=event.households,
+        problems_found=event.problems_found,
+        on=event.on,
+        operator=event.operator,
+        recorded_at=event.timestamp,
+    )
 
 
 def _unmatched(

@@ -13,6 +13,8 @@ from domain.errors import (
     AlreadySealedError,
     CountError,
     EmptyTextError,
+    NoScreeningToUndoError,
+    NotYourScreeningError,
     UnitSealedError,
     WeekAlreadySubmittedError,
 )
@@ -28,6 +30,8 @@ class UnitLedger(Aggregate):
 
     unit: str
     submissions: list[dict[str, Any]]
+    # The screenings still standing (not undone), in the order recorded.
+    standing: list[UnitLedger.ItemScreened]
     sealed_by: str
 
     @staticmethod
@@ -45,6 +49,7 @@ class UnitLedger(Aggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.unit = self.unit
             aggregate.submissions = []
+            aggregate.standing = []
             aggregate.sealed_by = ""
 
     class WeekSubmitted(Event):
@@ -77,6 +82,22 @@ class UnitLedger(Aggregate):
         check_item: int
         households: int
         problems_found: int
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.standing.append(self)
+
+    class ScreeningUndone(Event):
+        """A screening was taken back (typed wrong, or twice); both stay on record.
+
+        Its business day is the screening's own.
+        """
+
+        undone_version: int
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.standing = [
+                s for s in aggregate.standing if s.originator_version != self.undone_version
+            ]
 
     class FinalLedgerSealed(Event):
         signer: str
@@ -163,6 +184,40 @@ class UnitLedger(Aggregate):
             households=households,
             problems_found=problems_found,
         )
+
+    def latest_screening(self, stamp: Stamp) -> UnitLedger.ItemScreened:
+        """Return the screening `undo_screening` would take back, or refuse as it would.
+
+        The latest still standing, which only its recorder, signing for the
+        same unit, may undo, and only while the final ledger is not sealed.
+        """
+        if self.sealed_by:
+            raise UnitSealedError(self.unit)
+        if not self.standing:
+            raise NoScreeningToUndoError(self.unit)
+        latest = self.standing[-1]
+        if (latest.operator, latest.operator_unit) != (stamp.operator, stamp.operator_unit):
+            raise NotYourScreeningError(
+                self.unit,
+                latest.operator,
+                stamp.operator,
+                latest.operator_unit,
+                stamp.operator_unit,
+            )
+        return latest
+
+    def undo_screening(self, stamp: Stamp) -> UnitLedger.ItemScreened:
+        """Take back the latest screening still standing; return it."""
+        latest = self.latest_screening(stamp)
+        self.trigger_event(
+            self.ScreeningUndone,
+            timestamp=stamp.at,
+            operator=stamp.operator,
+            operator_unit=stamp.operator_unit,
+            on=latest.on,
+            undone_version=latest.originator_version,
+        )
+        return latest
 
     def seal(
         self, stamp: Stamp, *, signer: str, position: int, fingerprint: str

@@ -83,10 +83,12 @@ VERSION_COLUMNS = (
     "first_position",
     "in_order",
 )
-# A screening's columns: a unit's record (its aggregate's id) screened a check item.
+# A screening's columns: a unit's record (its aggregate's id), at a version of
+# it, screened a check item.
 SCREENING_COLUMNS = (
     "position",
     "unit_ledger",
+    "version",
     "category",
     "check_item",
     "households",
@@ -141,7 +143,7 @@ def view_tables_sql(
         f"CREATE TABLE IF NOT EXISTS {moments} ("
         f" position {integer} PRIMARY KEY, at TEXT NOT NULL)",
         f"CREATE TABLE IF NOT EXISTS {screenings} (position {integer} PRIMARY KEY,"
-        " unit_ledger TEXT NOT NULL, category TEXT NOT NULL,"
+        f" unit_ledger TEXT NOT NULL, version {integer} NOT NULL, category TEXT NOT NULL,"
         f" check_item {integer} NOT NULL, households {integer} NOT NULL,"
         f" problems_found {integer} NOT NULL, on_day TEXT NOT NULL,"
         " operator TEXT NOT NULL, recorded_at TEXT NOT NULL)",
@@ -153,8 +155,9 @@ def view_tables_sql(
 # Raised whenever the view's tables change shape or a fold rule changes what a
 # state holds: an older view is emptied and folded again from the log when a
 # store is opened. 5: the latest progress is the one of the latest day;
-# 6: the latest acceptance's inspector and remarks.
-VIEW_SCHEMA = 6
+# 6: the latest acceptance's inspector and remarks; 7: a screening's version,
+# by which an undo takes it out.
+VIEW_SCHEMA = 7
 SCHEMA_MARK = "__ledger_view_schema__"
 
 
@@ -456,15 +459,19 @@ class LedgerRows(TrackingRecorder):
         )
 
     def _write_unit_records(self, c: Any, entries: Sequence[tuple[int, Any]]) -> None:
-        """Fold the units' records: which unit each is for, and their screenings."""
+        """Fold the units' records: which unit each is for, and their screenings.
+
+        An undone screening's row is taken out: coverage counts what stands.
+        """
         opened = [
             (n, str(e.originator_id), e.unit)
             for n, e in entries
             if isinstance(e, UnitLedger.Opened)
         ]
         screened = [
-            (n, str(e.originator_id), e.category, e.check_item, e.households,
-             e.problems_found, e.on.isoformat(), e.operator, e.timestamp.isoformat())
+            (n, str(e.originator_id), e.originator_version, e.category, e.check_item,
+             e.households, e.problems_found, e.on.isoformat(), e.operator,
+             e.timestamp.isoformat())
             for n, e in entries
             if isinstance(e, UnitLedger.ItemScreened)
         ]  # fmt: skip
@@ -477,6 +484,17 @@ class LedgerRows(TrackingRecorder):
                 c.executemany(
                     f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
                 )
+        undone = [
+            (str(e.originator_id), e.undone_version)
+            for _, e in entries
+            if isinstance(e, UnitLedger.ScreeningUndone)
+        ]
+        if undone:
+            c.executemany(
+                f"DELETE FROM {self.SCREENINGS}"
+                f" WHERE unit_ledger = {self.PARAM} AND version = {self.PARAM}",
+                undone,
+            )
 
     def screenings(self, unit_ledgers: Sequence[str]) -> list[tuple[Any, ...]]:
         """Read the screenings of the given unit records, in log order.
@@ -900,10 +918,14 @@ class LedgerRows(TrackingRecorder):
             return sorted(key for (key,) in c.fetchall())
 
     def reset(self) -> None:
-        """Empty the view, so that the next catch-up folds the whole log again."""
+        """Make the view's tables anew, empty, so that the next catch-up folds
+        the whole log again: tables of an earlier schema may lack a column."""
         with self._cursors(commit=True) as (own, c):
             self._lock_rows(own)
-            self._empty(c)
+            for table in self.tables():
+                c.execute(f"DROP TABLE IF EXISTS {table}")
+            for sql in self.view_sql():
+                c.execute(sql)
             c.execute(
                 f"DELETE FROM {self.TRACKING} WHERE application_name <> {self.PARAM}",
                 ["__migration__"],

@@ -295,3 +295,42 @@ def test_a_screening_from_papers_is_dated_with_on(
         err = capsys.readouterr().err
         assert_refused(code, err)
         assert said in err, err
+
+
+def test_the_latest_screening_is_undone_from_the_command_line(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A screening typed wrong (800 households for 80) stayed counted for good."""
+    base = ["--store", str(store), "--unit", "褚河街道"]
+    coverage = ["--store", str(store), "coverage", "--unit", "褚河街道"]
+    assert main(coverage) == 0
+    before = capsys.readouterr().out
+    typo = ["--category", "住房保障", "--item", "2", "--households", "800", "--found", "3"]
+    assert main([*base, "screening", *typo, "--on", "6月3日"]) == 0
+    capsys.readouterr()
+
+    code = main([*base, "undo-screening"])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert (
+        "已撤销 褚河街道 的排查登记：住房保障 第 2 项，排查 800 户，发现问题 3 个"
+        "（排查日期 2022年6月3日）。" in out
+    ), out
+    assert main(coverage) == 0
+    assert capsys.readouterr().out == before
+
+    # The one before it was 张三's (the store's own): only 张三 takes it back.
+    code = main([*base, "undo-screening"])
+
+    err = capsys.readouterr().err
+    assert_refused(code, err)
+    assert "最近一次排查登记是 张三 录入的，只有录入人本人可以撤销" in err, err
+    assert main([*base, "--operator", "张三", "undo-screening"]) == 0
+    assert "健康保障 第 1 项，排查 30 户" in capsys.readouterr().out
+
+    code = main([*base, "--operator", "张三", "undo-screening"])
+
+    err = capsys.readouterr().err
+    assert_refused(code, err)
+    assert "褚河街道 没有可撤销的排查登记。" in err, err

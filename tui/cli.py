@@ -513,6 +513,18 @@ def _add_statistics_commands(commands: argparse._SubParsersAction[_Parser]) -> N
 
     options = _command(
         commands,
+        "undo-screening",
+        help="撤销本人最近一次登记的排查情况",
+        description="撤销操作员本人为该单位登记的最近一次排查情况（如户数录错、重复登记），"
+        "覆盖情况不再计入；登记和撤销都留在记录中。再次撤销则撤回更早的一次。",
+    )
+    options.add_argument(
+        "--unit", dest="command_unit", metavar="单位", help="哪个单位；默认为操作员所在单位"
+    )
+    _add_shared(options, after=True)
+
+    options = _command(
+        commands,
         "coverage",
         help="各单位排查内容覆盖情况",
         description="列出各单位已排查的排查内容项数；只看一个单位时列出其未排查的各项。"
@@ -999,7 +1011,7 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
         ) as ledger:
             return _report(args, ledger, _signed_in(args, ledger, operator))
 
-    if args.command in ("stats", "final", "screening", "coverage"):
+    if args.command in ("stats", "final", "screening", "undo-screening", "coverage"):
         with _opened(campaign, store, key=key, shown=shown, must_exist=must_exist) as ledger:
             return _figures(args, ledger, _signed_in(args, ledger, operator))
 
@@ -1042,7 +1054,7 @@ NEEDS_A_STORE = frozenset(
     {
         "export", "replay", "week", "office", "submit", "seal", "reports", "verify",
         "stats", "final", "coverage", "check", "signals", "sample", "undo",
-        "rebuild",
+        "undo-screening", "rebuild",
     }
 )
 
@@ -1401,6 +1413,16 @@ def _figures(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> in
         print(
             f"已登记 {unit} 的排查情况：{args.category} 第 {args.item} 项，"
             f"排查 {args.households} 户，发现问题 {args.found} 个{day}。"
+        )
+        return EXIT_OK
+
+    if args.command == "undo-screening":
+        undone = ledger.undo_screening(operator, unit)
+        name = ledger.campaign.category(undone.category).name
+        print(
+            f"已撤销 {unit} 的排查登记：{name} 第 {undone.check_item} 项，"
+            f"排查 {undone.households} 户，发现问题 {undone.problems_found} 个"
+            f"（排查日期 {format_day(undone.on)}）。"
         )
         return EXIT_OK
 
@@ -2025,7 +2047,12 @@ def _given_unit(args: argparse.Namespace) -> str:
 
 
 # Commands that act for a unit, done only by its own operator once roles are kept.
-UNIT_ACTS = {"submit": Act.SUBMIT, "seal": Act.SEAL, "screening": Act.RECORD}
+UNIT_ACTS = {
+    "submit": Act.SUBMIT,
+    "seal": Act.SEAL,
+    "screening": Act.RECORD,
+    "undo-screening": Act.RECORD,
+}
 
 
 def _own_unit(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> str:

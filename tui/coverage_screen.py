@@ -13,11 +13,13 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select, Static
 
 from domain.coverage import ItemCoverage, Screened, UnitCoverage
-from domain.errors import CountError
+from domain.errors import CountError, LedgerError
 from domain.ledger import Ledger
+from tui.confirm_modal import ConfirmModal
 from tui.finding_form import clerks_unit, entry_day
 from tui.form import Field, FormModal, Options, choices
 from tui.live import ReadAgainWhenShown
+from tui.wording import explain, format_day
 
 MARKS = {
     Screened.RECORDED: Text(" ✓ ", style="bold green"),
@@ -64,7 +66,8 @@ def count(field: str, text: str) -> int:
 
 
 class CoverageScreen(ReadAgainWhenShown, Screen[None]):
-    """Show which check items each unit has screened; r records a screening."""
+    """Show which check items each unit has screened; r records a screening,
+    u takes back the operator's latest one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "返回", id="coverage.back"),
@@ -74,6 +77,13 @@ class CoverageScreen(ReadAgainWhenShown, Screen[None]):
             "登记排查",
             tooltip="登记某项排查内容的排查情况",
             id="coverage.record",
+        ),
+        Binding(
+            "u",
+            "undo",
+            "撤销排查",
+            tooltip="撤销本人最近一次登记的排查情况",
+            id="coverage.undo",
         ),
     ]
 
@@ -185,6 +195,38 @@ class CoverageScreen(ReadAgainWhenShown, Screen[None]):
     def unit_changed(self, event: Select.Changed) -> None:
         self.unit = "" if event.value is Select.NULL else str(event.value)
         self.reload()
+
+    def action_undo(self) -> None:
+        """Ask, naming it, before undoing the operator's latest screening of the unit."""
+        app: Any = self.app
+        chosen = self.selected()
+        unit = clerks_unit(app.operator, self.ledger.campaign) or (
+            chosen[0].unit if chosen else self.unit or app.operator.unit
+        )
+        try:
+            latest = self.ledger.check_undo_screening(app.operator, unit)
+        except LedgerError as refusal:
+            self.notify(explain(refusal), severity="warning", timeout=8)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                self.ledger.undo_screening(app.operator, unit)
+            except LedgerError as refusal:
+                self.notify(explain(refusal), severity="warning", timeout=8)
+            else:
+                self.notify("已撤销该次排查登记；撤销本身也记录在案。", timeout=5)
+            self.reload()
+
+        name = self.ledger.campaign.category(latest.category).name
+        question = (
+            f"撤销 {unit} 最近一次排查登记？\n{name}第 {latest.check_item} 项，"
+            f"排查 {latest.households} 户，发现问题 {latest.problems_found} 个"
+            f"（排查日期 {format_day(latest.on)}）。\n撤销后覆盖情况不再计入，登记和撤销都留在记录中。"
+        )
+        self.app.push_screen(ConfirmModal("撤销排查登记", question), answered)
 
     def action_record(self) -> None:
         """Ask for a screening, starting from the highlighted unit and item."""

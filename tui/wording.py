@@ -448,6 +448,13 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         if x.recorded_by == x.operator and x.unit != x.recorded_unit
         else f"该问题最近一步是 {x.recorded_by} 记录的，只有记录人本人可以撤销。"
     ),
+    e.NoScreeningToUndoError: lambda x: f"{x.unit} 没有可撤销的排查登记。",
+    e.NotYourScreeningError: lambda x: (
+        f"{x.unit} 最近一次排查登记是 {x.recorded_by}（{x.recorded_unit}）录入的，你现在是"
+        f" {x.operator}（{x.operator_unit}）；只有录入人本人以同一单位可以撤销，请核对 --unit。"
+        if x.recorded_by == x.operator
+        else f"{x.unit} 最近一次排查登记是 {x.recorded_by} 录入的，只有录入人本人可以撤销。"
+    ),
     e.SampleSizeError: lambda x: (
         f"每层抽取数须为 1 到 {e.MAX_PER_STRATUM} 之间的整数，不能是“{quoted(x.per_stratum)}”。"
     ),

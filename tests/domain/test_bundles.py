@@ -323,3 +323,20 @@ def test_an_acceptance_by_anyone_but_the_team_is_not_imported(
     result = ledger.import_bundle(OFFICE, unit.export_bundle(ZHANG, "褚河街道"))
     assert result.added > 0
     assert ledger.row(first).status is Status.AWAITING_ACCEPTANCE
+
+
+def test_a_screening_undone_in_the_units_file_is_undone_at_the_office(
+    unit: Ledger, ledger: Ledger, clock: SetClock
+) -> None:
+    at(clock, 6, 9)
+    unit.record_screening(ZHANG, "褚河街道", "housing", 2, households=80, problems_found=0)
+    ledger.import_bundle(OFFICE, unit.export_bundle(ZHANG, "褚河街道"))
+    unit.record_screening(ZHANG, "褚河街道", "housing", 2, households=80, problems_found=0)
+    unit.undo_screening(ZHANG, "褚河街道")
+
+    later = ledger.import_bundle(OFFICE, unit.export_bundle(ZHANG, "褚河街道"))
+
+    assert later.added == 2
+    assert ledger.screenings() == unit.screenings()
+    assert [s.households for s in ledger.screenings()] == [80]
+    assert ledger.verify().view_differs == ()

@@ -18,13 +18,17 @@ from domain.errors import (
     DateInFutureError,
     DateOutsideCampaignError,
     FinalReportTooEarlyError,
+    NoScreeningToUndoError,
+    NotYourScreeningError,
     UnitSealedError,
     UnknownValueError,
 )
 from domain.ledger import Ledger, NewFinding, Operator, open_ledger
 from domain.state import Status
+from domain.view import SCHEMA_MARK
 from tests.conftest import SHANGHAI
 
+STORES = ("sqlite", "postgres")
 NewFindingFactory = Callable[..., NewFinding]
 UNIT = "褚河街道"
 
@@ -341,3 +345,87 @@ def test_a_definition_that_renamed_a_unit_in_use_is_refused(
 
     assert refused.value.units == ["火龙镇", UNIT]
     assert refused.value.categories == [] and refused.value.items == []
+
+
+def test_the_latest_screening_is_undone_and_counts_no_more(
+    ledger: Ledger, campaign: Campaign, store: Path, clock: SetClock, operator: Operator
+) -> None:
+    """A screening typed wrong (800 households for 80) skewed coverage for good:
+    nothing could take it back."""
+    ledger.record_screening(operator, UNIT, "housing", 2, households=120, problems_found=0)
+    at(clock, 6, 3)
+    ledger.record_screening(operator, UNIT, "housing", 2, households=800, problems_found=3)
+
+    at(clock, 6, 4)
+    undone = ledger.undo_screening(operator, UNIT)
+
+    assert (undone.category, undone.check_item, undone.households) == ("housing", 2, 800)
+    assert undone.on == date(2022, 6, 3)
+    assert cell(ledger, UNIT, "housing", 2) == (Screened.RECORDED, 1, 120, 0, 0)
+    assert [s.households for s in ledger.screenings(UNIT)] == [120]
+    assert ledger.verify().view_differs == ()
+    ledger.close()
+
+    again = open_ledger(campaign, store, clock)
+    assert cell(again, UNIT, "housing", 2) == (Screened.RECORDED, 1, 120, 0, 0)
+    again.rebuild()
+    assert cell(again, UNIT, "housing", 2) == (Screened.RECORDED, 1, 120, 0, 0)
+    assert again.undo_screening(operator, UNIT).households == 120
+    assert cell(again, UNIT, "housing", 2) == (Screened.NOT, 0, 0, 0, 0)
+    with pytest.raises(NoScreeningToUndoError) as refused:
+        again.undo_screening(operator, UNIT)
+    assert refused.value.unit == UNIT
+    again.close()
+
+
+def test_only_who_recorded_a_screening_undoes_it_and_not_after_the_seal(
+    ledger: Ledger, clock: SetClock, operator: Operator
+) -> None:
+    ledger.record_screening(operator, UNIT, "water", 1, households=30, problems_found=1)
+    colleague = Operator("李四", UNIT)
+
+    with pytest.raises(NotYourScreeningError) as refused:
+        ledger.undo_screening(colleague, UNIT)
+    assert (refused.value.recorded_by, refused.value.operator) == ("张三", "李四")
+    with pytest.raises(NotYourScreeningError) as refused:
+        # The same name signing for another unit is another hand.
+        ledger.undo_screening(Operator("张三", "火龙镇"), UNIT)
+    assert (refused.value.recorded_unit, refused.value.operator_unit) == (UNIT, "火龙镇")
+    assert ledger.check_undo_screening(operator, UNIT).households == 30
+
+    at(clock, 6, 21)
+    ledger.seal(operator, UNIT, "王主任", force=True)
+    with pytest.raises(UnitSealedError):
+        ledger.undo_screening(operator, UNIT)
+    assert cell(ledger, UNIT, "water", 1)[:3] == (Screened.RECORDED, 1, 30)
+
+
+def test_a_view_whose_screenings_had_no_version_is_folded_anew(
+    ledger: Ledger, campaign: Campaign, store: Path, clock: SetClock, operator: Operator
+) -> None:
+    """Views folded before screenings could be undone kept them without their
+    record's version, by which an undo takes one out: such a view is made anew,
+    its tables too, when the store is opened."""
+    ledger.record_screening(operator, UNIT, "housing", 4, households=7, problems_found=0)
+    view = ledger.projection.view
+    with view.datastore.transaction(commit=True) as c:
+        c.execute(f"DROP TABLE {view.SCREENINGS}")
+        c.execute(
+            f"CREATE TABLE {view.SCREENINGS} (position BIGINT PRIMARY KEY,"
+            " unit_ledger TEXT NOT NULL, category TEXT NOT NULL,"
+            " check_item BIGINT NOT NULL, households BIGINT NOT NULL,"
+            " problems_found BIGINT NOT NULL, on_day TEXT NOT NULL,"
+            " operator TEXT NOT NULL, recorded_at TEXT NOT NULL)"
+        )
+        c.execute(
+            f"UPDATE {view.TRACKING} SET notification_id = 6"
+            f" WHERE application_name = {view.PARAM}",
+            [SCHEMA_MARK],
+        )
+    ledger.close()
+
+    again = open_ledger(campaign, store, clock)
+    assert cell(again, UNIT, "housing", 4) == (Screened.RECORDED, 1, 7, 0, 0)
+    again.undo_screening(operator, UNIT)
+    assert cell(again, UNIT, "housing", 4) == (Screened.NOT, 0, 0, 0, 0)
+    again.close()

@@ -347,3 +347,45 @@ async def test_the_coverage_summary_shows_whole_at_80_columns(
         assert "".join(shown).startswith("全部 37 个单位：31 项排查内容，已排查 0/1147"), shown
         keys = {key.key: key.description for key in app.screen.query(FooterKey)}
         assert keys["r"] == "登记排查", keys
+
+
+async def test_u_undoes_the_operators_latest_screening_after_asking(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """A screening typed wrong (800 households for 80) stayed counted for good."""
+    ledger.record_screening(OPERATOR, "褚河街道", "housing", 2, households=800, problems_found=3)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("v")
+        await pilot.pause()
+        screen = app.screen
+        table = screen.query_one(DataTable)
+        table.move_cursor(row=CHUHE_ROW, column=2)
+        await pilot.pause()
+        assert str(table.get_cell_at(table.cursor_coordinate)).strip() == "!"
+
+        await pilot.press("u")
+        await pilot.pause()
+        question = " ".join(shown_lines(app.screen.query_one("#confirm-question")))
+        assert "褚河街道" in question and "住房保障第 2 项" in question, question
+        assert "排查 800 户，发现问题 3 个" in question, question
+        await pilot.press("n")
+        await pilot.pause()
+        assert len(ledger.screenings()) == 1
+
+        await pilot.press("u")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+
+        assert app.screen is screen
+        assert ledger.screenings() == []
+        assert str(table.get_cell_at(table.cursor_coordinate)).strip() == "✗"
+        assert "已撤销" in list(app._notifications)[-1].message  # noqa: SLF001
+        await pilot.press("u")
+        await pilot.pause()
+        assert app.screen is screen
+        said = list(app._notifications)[-1].message  # noqa: SLF001
+        assert said == "褚河街道 没有可撤销的排查登记。", said
