@@ -98,6 +98,18 @@ class LastStep:
 NOT_RESTORED = frozenset({"updated_at", "version"})
 
 
+# What a sealed unit's finding still takes: the acceptance decisions, and the
+# rework of a finding that acceptance sent back, which could not otherwise be
+# done. An undo of such a step is taken as the step was.
+DECISIONS = frozenset({"AcceptancePassed", "AcceptanceFailed"})
+REWORK = frozenset({"ProgressReported", "RectificationCompleted"})
+
+
+def taken_after_seal(state: FindingState, kind: str) -> bool:
+    """Tell whether a step of this kind is still recorded once the unit has sealed."""
+    return kind in DECISIONS or (kind in REWORK and state.returned_count > 0)
+
+
 def not_in_future(field: str, day: date, stamp: Stamp) -> date:
     if day > stamp.today:
         raise DateInFutureError(field, day, stamp.today)

@@ -95,7 +95,14 @@ from domain.errors import (
     WeekAlreadySubmittedError,
     WeekNotOverError,
 )
-from domain.finding import Finding, Stamp, name_text, optional_text, required_text
+from domain.finding import (
+    Finding,
+    Stamp,
+    name_text,
+    optional_text,
+    required_text,
+    taken_after_seal,
+)
 from domain.importing import (
     DEFAULT_CHECK_ITEM,
     IMPORT_SOURCE,
@@ -651,6 +658,7 @@ class Ledger(Application):
             lambda f, s: f.report_progress(
                 s, on=on, progress=progress, evidence=evidence or []
             ),
+            step=Finding.ProgressReported.__name__,
             responsible_too=True,
         )
 
@@ -663,6 +671,7 @@ class Ledger(Application):
             finding_id,
             version,
             lambda f, s: f.complete(s, on=on, effect=effect),
+            step=Finding.RectificationCompleted.__name__,
             responsible_too=True,
         )
 
@@ -683,7 +692,7 @@ class Ledger(Application):
             lambda f, s: f.pass_acceptance(
                 s, on=on, inspector=by.name, remarks=remarks
             ),
-            acceptance=True,
+            step=Finding.AcceptancePassed.__name__,
             act=Act.ACCEPT,
         )
 
@@ -698,7 +707,7 @@ class Ledger(Application):
             lambda f, s: f.fail_acceptance(
                 s, on=on, inspector=by.name, remarks=remarks
             ),
-            acceptance=True,
+            step=Finding.AcceptanceFailed.__name__,
             act=Act.ACCEPT,
         )
 
@@ -923,7 +932,15 @@ class Ledger(Application):
 
         # Only one's own step is undone: a responsible unit's can only be a
         # progress report or a completion.
-        self._change(by, finding_id, version, undo, act=Act.UNDO, responsible_too=True)
+        self._change(
+            by,
+            finding_id,
+            version,
+            undo,
+            step=Finding.ChangeUndone.__name__,
+            act=Act.UNDO,
+            responsible_too=True,
+        )
 
     def check_undo(self, by: Operator, finding_id: str) -> tuple[int, str]:
         """Refuse, as `undo_last` would, an undo the operator may not do now.
@@ -933,7 +950,9 @@ class Ledger(Application):
         """
         finding = self._get(finding_id)
         by = self._authorised(by, Act.UNDO, self.acting_for(by, finding.state, True))
-        return finding.version, finding.check_undo(self.stamp(by)).kind
+        last = finding.check_undo(self.stamp(by))
+        self._check_seal(finding, Finding.ChangeUndone.__name__)
+        return finding.version, last.kind
 
     def draw_sample(
         self, by: Operator, *, per_stratum: int, seed: int | None = None
@@ -2224,20 +2243,32 @@ class Ledger(Application):
         version: int,
         command: Callable[[Finding, Stamp], None],
         *,
-        acceptance: bool = False,
+        step: str = "",
         act: Act = Act.CHANGE,
         responsible_too: bool = False,
     ) -> None:
+        """Run a command on a finding at the version the operator saw, and save it.
+
+        `step` names the event the command records, for the rule of what a
+        sealed unit's finding still takes (domain.finding.taken_after_seal);
+        an undo is judged by the step it takes back.
+        """
         finding = self._get(finding_id)
         by = self._authorised(by, act, self.acting_for(by, finding.state, responsible_too))
         if finding.version != version:
             # Bring the view level first, so whoever reloads sees that change.
             self.catch_up()
             raise ConcurrentChangeError(finding_id)
-        if not acceptance and self.sealed_by(finding.state.reporting_unit):
-            raise UnitSealedError(finding.state.reporting_unit)
+        self._check_seal(finding, step)
         command(finding, self.stamp(by))
         self._save(finding)
+
+    def _check_seal(self, finding: Finding, step: str) -> None:
+        """Refuse a step its unit's seal no longer allows; an undo goes as its step."""
+        unit = finding.state.reporting_unit
+        kind = finding.last.kind if step == Finding.ChangeUndone.__name__ else step
+        if not taken_after_seal(finding.state, kind) and self.sealed_by(unit):
+            raise UnitSealedError(unit)
 
     def _save(self, aggregate: Aggregate) -> None:
         try:

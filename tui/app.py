@@ -608,14 +608,16 @@ class TaizhangApp(App[None]):
                 warned.add(unit)  # said once; a second Ctrl+S seals
                 raise AskAgain(left, "确需现在封存，请再按 Ctrl+S。") from None
             self.notify(
-                f"{values['unit']} 终版台账已封存，指纹 {fingerprint}。此后只能记录验收结果。",
+                f"{values['unit']} 终版台账已封存，指纹 {fingerprint}。"
+                "此后只能记录验收结果，验收未通过的问题还可整改。",
                 title="已封存",
                 timeout=10,
             )
 
         self.push_screen(
             FormModal("封存终版台账（总结验收阶段）", fields, submit, year=campaign.year,
-                      hint="封存后，该单位的问题只能记录验收结果。封存记录不可撤销。")
+                      hint="封存后，该单位的问题只能记录验收结果（验收未通过的还可整改）。"
+                      "封存记录不可撤销。")
         )
 
     def action_statistics(self) -> None:

@@ -27,6 +27,7 @@ from domain.errors import (
     UnitSealedError,
     WrongStatusError,
 )
+from domain.finding import Finding, taken_after_seal
 from domain.ledger import HistoryEntry, Ledger
 from domain.staff import Act
 from domain.state import CORRECTABLE_FIELDS, SHORT_ID, FindingState, Status
@@ -44,6 +45,14 @@ from tui.wording import (
     show_value,
     undo_question,
 )
+
+# The event each step's key records, for what a sealed unit still takes.
+STEPS = {
+    "progress": Finding.ProgressReported.__name__,
+    "complete": Finding.RectificationCompleted.__name__,
+    "accept": Finding.AcceptancePassed.__name__,
+    "reject": Finding.AcceptanceFailed.__name__,
+}
 
 
 def describe(entry: HistoryEntry, campaign: Campaign) -> str:
@@ -230,7 +239,9 @@ class FindingScreen(Screen[None]):
             and s.status is Status.AWAITING_ACCEPTANCE
         ):
             error = WrongStatusError(s.finding_id, s.status, Status.IN_PROGRESS)
-        elif act is Act.CHANGE and self.ledger.sealed_by(s.reporting_unit):
+        elif not taken_after_seal(s, STEPS.get(action, "")) and self.ledger.sealed_by(
+            s.reporting_unit
+        ):
             error = UnitSealedError(s.reporting_unit)
         if error is not None:
             self.notify(explain(error), severity="warning", timeout=6)

@@ -20,6 +20,7 @@ from domain.errors import (
 )
 from domain.ledger import Ledger, NewFinding, Operator
 from domain.office import WeekMark
+from domain.state import Status
 from domain.verify import Match
 from exporters.fingerprint import read_fingerprint
 from exporters.official import write_official_sheet
@@ -232,3 +233,46 @@ def test_a_submitted_fingerprint_stops_matching_after_tampering(
     report = ledger.verify([s.fingerprint for s in ledger.submissions()])
     assert report.fingerprints[0].match is Match.DIFFERS
     assert report.problem is not None and report.problem.position == 1
+
+
+def test_a_finding_sent_back_after_the_seal_can_be_reworked_and_accepted(
+    ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
+) -> None:
+    """Sealed with every finding awaiting acceptance, a unit whose finding then
+    failed acceptance could neither report its rework nor complete it, and the
+    team could not take back a decision made in error: it stayed 整改中 for good."""
+    done = ledger.record(operator, new_finding(**PLAN))
+    ledger.complete(operator, done, 2, on=date(2022, 6, 2), effect="已整改")
+    at(clock, 6, 21)
+    ledger.seal(operator, "褚河街道", "王主任", force=True)
+    inspector = Operator("赵组长", "市巩固拓展脱贫攻坚成果调研指导组")
+
+    ledger.fail_acceptance(inspector, done, 3, on=date(2022, 6, 21), remarks="未入住")
+    ledger.undo_last(inspector, done, 4)  # a decision made in error is taken back
+    ledger.fail_acceptance(inspector, done, 5, on=date(2022, 6, 21), remarks="未入住")
+    at(clock, 6, 24)
+    ledger.report_progress(operator, done, 6, on=date(2022, 6, 22), progress="已入住")
+    ledger.undo_last(operator, done, 7)
+    ledger.report_progress(operator, done, 8, on=date(2022, 6, 22), progress="已入住")
+    ledger.complete(operator, done, 9, on=date(2022, 6, 23), effect="已入住")
+    ledger.pass_acceptance(inspector, done, 10, on=date(2022, 6, 24))
+
+    assert ledger.row(done).status is Status.CLOSED
+    # Nothing else reopens on a sealed ledger: not the plan, not a correction.
+    with pytest.raises(UnitSealedError):
+        ledger.extend_deadline(
+            operator, done, 11, deadline=date(2022, 6, 30), reason="再延", approved_by="李"
+        )
+
+
+def test_an_undo_the_seal_refuses_is_refused_before_it_is_asked(
+    ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
+) -> None:
+    """The finding page asked to confirm an undo that the seal then refused."""
+    finding = ledger.record(operator, new_finding(**PLAN))
+    ledger.report_progress(operator, finding, 2, on=date(2022, 6, 2), progress="已入户")
+    at(clock, 6, 21)
+    ledger.seal(operator, "褚河街道", "王主任", force=True)
+
+    with pytest.raises(UnitSealedError):
+        ledger.check_undo(operator, finding)

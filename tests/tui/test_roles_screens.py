@@ -201,3 +201,40 @@ async def test_a_sealed_units_clerk_is_refused_a_new_finding_at_the_key(
         await pilot.pause()
         assert isinstance(app.screen, LedgerScreen)
         assert any("已封存" in m for m in messages(app)), messages(app)
+
+
+async def test_a_finding_sent_back_after_the_seal_opens_its_rework_forms(
+    staffed: Ledger, clock: Any, tmp_path: Path
+) -> None:
+    """Sent back after the seal, the finding refused g and c at the key: it
+    could never be done again."""
+    from datetime import datetime
+
+    from tests.conftest import SHANGHAI
+    from tui.form import FormModal
+
+    finding = staffed.record(ZHANG, NewFinding(
+        "褚河街道", "housing", 1, "个性问题", "危房未改造", date(2022, 6, 1), **PLAN
+    ))  # fmt: skip
+    staffed.complete(ZHANG, finding, 2, on=date(2022, 6, 2), effect="已改造")
+    clock.set(datetime(2022, 6, 21, 9, tzinfo=SHANGHAI))
+    staffed.seal(ZHANG, "褚河街道", "褚河街道主任", force=True)
+    inspector = Operator("赵组长", "市巩固拓展脱贫攻坚成果调研指导组", "调研指导组")
+    staffed.register_operator(OFFICE, inspector.name, inspector.unit, inspector.role)
+    staffed.fail_acceptance(inspector, finding, 3, on=date(2022, 6, 21), remarks="未入住")
+    app = TaizhangApp(staffed, ZHANG, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.push_screen(FindingScreen(staffed, finding))
+        await pilot.pause()
+        for key in ("g", "c"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, FormModal), (key, messages(app))
+            await pilot.press("escape")
+            await pilot.pause()
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, FindingScreen)
+        assert "已封存" in messages(app)[-1], messages(app)
