@@ -1734,6 +1734,7 @@ class Ledger(Application):
             due={w for w in self.campaign.report_weeks if self.week_cutoff(w) <= now},
             sealed={r.unit: r.sealed_by for r in reports if r.sealed_by},
             receiving=self.campaign.units.receiving,
+            lead_units=self.campaign.responsible_units,
         )
 
     def statistics(self, unit: str = "", week: int | None = None) -> Statistics:

@@ -8,6 +8,7 @@ from datetime import date
 from enum import StrEnum
 
 from domain.state import FindingState, Status
+from domain.statistics import UnitRow, responsible_rows
 
 
 class WeekMark(StrEnum):
@@ -62,6 +63,8 @@ class OfficeOverview:
     week: int | None
     units: tuple[UnitSummary, ...]
     overdue: tuple[FindingState, ...]
+    # The findings by 责任单位 (domain.statistics.responsible_rows).
+    by_responsible: tuple[UnitRow, ...] = ()
 
     @property
     def total(self) -> int:
@@ -87,6 +90,7 @@ def overview(
     due: set[int],
     sealed: dict[str, str],
     receiving: Sequence[str] = (),
+    lead_units: Sequence[str] = (),
 ) -> OfficeOverview:
     """Summarise findings and submissions for every unit, in the order given.
 
@@ -138,5 +142,9 @@ def overview(
         key=lambda s: (place[s.reporting_unit], s.deadline, s.recorded_at),
     )
     return OfficeOverview(
-        day=day, week=week, units=tuple(summaries), overdue=tuple(overdue)
+        day=day,
+        week=week,
+        units=tuple(summaries),
+        overdue=tuple(overdue),
+        by_responsible=responsible_rows(live, day, lead_units),
     )

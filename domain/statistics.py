@@ -165,6 +165,9 @@ class Statistics:
     by_kind: tuple[KindRow, ...]
     by_category: tuple[CategoryRow, ...]
     by_unit: tuple[UnitRow, ...]
+    # By 责任单位: every lead unit, then any other unit findings name, then ""
+    # for findings no plan has given one yet.
+    by_responsible: tuple[UnitRow, ...]
     overdue: tuple[OverdueRow, ...]
     weeks: tuple[WeekFlow, ...]
 
@@ -223,8 +226,22 @@ def statistics(
         ),
         by_category=tuple(CategoryRow(c, of(category=c)) for c in categories),
         by_unit=tuple(UnitRow(u, of(reporting_unit=u)) for u in units),
+        by_responsible=responsible_rows(chosen, day, campaign.responsible_units),
         overdue=overdue_rows(chosen, day),
         weeks=week_flow(chosen, campaign, weeks),
+    )
+
+
+def responsible_rows(
+    states: Iterable[FindingState], day: date, lead_units: Sequence[str]
+) -> tuple[UnitRow, ...]:
+    """Tally findings by 责任单位: every lead unit (zeros included), then any
+    other unit they name, then "" for those no plan has given one yet."""
+    states = list(states)
+    named = _ordered(lead_units, states, "responsible_unit")
+    order = [u for u in named if u] + [""] * ("" in named)
+    return tuple(
+        UnitRow(u, tally((s for s in states if s.responsible_unit == u), day)) for u in order
     )
 
 

@@ -11,6 +11,7 @@ from domain.dates import format_day
 from domain.office import COUNTED, OfficeOverview, UnitSummary, WeekMark
 from domain.progress import Cancelled, Progress, Steps
 from domain.sheet import OfficialSheet, TableSheet
+from exporters.final_report import NO_RESPONSIBLE, rate_text
 from exporters.official import (
     _save_atomically,
     _sheet_title,
@@ -26,6 +27,7 @@ WEEKS_TITLE = "各周报送"
 # The unit its properties name: its sheets are every unit's (exporters.fingerprint).
 ALL_UNITS = "全部单位"
 OVERDUE_TITLE = "逾期问题"
+RESPONSIBLE_TITLE = "按责任单位"
 MARKS = {
     WeekMark.SUBMITTED: "已报送",
     WeekMark.MISSING: "未报送",
@@ -123,7 +125,34 @@ def summary_tables(
             for n, s in enumerate(overview.overdue, 1)
         ),
     )
-    return [summary, by_week, overdue]
+    rows = [
+        (
+            n,
+            r.unit or NO_RESPONSIBLE,
+            r.tally.found,
+            *(r.tally.count(s) for s in COUNTED),
+            r.tally.overdue,
+            rate_text(r.tally),
+        )
+        for n, r in enumerate(overview.by_responsible, 1)
+    ]
+    rows.append(
+        (
+            None,
+            "合计",
+            sum(r.tally.found for r in overview.by_responsible),
+            *(sum(r.tally.count(s) for r in overview.by_responsible) for s in COUNTED),
+            sum(r.tally.overdue for r in overview.by_responsible),
+            "",
+        )
+    )
+    responsible = TableSheet(
+        title=RESPONSIBLE_TITLE,
+        headers=("序号", "责任单位", "问题总数", *(str(s) for s in COUNTED), "已逾期", "按时完成率"),
+        widths=(6, 30, 10, 10, 10, 10, 10, 10, 12),
+        rows=tuple(rows),
+    )
+    return [summary, by_week, overdue, responsible]
 
 
 def write_consolidated(

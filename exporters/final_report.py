@@ -27,6 +27,8 @@ SUMMARY_TITLE = "汇总"
 NOT_MARKDOWN = "the file name must end in .md"
 TOTAL = "合计"
 NO_RATE = "—"
+# The 责任单位 of findings whose rectification no plan has named yet.
+NO_RESPONSIBLE = "（未定）"
 
 # The summary's columns, shared by the sheet and the Markdown table.
 SUMMARY_HEADERS = (

@@ -56,7 +56,7 @@ def test_the_office_command_sums_every_unit_and_exports_them(
     assert "逾期问题（按单位）" in out and "东村王某住房未挂牌" in out
     assert "2 个单位的台账" in out
     book = openpyxl.load_workbook(target)
-    assert {"汇总", "各周报送", "逾期问题", "褚河街道", "火龙镇"} == set(
+    assert {"汇总", "各周报送", "逾期问题", "按责任单位", "褚河街道", "火龙镇"} == set(
         book.sheetnames
     )
 

@@ -334,3 +334,16 @@ def test_the_latest_screening_is_undone_from_the_command_line(
     err = capsys.readouterr().err
     assert_refused(code, err)
     assert "褚河街道 没有可撤销的排查登记。" in err, err
+
+
+def test_stats_count_findings_by_responsible_unit(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The office chases departments by what they are responsible for."""
+    code = main(["--store", str(store), "stats", "--week", "1"])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    part = out[out.index("按责任单位统计") : out.index("逾期问题")]
+    assert re.search(r"市住建局\s+0\s+1\s+1\s+0\s+0\s+2\s+1\s+50\.0%", part), part
+    assert re.search(r"市水利局\s+0\s+0\s+0\s+0\s+0\s+0\s+0\s+—", part), part

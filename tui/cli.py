@@ -445,8 +445,8 @@ def _add_statistics_commands(commands: argparse._SubParsersAction[_Parser]) -> N
     options = _command(
         commands,
         "stats",
-        help="统计：分类、单位、逾期、按时完成率、每周新增与销号",
-        description="按问题类型、问题性质、状态和单位统计问题，列出逾期问题、"
+        help="统计：分类、单位、责任单位、逾期、按时完成率、每周新增与销号",
+        description="按问题类型、问题性质、状态、单位和责任单位统计问题，列出逾期问题、"
         "按时完成率和每周新增与销号；可按某一周结束时上报的情况统计。",
     )
     options.add_argument("--unit", dest="command_unit", metavar="单位", help="只看该单位")
@@ -692,7 +692,7 @@ def _add_report_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
     options = command(
         "office", "办公室汇总：各单位问题、各周报送、逾期问题",
         "汇总全部单位：各状态问题数、逾期数、各周是否报送、封存情况，并按单位列出逾期问题；"
-        "可导出汇总台账（汇总表、各周报送、逾期问题，以及每个单位一张正式台账）。",
+        "可导出汇总台账（汇总表、各周报送、逾期问题、按责任单位统计，以及每个单位一张正式台账）。",
     )
     options.add_argument("--week", type=_week, metavar="周次",
                          help="按该周结束时已录入的情况汇总；不写则为当前")
@@ -1498,7 +1498,7 @@ def _coverage(ledger: Ledger, unit: str) -> int:
 
 
 def _stats(ledger: Ledger, unit: str, week: int | None) -> int:
-    from exporters.final_report import rate_text
+    from exporters.final_report import NO_RESPONSIBLE, rate_text
 
     stats = ledger.statistics(unit, week)
     names = {c.key: c.label for c in ledger.campaign.categories}
@@ -1524,6 +1524,14 @@ def _stats(ledger: Ledger, unit: str, week: int | None) -> int:
         "按单位统计",
         ("单位", *statuses, "合计", "逾期", "按时完成率"),
         [(r.unit, *_tally_cells(r.tally), rate_text(r.tally)) for r in stats.by_unit],
+    )
+    _table(
+        "按责任单位统计",
+        ("责任单位", *statuses, "合计", "逾期", "按时完成率"),
+        [
+            (r.unit or NO_RESPONSIBLE, *_tally_cells(r.tally), rate_text(r.tally))
+            for r in stats.by_responsible
+        ],
     )
     _table(
         f"逾期问题 {len(stats.overdue)} 个",
@@ -1615,7 +1623,10 @@ def _office(
         with _progress_line(shown, exporting(target.name), ROWS) as progress:
             write_consolidated(overview, sheets, labels, target, progress=progress)
         log.info("exported the consolidated ledger to %s: %d units", target, len(sheets))
-        print(f"已导出汇总台账 {target}：汇总表、各周报送、逾期问题，{len(sheets)} 个单位的台账。")
+        print(
+            f"已导出汇总台账 {target}：汇总表、各周报送、逾期问题、按责任单位，"
+            f"{len(sheets)} 个单位的台账。"
+        )
     return EXIT_OK
 
 
@@ -1690,7 +1701,8 @@ def _verify(ledger: Ledger, files: list[Path]) -> int:
             )
         else:
             units = (
-                f"（{cells.units} 个单位的台账；汇总、各周报送、逾期问题表是由这些行计算的，未逐格核对）"
+                f"（{cells.units} 个单位的台账；汇总、各周报送、逾期问题、按责任单位表"
+                "是由这些行计算的，未逐格核对）"
                 if cells.units
                 else ""
             )

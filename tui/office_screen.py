@@ -171,7 +171,7 @@ class OfficeScreen(Screen[None]):
                 fields,
                 submit,
                 year=campaign.year,
-                hint="汇总表、各周报送、逾期问题，以及每个单位一张正式台账。",
+                hint="汇总表、各周报送、逾期问题、按责任单位，以及每个单位一张正式台账。",
             )
         )
 

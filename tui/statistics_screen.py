@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -23,8 +24,8 @@ from textual.widgets import (
 from domain.dates import format_day
 from domain.ledger import Ledger
 from domain.state import Status
-from domain.statistics import Statistics, Tally
-from exporters.final_report import rate_text
+from domain.statistics import Statistics, Tally, UnitRow
+from exporters.final_report import NO_RESPONSIBLE, rate_text
 from tui.bars import bar
 from tui.live import ReadAgainWhenShown
 
@@ -51,7 +52,7 @@ def tally_cells(tally: Tally) -> list[str]:
 
 
 class StatisticsScreen(ReadAgainWhenShown, Screen[None]):
-    """Show the figures of the ledger, now or as of a report week; 1–4 pick a table."""
+    """Show the figures of the ledger, now or as of a report week; 1–5 pick a table."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "返回", id="stats.back"),
@@ -59,6 +60,7 @@ class StatisticsScreen(ReadAgainWhenShown, Screen[None]):
         Binding("2", "show_tab('tab-units')", "单位", id="stats.units"),
         Binding("3", "show_tab('tab-overdue')", "逾期", id="stats.overdue"),
         Binding("4", "show_tab('tab-weeks')", "每周", id="stats.weeks"),
+        Binding("5", "show_tab('tab-responsible')", "责任单位", id="stats.responsible"),
         Binding(
             "f",
             "app.final_export",
@@ -102,6 +104,8 @@ class StatisticsScreen(ReadAgainWhenShown, Screen[None]):
                 yield DataTable(cursor_type="row", cell_padding=0, id="stats-overdue")
             with TabPane("4 每周新增与销号", id="tab-weeks"):
                 yield Static("", id="stats-bars")
+            with TabPane("5 按责任单位", id="tab-responsible"):
+                yield DataTable(cursor_type="row", cell_padding=0, id="stats-responsible")
         yield Static(NOTE, id="stats-note")
         yield Footer(compact=True)
 
@@ -114,7 +118,8 @@ class StatisticsScreen(ReadAgainWhenShown, Screen[None]):
         self.stats = stats = self.ledger.statistics(self.unit, self.week)
         self.show_summary(stats)
         self.fill_kinds(stats)
-        self.fill_units(stats)
+        self.fill_units("#stats-units", stats.by_unit)
+        self.fill_units("#stats-responsible", stats.by_responsible)
         self.fill_overdue(stats)
         self.show_bars(stats)
 
@@ -143,15 +148,16 @@ class StatisticsScreen(ReadAgainWhenShown, Screen[None]):
         total = [Text(c, style="bold") for c in tally_cells(stats.total)]
         table.add_row(Text("合计", style="bold"), "", *total, key="total")
 
-    def fill_units(self, stats: Statistics) -> None:
-        table = self.query_one("#stats-units", DataTable)
+    def fill_units(self, table_id: str, rows: Sequence[UnitRow]) -> None:
+        """Fill a table of units (reporting, or responsible) with their tallies."""
+        table = self.query_one(table_id, DataTable)
         table.clear(columns=True)
         table.add_column("单位", width=12)
         for label in (*STATUSES, "合计", "逾期"):
             table.add_column(label, width=7)
         table.add_column("按时完成率", width=10)
-        for row in stats.by_unit:
-            name = Text(row.unit, no_wrap=True, overflow="ellipsis")
+        for row in rows:
+            name = Text(row.unit or NO_RESPONSIBLE, no_wrap=True, overflow="ellipsis")
             cells = tally_cells(row.tally)
             table.add_row(name, *cells, rate_text(row.tally), key=row.unit)
 

@@ -148,3 +148,30 @@ def test_weeks_count_by_day_found_and_day_accepted_clamped_to_the_weeks(
         (date(2022, 5, 28), date(2022, 6, 7)),
         (date(2022, 6, 8), date(2022, 6, 16)),
     ]
+
+
+def test_findings_are_counted_by_responsible_unit_lead_units_first(
+    campaign: Campaign,
+) -> None:
+    """The office chases the departments that do the work: no figure said how
+    each 责任单位 stood, only each reporting unit."""
+    states = [
+        planned(1, date(2022, 6, 10), responsible_unit="市水利局"),
+        completed(2, date(2022, 6, 20), date(2022, 6, 9), responsible_unit="市水利局"),
+        planned(3, date(2022, 6, 20), responsible_unit="火龙镇", reporting_unit="火龙镇"),
+        state(4),  # not planned yet: no responsible unit
+        planned(5, date(2022, 6, 1), responsible_unit="市水利局", status=Status.WITHDRAWN),
+    ]
+
+    figures = statistics(states, DAY, campaign, weeks=[1])
+
+    named = [r.unit for r in figures.by_responsible]
+    assert named == [*campaign.responsible_units, "火龙镇", ""]
+    water = next(r.tally for r in figures.by_responsible if r.unit == "市水利局")
+    assert (water.found, water.overdue, water.on_time, water.withdrawn) == (2, 1, 1, 1)
+    assert figures.by_responsible[-1].tally.pending == 1
+    assert next(r for r in figures.by_responsible if r.unit == "市住建局").tally.found == 0
+    assert sum(r.tally.found for r in figures.by_responsible) == figures.total.found
+
+    mine = statistics(states, DAY, campaign, weeks=[1], unit="火龙镇")
+    assert [r.unit for r in mine.by_responsible if r.tally.found] == ["火龙镇"]

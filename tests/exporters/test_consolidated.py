@@ -49,7 +49,7 @@ def test_the_office_workbook_has_a_summary_and_each_units_official_sheet(
     book = openpyxl.load_workbook(path)
     units = ledger.campaign.all_units
     mine = sorted(["褚河街道", "火龙镇"], key=units.index)
-    assert book.sheetnames == ["汇总", "各周报送", "逾期问题", *mine]
+    assert book.sheetnames == ["汇总", "各周报送", "逾期问题", "按责任单位", *mine]
     summary = book["汇总"]
     assert isinstance(summary, Worksheet)
     header = [c.value for c in summary[1]]
@@ -70,6 +70,23 @@ def test_the_office_workbook_has_a_summary_and_each_units_official_sheet(
     # How late, as `stats` says: deadline June 5, judged on June 9.
     header = [c.value for c in book["逾期问题"][1]]
     assert overdue[0][header.index("逾期天数")] == 4
+    # The departments the office chases: every lead unit, and the findings
+    # no plan has given one yet.
+    header = [c.value for c in book["按责任单位"][1]]
+    assert header == [
+        "序号", "责任单位", "问题总数", "待整改", "整改中", "待验收", "已销号", "已逾期",
+        "按时完成率",
+    ]
+    responsible = {
+        row[1]: row[2:] for row in book["按责任单位"].iter_rows(min_row=2, values_only=True)
+    }
+    assert responsible["市住建局"] == (1, 0, 1, 0, 0, 1, "0.0%")
+    assert responsible["市水利局"] == (0, 0, 0, 0, 0, 0, "—")
+    assert responsible["（未定）"] == (1, 1, 0, 0, 0, 0, "—")
+    assert responsible["合计"][0] == 2
+    assert list(responsible)[: len(ledger.campaign.responsible_units)] == (
+        ledger.campaign.responsible_units
+    )
     chuhe = book["褚河街道"]
     assert chuhe["A2"].value == "单位（盖章）：褚河街道"
     assert chuhe["D4"].value == "东村王某住房未挂牌"

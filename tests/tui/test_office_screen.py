@@ -89,8 +89,8 @@ async def test_the_office_screen_shows_all_units_and_exports_them(
     elsewhere.close()
 
     book = openpyxl.load_workbook(tmp_path / "整改台账汇总-当前.xlsx")
-    assert book.sheetnames[:3] == ["汇总", "各周报送", "逾期问题"]
-    assert len(book.sheetnames) == 5
+    assert book.sheetnames[:4] == ["汇总", "各周报送", "逾期问题", "按责任单位"]
+    assert len(book.sheetnames) == 6
 
 
 async def test_the_units_table_shows_every_cell_whole_at_80_columns(

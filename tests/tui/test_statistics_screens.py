@@ -389,3 +389,30 @@ async def test_u_undoes_the_operators_latest_screening_after_asking(
         assert app.screen is screen
         said = list(app._notifications)[-1].message  # noqa: SLF001
         assert said == "褚河街道 没有可撤销的排查登记。", said
+
+
+async def test_5_shows_the_figures_by_responsible_unit(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """Nothing on the statistics screen said how each 责任单位 stood."""
+    overdue_finding(ledger)  # 市住建局's, overdue
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("5")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.query_one(TabbedContent).active == "tab-responsible"
+        table = screen.query_one("#stats-responsible", DataTable)
+        assert app.focused is table
+        row = [str(c) for c in table.get_row_at(table.get_row_index("市住建局"))]
+        # 待整改 整改中 待验收 已销号 已作废 合计 逾期, then the on-time rate.
+        assert row == ["市住建局", "0", "1", "0", "0", "0", "1", "1", "0.0%"], row
+        assert table.row_count == len(ledger.campaign.responsible_units)
+        # Its tab shows whole at 80 columns, after the other four.
+        tab = screen.query_one(TabbedContent).get_tab("tab-responsible")
+        assert str(tab.label) == "5 按责任单位"
+        assert tab.region.right <= 80 and tab.region.width >= 12, tab.region
