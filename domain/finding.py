@@ -98,11 +98,12 @@ class LastStep:
 NOT_RESTORED = frozenset({"updated_at", "version"})
 
 
-# What a sealed unit's finding still takes: the acceptance decisions, and the
-# rework of a finding that acceptance sent back, which could not otherwise be
-# done. An undo of such a step is taken as the step was.
+# What a finding on a sealed ledger still takes: the acceptance decisions, and
+# the rework of a finding that acceptance sent back (a new deadline for it, its
+# progress, its completion), which could not otherwise be done. An undo of such
+# a step is taken as the step was.
 DECISIONS = frozenset({"AcceptancePassed", "AcceptanceFailed"})
-REWORK = frozenset({"ProgressReported", "RectificationCompleted"})
+REWORK = frozenset({"DeadlineExtended", "ProgressReported", "RectificationCompleted"})
 
 
 def taken_after_seal(state: FindingState, kind: str) -> bool:

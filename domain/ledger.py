@@ -116,7 +116,7 @@ from domain.importing import (
     found_days,
     same_statement,
 )
-from domain.inspection import Signal
+from domain.inspection import SPOT_CHECK_SOURCE, Signal
 from domain.keys import checked_key
 from domain.office import OfficeOverview
 from domain.progress import Cancelled, Progress, Steps
@@ -611,6 +611,7 @@ class Ledger(Application):
             lambda f, s: self._plan(
                 f, s, measures, deadline, responsible_unit, responsible_leader, on=on
             ),
+            step=Finding.RectificationPlanned.__name__,
         )
 
     def extend_deadline(
@@ -634,6 +635,7 @@ class Ledger(Application):
             lambda f, s: f.extend_deadline(
                 s, deadline=deadline, reason=reason, approved_by=approved_by, on=on
             ),
+            step=Finding.DeadlineExtended.__name__,
         )
 
     def report_progress(
@@ -759,7 +761,7 @@ class Ledger(Application):
                 return
             finding.correct(stamp, field=field, value=new, reason=reason)
 
-        self._change(by, finding_id, version, apply)
+        self._change(by, finding_id, version, apply, step=Finding.FieldCorrected.__name__)
 
     def _first_step_day(self, finding_id: str) -> date | None:
         """Return the business day of the finding's earliest step still standing.
@@ -776,7 +778,13 @@ class Ledger(Application):
         self, by: Operator, finding_id: str, version: int, *, reason: str
     ) -> None:
         """Withdraw a duplicate or mistaken finding; nothing is deleted."""
-        self._change(by, finding_id, version, lambda f, s: f.withdraw(s, reason=reason))
+        self._change(
+            by,
+            finding_id,
+            version,
+            lambda f, s: f.withdraw(s, reason=reason),
+            step=Finding.Withdrawn.__name__,
+        )
 
     def submit_week(self, by: Operator, unit: str, week: int) -> str:
         """Record that a unit handed in a week's ledger; return its fingerprint.
@@ -2244,15 +2252,15 @@ class Ledger(Application):
         version: int,
         command: Callable[[Finding, Stamp], None],
         *,
-        step: str = "",
+        step: str,
         act: Act = Act.CHANGE,
         responsible_too: bool = False,
     ) -> None:
         """Run a command on a finding at the version the operator saw, and save it.
 
-        `step` names the event the command records, for the rule of what a
-        sealed unit's finding still takes (domain.finding.taken_after_seal);
-        an undo is judged by the step it takes back.
+        `step` names the event the command records, for what a sealed unit's
+        finding still takes (`check_seal`); an undo is judged by the step it
+        takes back.
         """
         finding = self._get(finding_id)
         by = self._authorised(by, act, self.acting_for(by, finding.state, responsible_too))
@@ -2266,10 +2274,24 @@ class Ledger(Application):
 
     def _check_seal(self, finding: Finding, step: str) -> None:
         """Refuse a step its unit's seal no longer allows; an undo goes as its step."""
-        unit = finding.state.reporting_unit
         kind = finding.last.kind if step == Finding.ChangeUndone.__name__ else step
-        if not taken_after_seal(finding.state, kind) and self.sealed_by(unit):
-            raise UnitSealedError(unit)
+        self.check_seal(finding.state, kind)
+
+    def check_seal(self, state: FindingState, step: str) -> None:
+        """Refuse a step (an event's kind) that the seal of the finding's unit forbids.
+
+        A finding on the sealed ledger takes only what
+        domain.finding.taken_after_seal names. One recorded after the seal —
+        only a problem an acceptance spot-check found can be — is not on it,
+        and takes every step.
+        """
+        unit = state.reporting_unit
+        record = self._find_unit_ledger(unit)
+        if record is None or not record.sealed_by or taken_after_seal(state, step):
+            return
+        if record.sealed_at is not None and state.recorded_at > record.sealed_at:
+            return
+        raise UnitSealedError(unit)
 
     def _save(self, aggregate: Aggregate) -> None:
         try:
@@ -2494,7 +2516,8 @@ class Ledger(Application):
         if not 1 <= new.check_item <= item_count:
             raise UnknownValueError("check_item", str(new.check_item), _numbers(item_count))
         self._check_campaign_day("found_on", new.found_on)
-        if self.sealed_by(new.reporting_unit):
+        if new.source != SPOT_CHECK_SOURCE and self.sealed_by(new.reporting_unit):
+            # A spot-check's finding is entered after the seal, off the sealed ledger.
             raise UnitSealedError(new.reporting_unit)
         finding = Finding.record(
             stamp,

@@ -33,6 +33,7 @@ class UnitLedger(Aggregate):
     # The screenings still standing (not undone), in the order recorded.
     standing: list[UnitLedger.ItemScreened]
     sealed_by: str
+    sealed_at: datetime | None
 
     @staticmethod
     def id_for(campaign_id: str, unit: str) -> UUID:
@@ -51,6 +52,7 @@ class UnitLedger(Aggregate):
             aggregate.submissions = []
             aggregate.standing = []
             aggregate.sealed_by = ""
+            aggregate.sealed_at = None
 
     class WeekSubmitted(Event):
         week: int
@@ -106,6 +108,7 @@ class UnitLedger(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             aggregate.sealed_by = self.signer
+            aggregate.sealed_at = self.timestamp
 
     def __init__(self) -> None:
         """Leave the state to the Opened event's apply."""

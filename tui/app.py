@@ -609,14 +609,15 @@ class TaizhangApp(App[None]):
                 raise AskAgain(left, "确需现在封存，请再按 Ctrl+S。") from None
             self.notify(
                 f"{values['unit']} 终版台账已封存，指纹 {fingerprint}。"
-                "此后只能记录验收结果，验收未通过的问题还可整改。",
+                "此后只能记录验收结果；验收未通过的问题还可整改，验收抽查新发现的问题还可登记。",
                 title="已封存",
                 timeout=10,
             )
 
         self.push_screen(
             FormModal("封存终版台账（总结验收阶段）", fields, submit, year=campaign.year,
-                      hint="封存后，该单位的问题只能记录验收结果（验收未通过的还可整改）。"
+                      hint="封存后，该单位的问题只能记录验收结果（验收未通过的还可整改，"
+                      "验收抽查新发现的还可登记）。"
                       "封存记录不可撤销。")
         )
 

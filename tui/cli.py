@@ -679,7 +679,8 @@ def _add_report_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
 
     options = command(
         "seal", "签字封存终版台账",
-        "总结验收阶段，由单位主要负责同志签字封存终版台账；此后只能记录验收结果，验收未通过的问题还可整改。",
+        "总结验收阶段，由单位主要负责同志签字封存终版台账；此后只能记录验收结果，"
+        "验收未通过的问题还可整改，验收抽查新发现的问题还可登记。",
     )
     options.add_argument("--signer", required=True, metavar="姓名", help="签字人")
     options.add_argument("--unit", dest="command_unit", metavar="单位",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from domain.campaign import Campaign
+from domain.inspection import SPOT_CHECK_SOURCE
 from domain.ledger import Ledger, NewFinding, Operator
 from domain.staff import Role
 from tui.form import Field, FormModal, Options, choices
@@ -38,8 +39,12 @@ def clerks_unit(operator: Operator, campaign: Campaign) -> str:
     return ""
 
 
-def new_finding_form(app: HasOperator, ledger: Ledger) -> FormModal:
-    """Build the new-finding form; saving records the finding (and plan) at once."""
+def new_finding_form(app: HasOperator, ledger: Ledger, *, sealed: bool = False) -> FormModal:
+    """Build the new-finding form; saving records the finding (and plan) at once.
+
+    `sealed`: the operator's unit has sealed its final ledger, so only a
+    problem an acceptance spot-check found may still be recorded for it.
+    """
     campaign = ledger.campaign
     first = campaign.categories[0]
 
@@ -64,7 +69,7 @@ def new_finding_form(app: HasOperator, ledger: Ledger) -> FormModal:
         Field("statement", "问题表述", "area", True),
         Field("found_on", "发现日期", "date", True, value=entry_day(ledger)),
         Field("source", "问题来源", "select", True, choices(campaign.sources),
-              value=campaign.sources[0]),
+              value=SPOT_CHECK_SOURCE if sealed else campaign.sources[0]),
         Field("village", "村（社区）"),
         Field("household_head", "户主"),
         Field("household_kind", "户类型", "select", options=choices(campaign.household_kinds)),
@@ -89,7 +94,12 @@ def new_finding_form(app: HasOperator, ledger: Ledger) -> FormModal:
         fields,
         submit,
         year=campaign.year,
-        hint="带 * 为必填；整改措施、完成时限、责任单位可稍后在问题页“制定整改”。",
+        hint=(
+            f"{app.operator.unit} 终版台账已封存，只能登记验收抽查发现的问题（问题来源“验收抽查”）。"
+            if sealed
+            else ""
+        )
+        + "带 * 为必填；整改措施、完成时限、责任单位可稍后在问题页“制定整改”。",
         # What a clerk starts typing: on the 排查内容 list above it, the words
         # went into the list's search and were lost.
         first="statement",

@@ -27,7 +27,7 @@ from domain.errors import (
     UnitSealedError,
     WrongStatusError,
 )
-from domain.finding import Finding, taken_after_seal
+from domain.finding import Finding
 from domain.ledger import HistoryEntry, Ledger
 from domain.staff import Act
 from domain.state import CORRECTABLE_FIELDS, SHORT_ID, FindingState, Status
@@ -48,10 +48,14 @@ from tui.wording import (
 
 # The event each step's key records, for what a sealed unit still takes.
 STEPS = {
+    "plan": Finding.RectificationPlanned.__name__,
+    "extend": Finding.DeadlineExtended.__name__,
     "progress": Finding.ProgressReported.__name__,
     "complete": Finding.RectificationCompleted.__name__,
     "accept": Finding.AcceptancePassed.__name__,
     "reject": Finding.AcceptanceFailed.__name__,
+    "correct": Finding.FieldCorrected.__name__,
+    "withdraw": Finding.Withdrawn.__name__,
 }
 
 
@@ -239,10 +243,11 @@ class FindingScreen(Screen[None]):
             and s.status is Status.AWAITING_ACCEPTANCE
         ):
             error = WrongStatusError(s.finding_id, s.status, Status.IN_PROGRESS)
-        elif not taken_after_seal(s, STEPS.get(action, "")) and self.ledger.sealed_by(
-            s.reporting_unit
-        ):
-            error = UnitSealedError(s.reporting_unit)
+        else:
+            try:
+                self.ledger.check_seal(s, STEPS[action])
+            except UnitSealedError as sealed:
+                error = sealed
         if error is not None:
             self.notify(explain(error), severity="warning", timeout=6)
         return error is not None

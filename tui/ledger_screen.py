@@ -16,9 +16,9 @@ from textual.screen import Screen
 from textual.widgets import Header, Input, Select, Static
 
 from domain.dates import parse_moment, short_day
-from domain.errors import LedgerError, UnitSealedError
+from domain.errors import LedgerError
 from domain.ledger import Ledger
-from domain.staff import Act, Role
+from domain.staff import Act
 from domain.state import FINAL, FindingState, Status
 from domain.view import LedgerQuery
 from tui.keys_footer import KeysFooter
@@ -425,12 +425,11 @@ class LedgerScreen(Screen[None]):
         operator = self.app.operator  # type: ignore[attr-defined]
         try:
             self.ledger.check_permission(operator, Act.RECORD, operator.unit)
-            # A unit's clerk records only for that unit: refused before any typing.
-            if operator.role == Role.UNIT and self.ledger.sealed_by(operator.unit):
-                raise UnitSealedError(operator.unit)
         except LedgerError as refusal:
             self.notify(explain(refusal), severity="warning", timeout=8)
             return
+        # A sealed unit records only what an acceptance spot-check found.
+        sealed = bool(self.ledger.sealed_by(operator.unit))
 
         def done(saved: bool | None) -> None:
             if not saved:
@@ -443,4 +442,5 @@ class LedgerScreen(Screen[None]):
             else:
                 self.notify("已保存。当前筛选条件下不显示这条问题，按 x 清除筛选可见。", timeout=8)
 
-        self.app.push_screen(new_finding_form(self.app, self.ledger), done)  # type: ignore[arg-type]
+        form = new_finding_form(self.app, self.ledger, sealed=sealed)  # type: ignore[arg-type]
+        self.app.push_screen(form, done)

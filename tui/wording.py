@@ -485,7 +485,8 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
     e.AlreadySealedError: lambda x: f"{x.unit} 的终版台账已由 {x.signer} 签字封存，不能再次封存或报送。",
     e.SealLeavesWorkError: lambda x: _seal_leaves_work(x),
     e.UnitSealedError: lambda x: (
-        f"{x.unit} 的终版台账已封存，其问题只能记录验收结果，验收未通过的还可整改。"
+        f"{x.unit} 的终版台账已封存：其问题只能记录验收结果，验收未通过的还可延期、报告进展、完成整改；"
+        "此后只能登记验收抽查新发现的问题。"
     ),
     e.CampaignMismatchError: lambda x: (
         "数据文件中的记录用到了当前工作定义里没有的"

@@ -258,11 +258,9 @@ def test_a_finding_sent_back_after_the_seal_can_be_reworked_and_accepted(
     ledger.pass_acceptance(inspector, done, 10, on=date(2022, 6, 24))
 
     assert ledger.row(done).status is Status.CLOSED
-    # Nothing else reopens on a sealed ledger: not the plan, not a correction.
+    # Nothing else reopens on a sealed ledger: not a withdrawal, not a correction.
     with pytest.raises(UnitSealedError):
-        ledger.extend_deadline(
-            operator, done, 11, deadline=date(2022, 6, 30), reason="再延", approved_by="李"
-        )
+        ledger.withdraw(operator, done, 11, reason="误录")
 
 
 def test_an_undo_the_seal_refuses_is_refused_before_it_is_asked(
@@ -276,3 +274,51 @@ def test_an_undo_the_seal_refuses_is_refused_before_it_is_asked(
 
     with pytest.raises(UnitSealedError):
         ledger.check_undo(operator, finding)
+
+
+def test_a_problem_an_acceptance_spot_check_finds_after_the_seal_is_recorded_and_worked(
+    ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
+) -> None:
+    """The team looks for problems left out (漏报) during acceptance, after the
+    units have sealed; nobody could enter one it found, nor rectify it."""
+    before = ledger.record(operator, new_finding(source="验收抽查"))
+    at(clock, 6, 21)
+    ledger.seal(operator, "褚河街道", "王主任", force=True)
+
+    at(clock, 6, 21, 15)
+    with pytest.raises(UnitSealedError):
+        ledger.record(operator, new_finding(found_on=date(2022, 6, 21)))
+    plan = {**PLAN, "deadline": date(2022, 6, 23)}
+    found = ledger.record(
+        operator, new_finding(source="验收抽查", found_on=date(2022, 6, 21), **plan)
+    )
+    ledger.extend_deadline(
+        operator, found, 2, deadline=date(2022, 6, 24), reason="新发现", approved_by="李"
+    )
+    ledger.complete(operator, found, 3, on=date(2022, 6, 21), effect="已补办")
+    inspector = Operator("赵组长", "市巩固拓展脱贫攻坚成果调研指导组")
+    ledger.pass_acceptance(inspector, found, 4, on=date(2022, 6, 21))
+    assert ledger.row(found).status is Status.CLOSED
+
+    # One recorded before the seal is on the sealed ledger: it stays as sealed.
+    with pytest.raises(UnitSealedError):
+        ledger.plan(operator, before, 1, measures="补办", deadline=date(2022, 6, 25),
+                    responsible_unit="市住建局")  # fmt: skip
+
+
+def test_a_finding_sent_back_after_the_seal_may_have_its_deadline_extended(
+    ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
+) -> None:
+    """Sent back with its deadline past, its rework stayed overdue for good."""
+    done = ledger.record(operator, new_finding(**PLAN))
+    ledger.complete(operator, done, 2, on=date(2022, 6, 2), effect="已整改")
+    at(clock, 6, 21)
+    ledger.seal(operator, "褚河街道", "王主任", force=True)
+    inspector = Operator("赵组长", "市巩固拓展脱贫攻坚成果调研指导组")
+    ledger.fail_acceptance(inspector, done, 3, on=date(2022, 6, 21), remarks="未入住")
+
+    ledger.extend_deadline(
+        operator, done, 4, deadline=date(2022, 6, 25), reason="返工", approved_by="李"
+    )
+
+    assert ledger.row(done).deadline == date(2022, 6, 25)

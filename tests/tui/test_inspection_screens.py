@@ -241,14 +241,14 @@ async def test_sealing_from_the_palette_leaves_only_acceptance(
         await pilot.pause()
         assert ledger.row(finding_id).status is Status.IN_PROGRESS  # acceptance still taken
 
-        # Any step but the rework (g, c) is refused at the key, not after the
-        # form is typed.
-        for key in ("d", "k", "w"):
+        # Any step but the rework (d, g, c) is refused at the key, not after
+        # the form is typed.
+        for key in ("k", "w"):
             await pilot.press(key)
             await pilot.pause()
             assert isinstance(app.screen, FindingScreen), key
         notes = [n.message for n in app._notifications]  # noqa: SLF001
-        assert sum("其问题只能记录验收结果" in n for n in notes) == 3, notes
+        assert sum("的终版台账已封存" in n for n in notes) == 2, notes
 
 
 

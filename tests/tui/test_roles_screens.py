@@ -13,6 +13,7 @@ import pytest
 from textual.widgets import DataTable, Select
 
 from domain.ledger import Ledger, NewFinding, Operator
+from tests.tui.pilot_keys import shown_lines
 from tui.app import TaizhangApp
 from tui.finding_screen import FindingScreen
 from tui.ledger_screen import LedgerScreen
@@ -183,13 +184,15 @@ async def test_the_operator_is_named_in_the_header_at_80_columns(
 
 
 
-async def test_a_sealed_units_clerk_is_refused_a_new_finding_at_the_key(
+async def test_a_sealed_units_clerk_records_only_what_a_spot_check_found(
     staffed: Ledger, clock: Any, tmp_path: Path
 ) -> None:
-    """The whole new-finding form was filled in and refused only on Ctrl+S."""
+    """The whole new-finding form was filled in and refused only on Ctrl+S;
+    then a problem the acceptance spot-check found could not be entered at all."""
     from datetime import datetime
 
     from tests.conftest import SHANGHAI
+    from tui.form import FormModal
 
     clock.set(datetime(2022, 6, 21, 9, tzinfo=SHANGHAI))
     staffed.seal(ZHANG, "褚河街道", "褚河街道主任", force=True)
@@ -199,14 +202,17 @@ async def test_a_sealed_units_clerk_is_refused_a_new_finding_at_the_key(
         await pilot.pause()
         await pilot.press("n")
         await pilot.pause()
-        assert isinstance(app.screen, LedgerScreen)
-        assert any("已封存" in m for m in messages(app)), messages(app)
+        form = app.screen
+        assert isinstance(form, FormModal)
+        assert form.query_one("#field-source", Select).value == "验收抽查"
+        hint = " ".join(shown_lines(form.query_one("#form-message")))
+        assert "已封存" in hint and "验收抽查" in hint, hint
 
 
 async def test_a_finding_sent_back_after_the_seal_opens_its_rework_forms(
     staffed: Ledger, clock: Any, tmp_path: Path
 ) -> None:
-    """Sent back after the seal, the finding refused g and c at the key: it
+    """Sent back after the seal, the finding refused d, g and c at the key: it
     could never be done again."""
     from datetime import datetime
 
@@ -228,13 +234,13 @@ async def test_a_finding_sent_back_after_the_seal_opens_its_rework_forms(
         await pilot.pause()
         app.push_screen(FindingScreen(staffed, finding))
         await pilot.pause()
-        for key in ("g", "c"):
+        for key in ("d", "g", "c"):
             await pilot.press(key)
             await pilot.pause()
             assert isinstance(app.screen, FormModal), (key, messages(app))
             await pilot.press("escape")
             await pilot.pause()
-        await pilot.press("d")
+        await pilot.press("k")
         await pilot.pause()
         assert isinstance(app.screen, FindingScreen)
         assert "已封存" in messages(app)[-1], messages(app)
