@@ -96,6 +96,8 @@ class LastStep:
 
 # State fields an undo never puts back: they describe the undo itself.
 NOT_RESTORED = frozenset({"updated_at", "version"})
+# The days of steps that answer a failed acceptance, never dated before it.
+REWORK_DAYS = frozenset({"progress_on", "completed_on"})
 
 
 # What a finding on a sealed ledger still takes: the acceptance decisions, and
@@ -287,6 +289,7 @@ class Finding(Aggregate):
                 inspector=self.inspector,
                 acceptance_remarks=self.remarks,
                 returned_count=state.returned_count + 1,
+                returned_on=self.on,
                 status=Status.IN_PROGRESS,
             )
 
@@ -311,10 +314,11 @@ class Finding(Aggregate):
         The undone event stays in the log. Its business day is the undone
         event's, so a replay by business day keeps or drops both together.
         Version 2: the state came to hold the latest acceptance's inspector
-        and remarks, which `restored` names when it changed them.
+        and remarks, which `restored` names when it changed them; version 3,
+        likewise, the day of the latest return.
         """
 
-        class_version = 2
+        class_version = 3
 
         undone_version: int
         undone_kind: str
@@ -329,6 +333,14 @@ class Finding(Aggregate):
                 state["restored"] = {
                     "inspector": "", "acceptance_remarks": "", **state["restored"]
                 }
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            # A failed acceptance undone before the state held the day of the
+            # return: the day before it is not in the event; none bounds the
+            # rework rather than the day of a decision taken back.
+            if state["undone_kind"] == "AcceptanceFailed":
+                state["restored"] = {"returned_on": None, **state["restored"]}
 
         def changes(self, state: FindingState) -> FindingState:
             values = dict(self.restored)
@@ -602,6 +614,10 @@ class Finding(Aggregate):
     def _step_day(self, field: str, on: date, stamp: Stamp) -> date:
         if on < self.state.found_on:
             raise DateTooEarlyError(field, on, self.state.found_on)
+        returned = self.state.returned_on
+        if returned is not None and on < returned and field in REWORK_DAYS:
+            # Rework answers the acceptance that sent the finding back.
+            raise DateTooEarlyError(field, on, returned, "returned_on")
         return not_in_future(field, on, stamp)
 
     def _acceptance_day(self, on: date, stamp: Stamp) -> date:

@@ -86,6 +86,8 @@ class FindingState:
     inspector: str = ""
     acceptance_remarks: str = ""
     returned_count: int = 0
+    # The day of the failed acceptance that last sent it back: rework follows it.
+    returned_on: date | None = None
     withdrawn_reason: str = ""
     status: Status = Status.PENDING
     updated_at: datetime | None = None

@@ -156,8 +156,8 @@ def view_tables_sql(
 # state holds: an older view is emptied and folded again from the log when a
 # store is opened. 5: the latest progress is the one of the latest day;
 # 6: the latest acceptance's inspector and remarks; 7: a screening's version,
-# by which an undo takes it out.
-VIEW_SCHEMA = 7
+# by which an undo takes it out; 8: the day of the latest return.
+VIEW_SCHEMA = 8
 SCHEMA_MARK = "__ledger_view_schema__"
 
 

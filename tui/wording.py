@@ -49,6 +49,7 @@ FIELD_NAMES = {
     "effect": "整改成效",
     "completed_on": "完成日期",
     "accepted_on": "验收日期",
+    "returned_on": "验收未通过的日期",
     "inspector": "验收人",
     "remarks": "验收意见",
     "acceptance_remarks": "验收意见",

@@ -160,7 +160,7 @@ def test_an_acceptance_undone_before_its_remarks_were_kept_shows_none(
             "SELECT rowid, state FROM stored_events WHERE topic LIKE '%ChangeUndone'"
         ).fetchall()
         stored = json.loads(text)
-        assert stored.pop("class_version") == 2
+        assert stored.pop("class_version") == 3
         assert stored["restored"].pop("inspector") == ""
         assert stored["restored"].pop("acceptance_remarks") == ""
         db.execute(
@@ -174,5 +174,44 @@ def test_an_acceptance_undone_before_its_remarks_were_kept_shows_none(
         row = again.row(finding_id)
         assert row.status is Status.AWAITING_ACCEPTANCE
         assert (row.inspector, row.acceptance_remarks) == ("", "")
+    finally:
+        again.close()
+
+
+def test_a_return_undone_before_its_day_was_kept_bounds_no_rework(
+    campaign: Campaign, tmp_path: Path, new_finding: Callable[..., NewFinding]
+) -> None:
+    """An undo written before the state held the day of the latest return does
+    not name it: the failed acceptance it took back must not bound the rework."""
+    store = tmp_path / "ledger.sqlite"
+    clock = SetClock(datetime(2022, 6, 10, 9, 0, tzinfo=SHANGHAI))
+    clerk, inspector = Operator("张三", "褚河街道"), Operator("王五", "市巩固拓展脱贫攻坚成果调研指导组")
+    ledger = open_ledger(campaign, store, clock)
+    finding_id = ledger.record(
+        clerk,
+        new_finding(measures="挂牌", deadline=date(2022, 6, 20), responsible_unit="市住建局"),
+    )
+    ledger.report_progress(clerk, finding_id, 2, on=date(2022, 6, 3), progress="已联系")
+    ledger.complete(clerk, finding_id, 3, on=date(2022, 6, 5), effect="已挂牌")
+    ledger.fail_acceptance(inspector, finding_id, 4, on=date(2022, 6, 8), remarks="未挂")
+    ledger.undo_last(inspector, finding_id, 5)
+    ledger.close()
+    with sqlite3.connect(store) as db:
+        ((rowid, text),) = db.execute(
+            "SELECT rowid, state FROM stored_events WHERE topic LIKE '%ChangeUndone'"
+        ).fetchall()
+        stored = json.loads(text)
+        assert stored["class_version"] == 3
+        stored["class_version"] = 2
+        assert stored["restored"].pop("returned_on") is None
+        db.execute(
+            "UPDATE stored_events SET state = ? WHERE rowid = ?",
+            (json.dumps(stored, ensure_ascii=False).encode(), rowid),
+        )
+    clear_view(store)
+
+    again = open_ledger(campaign, store, clock)
+    try:
+        assert again.row(finding_id).returned_on is None
     finally:
         again.close()

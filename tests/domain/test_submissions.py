@@ -11,6 +11,7 @@ import pytest
 from domain.clock import SetClock
 from domain.errors import (
     AlreadySealedError,
+    DateTooEarlyError,
     NotInFinalPhaseError,
     NotReportingUnitError,
     SealLeavesWorkError,
@@ -322,3 +323,32 @@ def test_a_finding_sent_back_after_the_seal_may_have_its_deadline_extended(
     )
 
     assert ledger.row(done).deadline == date(2022, 6, 25)
+
+
+def test_rework_is_not_dated_before_the_acceptance_that_sent_it_back(
+    ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
+) -> None:
+    """Returned on 6/23, rework dated 6/20 and 6/22 was taken and closed out on
+    6/23: the backdating the audit is there to catch, recorded without a word."""
+    done = ledger.record(operator, new_finding(**PLAN))
+    ledger.complete(operator, done, 2, on=date(2022, 6, 2), effect="已整改")
+    at(clock, 6, 23)
+    inspector = Operator("赵组长", "市巩固拓展脱贫攻坚成果调研指导组")
+    ledger.fail_acceptance(inspector, done, 3, on=date(2022, 6, 23), remarks="未入住")
+
+    with pytest.raises(DateTooEarlyError) as early:
+        ledger.report_progress(operator, done, 4, on=date(2022, 6, 20), progress="已入住")
+    assert early.value == DateTooEarlyError(
+        "progress_on", date(2022, 6, 20), date(2022, 6, 23), "returned_on"
+    )
+    with pytest.raises(DateTooEarlyError):
+        ledger.complete(operator, done, 4, on=date(2022, 6, 22), effect="已入住")
+    ledger.complete(operator, done, 4, on=date(2022, 6, 23), effect="已入住")
+    assert ledger.row(done).returned_on == date(2022, 6, 23)
+
+    # Undone, a return no longer bounds anything.
+    other = ledger.record(operator, new_finding(**PLAN, statement="另一户"))
+    ledger.complete(operator, other, 2, on=date(2022, 6, 2), effect="已整改")
+    ledger.fail_acceptance(inspector, other, 3, on=date(2022, 6, 23), remarks="误点")
+    ledger.undo_last(inspector, other, 4)
+    assert ledger.row(other).returned_on is None
