@@ -1593,7 +1593,11 @@ class Ledger(Application):
         would each read every row of the ledger: the consolidated workbook.
         """
         standing = self._standing(week)
-        overview = self._overview(standing.states, week, standing.day)
+        overview = replace(
+            self._overview(standing.states, week, standing.day),
+            cutoff=standing.cutoff,
+            fingerprint=self._public_fingerprint(standing.position),
+        )
         sheets = self._sheets(
             standing.states, None, standing.day, standing.cutoff, standing.position
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from domain.state import FindingState, Status
@@ -65,6 +65,10 @@ class OfficeOverview:
     overdue: tuple[FindingState, ...]
     # The findings by 责任单位 (domain.statistics.responsible_rows).
     by_responsible: tuple[UnitRow, ...] = ()
+    # The log the figures were read from, for a workbook of them: the week's
+    # cut-off (None for now) and the log's fingerprint there.
+    cutoff: datetime | None = None
+    fingerprint: str | None = None
 
     @property
     def total(self) -> int:

@@ -211,6 +211,7 @@ def _stamp(overview: OfficeOverview, sheets: list[OfficialSheet]) -> OfficialShe
         report_date=overview.day,
         note="",
         rows=(),
-        cutoff=base.cutoff if base else None,
-        fingerprint=base.fingerprint if base else None,
+        # A week with no unit's sheet still names the log it was read from.
+        cutoff=base.cutoff if base else overview.cutoff,
+        fingerprint=base.fingerprint if base else overview.fingerprint,
     )

@@ -67,3 +67,33 @@ def test_an_office_week_outside_the_campaign_is_refused(
     assert main(["--db", str(store), "office", "--week", "9"]) == 2
 
     assert "本次工作没有第 9 周" in capsys.readouterr().err
+
+
+def test_an_office_workbook_of_a_week_with_no_findings_verifies(
+    store: Path | str,
+    campaign: Campaign,
+    clock: SetClock,
+    new_finding: Callable[..., NewFinding],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Week 1 had no finding yet: the workbook the office exported carried no
+    fingerprint, and verify called it a file this software did not write."""
+    from datetime import datetime
+
+    from tests.conftest import SHANGHAI
+
+    clock.set(datetime(2022, 6, 10, 9, tzinfo=SHANGHAI))
+    ledger = open_ledger(campaign, store, clock)
+    ledger.record(Operator("张三", "褚河街道"), new_finding(found_on=date(2022, 6, 9)))
+    ledger.close()
+    target = tmp_path / "第1周汇总.xlsx"
+    assert main(["--db", str(store), "office", "--week", "1", "-o", str(target)]) == 0
+    assert "0 个单位的台账" in capsys.readouterr().out
+
+    code = main(["--db", str(store), "verify", "--against", str(target)])
+
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "没有记录指纹" not in out, out
+    assert "一致" in out, out
