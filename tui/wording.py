@@ -396,7 +396,7 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         "回溯只能查看已经过去的时刻。"
     ),
     e.DateInFutureError: lambda x: (
-        f"“{field_name(x.field)}” {_day(x.day)} 晚于今天（{_day(x.today)}），不能预填。"
+        f"“{field_name(x.field)}” {_day(x.day)} 晚于今天（{_day(x.today)}），这一天还没有到，不能填写。"
     ),
     e.DateOutsideCampaignError: lambda x: (
         f"{field_name(x.field)} {_day(x.day)} 不在本次工作的时间范围内"

@@ -151,3 +151,10 @@ def test_folded_chinese_starts_no_line_with_closing_punctuation_nor_splits_a_num
     assert fold_lines("编号6fe7a8966fe7a8966fe7a896", 10) == [
         "编号", "6fe7a8966f", "e7a8966fe7", "a896",
     ]  # fmt: skip
+
+
+def test_a_day_after_today_is_refused_as_not_yet_come() -> None:
+    """It said 不能预填 ("cannot pre-fill"), which is not what was tried."""
+    said = explain(errors.DateInFutureError("found_on", date(2022, 6, 20), date(2022, 6, 2)))
+
+    assert said == "“发现日期” 2022年6月20日 晚于今天（2022年6月2日），这一天还没有到，不能填写。"
