@@ -859,13 +859,15 @@ class Ledger(Application):
         households: int,
         problems_found: int,
         on: date | None = None,
-    ) -> None:
+    ) -> Screening | None:
         """Record that a unit screened a check item on a day of the campaign
         (`on`, default today).
 
         `problems_found` 0 records that the item was screened and nothing was
         found. A unit may screen an item more than once (village by village);
-        coverage adds the screenings up.
+        coverage adds the screenings up. Returns an earlier screening still
+        standing with the same item, figures and day, if any: typed twice,
+        perhaps, which the caller should say (undo_screening takes it back).
         """
         self._known("unit", unit)
         by = self._authorised(by, Act.RECORD, unit)
@@ -875,6 +877,9 @@ class Ledger(Application):
         self._check_campaign_day("screened_on", self.today() if on is None else on)
         stamp = self.stamp(by)
         record = self._unit_ledger(stamp, unit)
+        same = record.standing_like(
+            key, number, households, problems_found, stamp.today if on is None else on
+        )
         record.screen_item(
             stamp,
             category=key,
@@ -884,6 +889,7 @@ class Ledger(Application):
             on=on,
         )
         self._save(record)
+        return None if same is None else _screening(unit, same)
 
     def check_undo_screening(self, by: Operator, unit: str) -> Screening:
         """Say which screening `undo_screening` would take back, or refuse as it would.

@@ -188,6 +188,20 @@ class UnitLedger(Aggregate):
             problems_found=problems_found,
         )
 
+    def standing_like(
+        self, category: str, check_item: int, households: int, problems_found: int, on: date
+    ) -> UnitLedger.ItemScreened | None:
+        """Return a screening still standing with these very figures and day, if any."""
+        wanted = (category, check_item, households, problems_found, on)
+        return next(
+            (
+                s
+                for s in self.standing
+                if (s.category, s.check_item, s.households, s.problems_found, s.on) == wanted
+            ),
+            None,
+        )
+
     def latest_screening(self, stamp: Stamp) -> UnitLedger.ItemScreened:
         """Return the screening `undo_screening` would take back, or refuse as it would.
 

@@ -347,3 +347,22 @@ def test_stats_count_findings_by_responsible_unit(
     part = out[out.index("按责任单位统计") : out.index("逾期问题")]
     assert re.search(r"市住建局\s+0\s+1\s+1\s+0\s+0\s+2\s+1\s+50\.0%", part), part
     assert re.search(r"市水利局\s+0\s+0\s+0\s+0\s+0\s+0\s+0\s+—", part), part
+
+
+def test_a_screening_typed_twice_is_pointed_out(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same screening entered twice was summed without a word."""
+    args = ["--category", "住房保障", "--item", "2", "--households", "120", "--found", "0"]
+    base = ["--store", str(store), "--unit", "褚河街道", "screening", *args, "--on", "6月3日"]
+    assert main(base) == 0
+    assert "相同" not in capsys.readouterr().out
+
+    assert main(base) == 0
+
+    out = capsys.readouterr().out
+    assert "已登记 褚河街道 的排查情况" in out
+    assert (
+        "注意：与此前登记的一次（排查日期 2022年6月3日）完全相同，已累加；"
+        "如属重复录入，可用 undo-screening 撤销。" in out
+    ), out

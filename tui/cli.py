@@ -97,6 +97,7 @@ from tui.wording import (
     restored_text,
     role_name,
     signal_text,
+    typed_twice,
     view_differs_text,
     withdrawn_note,
 )
@@ -1397,7 +1398,7 @@ def _figures(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> in
     if args.command == "screening":
         on = parse_day(args.on, year=ledger.campaign.year) if args.on else None
         try:
-            ledger.record_screening(
+            same = ledger.record_screening(
                 operator,
                 unit,
                 args.category,
@@ -1415,6 +1416,8 @@ def _figures(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> in
             f"已登记 {unit} 的排查情况：{args.category} 第 {args.item} 项，"
             f"排查 {args.households} 户，发现问题 {args.found} 个{day}。"
         )
+        if same is not None:
+            print(typed_twice(same.on, "可用 undo-screening "))
         return EXIT_OK
 
     if args.command == "undo-screening":

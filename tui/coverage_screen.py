@@ -19,7 +19,7 @@ from tui.confirm_modal import ConfirmModal
 from tui.finding_form import clerks_unit, entry_day
 from tui.form import Field, FormModal, Options, choices
 from tui.live import ReadAgainWhenShown
-from tui.wording import explain, format_day
+from tui.wording import explain, format_day, typed_twice
 
 MARKS = {
     Screened.RECORDED: Text(" ✓ ", style="bold green"),
@@ -281,7 +281,7 @@ class CoverageScreen(ReadAgainWhenShown, Screen[None]):
         ]
 
         def submit(values: dict[str, Any]) -> None:
-            self.ledger.record_screening(
+            same = self.ledger.record_screening(
                 app.operator,
                 values["unit"],
                 values["category"],
@@ -290,7 +290,10 @@ class CoverageScreen(ReadAgainWhenShown, Screen[None]):
                 problems_found=count("problems_found", values["problems_found"]),
                 on=values["on"],
             )
-            self.notify(f"已登记 {values['unit']} 的排查情况。", title="已登记")
+            said = f"已登记 {values['unit']} 的排查情况。"
+            if same is not None:
+                said += typed_twice(same.on, "可按 u ")
+            self.notify(said, title="已登记", timeout=8 if same else 5)
             self.reload()
 
         self.app.push_screen(

@@ -888,6 +888,15 @@ def is_refusal(error: Exception) -> bool:
     )
 
 
+def typed_twice(earlier_on: date, how_to_undo: str) -> str:
+    """Point out a screening just recorded with the same figures and day as an
+    earlier one: summed all the same, it may have been typed twice."""
+    return (
+        f"注意：与此前登记的一次（排查日期 {format_day(earlier_on)}）完全相同，已累加；"
+        f"如属重复录入，{how_to_undo}撤销。"
+    )
+
+
 def event_name(kind: str) -> str:
     """Return the Chinese name of a finding event, or the kind itself when unknown."""
     return EVENT_NAMES.get(kind, kind)

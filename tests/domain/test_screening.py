@@ -429,3 +429,24 @@ def test_a_view_whose_screenings_had_no_version_is_folded_anew(
     again.undo_screening(operator, UNIT)
     assert cell(again, UNIT, "housing", 4) == (Screened.NOT, 0, 0, 0, 0)
     again.close()
+
+
+def test_a_screening_typed_twice_is_named_when_recorded(
+    ledger: Ledger, clock: SetClock, operator: Operator
+) -> None:
+    """The same screening entered twice was summed without a word."""
+    first = ledger.record_screening(
+        operator, UNIT, "housing", 2, households=120, problems_found=1
+    )
+    at(clock, 6, 3)
+
+    again = ledger.record_screening(
+        operator, UNIT, "housing", 2, households=120, problems_found=1, on=date(2022, 6, 2)
+    )
+    other_day = ledger.record_screening(
+        operator, UNIT, "housing", 2, households=120, problems_found=1
+    )
+
+    assert first is None and other_day is None
+    assert again is not None and (again.on, again.households) == (date(2022, 6, 2), 120)
+    assert len(ledger.screenings(UNIT)) == 3  # recorded all the same: villages may match

@@ -416,3 +416,30 @@ async def test_5_shows_the_figures_by_responsible_unit(
         tab = screen.query_one(TabbedContent).get_tab("tab-responsible")
         assert str(tab.label) == "5 按责任单位"
         assert tab.region.right <= 80 and tab.region.width >= 12, tab.region
+
+
+async def test_a_screening_typed_twice_on_the_coverage_screen_is_pointed_out(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """The same screening entered twice was summed without a word."""
+    ledger.record_screening(OPERATOR, "褚河街道", "housing", 2, households=120, problems_found=0)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("v")
+        await pilot.pause()
+        table = app.screen.query_one(DataTable)
+        table.move_cursor(row=CHUHE_ROW, column=2)
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        await type_text(pilot, "120")
+        await pilot.press("tab")
+        await type_text(pilot, "0")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+
+        assert len(ledger.screenings()) == 2
+        said = list(app._notifications)[-1].message  # noqa: SLF001
+        assert "完全相同，已累加；如属重复录入，可按 u 撤销。" in said, said
