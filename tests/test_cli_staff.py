@@ -287,3 +287,27 @@ def test_a_unit_act_by_the_office_or_a_retired_clerk_says_why_it_cannot_be(
     assert run(store, "--operator", "张三", "submit", "--week", "1") == 2
     err = capsys.readouterr().err
     assert "已停用" in err and "--unit" not in err, err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["replay", "--as-of", "2022-06-02T18:00"],
+        ["week", "1"],
+        ["stats"],
+        ["export", "--week", "1", "-o", "a.xlsx"],
+    ],
+)
+def test_a_unit_before_the_command_that_the_register_denies_is_refused_for_every_command(
+    store: Path | str, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--unit 褚河街道` before the command, given by the office's 王主任, was
+    refused for stats and export but taken for replay and week."""
+    staff(store)
+    capsys.readouterr()
+
+    code = run(store, "--operator", "王主任", "--unit", "褚河街道", *command)
+
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "登记的单位是市巩固拓展脱贫攻坚成果领导小组办公室，不是褚河街道" in err, err

@@ -943,6 +943,7 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
     if args.command == "replay":
         moment = parse_moment(args.as_of, year=campaign.year, tz=campaign.tz)
         with _opened(campaign, store, key=key, shown=shown, must_exist=must_exist) as ledger:
+            _signed_in(args, ledger, operator)  # a unit the register denies is refused
             return _replay(ledger, moment, args.command_unit or "")
 
     if args.command == "week":
@@ -954,10 +955,11 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
         _check_output(args.output)
         _keep_existing(args, args.output)
         with _opened(campaign, store, key=key, shown=shown, must_exist=must_exist) as ledger:
+            signed = _signed_in(args, ledger, operator)
             unit = args.command_unit or ""
             if args.output is not None and not unit:
                 # A sheet is one unit's: the registered operator's own, as export takes.
-                unit = _own_unit(args, ledger, _signed_in(args, ledger, operator))
+                unit = _own_unit(args, ledger, signed)
             return _week_report(
                 ledger, args.number, unit, args.output, shown
             )
