@@ -39,8 +39,22 @@ PLAN = {
 }
 
 
+INSPECTOR = Operator("赵组长", "市巩固拓展脱贫攻坚成果调研指导组")
+
+
 def at(clock: SetClock, month: int, day: int, hour: int = 10) -> None:
     clock.set(datetime(2022, month, day, hour, 0, tzinfo=SHANGHAI))
+
+
+def done_then_sealed(
+    ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
+) -> str:
+    """A finding rectified on 6/2, awaiting acceptance when its unit sealed on 6/21."""
+    done = ledger.record(operator, new_finding(**PLAN))
+    ledger.complete(operator, done, 2, on=date(2022, 6, 2), effect="已整改")
+    at(clock, 6, 21)
+    ledger.seal(operator, "褚河街道", "王主任", force=True)
+    return done
 
 
 def test_a_week_is_submitted_once_over_with_the_fingerprint_its_sheet_carries(
@@ -205,8 +219,7 @@ def test_a_sealed_unit_takes_only_acceptance_results(
     with pytest.raises(AlreadySealedError) as again:
         ledger.seal(operator, "褚河街道", "别人")  # said so before any other refusal
     assert again.value == AlreadySealedError("褚河街道", "王主任")
-    inspector = Operator("赵组长", "市巩固拓展脱贫攻坚成果调研指导组")
-    ledger.pass_acceptance(inspector, done, 3, on=date(2022, 6, 21))
+    ledger.pass_acceptance(INSPECTOR, done, 3, on=date(2022, 6, 21))
     assert ledger.sealed_by("褚河街道") == "王主任"
     assert ledger.sealed_by("火龙镇") == ""
 
@@ -242,21 +255,17 @@ def test_a_finding_sent_back_after_the_seal_can_be_reworked_and_accepted(
     """Sealed with every finding awaiting acceptance, a unit whose finding then
     failed acceptance could neither report its rework nor complete it, and the
     team could not take back a decision made in error: it stayed 整改中 for good."""
-    done = ledger.record(operator, new_finding(**PLAN))
-    ledger.complete(operator, done, 2, on=date(2022, 6, 2), effect="已整改")
-    at(clock, 6, 21)
-    ledger.seal(operator, "褚河街道", "王主任", force=True)
-    inspector = Operator("赵组长", "市巩固拓展脱贫攻坚成果调研指导组")
+    done = done_then_sealed(ledger, clock, operator, new_finding)
 
-    ledger.fail_acceptance(inspector, done, 3, on=date(2022, 6, 21), remarks="未入住")
-    ledger.undo_last(inspector, done, 4)  # a decision made in error is taken back
-    ledger.fail_acceptance(inspector, done, 5, on=date(2022, 6, 21), remarks="未入住")
+    ledger.fail_acceptance(INSPECTOR, done, 3, on=date(2022, 6, 21), remarks="未入住")
+    ledger.undo_last(INSPECTOR, done, 4)  # a decision made in error is taken back
+    ledger.fail_acceptance(INSPECTOR, done, 5, on=date(2022, 6, 21), remarks="未入住")
     at(clock, 6, 24)
     ledger.report_progress(operator, done, 6, on=date(2022, 6, 22), progress="已入住")
     ledger.undo_last(operator, done, 7)
     ledger.report_progress(operator, done, 8, on=date(2022, 6, 22), progress="已入住")
     ledger.complete(operator, done, 9, on=date(2022, 6, 23), effect="已入住")
-    ledger.pass_acceptance(inspector, done, 10, on=date(2022, 6, 24))
+    ledger.pass_acceptance(INSPECTOR, done, 10, on=date(2022, 6, 24))
 
     assert ledger.row(done).status is Status.CLOSED
     # Nothing else reopens on a sealed ledger: not a withdrawal, not a correction.
@@ -297,8 +306,7 @@ def test_a_problem_an_acceptance_spot_check_finds_after_the_seal_is_recorded_and
         operator, found, 2, deadline=date(2022, 6, 24), reason="新发现", approved_by="李"
     )
     ledger.complete(operator, found, 3, on=date(2022, 6, 21), effect="已补办")
-    inspector = Operator("赵组长", "市巩固拓展脱贫攻坚成果调研指导组")
-    ledger.pass_acceptance(inspector, found, 4, on=date(2022, 6, 21))
+    ledger.pass_acceptance(INSPECTOR, found, 4, on=date(2022, 6, 21))
     assert ledger.row(found).status is Status.CLOSED
 
     # One recorded before the seal is on the sealed ledger: it stays as sealed.
@@ -311,12 +319,8 @@ def test_a_finding_sent_back_after_the_seal_may_have_its_deadline_extended(
     ledger: Ledger, clock: SetClock, operator: Operator, new_finding: NewFindingFactory
 ) -> None:
     """Sent back with its deadline past, its rework stayed overdue for good."""
-    done = ledger.record(operator, new_finding(**PLAN))
-    ledger.complete(operator, done, 2, on=date(2022, 6, 2), effect="已整改")
-    at(clock, 6, 21)
-    ledger.seal(operator, "褚河街道", "王主任", force=True)
-    inspector = Operator("赵组长", "市巩固拓展脱贫攻坚成果调研指导组")
-    ledger.fail_acceptance(inspector, done, 3, on=date(2022, 6, 21), remarks="未入住")
+    done = done_then_sealed(ledger, clock, operator, new_finding)
+    ledger.fail_acceptance(INSPECTOR, done, 3, on=date(2022, 6, 21), remarks="未入住")
 
     ledger.extend_deadline(
         operator, done, 4, deadline=date(2022, 6, 25), reason="返工", approved_by="李"
@@ -333,8 +337,7 @@ def test_rework_is_not_dated_before_the_acceptance_that_sent_it_back(
     done = ledger.record(operator, new_finding(**PLAN))
     ledger.complete(operator, done, 2, on=date(2022, 6, 2), effect="已整改")
     at(clock, 6, 23)
-    inspector = Operator("赵组长", "市巩固拓展脱贫攻坚成果调研指导组")
-    ledger.fail_acceptance(inspector, done, 3, on=date(2022, 6, 23), remarks="未入住")
+    ledger.fail_acceptance(INSPECTOR, done, 3, on=date(2022, 6, 23), remarks="未入住")
 
     with pytest.raises(DateTooEarlyError) as early:
         ledger.report_progress(operator, done, 4, on=date(2022, 6, 20), progress="已入住")
@@ -349,6 +352,6 @@ def test_rework_is_not_dated_before_the_acceptance_that_sent_it_back(
     # Undone, a return no longer bounds anything.
     other = ledger.record(operator, new_finding(**PLAN, statement="另一户"))
     ledger.complete(operator, other, 2, on=date(2022, 6, 2), effect="已整改")
-    ledger.fail_acceptance(inspector, other, 3, on=date(2022, 6, 23), remarks="误点")
-    ledger.undo_last(inspector, other, 4)
+    ledger.fail_acceptance(INSPECTOR, other, 3, on=date(2022, 6, 23), remarks="误点")
+    ledger.undo_last(INSPECTOR, other, 4)
     assert ledger.row(other).returned_on is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from textual.widgets import DataTable, Input, Select, TabbedContent
 
@@ -41,6 +42,16 @@ def overdue_finding(ledger: Ledger) -> str:
 def messages(app: TaizhangApp) -> str:
     shown = app.screen.query(".form-error, #form-message")
     return " | ".join(str(w.render()) for w in shown)
+
+
+async def coverage_at(app: TaizhangApp, pilot: Any, column: int) -> DataTable[Any]:
+    """Open the coverage screen with the cursor on 褚河街道's cell in `column`."""
+    await pilot.press("v")
+    await pilot.pause()
+    table = app.screen.query_one(DataTable)
+    table.move_cursor(row=CHUHE_ROW, column=column)
+    await pilot.pause()
+    return table
 
 
 async def test_s_opens_the_statistics_and_digits_pick_each_table(
@@ -193,12 +204,8 @@ async def test_a_screening_that_disagrees_with_the_ledger_stands_out(
 
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        await pilot.press("v")
-        await pilot.pause()
+        table = await coverage_at(app, pilot, 3)
         screen = app.screen
-        table = screen.query_one(DataTable)
-        table.move_cursor(row=CHUHE_ROW, column=3)
-        await pilot.pause()
         await pilot.press("r")
         await pilot.pause()
         await type_text(pilot, "40")
@@ -358,12 +365,8 @@ async def test_u_undoes_the_operators_latest_screening_after_asking(
 
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        await pilot.press("v")
-        await pilot.pause()
+        table = await coverage_at(app, pilot, 2)
         screen = app.screen
-        table = screen.query_one(DataTable)
-        table.move_cursor(row=CHUHE_ROW, column=2)
-        await pilot.pause()
         assert str(table.get_cell_at(table.cursor_coordinate)).strip() == "!"
 
         await pilot.press("u")
@@ -427,11 +430,7 @@ async def test_a_screening_typed_twice_on_the_coverage_screen_is_pointed_out(
 
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        await pilot.press("v")
-        await pilot.pause()
-        table = app.screen.query_one(DataTable)
-        table.move_cursor(row=CHUHE_ROW, column=2)
-        await pilot.pause()
+        await coverage_at(app, pilot, 2)
         await pilot.press("r")
         await pilot.pause()
         await type_text(pilot, "120")
