@@ -1599,11 +1599,7 @@ class Ledger(Application):
         would each read every row of the ledger: the consolidated workbook.
         """
         standing = self._standing(week)
-        overview = replace(
-            self._overview(standing.states, week, standing.day),
-            cutoff=standing.cutoff,
-            fingerprint=self._public_fingerprint(standing.position),
-        )
+        overview = self._overview(standing, week)
         sheets = self._sheets(
             standing.states, None, standing.day, standing.cutoff, standing.position
         )
@@ -1732,20 +1728,18 @@ class Ledger(Application):
         missing once its cut-off has passed without one.
         """
         standing = self._standing(week)
-        return self._overview(standing.states, week, standing.day)
+        return self._overview(standing, week)
 
-    def _overview(
-        self, states: list[FindingState], week: int | None, day: date
-    ) -> OfficeOverview:
+    def _overview(self, standing: _Standing, week: int | None) -> OfficeOverview:
         reports = self.unit_reports()
         # A week's overview owes the weeks due by its own cut-off, not by today.
         now = self.clock.now()
         if week is not None:
             now = min(now, self.week_cutoff(week))
         return office.overview(
-            states,
+            standing.states,
             self.campaign.all_units,
-            day,
+            standing.day,
             week,
             self.campaign.report_weeks,
             submitted={r.unit: r.handed_in for r in reports},
@@ -1753,6 +1747,9 @@ class Ledger(Application):
             sealed={r.unit: r.sealed_by for r in reports if r.sealed_by},
             receiving=self.campaign.units.receiving,
             lead_units=self.campaign.responsible_units,
+            # What a workbook of it carries: the log it was read from.
+            cutoff=standing.cutoff,
+            fingerprint=self._public_fingerprint(standing.position),
         )
 
     def statistics(self, unit: str = "", week: int | None = None) -> Statistics:

@@ -95,6 +95,8 @@ def overview(
     sealed: dict[str, str],
     receiving: Sequence[str] = (),
     lead_units: Sequence[str] = (),
+    cutoff: datetime | None = None,
+    fingerprint: str | None = None,
 ) -> OfficeOverview:
     """Summarise findings and submissions for every unit, in the order given.
 
@@ -151,4 +153,6 @@ def overview(
         units=tuple(summaries),
         overdue=tuple(overdue),
         by_responsible=responsible_rows(live, day, lead_units),
+        cutoff=cutoff,
+        fingerprint=fingerprint,
     )
