@@ -1822,8 +1822,10 @@ class Ledger(Application):
         """Gather a unit's final ledger, its statistics and coverage, as they stand.
 
         Only in the campaign's last phase (总结验收): before it there is no
-        final ledger to summarise. Acceptance results recorded after the seal
-        are included; the sheet's fingerprint says how far the log reached.
+        final ledger to summarise. Acceptance results and rework recorded after
+        the seal are included; the sheet's fingerprint says how far the log
+        reached, and a sealed sheet names the fingerprint it was sealed at
+        and how many of the unit's steps came after.
         """
         from domain.statistics import FinalReport
 
@@ -1844,12 +1846,20 @@ class Ledger(Application):
             covered = self.coverage(unit)[0]
             if self.head() == head and figures.day == sheet.report_date:
                 break
-        signer = self.sealed_by(unit)
+        record = self._find_unit_ledger(unit)
+        signer = record.sealed_by if record else ""
+        if record is not None and signer:
+            sheet = replace(
+                sheet,
+                sealed_by=signer,
+                sealed_fingerprint=record.sealed_fingerprint,
+                after_seal=self.projection.view.steps_after(unit, record.sealed_position),
+            )
         return FinalReport(
             campaign=self.campaign.name,
             unit=unit,
             day=sheet.report_date,
-            sheet=replace(sheet, sealed_by=signer),
+            sheet=sheet,
             statistics=figures,
             coverage=covered,
             categories=tuple((c.key, c.label) for c in self.campaign.categories),

@@ -81,5 +81,9 @@ class OfficialSheet:
     extra: tuple[TableSheet, ...] = ()
     # Every household head the unit's findings name, for a masked copy.
     household_heads: tuple[str, ...] = ()
-    # Who signed the unit's sealed final ledger, on a final ledger's sheet.
+    # Who signed the unit's sealed final ledger, on a final ledger's sheet; the
+    # fingerprint it was sealed at, and how many steps on the unit's findings
+    # were recorded after (acceptance results, rework), which the sheet holds.
     sealed_by: str = ""
+    sealed_fingerprint: str = ""
+    after_seal: int = 0

@@ -173,6 +173,10 @@ class StoreView(LedgerView):
         return super().tally(*args, **kwargs)
 
     @when_busy
+    def steps_after(self, *args: Any, **kwargs: Any) -> Any:
+        return super().steps_after(*args, **kwargs)
+
+    @when_busy
     def reset(self) -> None:
         super().reset()
 

@@ -34,6 +34,9 @@ class UnitLedger(Aggregate):
     standing: list[UnitLedger.ItemScreened]
     sealed_by: str
     sealed_at: datetime | None
+    # What was sealed: the log position and its fingerprint when it was.
+    sealed_position: int
+    sealed_fingerprint: str
 
     @staticmethod
     def id_for(campaign_id: str, unit: str) -> UUID:
@@ -53,6 +56,8 @@ class UnitLedger(Aggregate):
             aggregate.standing = []
             aggregate.sealed_by = ""
             aggregate.sealed_at = None
+            aggregate.sealed_position = 0
+            aggregate.sealed_fingerprint = ""
 
     class WeekSubmitted(Event):
         week: int
@@ -109,6 +114,8 @@ class UnitLedger(Aggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.sealed_by = self.signer
             aggregate.sealed_at = self.timestamp
+            aggregate.sealed_position = self.position
+            aggregate.sealed_fingerprint = self.fingerprint
 
     def __init__(self) -> None:
         """Leave the state to the Opened event's apply."""

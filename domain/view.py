@@ -774,6 +774,17 @@ class LedgerRows(TrackingRecorder):
             c.execute(f"SELECT DISTINCT finding_id FROM {self.VERSIONS} WHERE {where}", params)
             return {key for (key,) in c.fetchall()}
 
+    def steps_after(self, unit: str, position: int) -> int:
+        """Count the events on a unit's findings logged after a position."""
+        p = self.PARAM
+        with self._cursors(commit=False) as (_, c):
+            c.execute(
+                f"SELECT count(*) FROM {self.VERSIONS}"
+                f" WHERE reporting_unit = {p} AND position > {p}",
+                [unit, position],
+            )
+            return int(c.fetchone()[0])
+
     def tally(
         self, kinds: Sequence[str], start: datetime, end: datetime
     ) -> list[tuple[str, str]]:

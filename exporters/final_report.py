@@ -161,7 +161,13 @@ def _provenance(report: FinalReport) -> str:
         text += f"，记录指纹 {report.sheet.fingerprint}"
     text += "。"
     if report.sealed_by:
-        text += f"终版台账已由 {report.sealed_by} 签字封存。"
+        sheet = report.sheet
+        text += f"终版台账已由 {report.sealed_by} 签字封存"
+        if sheet.sealed_fingerprint:
+            text += f"（封存时记录指纹 {sheet.sealed_fingerprint}）"
+        text += "。"
+        if sheet.after_seal:
+            text += f"封存后本单位又记录了 {sheet.after_seal} 步（验收结果等），已计入本表。"
     return text
 
 

@@ -231,8 +231,7 @@ def _write_ledger(
     # a sealed final ledger says so on paper, as the summary does.
     basis = "按现在所知（含截止后补录的）" if sheet.known_on else ""
     if sheet.sealed_by:
-        signer = _clean_text(sheet.sealed_by).replace("&", "&&")  # see the fingerprint's
-        basis = f"已由 {signer} 签字封存"
+        basis = sealed_words(sheet).replace("&", "&&")  # see the fingerprint's
     _set_up_printing(ws, "1:3", sheet.fingerprint, basis)
 
 
@@ -470,7 +469,18 @@ def _stamp_properties(workbook: Workbook, sheet: OfficialSheet) -> None:
     properties.description = f"cutoff={cutoff}\nfingerprint={fingerprint}"
     if sheet.sealed_by:
         # Shown in the file's properties (Excel: 状态) without printing it.
-        properties.contentStatus = _clean_text(f"已由 {sheet.sealed_by} 签字封存")
+        properties.contentStatus = sealed_words(sheet)
+
+
+def sealed_words(sheet: OfficialSheet) -> str:
+    """Say who sealed a final ledger, at which fingerprint, and what came after:
+    a sheet with later steps is not the one the signer saw."""
+    words = f"已由 {sheet.sealed_by} 签字封存"
+    if sheet.sealed_fingerprint:
+        words += f"（封存时指纹 {sheet.sealed_fingerprint}）"
+    if sheet.after_seal:
+        words += f"，封存后又记录 {sheet.after_seal} 步"
+    return _clean_text(words)
 
 
 def _cutoff_text(cutoff: datetime | None) -> str:

@@ -132,17 +132,47 @@ def test_a_sealed_final_ledger_says_on_paper_who_sealed_it(
     base = ["--store", str(store), "--unit", "褚河街道"]
     assert main([*base, "final", "-o", "before.xlsx"]) == 0
     assert main([*base, "seal", "--signer", "王主任", "--force"]) == 0
+    sealed = re.search(r"指纹 (p\d+-[0-9a-f]+)", capsys.readouterr().out)
+    assert sealed, "the seal names its fingerprint"
     assert main([*base, "final", "-o", "after.xlsx"]) == 0
     capsys.readouterr()
 
     before = load_workbook(tmp_path / "before.xlsx")["整改台账"].oddFooter.left.text
     after = load_workbook(tmp_path / "after.xlsx")["整改台账"].oddFooter.left.text
     assert not before
-    assert after == "已由 王主任 签字封存", after
+    said = f"已由 王主任 签字封存（封存时指纹 {sealed[1]}）"
+    assert after == said, after
     # Also where a file's properties are read, not only on the printed page.
     properties = load_workbook(tmp_path / "after.xlsx").properties
-    assert properties.contentStatus == "已由 王主任 签字封存"
+    assert properties.contentStatus == said
     assert load_workbook(tmp_path / "before.xlsx").properties.contentStatus is None
+
+
+def test_a_final_ledger_changed_after_its_seal_says_so(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Acceptance after the seal changed the final ledger, whose footer still
+    read 已由 王主任 签字封存 beside a fingerprint the signer never saw."""
+    base = ["--store", str(store), "--unit", "褚河街道"]
+    assert main([*base, "seal", "--signer", "王主任", "--force"]) == 0
+    sealed = re.search(r"指纹 (p\d+-[0-9a-f]+)", capsys.readouterr().out)
+    assert sealed
+    clock = SetClock(datetime(2022, 6, 24, 9, 0, tzinfo=SHANGHAI))
+    ledger = open_ledger(load_campaign(), store, clock)
+    try:
+        done = next(r for r in ledger.rows() if r.completed_on is not None)
+        inspector = Operator("赵组长", "市巩固拓展脱贫攻坚成果调研指导组")
+        ledger.pass_acceptance(inspector, done.finding_id, done.version, on=date(2022, 6, 24))
+    finally:
+        ledger.close()
+
+    assert main([*base, "final", "-o", "after.xlsx", "--markdown", "after.md"]) == 0
+
+    after = load_workbook(tmp_path / "after.xlsx")["整改台账"].oddFooter.left.text
+    assert after == f"已由 王主任 签字封存（封存时指纹 {sealed[1]}），封存后又记录 1 步", after
+    markdown = (tmp_path / "after.md").read_text(encoding="utf-8")
+    assert f"终版台账已由 王主任 签字封存（封存时记录指纹 {sealed[1]}）" in markdown
+    assert "封存后本单位又记录了 1 步（验收结果等），已计入本表" in markdown
 
 
 def test_final_takes_its_unit_and_both_paths(
