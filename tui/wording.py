@@ -204,10 +204,15 @@ def _seal_leaves_work(x: e.SealLeavesWorkError) -> str:
         left.append(f"还有 {x.pending + x.in_progress} 个问题未完成整改（{counts}）")
     if x.missing_weeks:
         left.append(f"第{'、'.join(str(w) for w in x.missing_weeks)}周台账未报送")
-    return (
-        f"{x.unit}{'，'.join(left)}；封存后只能记录验收结果，"
-        "不能再记录整改进展、完成或报送。"
-    )
+    locked = []
+    if x.pending or x.in_progress:
+        locked.append(
+            f"这 {x.pending + x.in_progress} 个问题不能再记录整改进展或完成，"
+            "只能记录验收结果（验收未通过退回的可再整改）"
+        )
+    if x.missing_weeks:
+        locked.append("各周台账也不能再报送" if locked else "各周台账不能再报送")
+    return f"{x.unit}{'，'.join(left)}；封存后{'，'.join(locked)}。"
 
 
 def _day_problem(x: DayParseError) -> str:

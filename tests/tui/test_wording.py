@@ -158,3 +158,13 @@ def test_a_day_after_today_is_refused_as_not_yet_come() -> None:
     said = explain(errors.DateInFutureError("found_on", date(2022, 6, 20), date(2022, 6, 2)))
 
     assert said == "“发现日期” 2022年6月20日 晚于今天（2022年6月2日），这一天还没有到，不能填写。"
+
+
+def test_a_seal_refused_for_open_work_says_what_it_would_lock_and_what_not() -> None:
+    """It said only acceptance could follow the seal, while rework of a
+    finding acceptance sends back, and spot-check findings, still can."""
+    said = explain(errors.SealLeavesWorkError("褚河街道", 0, 2, ()))
+
+    assert said.endswith(
+        "；封存后这 2 个问题不能再记录整改进展或完成，只能记录验收结果（验收未通过退回的可再整改）。"
+    ), said
