@@ -118,8 +118,9 @@ class StatisticsScreen(ReadAgainWhenShown, Screen[None]):
         self.stats = stats = self.ledger.statistics(self.unit, self.week)
         self.show_summary(stats)
         self.fill_kinds(stats)
-        self.fill_units("#stats-units", stats.by_unit)
-        self.fill_units("#stats-responsible", stats.by_responsible)
+        self.fill_units("#stats-units", stats.by_unit, "单位", 12)
+        # Wide enough for a lead unit's name (市金融事务中心) and a gap.
+        self.fill_units("#stats-responsible", stats.by_responsible, "责任单位", 15)
         self.fill_overdue(stats)
         self.show_bars(stats)
 
@@ -148,11 +149,13 @@ class StatisticsScreen(ReadAgainWhenShown, Screen[None]):
         total = [Text(c, style="bold") for c in tally_cells(stats.total)]
         table.add_row(Text("合计", style="bold"), "", *total, key="total")
 
-    def fill_units(self, table_id: str, rows: Sequence[UnitRow]) -> None:
+    def fill_units(
+        self, table_id: str, rows: Sequence[UnitRow], header: str, width: int
+    ) -> None:
         """Fill a table of units (reporting, or responsible) with their tallies."""
         table = self.query_one(table_id, DataTable)
         table.clear(columns=True)
-        table.add_column("单位", width=12)
+        table.add_column(header, width=width)
         for label in (*STATUSES, "合计", "逾期"):
             table.add_column(label, width=7)
         table.add_column("按时完成率", width=10)

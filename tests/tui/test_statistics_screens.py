@@ -6,6 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len
 from textual.widgets import DataTable, Input, Select, TabbedContent
 
 from domain.clock import SetClock
@@ -415,6 +416,10 @@ async def test_5_shows_the_figures_by_responsible_unit(
         # 待整改 整改中 待验收 已销号 已作废 合计 逾期, then the on-time rate.
         assert row == ["市住建局", "0", "1", "0", "0", "0", "1", "1", "0.0%"], row
         assert table.row_count == len(ledger.campaign.responsible_units)
+        # Headed as what it counts by; the longest lead unit's name keeps a gap.
+        first = next(iter(table.columns.values()))
+        assert str(first.label) == "责任单位"
+        assert first.width > max(cell_len(u) for u in ledger.campaign.responsible_units)
         # Its tab shows whole at 80 columns, after the other four.
         tab = screen.query_one(TabbedContent).get_tab("tab-responsible")
         assert str(tab.label) == "5 按责任单位"
