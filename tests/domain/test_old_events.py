@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -134,6 +135,26 @@ def test_new_extensions_are_version_two_beside_the_old(
     assert json.loads(state)["class_version"] == 2
 
 
+def stored_undo(store: Path) -> dict[str, Any]:
+    """Read the store's one undo as it is stored, to write it back as an older one."""
+    with sqlite3.connect(store) as db:
+        ((text,),) = db.execute(
+            "SELECT state FROM stored_events WHERE topic LIKE '%ChangeUndone'"
+        ).fetchall()
+    stored: dict[str, Any] = json.loads(text)
+    return stored
+
+
+def store_undo(store: Path, stored: dict[str, Any]) -> None:
+    """Write the undo back as given, and empty the view so it is folded again."""
+    with sqlite3.connect(store) as db:
+        db.execute(
+            "UPDATE stored_events SET state = ? WHERE topic LIKE '%ChangeUndone'",
+            (json.dumps(stored, ensure_ascii=False).encode(),),
+        )
+    clear_view(store)
+
+
 def test_an_acceptance_undone_before_its_remarks_were_kept_shows_none(
     campaign: Campaign, tmp_path: Path, new_finding: Callable[..., NewFinding]
 ) -> None:
@@ -155,19 +176,11 @@ def test_an_acceptance_undone_before_its_remarks_were_kept_shows_none(
     ledger.pass_acceptance(inspector, finding_id, 3, on=date(2022, 6, 6), remarks="同意销号")
     ledger.undo_last(inspector, finding_id, 4)
     ledger.close()
-    with sqlite3.connect(store) as db:
-        ((rowid, text),) = db.execute(
-            "SELECT rowid, state FROM stored_events WHERE topic LIKE '%ChangeUndone'"
-        ).fetchall()
-        stored = json.loads(text)
-        assert stored.pop("class_version") == 3
-        assert stored["restored"].pop("inspector") == ""
-        assert stored["restored"].pop("acceptance_remarks") == ""
-        db.execute(
-            "UPDATE stored_events SET state = ? WHERE rowid = ?",
-            (json.dumps(stored, ensure_ascii=False).encode(), rowid),
-        )
-    clear_view(store)
+    stored = stored_undo(store)
+    assert stored.pop("class_version") == 3
+    assert stored["restored"].pop("inspector") == ""
+    assert stored["restored"].pop("acceptance_remarks") == ""
+    store_undo(store, stored)
 
     again = open_ledger(campaign, store, clock)
     try:
@@ -196,19 +209,11 @@ def test_a_return_undone_before_its_day_was_kept_bounds_no_rework(
     ledger.fail_acceptance(inspector, finding_id, 4, on=date(2022, 6, 8), remarks="未挂")
     ledger.undo_last(inspector, finding_id, 5)
     ledger.close()
-    with sqlite3.connect(store) as db:
-        ((rowid, text),) = db.execute(
-            "SELECT rowid, state FROM stored_events WHERE topic LIKE '%ChangeUndone'"
-        ).fetchall()
-        stored = json.loads(text)
-        assert stored["class_version"] == 3
-        stored["class_version"] = 2
-        assert stored["restored"].pop("returned_on") is None
-        db.execute(
-            "UPDATE stored_events SET state = ? WHERE rowid = ?",
-            (json.dumps(stored, ensure_ascii=False).encode(), rowid),
-        )
-    clear_view(store)
+    stored = stored_undo(store)
+    assert stored["class_version"] == 3
+    stored["class_version"] = 2
+    assert stored["restored"].pop("returned_on") is None
+    store_undo(store, stored)
 
     again = open_ledger(campaign, store, clock)
     try:
