@@ -396,3 +396,19 @@ def test_a_screening_typed_twice_is_pointed_out(
         "注意：与此前登记的一次（排查日期 2022年6月3日）完全相同，已累加；"
         "如属重复录入，可用 undo-screening 撤销。" in out
     ), out
+
+
+def test_a_seal_given_only_the_units_name_is_stamped_with_that_unit(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With no register and no --unit before the command, the seal of 褚河街道
+    was stamped as done by an operator of 颍川街道, the campaign's first township."""
+    code = main(["--store", str(store), "seal", "--unit", "褚河街道", "--signer", "王主任", "--force"])
+    assert code == 0, capsys.readouterr().err
+
+    ledger = open_ledger(load_campaign(), store)
+    try:
+        [seal] = [e for e in ledger.events_in_order() if type(e).__name__ == "FinalLedgerSealed"]
+    finally:
+        ledger.close()
+    assert seal.operator_unit == "褚河街道"

@@ -2110,8 +2110,14 @@ def _signed_in(
 
     Without a register, or for a name not on it, the operator stays as given:
     reading still works, and the ledger refuses anything else in Chinese.
+    Without a register and a unit before the command, the operator is taken
+    to be of the unit the command names, not of the campaign's first
+    township: that unit is what every event they record says.
     """
     if not ledger.operators():
+        named = str(getattr(args, "command_unit", None) or "")
+        if named and not _given_unit(args) and named in ledger.campaign.all_units:
+            return Operator(operator.name, named)
         return operator
     try:
         return ledger.sign_in(operator.name, _given_unit(args))
