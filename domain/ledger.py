@@ -1849,9 +1849,11 @@ class Ledger(Application):
         record = self._find_unit_ledger(unit)
         signer = record.sealed_by if record else ""
         if record is not None and signer:
+            sealed_at = record.sealed_at
             sheet = replace(
                 sheet,
                 sealed_by=signer,
+                sealed_on=sealed_at.astimezone(self.campaign.tz).date() if sealed_at else None,
                 sealed_fingerprint=record.sealed_fingerprint,
                 after_seal=self.projection.view.steps_after(unit, record.sealed_position),
             )

@@ -82,8 +82,10 @@ class OfficialSheet:
     # Every household head the unit's findings name, for a masked copy.
     household_heads: tuple[str, ...] = ()
     # Who signed the unit's sealed final ledger, on a final ledger's sheet; the
-    # fingerprint it was sealed at, and how many steps on the unit's findings
-    # were recorded after (acceptance results, rework), which the sheet holds.
+    # day and the fingerprint it was sealed at, and how many events on the
+    # unit's findings were logged after (acceptance results, rework, findings
+    # a spot-check found), which the sheet holds.
     sealed_by: str = ""
+    sealed_on: date | None = None
     sealed_fingerprint: str = ""
     after_seal: int = 0

@@ -162,12 +162,16 @@ def _provenance(report: FinalReport) -> str:
     text += "。"
     if report.sealed_by:
         sheet = report.sheet
-        text += f"终版台账已由 {report.sealed_by} 签字封存"
+        when = f"于 {format_day(sheet.sealed_on)} " if sheet.sealed_on else ""
+        text += f"终版台账已由 {report.sealed_by} {when}签字封存"
         if sheet.sealed_fingerprint:
             text += f"（封存时记录指纹 {sheet.sealed_fingerprint}）"
         text += "。"
         if sheet.after_seal:
-            text += f"封存后本单位又记录了 {sheet.after_seal} 步（验收结果等），已计入本表。"
+            text += (
+                f"封存后该单位的问题又有 {sheet.after_seal} 条记录"
+                "（验收结果、退回后的整改、验收抽查新发现的问题等），已计入本表。"
+            )
     return text
 
 

@@ -21,6 +21,7 @@ from openpyxl.worksheet.header_footer import HeaderFooterItem
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
+from domain.dates import format_day
 from domain.progress import Cancelled, Progress, Steps
 from domain.sheet import OfficialSheet, SheetRow, TableSheet
 from exporters.destination import HAS_NUL, ExportError, describe
@@ -475,11 +476,12 @@ def _stamp_properties(workbook: Workbook, sheet: OfficialSheet) -> None:
 def sealed_words(sheet: OfficialSheet) -> str:
     """Say who sealed a final ledger, at which fingerprint, and what came after:
     a sheet with later steps is not the one the signer saw."""
-    words = f"已由 {sheet.sealed_by} 签字封存"
+    when = f"于 {format_day(sheet.sealed_on)} " if sheet.sealed_on else ""
+    words = f"已由 {sheet.sealed_by} {when}签字封存"
     if sheet.sealed_fingerprint:
         words += f"（封存时指纹 {sheet.sealed_fingerprint}）"
     if sheet.after_seal:
-        words += f"，封存后又记录 {sheet.after_seal} 步"
+        words += f"，封存后该单位的问题又有 {sheet.after_seal} 条记录"
     return _clean_text(words)
 
 

@@ -140,11 +140,14 @@ def test_a_sealed_final_ledger_says_on_paper_who_sealed_it(
     before = load_workbook(tmp_path / "before.xlsx")["整改台账"].oddFooter.left.text
     after = load_workbook(tmp_path / "after.xlsx")["整改台账"].oddFooter.left.text
     assert not before
-    said = f"已由 王主任 签字封存（封存时指纹 {sealed[1]}）"
-    assert after == said, after
+    said = re.fullmatch(
+        rf"已由 王主任 于 \d{{4}}年\d{{1,2}}月\d{{1,2}}日 签字封存（封存时指纹 {sealed[1]}）",
+        after,
+    )
+    assert said, after
     # Also where a file's properties are read, not only on the printed page.
     properties = load_workbook(tmp_path / "after.xlsx").properties
-    assert properties.contentStatus == said
+    assert properties.contentStatus == after
     assert load_workbook(tmp_path / "before.xlsx").properties.contentStatus is None
 
 
@@ -169,10 +172,17 @@ def test_a_final_ledger_changed_after_its_seal_says_so(
     assert main([*base, "final", "-o", "after.xlsx", "--markdown", "after.md"]) == 0
 
     after = load_workbook(tmp_path / "after.xlsx")["整改台账"].oddFooter.left.text
-    assert after == f"已由 王主任 签字封存（封存时指纹 {sealed[1]}），封存后又记录 1 步", after
+    assert after.endswith(f"签字封存（封存时指纹 {sealed[1]}），封存后该单位的问题又有 1 条记录"), after
     markdown = (tmp_path / "after.md").read_text(encoding="utf-8")
-    assert f"终版台账已由 王主任 签字封存（封存时记录指纹 {sealed[1]}）" in markdown
-    assert "封存后本单位又记录了 1 步（验收结果等），已计入本表" in markdown
+    assert re.search(
+        rf"终版台账已由 王主任 于 \d{{4}}年\d{{1,2}}月\d{{1,2}}日 签字封存"
+        rf"（封存时记录指纹 {sealed[1]}）。",
+        markdown,
+    ), markdown
+    assert (
+        "封存后该单位的问题又有 1 条记录（验收结果、退回后的整改、验收抽查新发现的问题等），"
+        "已计入本表。" in markdown
+    ), markdown
 
 
 def test_final_takes_its_unit_and_both_paths(

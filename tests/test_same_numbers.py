@@ -578,7 +578,7 @@ async def test_the_final_sheets_and_markdown_carry_the_folded_figures(
     assert [(r[2], int(r[4])) for r in overdue_rows] == [
         (s, d) for _, s, d in whole.overdue
     ]
-    assert "终版台账已由 王主任 签字封存" in markdown
+    assert re.search(r"终版台账已由 王主任 于 \S+ 签字封存", markdown), markdown
 
 
 def test_the_stats_command_prints_the_folded_figures(
