@@ -268,3 +268,18 @@ def test_a_duplicate_names_the_recorded_finding_as_the_app_shows_it(
     said = [line for line in out.splitlines() if "重复" in line]
     assert said, out
     assert re.search(r"official-chuhe-week1\.xlsx 第\d+行，2022年6月\d+日发现，编号 [0-9a-f]{8}）", said[0]), said
+
+
+def test_an_import_by_an_unregistered_operator_is_stamped_with_the_sheets_unit(
+    samples: Path, store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With no register and no --unit before the command, 褚河街道's sheet was
+    recorded as entered by an operator of 颍川街道, the campaign's first township."""
+    assert run(store, str(samples / "handmade-wps-chuhe.xlsx")) == 0
+
+    ledger = open_ledger(load_campaign(), store)
+    try:
+        units = {e.operator_unit for e in ledger.events_in_order() if hasattr(e, "operator_unit")}
+    finally:
+        ledger.close()
+    assert units == {"褚河街道"}

@@ -1129,6 +1129,10 @@ def _import(
     """Check a sheet, print the report, and import it unless refused."""
     # A sheet without a unit line is the unit the operator named for themselves.
     unit = args.import_unit or ("" if sheet.unit.strip() else _given_unit(args))
+    named = args.import_unit or sheet.unit.strip()
+    if not ledger.operators() and not _given_unit(args) and named in ledger.campaign.all_units:
+        # Of no unit said, the operator enters for the sheet's (see _signed_in).
+        operator = Operator(operator.name, named)
     with _progress_line(shown, checking(sheet.file_name), ROWS) as progress:
         result = ledger.check_import(operator, sheet, unit=unit, progress=progress)
     previous = result.previous
