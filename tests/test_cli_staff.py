@@ -311,3 +311,18 @@ def test_a_unit_before_the_command_that_the_register_denies_is_refused_for_every
     err = capsys.readouterr().err
     assert code == 2, err
     assert "登记的单位是市巩固拓展脱贫攻坚成果领导小组办公室，不是褚河街道" in err, err
+
+
+def test_the_first_registration_is_stamped_with_the_offices_unit(
+    store: Path | str, campaign: Campaign, clock: SetClock
+) -> None:
+    """王主任 registering himself as the office, with no --unit before the
+    command, was recorded as an operator of 颍川街道, the first township."""
+    staff(store)
+
+    ledger = open_ledger(campaign, store, clock)
+    try:
+        first = next(e for e in ledger.events_in_order() if hasattr(e, "operator_unit"))
+    finally:
+        ledger.close()
+    assert (first.operator, first.operator_unit) == ("王主任", OFFICE_UNIT)

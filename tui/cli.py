@@ -2226,6 +2226,9 @@ def _staff(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int:
         print(f"已停用操作员 {name}；其记录的事项保留原样。")
         return EXIT_OK
     if what == "add":
+        if not ledger.operators() and not _given_unit(args):
+            # The first operator is the office's, registered by its own people.
+            operator = Operator(operator.name, args.staff_unit)
         ledger.register_operator(operator, name, args.staff_unit, args.role)
         print(f"已登记操作员 {name}：{args.staff_unit}，{role_name(args.role)}。")
         return EXIT_OK
