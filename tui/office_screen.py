@@ -17,6 +17,7 @@ from domain.dates import format_day, short_day
 from domain.ledger import Ledger
 from domain.office import COUNTED, OfficeOverview, WeekMark
 from exporters.consolidated import MARKS, write_consolidated
+from exporters.final_report import NO_RESPONSIBLE, rate_text
 from tui.form import Field, FormModal
 from tui.progress_modal import ProgressModal
 from tui.wording import ROWS, cut_cell, cut_middle, exporting
@@ -58,6 +59,8 @@ class OfficeScreen(Screen[None]):
                 yield DataTable(cursor_type="row", cell_padding=0, id="office-weeks")
             with TabPane("逾期问题", id="tab-overdue"):
                 yield DataTable(cursor_type="row", cell_padding=0, id="office-overdue")
+            with TabPane("按责任单位", id="tab-responsible"):
+                yield DataTable(cursor_type="row", cell_padding=0, id="office-responsible")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -134,6 +137,31 @@ class OfficeScreen(Screen[None]):
                 Text(s.statement, no_wrap=True, overflow="ellipsis"),
             )
             self.overdue_ids.append(s.finding_id)
+        self.fill_responsible(overview)
+
+    def fill_responsible(self, overview: OfficeOverview) -> None:
+        """Count the findings by 责任单位, as the workbook's sheet of that name."""
+        table = self.query_one("#office-responsible", DataTable)
+        table.clear(columns=True)
+        digits = len(str(max((r.tally.found for r in overview.by_responsible), default=0))) + 1
+        for label, width in (
+            # Wide enough for a lead unit's name (市金融事务中心) and a gap.
+            ("责任单位", 15),
+            ("问题", max(5, digits)),
+            *((str(s), max(7, digits)) for s in COUNTED),
+            ("逾期", max(5, digits)),
+            ("按时完成率", 10),
+        ):
+            table.add_column(label, width=width)
+        for r in overview.by_responsible:
+            table.add_row(
+                Text(r.unit or NO_RESPONSIBLE, no_wrap=True, overflow="ellipsis"),
+                str(r.tally.found),
+                *(str(r.tally.count(s)) for s in COUNTED),
+                Text(str(r.tally.overdue), style="bold red" if r.tally.overdue else ""),
+                rate_text(r.tally),
+                key=r.unit,
+            )
 
     @on(DataTable.RowSelected, "#office-overdue")
     def open_finding(self, event: DataTable.RowSelected) -> None:

@@ -117,3 +117,28 @@ async def test_the_units_table_shows_every_cell_whole_at_80_columns(
         for cell, width in zip(row, widths, strict=True):
             assert cell_len(cell) < width, (cell, width)
     assert "第1、2、3、4周" in {row[-1] for row in rows}
+
+
+async def test_the_office_screen_counts_findings_by_responsible_unit(
+    ledger: Ledger, new_finding: Callable[..., NewFinding], tmp_path: Path
+) -> None:
+    """The workbook had a 按责任单位 sheet; the office's own screen had no such table."""
+    ledger.record(
+        ZHANG,
+        new_finding(measures="挂牌", deadline=date(2022, 6, 1), responsible_unit="市住建局"),
+    )
+    app = TaizhangApp(ledger, OFFICE, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("h")
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one(TabbedContent).active = "tab-responsible"
+        await pilot.pause()
+        table = screen.query_one("#office-responsible", DataTable)
+        headers = [str(c.label) for c in table.columns.values()]
+        assert headers[0] == "责任单位" and headers[-1] == "按时完成率", headers
+        row = [str(c) for c in table.get_row_at(table.get_row_index("市住建局"))]
+        assert row[:2] == ["市住建局", "1"] and row[headers.index("逾期")] == "1", row
+        assert table.row_count == len(ledger.campaign.responsible_units)
