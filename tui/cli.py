@@ -1131,7 +1131,8 @@ def _import(
     unit = args.import_unit or ("" if sheet.unit.strip() else _given_unit(args))
     named = args.import_unit or sheet.unit.strip()
     if not ledger.operators() and not _given_unit(args) and named in ledger.campaign.all_units:
-        # Of no unit said, the operator enters for the sheet's (see _signed_in).
+        # No unit said and no register: the operator enters for the sheet's
+        # unit, not the campaign's first township (see _signed_in).
         operator = Operator(operator.name, named)
     with _progress_line(shown, checking(sheet.file_name), ROWS) as progress:
         result = ledger.check_import(operator, sheet, unit=unit, progress=progress)
@@ -2114,7 +2115,7 @@ def _signed_in(
 
     Without a register, or for a name not on it, the operator stays as given:
     reading still works, and the ledger refuses anything else in Chinese.
-    Without a register and a unit before the command, the operator is taken
+    With no register and no unit before the command, the operator is taken
     to be of the unit the command names, not of the campaign's first
     township: that unit is what every event they record says.
     """
