@@ -819,9 +819,9 @@ class Ledger(Application):
     def seal(self, by: Operator, unit: str, signer: str, *, force: bool = False) -> str:
         """Seal a unit's final ledger in the last phase; return its fingerprint.
 
-        From then on the unit's findings take only acceptance results. While
-        any is still to be rectified, or a week due was not handed in, it
-        refuses (SealLeavesWorkError) unless `force`.
+        From then on the unit's findings take only what `check_seal` allows.
+        While any is still to be rectified, or a week due was not handed in,
+        it refuses (SealLeavesWorkError) unless `force`.
         """
         self._known("unit", unit)
         by = self._authorised(by, Act.SEAL, unit)

@@ -422,3 +422,16 @@ def test_a_seal_given_only_the_units_name_is_stamped_with_that_unit(
     finally:
         ledger.close()
     assert seal.operator_unit == "褚河街道"
+
+
+def test_a_forced_seal_says_what_it_sealed_over(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`seal --force` printed the signer and fingerprint only: what was still
+    open, and which weeks were never handed in, went unsaid."""
+    code = main(["--store", str(store), "--unit", "褚河街道", "seal", "--signer", "王主任", "--force"])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "已按 --force 封存：褚河街道还有 1 个问题未完成整改" in out, out
+    assert "周台账未报送" in out, out

@@ -1363,11 +1363,18 @@ def _report(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int
             print(note)
         return EXIT_OK
     if args.command == "seal":
+        left: SealLeavesWorkError | None = None
         try:
-            fingerprint = ledger.seal(operator, unit, args.signer, force=args.force)
-        except SealLeavesWorkError as left:
-            raise CommandRefused(f"{explain(left)}确需现在封存，请加 --force。") from None
+            fingerprint = ledger.seal(operator, unit, args.signer)
+        except SealLeavesWorkError as error:
+            if not args.force:
+                raise CommandRefused(f"{explain(error)}确需现在封存，请加 --force。") from None
+            left = error
+            fingerprint = ledger.seal(operator, unit, args.signer, force=True)
         print(f"{unit} 终版台账已由 {args.signer.strip()} 签字封存，指纹 {fingerprint}。")
+        if left is not None:
+            # Forced: what it was sealed over stays said.
+            print(f"已按 --force 封存：{explain(left)}")
         return EXIT_OK
     if args.command == "reports":
         _table(
