@@ -155,7 +155,8 @@ class Statistics:
     None for the ledger as it stands; `day` is the day overdue is judged on
     (that week's last day, or today). Rows follow the campaign's order of
     categories, natures and units; every category × nature and every unit in
-    scope has a row, zeros included.
+    scope has a row, zeros included (the units that hand in a ledger; the
+    office and the team only when they report findings of their own).
     """
 
     unit: str
@@ -208,7 +209,8 @@ def statistics(
     chosen = [s for s in states if not unit or s.reporting_unit == unit]
     categories = _ordered([c.key for c in campaign.categories], chosen, "category")
     natures = _ordered(campaign.natures, chosen, "nature")
-    units = [unit] if unit else _ordered(campaign.all_units, chosen, "reporting_unit")
+    # The units that hand in a ledger; the office or the team only with findings.
+    units = [unit] if unit else _ordered(campaign.reporting_units, chosen, "reporting_unit")
 
     def of(**match: str) -> Tally:
         return tally(

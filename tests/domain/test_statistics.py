@@ -108,7 +108,11 @@ def test_every_category_nature_and_unit_has_a_row_in_campaign_order(
     assert [r.category for r in figures.by_category] == [
         c.key for c in campaign.categories
     ]
-    assert [r.unit for r in figures.by_unit] == campaign.all_units
+    # The office and the team hand in no ledger: rows only if they report findings.
+    assert [r.unit for r in figures.by_unit] == campaign.reporting_units
+    office = campaign.units.receiving[0]
+    theirs = statistics([state(3, reporting_unit=office)], DAY, campaign, weeks=[1])
+    assert [r.unit for r in theirs.by_unit] == [*campaign.reporting_units, office]
     water = next(r for r in figures.by_category if r.category == "water")
     assert water.tally.found == 1
     assert sum(r.tally.found for r in figures.by_kind) == figures.total.found == 2
