@@ -874,12 +874,11 @@ class Ledger(Application):
         key = self._category_key(category)
         number = self._check_item(key, check_item)
         # Within the campaign: papers entered after it name their day.
-        self._check_campaign_day("screened_on", self.today() if on is None else on)
+        day = self.today() if on is None else on
+        self._check_campaign_day("screened_on", day)
         stamp = self.stamp(by)
         record = self._unit_ledger(stamp, unit)
-        same = record.standing_like(
-            key, number, households, problems_found, stamp.today if on is None else on
-        )
+        same = record.standing_like(key, number, households, problems_found, day)
         record.screen_item(
             stamp,
             category=key,
@@ -2304,9 +2303,11 @@ class Ledger(Application):
         only a problem an acceptance spot-check found can be — is not on it,
         and takes every step.
         """
+        if taken_after_seal(state, step):
+            return  # without reading the unit's record
         unit = state.reporting_unit
         record = self._find_unit_ledger(unit)
-        if record is None or not record.sealed_by or taken_after_seal(state, step):
+        if record is None or not record.sealed_by:
             return
         if record.sealed_at is not None and state.recorded_at > record.sealed_at:
             return

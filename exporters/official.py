@@ -136,6 +136,7 @@ _DETAIL_COLUMNS = (
     _Column("延期次数", 10),
 )
 
+
 def on_time_text(on_time: bool | None) -> str:
     """按时完成 as written: 是, 否, or nothing for work not yet done."""
     return "" if on_time is None else "是" if on_time else "否"

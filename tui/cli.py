@@ -1129,11 +1129,7 @@ def _import(
     """Check a sheet, print the report, and import it unless refused."""
     # A sheet without a unit line is the unit the operator named for themselves.
     unit = args.import_unit or ("" if sheet.unit.strip() else _given_unit(args))
-    named = args.import_unit or sheet.unit.strip()
-    if not ledger.operators() and not _given_unit(args) and named in ledger.campaign.all_units:
-        # No unit said and no register: the operator enters for the sheet's
-        # unit, not the campaign's first township (see _signed_in).
-        operator = Operator(operator.name, named)
+    operator = _of_unit(args, ledger, operator, args.import_unit or sheet.unit.strip())
     with _progress_line(shown, checking(sheet.file_name), ROWS) as progress:
         result = ledger.check_import(operator, sheet, unit=unit, progress=progress)
     previous = result.previous
@@ -2115,6 +2111,18 @@ def _own_unit(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> s
     )
 
 
+def _of_unit(
+    args: argparse.Namespace, ledger: Ledger, operator: Operator, unit: str
+) -> Operator:
+    """With no register and no unit given before the command, take the operator
+    to be of the unit they act for: `_operator` fell back on the campaign's
+    first township before the command was read, and every event they record
+    names their unit."""
+    if unit in ledger.campaign.all_units and not _given_unit(args) and not ledger.operators():
+        return Operator(operator.name, unit)
+    return operator
+
+
 def _signed_in(
     args: argparse.Namespace, ledger: Ledger, operator: Operator
 ) -> Operator:
@@ -2122,15 +2130,10 @@ def _signed_in(
 
     Without a register, or for a name not on it, the operator stays as given:
     reading still works, and the ledger refuses anything else in Chinese.
-    With no register and no unit before the command, the operator is taken
-    to be of the unit the command names, not of the campaign's first
-    township: that unit is what every event they record says.
+    With no register, of the unit the command names (`_of_unit`).
     """
     if not ledger.operators():
-        named = str(getattr(args, "command_unit", None) or "")
-        if named and not _given_unit(args) and named in ledger.campaign.all_units:
-            return Operator(operator.name, named)
-        return operator
+        return _of_unit(args, ledger, operator, getattr(args, "command_unit", None) or "")
     try:
         return ledger.sign_in(operator.name, _given_unit(args))
     except (OperatorNotRegisteredError, OperatorRetiredError):
@@ -2234,9 +2237,8 @@ def _staff(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int:
         print(f"已停用操作员 {name}；其记录的事项保留原样。")
         return EXIT_OK
     if what == "add":
-        if not ledger.operators() and not _given_unit(args):
-            # The first operator is the office's, registered by its own people.
-            operator = Operator(operator.name, args.staff_unit)
+        # The first operator is the office's, registered by its own people.
+        operator = _of_unit(args, ledger, operator, args.staff_unit)
         ledger.register_operator(operator, name, args.staff_unit, args.role)
         print(f"已登记操作员 {name}：{args.staff_unit}，{role_name(args.role)}。")
         return EXIT_OK

@@ -196,13 +196,19 @@ class CoverageScreen(ReadAgainWhenShown, Screen[None]):
         self.unit = "" if event.value is Select.NULL else str(event.value)
         self.reload()
 
+    def acting_unit(self) -> str:
+        """The unit r and u act for: a unit's clerk's own, wherever the cursor
+        stands; else the highlighted unit's, the filter's or the operator's."""
+        app: Any = self.app
+        chosen = self.selected()
+        return clerks_unit(app.operator, self.ledger.campaign) or (
+            chosen[0].unit if chosen else self.unit or app.operator.unit
+        )
+
     def action_undo(self) -> None:
         """Ask, naming it, before undoing the operator's latest screening of the unit."""
         app: Any = self.app
-        chosen = self.selected()
-        unit = clerks_unit(app.operator, self.ledger.campaign) or (
-            chosen[0].unit if chosen else self.unit or app.operator.unit
-        )
+        unit = self.acting_unit()
         try:
             latest = self.ledger.check_undo_screening(app.operator, unit)
         except LedgerError as refusal:
@@ -233,10 +239,7 @@ class CoverageScreen(ReadAgainWhenShown, Screen[None]):
         app: Any = self.app
         campaign = self.ledger.campaign
         chosen = self.selected()
-        # A unit's clerk screens for that unit, wherever the cursor stands.
-        unit = clerks_unit(app.operator, campaign) or (
-            chosen[0].unit if chosen else self.unit or app.operator.unit
-        )
+        unit = self.acting_unit()
         item = chosen[1] if chosen else None
         category = item.category if item else campaign.categories[0].key
 
