@@ -798,7 +798,7 @@ class Ledger(Application):
         if unit in self.campaign.units.receiving:
             raise NotReportingUnitError(unit)
         if week not in self.campaign.report_weeks:
-            raise UnknownValueError("week", str(week))
+            raise self._unknown_week(week)
         cutoff = self.week_cutoff(week)
         if self.clock.now() < cutoff:
             raise WeekNotOverError(week, self.campaign.week_days(week)[1])
@@ -1487,7 +1487,7 @@ class Ledger(Application):
     def week_view(self, week: int, unit: str = "") -> WeekView:
         """Show a report week as reported and as now known, and its change from the last."""
         if week not in self.campaign.report_weeks:
-            raise UnknownValueError("week", str(week))
+            raise self._unknown_week(week)
         if unit:
             self._known("unit", unit)
         first, last = self.campaign.week_days(week)
@@ -1569,7 +1569,7 @@ class Ledger(Application):
         self._known("unit", unit)
         if known:
             if week not in self.campaign.report_weeks:
-                raise UnknownValueError("week", str(week))
+                raise self._unknown_week(week)
             last = self.campaign.week_days(week)[1]
             return self.official_sheet_at(unit, self.head(), last, known=True)
         return self.official_sheets(week, [unit])[0]
@@ -1610,7 +1610,7 @@ class Ledger(Application):
             position = self.head()
             return _Standing(self._states_at(position, query), position, self.today(), None)
         if week not in self.campaign.report_weeks:
-            raise UnknownValueError("week", str(week))
+            raise self._unknown_week(week)
         cutoff = self.week_cutoff(week)
         replayed, position = self._states_before(cutoff, query)
         day = self.campaign.week_days(week)[1]
@@ -1644,7 +1644,7 @@ class Ledger(Application):
             states = self._states_at(position, LedgerQuery(unit=unit))
             return self._sheets(states, [unit], report_date, None, position)[0]
         if week not in self.campaign.report_weeks:
-            raise UnknownValueError("week", str(week))
+            raise self._unknown_week(week)
         cutoff = self.week_cutoff(week)
         self.catch_up()
         states = self.projection.view.select(
@@ -1768,7 +1768,7 @@ class Ledger(Application):
             states = self.rows(LedgerQuery(unit=unit))
         else:
             if week not in self.campaign.report_weeks:
-                raise UnknownValueError("week", str(week))
+                raise self._unknown_week(week)
             day = self.campaign.week_days(week)[1]
             states = list(self.states_as_of(self.week_cutoff(week)).values())
         weeks = self.campaign.report_weeks
@@ -2848,9 +2848,18 @@ class Ledger(Application):
         except KeyError:
             raise UnknownValueError("nature", text, tuple(self.campaign.natures)) from None
 
+    def _unknown_week(self, week: int) -> UnknownValueError:
+        """The refusal of a week the campaign does not report, naming those it does."""
+        return UnknownValueError(
+            "week", str(week), tuple(str(n) for n in self.campaign.report_weeks)
+        )
+
     def _known(self, field: str, unit: str) -> str:
-        if unit not in self.campaign.all_units:
-            raise UnknownValueError(field, unit)
+        units = self.campaign.all_units
+        if unit not in units:
+            # A name typed in part (褚河) names the units it could be, if few.
+            meant = tuple(u for u in units if unit.strip() and unit.strip() in u)
+            raise UnknownValueError(field, unit, meant if len(meant) <= 5 else ())
         return unit
 
     @staticmethod

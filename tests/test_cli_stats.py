@@ -435,3 +435,27 @@ def test_a_forced_seal_says_what_it_sealed_over(
     assert code == 0
     assert "已按 --force 封存：褚河街道还有 1 个问题未完成整改" in out, out
     assert "周台账未报送" in out, out
+
+
+def test_a_unit_named_in_part_is_refused_naming_the_unit_meant(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`stats --unit 褚河` was refused with no hint, while a wrong category
+    lists the categories there are."""
+    code = main(["--store", str(store), "stats", "--unit", "褚河"])
+
+    err = capsys.readouterr().err
+    assert_refused(code, err)
+    assert "“单位”的值“褚河”不在本次工作的定义中。可填：褚河街道。" in err, err
+
+
+def test_a_week_outside_the_campaign_is_refused_listing_the_weeks(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`submit --week 5` said only that 5 is not defined; `stats --week 9`
+    named the weeks there are."""
+    code = main(["--store", str(store), "--unit", "褚河街道", "submit", "--week", "5"])
+
+    err = capsys.readouterr().err
+    assert_refused(code, err)
+    assert "“周次”的值“5”不在本次工作的定义中。可填：1、2、3、4。" in err, err
