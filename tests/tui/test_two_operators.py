@@ -208,3 +208,47 @@ async def test_a_screen_out_of_view_is_read_again_when_shown_not_on_every_change
         kinds = statistics.query_one("#stats-kinds")
         assert "3" in " ".join(str(cell) for row in kinds.rows for cell in kinds.get_row(row))
         assert finding is not app.screen
+
+
+async def test_a_change_made_while_a_refused_form_is_open_is_still_pointed_out(
+    two_ledgers: tuple[Ledger, Ledger],
+    new_finding: Callable[..., NewFinding],
+    tmp_path: Path,
+) -> None:
+    """The team's acceptance form, refused for its date, stayed open while the
+    unit corrected the statement; fixing the date then closed the finding out
+    on a statement the team never saw, without a word about the change."""
+    mine, theirs = two_ledgers
+    finding_id = mine.record(ZHANG, new_finding(**PLAN))
+    mine.complete(ZHANG, finding_id, 2, on=date(2022, 6, 2), effect="已挂牌")
+    team = Operator("赵验收", "市巩固拓展脱贫攻坚成果调研指导组")
+    app = TaizhangApp(mine, team, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = await open_first_row(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormModal)
+        await fill(pilot, "on", "")
+        await type_text(pilot, "2022-06-01")  # before the completion: refused
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+
+        theirs.correct(
+            LI, finding_id, 3, field="statement", value="王某房屋已拆除", reason="笔误"
+        )
+        await pilot.pause(1.5)  # the poll shows the change behind the form
+
+        form.query_one("#field-on").value = ""  # type: ignore[attr-defined]
+        await fill(pilot, "on", "2022-06-02")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+
+        assert app.screen is form
+        message = str(form.query_one("#form-message").render())
+        assert "该问题刚被其他人修改过" in message
+        assert screen.state.statement == "王某房屋已拆除"
+    assert [e.kind for e in theirs.history(finding_id)][-1] == "FieldCorrected"
