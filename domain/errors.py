@@ -206,6 +206,19 @@ class EventLogDamagedError(LedgerError):
 
 
 @dataclass
+class LogShortenedError(LedgerError):
+    """The ledger view had followed the log to `followed`, past its `head` now.
+
+    Events at the log's end were deleted outside the app (with their chain
+    rows, or the chain would say so). Nothing recorded now would show: its
+    positions are ones the view has passed.
+    """
+
+    followed: int
+    head: int
+
+
+@dataclass
 class UnreadableEventError(LedgerError):
     """A stored event no longer decodes, so it was changed outside the app.
 

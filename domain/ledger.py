@@ -67,6 +67,7 @@ from domain.errors import (
     FoundAfterStepError,
     LastOfficeError,
     LedgerError,
+    LogShortenedError,
     MomentInFutureError,
     NoScreeningToUndoError,
     NothingToImportError,
@@ -410,9 +411,10 @@ class Ledger(Application):
         self._staff: dict[UUID, StaffEntry] = {}
         self._staff_seen = 0
         self._staff_lock = threading.Lock()
-        # Set when an event in the log no longer decodes: the view stops
-        # before it, and the store stays open so that it can be verified.
-        self.damage: UnreadableEventError | None = None
+        # Set when an event in the log no longer decodes (the view stops
+        # before it) or the log ends before the view's position; the store
+        # stays open so that it can be verified, and rebuilt.
+        self.damage: UnreadableEventError | LogShortenedError | None = None
         # Set once the campaign was checked against a view level with the log.
         self.view_checked = False
         if level:
@@ -1935,8 +1937,15 @@ class Ledger(Application):
         """Bring the ledger view level with the log, then check the campaign against it.
 
         What opening does unless told not to; `progress` and `cancelled` as
-        for `catch_up`. A cancel leaves the campaign unchecked.
+        for `catch_up`. A cancel leaves the campaign unchecked. A log that
+        ends before the view's position is damage (see `LogShortenedError`):
+        the view is left as it is, for verify to report, until a rebuild.
         """
+        followed, head = self.projection.view.max_tracking_id(self.name) or 0, self.head()
+        if followed > head:
+            self.damage = LogShortenedError(followed, head)
+            log.error("the log ends at %d, but the view had followed it to %d", head, followed)
+            return
         try:
             self.catch_up(progress=progress, cancelled=cancelled)
         except UnreadableEventError as error:
@@ -2065,6 +2074,7 @@ class Ledger(Application):
         log.info("ledger view folded anew: %d events", folded)
         if damage is not None:
             raise damage
+        self.damage = None  # the view now ends where the log does
         return folded
 
     def head(self) -> int:
@@ -2102,6 +2112,9 @@ class Ledger(Application):
 
         with self._chain().read_log() as log_:
             report = verify_log(log_, fingerprints, files)
+        followed = self.projection.view.max_tracking_id(self.name) or 0
+        if followed > report.head:
+            return replace(report, view_followed=followed)
         if not report.intact or self.damage is not None:
             return report  # the log itself is wrong: the view cannot be judged by it
         try:

@@ -163,6 +163,9 @@ class VerifyReport:
     # Findings ("" for a log moment) whose rows in the ledger view differ from
     # a fresh fold of the log: the view was edited outside the app.
     view_differs: tuple[str, ...] = ()
+    # How far the ledger view had followed the log, when further than `head`:
+    # events at the log's end were deleted (0 otherwise).
+    view_followed: int = 0
 
     @property
     def problem(self) -> Problem | None:
@@ -175,10 +178,12 @@ class VerifyReport:
 
     @property
     def clean(self) -> bool:
-        """Whether the log is intact, the view agrees, and every fingerprint and file matches."""
+        """Whether the log is intact and as long as the view has seen, the view agrees,
+        and every fingerprint and file matches."""
         return (
             self.intact
             and not self.view_differs
+            and not self.view_followed
             and all(f.match is Match.MATCHES for f in self.fingerprints)
             and all(f.matches for f in self.files)
         )

@@ -477,3 +477,59 @@ def test_verify_against_a_file_stripped_of_its_origin_does_not_pass(
 
     out = capsys.readouterr().out
     assert "不能确认" in out
+
+
+def test_verify_says_when_the_chain_began_after_the_events_it_covers(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An event edited and both chain tables emptied: the next opening chains
+    the log anew, and `verify` said 记录完整 with exit 0, though the chain
+    vouches for nothing recorded before it began."""
+    import sqlite3
+
+    with sqlite3.connect(store) as db:
+        state = db.execute("SELECT state FROM stored_events WHERE rowid = 1").fetchone()[0]
+        db.execute(
+            "UPDATE stored_events SET state = ? WHERE rowid = 1",
+            (state.replace("东村".encode(), "西村".encode()),),
+        )
+        db.execute("DELETE FROM event_chain")
+        db.execute("DELETE FROM event_chain_origin")
+    assert main(["--store", str(store), "rebuild"]) == 0
+    capsys.readouterr()
+
+    assert main(["--store", str(store), "verify"]) == 1
+
+    out = capsys.readouterr().out
+    assert "校验链建立于" in out and "5 条记录是那时才纳入的" in out
+    assert "不能证明" in out and "指纹" in out
+
+
+def test_a_log_shorter_than_its_view_has_followed_is_named(
+    store: Path, campaign: Campaign, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The last events deleted with their chain rows: verify found nothing
+    wrong with the log, and a finding recorded next never showed, since the
+    view waited for positions it had already passed."""
+    import sqlite3
+
+    with sqlite3.connect(store) as db:
+        db.execute("DELETE FROM stored_events WHERE rowid = 5")
+        db.execute("DELETE FROM event_chain WHERE notification_id = 5")
+
+    assert main(["--store", str(store), "verify"]) == 1
+    out = capsys.readouterr().out
+    assert "台账视图已读到第 5 条记录" in out and "只有 4 条" in out
+
+    assert main(["--store", str(store), "stats"]) == 2
+    err = capsys.readouterr().err
+    assert "末尾" in err and "taizhang rebuild" in err
+
+    assert main(["--store", str(store), "rebuild"]) == 0
+    record_later(store, campaign)
+    ledger = open_ledger(campaign, store)
+    try:
+        statements = [row.statement for row in ledger.rows()]
+    finally:
+        ledger.close()
+    assert "北村孙某后来登记" in statements

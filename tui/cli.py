@@ -88,6 +88,7 @@ from tui.wording import (
     importing,
     late_note,
     moment_words,
+    origin_text,
     problem_text,
     progress_count,
     quoted,
@@ -96,6 +97,7 @@ from tui.wording import (
     rebuilt,
     restored_text,
     role_name,
+    shortened_text,
     signal_text,
     typed_twice,
     view_differs_text,
@@ -1662,6 +1664,12 @@ def _verify(ledger: Ledger, files: list[Path]) -> int:
         )
     if report.view_differs:
         print(view_differs_text(report.view_differs))
+    if report.view_followed:
+        print(shortened_text(report.view_followed, report.head))
+    # The chain vouches for nothing recorded before it began: not a pass.
+    adopted = report.origin is not None and report.origin.adopted > 0
+    if report.origin is not None and adopted:
+        print(origin_text(report.origin.started_at, report.origin.adopted))
     for submission, check in zip(submitted, report.fingerprints, strict=True):
         print(
             f"{submission.unit} 第 {submission.week} 周报送的指纹 {check.fingerprint}："
@@ -1721,7 +1729,7 @@ def _verify(ledger: Ledger, files: list[Path]) -> int:
                 else ""
             )
             print(f"  内容逐格核对：与记录一致{units}")
-    return EXIT_OK if report.clean and not cells_differ else 1
+    return EXIT_OK if report.clean and not cells_differ and not adopted else 1
 
 
 def _inspect(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int:

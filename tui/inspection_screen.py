@@ -24,7 +24,9 @@ from tui.wording import (
     SIGNAL_NAMES,
     handed_in_text,
     one_line,
+    origin_text,
     problem_text,
+    shortened_text,
     signal_text,
     view_differs_text,
 )
@@ -51,11 +53,10 @@ def describe_report(report: VerifyReport, submitted: Sequence[Submission] = ()) 
             f"{submission.unit} 第 {submission.week} 周报送的指纹 {check.fingerprint}："
             f"{MATCH_WORDS[check.match]}"
         )
+    if report.view_followed:
+        lines.append(f"[bold red]{shortened_text(report.view_followed, report.head)}[/]")
     if report.origin is not None and report.origin.adopted:
-        lines.append(
-            f"注意：校验链建立于 {report.origin.started_at}，当时已有的 "
-            f"{report.origin.adopted} 条记录是那时才纳入的。"
-        )
+        lines.append(origin_text(report.origin.started_at, report.origin.adopted))
     return "\n".join(lines)
 
 

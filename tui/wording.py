@@ -437,6 +437,7 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         f"记录库已在软件之外被改动（第 {x.position} 条位置已被占用），"
         "为保留证据已停止写入，请先运行核验。"
     ),
+    e.LogShortenedError: lambda x: shortened_text(x.followed, x.head),
     e.UnreadableEventError: lambda x: (
         (f"第 {x.position} 条记录无法读取" if x.position else "有一条记录无法读取")
         + f"（问题 {x.finding_id[:8]}，第 {x.version} 步），可能已在本软件之外被改动；"
@@ -1082,6 +1083,25 @@ def view_differs_text(differs: Sequence[str]) -> str:
         f"台账视图与记录不一致：{len(differs)} 处显示数据在本软件之外被改动{which}。"
         "屏幕和导出读的是视图，请在台账页按 r（或运行 taizhang rebuild）"
         "按记录重建后再导出。"
+    )
+
+
+def shortened_text(followed: int, head: int) -> str:
+    """Say that the log ends before where the ledger view had followed it."""
+    return (
+        f"台账视图已读到第 {followed} 条记录，记录现在只有 {head} 条：末尾的记录在本软件之外"
+        "被删除过，此后新记的也不会显示。请从备份恢复数据文件；确认现有记录无误后，"
+        "运行 taizhang rebuild（或在台账页按 r）按现有记录重建台账视图。"
+    )
+
+
+def origin_text(started_at: str, adopted: int) -> str:
+    """Say that the chain began after events it now covers, and what that means."""
+    began = started_at[:19].replace("T", " ")
+    return (
+        f"注意：校验链建立于 {began}（UTC），当时已有的 {adopted} 条记录是那时才纳入的："
+        "它们在纳入之前是否被改动过，校验链不能证明，须对照此前交出的指纹"
+        "（周报送、数据包、台账页脚的指纹）核对。"
     )
 
 
