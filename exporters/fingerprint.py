@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from domain.errors import LedgerError
 from domain.ledger import Ledger
@@ -104,23 +105,43 @@ def verify_ledger(
     return ledger.verify(fingerprints, [submit_file(path) for path in files])
 
 
+class Difference(NamedTuple):
+    """Where a file shows otherwise than the sheet rebuilt from the log.
+
+    `kind` "value": the cell holds `given`, the log gives `rebuilt`;
+    "format": the cell's number format (a format of literal text shows words
+    the cell does not hold); "hidden_row", "hidden_column", "hidden_sheet":
+    what the file hides from view and print (`place` names the row, column or
+    sheet).
+    """
+
+    sheet: str
+    place: str
+    given: object
+    rebuilt: object
+    kind: str = "value"
+
+
 @dataclass(frozen=True)
 class CellCheck:
     """A file's cells against the sheet rebuilt from the log at its fingerprint.
 
     `difference` is None when every cell of the ledger and detail sheets
-    matches; otherwise (sheet, cell, the file's value, the log's value) of the
-    first that does not. `unchecked` says why no comparison was made.
+    matches, in value, number format and visibility; otherwise the first that
+    does not. `unchecked` says why no comparison was made. `uncompared` names
+    the file's other sheets: tables computed from the same rows (a final
+    ledger's 统计 and 汇总), not rebuilt here.
     """
 
     path: Path
-    difference: tuple[str, str, object, object] | None = None
+    difference: Difference | None = None
     differing: int = 0
     unchecked: str = ""
     # The office's consolidated workbook: how many units' sheets were compared,
     # and the units the log gives a sheet that the file lacks.
     units: int = 0
     missing: tuple[str, ...] = ()
+    uncompared: tuple[str, ...] = ()
 
     @property
     def matches(self) -> bool:
@@ -156,7 +177,13 @@ def check_cells(ledger: Ledger, path: Path) -> CellCheck:
             rebuilt = load_workbook(write_official_sheet(variant, Path(folder) / name))
             differences.append(_differences(book, rebuilt))
     fewer = min(differences, key=len)
-    return CellCheck(path, difference=fewer[0] if fewer else None, differing=len(fewer))
+    others = tuple(t for t in book.sheetnames if t not in (LEDGER_TITLE, DETAIL_TITLE))
+    return CellCheck(
+        path,
+        difference=fewer[0] if fewer else None,
+        differing=len(fewer),
+        uncompared=others,
+    )
 
 
 @dataclass(frozen=True)
@@ -206,7 +233,7 @@ def _check_units(ledger: Ledger, path: Path, book: Any, claim: _Claim) -> CellCh
         named = _UNIT_LINE.fullmatch(str(ws["A2"].value or ""))
         if named:
             given[named.group(1)] = ws
-    found: list[tuple[str, str, object, object]] = []
+    found: list[Difference] = []
     missing = []
     units = 0
     with tempfile.TemporaryDirectory() as folder:
@@ -228,13 +255,11 @@ def _check_units(ledger: Ledger, path: Path, book: Any, claim: _Claim) -> CellCh
     )
 
 
-def _differences(
-    given: Any, rebuilt: Any
-) -> list[tuple[str, str, object, object]]:
-    found: list[tuple[str, str, object, object]] = []
+def _differences(given: Any, rebuilt: Any) -> list[Difference]:
+    found: list[Difference] = []
     for title in (LEDGER_TITLE, DETAIL_TITLE):
         if title not in given.sheetnames:
-            found.append((title, "", None, title))
+            found.append(Difference(title, "", None, title))
             continue
         found += _cells_differing(given[title], rebuilt[title])
     return found
@@ -253,7 +278,8 @@ def _older_layout(mine: Any, theirs: Any) -> bool:
     return header == [cell.value for cell in theirs[1]][: len(header)]
 
 
-def _cells_differing(mine: Any, theirs: Any) -> list[tuple[str, str, object, object]]:
+def _cells_differing(mine: Any, theirs: Any) -> list[Difference]:
+    """Compare two sheets cell by cell, then what each hides from view."""
     found = []
     rows = max(mine.max_row, theirs.max_row)
     columns = max(mine.max_column, theirs.max_column)
@@ -261,8 +287,32 @@ def _cells_differing(mine: Any, theirs: Any) -> list[tuple[str, str, object, obj
         columns = mine.max_column
     for row in range(1, rows + 1):
         for column in range(1, columns + 1):
-            a = mine.cell(row, column).value
-            b = theirs.cell(row, column).value
-            if a != b:
-                found.append((mine.title, mine.cell(row, column).coordinate, a, b))
+            a, b = mine.cell(row, column), theirs.cell(row, column)
+            if a.value != b.value:
+                found.append(Difference(mine.title, a.coordinate, a.value, b.value))
+            elif a.value is not None and a.number_format != b.number_format:
+                found.append(
+                    Difference(mine.title, a.coordinate, a.number_format, b.number_format,
+                               "format")
+                )  # fmt: skip
+    for kind, hidden in (("hidden_row", _hidden_rows), ("hidden_column", _hidden_columns)):
+        for place in sorted(hidden(mine) - hidden(theirs)):
+            shown = place if kind == "hidden_row" else get_column_letter(place)
+            found.append(Difference(mine.title, str(shown), True, False, kind))
+    if mine.sheet_state != theirs.sheet_state:
+        found.append(Difference(mine.title, mine.title, True, False, "hidden_sheet"))
     return found
+
+
+def _hidden_rows(ws: Any) -> set[int]:
+    return {row for row, d in ws.row_dimensions.items() if d.hidden}
+
+
+def _hidden_columns(ws: Any) -> set[int]:
+    # openpyxl keeps a run of like columns as one dimension, min to max.
+    return {
+        column
+        for d in ws.column_dimensions.values()
+        if d.hidden and d.min is not None
+        for column in range(d.min, (d.max or d.min) + 1)
+    }

@@ -533,3 +533,60 @@ def test_a_log_shorter_than_its_view_has_followed_is_named(
     finally:
         ledger.close()
     assert "北村孙某后来登记" in statements
+
+
+@pytest.mark.parametrize(
+    "disguise",
+    ["number_format", "hidden_row", "hidden_column", "hidden_sheet"],
+)
+def test_verify_against_a_file_sees_cells_shown_otherwise_than_they_hold(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], disguise: str
+) -> None:
+    """A number format of literal text shows words a cell does not hold, and a
+    hidden row leaves a finding off the printout: verify said 与记录一致."""
+    import openpyxl
+
+    base = ["--store", str(store), "--unit", "褚河街道", "--operator", "张三"]
+    exported = tmp_path / "exported.xlsx"
+    assert main([*base, "export", "--week", "2", "-o", str(exported)]) == 0
+    book = openpyxl.load_workbook(exported)
+    ledger_ws = book["整改台账"]
+    if disguise == "number_format":
+        ledger_ws["E4"].number_format = ';;;"已整改到位"'
+    elif disguise == "hidden_row":
+        ledger_ws.row_dimensions[5].hidden = True
+    elif disguise == "hidden_column":
+        ledger_ws.column_dimensions["E"].hidden = True
+    else:
+        book["明细"].sheet_state = "hidden"
+    book.save(exported)
+    capsys.readouterr()
+
+    assert main([*base, "verify", "--against", str(exported)]) == 1
+
+    out = capsys.readouterr().out
+    assert "内容与记录不符" in out and "与记录一致" not in out
+    shown = {
+        "number_format": "单元格 E4（整改台账表）的数字格式",
+        "hidden_row": "第 5 行被隐藏",
+        "hidden_column": "E 列被隐藏",
+        "hidden_sheet": "明细表被隐藏",
+    }[disguise]
+    assert shown in out
+
+
+def test_verify_against_a_final_ledger_names_the_tables_it_did_not_compare(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The final ledger's 统计 and 汇总 were edited and verify said only
+    内容逐格核对：与记录一致, as if every table had been compared."""
+    base = ["--store", str(store), "--unit", "褚河街道", "--operator", "张三"]
+    final = tmp_path / "final.xlsx"
+    assert main([*base, "final", "--unit", "褚河街道", "-o", str(final)]) == 0
+    capsys.readouterr()
+
+    assert main([*base, "verify", "--against", str(final)]) == 0
+
+    out = capsys.readouterr().out
+    assert "整改台账、明细表逐格核对：与记录一致" in out
+    assert "统计、汇总表是由这些行计算的，未逐格核对" in out

@@ -106,6 +106,7 @@ from tui.wording import (
 
 if TYPE_CHECKING:
     from domain.statistics import Tally
+    from exporters.fingerprint import Difference
 
 log = logging.getLogger(__name__)
 
@@ -1648,6 +1649,7 @@ def _office(
 
 def _verify(ledger: Ledger, files: list[Path]) -> int:
     from exporters.fingerprint import check_cells, verify_ledger
+    from exporters.official import DETAIL_TITLE, LEDGER_TITLE
 
     everything = ledger.submissions()
     submitted = [s for s in everything if s.fingerprint and not s.imported]
@@ -1703,15 +1705,8 @@ def _verify(ledger: Ledger, files: list[Path]) -> int:
         cells = check_cells(ledger, checked.path)
         if cells.difference is not None:
             cells_differ = True
-            title, cell, given, rebuilt = cells.difference
-            more = f"，共 {cells.differing} 个单元格不同" if cells.differing > 1 else ""
-            shown, wanted = _cell_text(given), _cell_text(rebuilt)
-            if shown == wanted:  # they differ beyond the part shown, or in spaces
-                shown, wanted = _difference_text(given, rebuilt)
-            print(
-                f"  内容与记录不符：单元格 {cell}（{title}表），"
-                f"文件中为“{shown}”，按记录应为“{wanted}”{more}"
-            )
+            more = f"，共 {cells.differing} 处不同" if cells.differing > 1 else ""
+            print(f"  内容与记录不符：{_difference_words(cells.difference)}{more}")
         elif cells.missing:
             cells_differ = True
             print(f"  内容与记录不符：缺少 {'、'.join(cells.missing)} 的台账表（按记录应有）")
@@ -1721,15 +1716,40 @@ def _verify(ledger: Ledger, files: list[Path]) -> int:
                 "  内容无法逐格核对：文件属性中缺少单位、日期或截止时间，无法按记录重建，"
                 "不能确认内容未被改动。"
             )
-        else:
-            units = (
-                f"（{cells.units} 个单位的台账；汇总、各周报送、逾期问题、按责任单位表"
-                "是由这些行计算的，未逐格核对）"
-                if cells.units
-                else ""
+        elif cells.units:
+            print(
+                f"  内容逐格核对：与记录一致（{cells.units} 个单位的台账；汇总、各周报送、"
+                "逾期问题、按责任单位表是由这些行计算的，未逐格核对）"
             )
-            print(f"  内容逐格核对：与记录一致{units}")
+        elif cells.uncompared:
+            print(
+                f"  {LEDGER_TITLE}、{DETAIL_TITLE}表逐格核对：与记录一致"
+                f"（{'、'.join(cells.uncompared)}表是由这些行计算的，未逐格核对）"
+            )
+        else:
+            print("  内容逐格核对：与记录一致")
     return EXIT_OK if report.clean and not cells_differ and not adopted else 1
+
+
+def _difference_words(found: Difference) -> str:
+    """Say where a file shows otherwise than the log gives."""
+    if found.kind == "hidden_row":
+        return f"{found.sheet}表第 {found.place} 行被隐藏（查看和打印时看不到）"
+    if found.kind == "hidden_column":
+        return f"{found.sheet}表 {found.place} 列被隐藏（查看和打印时看不到）"
+    if found.kind == "hidden_sheet":
+        return f"{found.sheet}表被隐藏（查看和打印时看不到）"
+    if found.kind == "format":
+        return (
+            f"单元格 {found.place}（{found.sheet}表）的数字格式为“{found.given}”，"
+            f"本软件导出时为“{found.rebuilt}”：显示出来的可能不是单元格里的内容"
+        )
+    shown, wanted = _cell_text(found.given), _cell_text(found.rebuilt)
+    if shown == wanted:  # they differ beyond the part shown, or in spaces
+        shown, wanted = _difference_text(found.given, found.rebuilt)
+    return (
+        f"单元格 {found.place}（{found.sheet}表），文件中为“{shown}”，按记录应为“{wanted}”"
+    )
 
 
 def _inspect(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int:
