@@ -57,7 +57,9 @@ class BundleResult:
 
     `missing` names (finding number, version) of the unit's events imported
     from an earlier bundle that this one lacks: removed from the unit's file
-    since. `other_units` are findings of other units that the unit's store
+    since. `newer` is set instead for a bundle exported before one of the
+    unit's already imported, all of whose events are here: (that one's export
+    moment, its unit-store head). `other_units` are findings of other units that the unit's store
     held, by unit, not imported; `left_out` counts the store's other events outside
     the unit's ledger (its operator register, samples); `submissions` are
     the weeks the bundle submitted, with their fingerprints as checked
@@ -73,6 +75,7 @@ class BundleResult:
     left_out: int
     fingerprint: str
     submissions: tuple[tuple[int, str], ...]
+    newer: tuple[str, int] | None = None
 
 
 def _field(field: tuple[str, bytes | None]) -> list[Any]:

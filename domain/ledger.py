@@ -1203,9 +1203,15 @@ class Ledger(Application):
                 continue
             break
         self.catch_up()
+        newer = None
+        if missing and not new:
+            newer = self._imported_after(bundle.unit, bundle.exported_at)
+            if newer is not None:
+                missing = ()  # an older bundle lacks what came later, not what was deleted
         return BundleResult(
             unit=bundle.unit,
             digest=bundle.digest,
+            newer=newer,
             added=len(new),
             present=present,
             missing=missing,
@@ -1255,6 +1261,24 @@ class Ledger(Application):
         return tuple(
             (oid[:SHORT_ID], version) for oid, version in sorted(before - held)
         )
+
+    def _imported_after(self, unit: str, exported_at: str) -> tuple[str, int] | None:
+        """Return the export moment and unit-store head of the unit's latest
+        imported bundle, if it was exported after `exported_at`."""
+        from domain.bundle import BundleImport
+
+        topic = get_topic(BundleImport.Imported)
+        latest = max(
+            (
+                (datetime.fromisoformat(e.exported_at), e.exported_at, e.source_head)
+                for e in self.events_in_order(topics=(topic,))
+                if e.unit == unit
+            ),
+            default=None,
+        )
+        if latest is None or latest[0] <= datetime.fromisoformat(exported_at):
+            return None
+        return latest[1], latest[2]
 
     def imported_events(self, unit: str = "") -> set[tuple[str, int]]:
         """Return (originator id, version) of every event that came in a bundle

@@ -119,3 +119,35 @@ def test_a_unit_file_with_a_record_deleted_is_not_exported(
     assert code == 2, err
     assert "第 1 条记录被删除" in err and "不能导出数据包" in err, err
     assert not bundle.exists()
+
+
+def test_an_older_bundle_imported_after_a_newer_one_is_not_called_a_deletion(
+    campaign: Campaign,
+    clock: SetClock,
+    new_finding: Callable[..., NewFinding],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The office imported a unit's bundles out of order and was told that the
+    unit's file had records deleted, which nobody had done."""
+    unit_file = tmp_path / "chuhe.sqlite"
+    office = ["--db", str(tmp_path / "office.sqlite"), "--operator", "王主任"]
+    export = ["--db", str(unit_file), "--operator", "张三", "--unit", "褚河街道",
+              "bundle", "export", "-o"]  # fmt: skip
+    unit = open_ledger(campaign, unit_file, clock)
+    unit.record(Operator("张三", "褚河街道"), new_finding(statement="第一个问题"))
+    unit.close()
+    assert main([*export, str(tmp_path / "first.tzb")]) == 0
+    clock.set(datetime(2022, 6, 3, 9, tzinfo=SHANGHAI))
+    unit = open_ledger(campaign, unit_file, clock)
+    unit.record(Operator("张三", "褚河街道"), new_finding(statement="第二个问题"))
+    unit.close()
+    assert main([*export, str(tmp_path / "second.tzb")]) == 0
+    assert main([*office, "bundle", "import", str(tmp_path / "second.tzb")]) == 0
+    capsys.readouterr()
+
+    assert main([*office, "bundle", "import", str(tmp_path / "first.tzb")]) == 0
+
+    out = capsys.readouterr().out
+    assert "删除" not in out
+    assert "较早导出的数据包" in out and "本库都已有" in out

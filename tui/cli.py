@@ -2192,6 +2192,14 @@ def _bundle(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int
         if result.added:
             print(f"已导入 {path}：{result.unit}，新增 {result.added} 条记录，"
                   f"已有 {result.present} 条。")
+        elif result.newer is not None:
+            at, head = result.newer
+            print(
+                f"{path} 是 {result.unit} 较早导出的数据包："
+                f"本库已导入过它之后导出的（"
+                f"{moment_words(datetime.fromisoformat(at).astimezone(ledger.campaign.tz))}导出，"
+                f"截至其第 {head} 条记录），其中的 {result.present} 条记录本库都已有，未重复记录。"
+            )
         else:
             print(f"{path} 已导入过：{result.unit} 的 {result.present} 条记录本库都已有，未重复记录。")
         if result.missing:
