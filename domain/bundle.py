@@ -59,11 +59,15 @@ class BundleResult:
     from an earlier bundle that this one lacks: removed from the unit's file
     since. `newer` is set instead for a bundle exported before one of the
     unit's already imported, all of whose events are here: (that one's export
-    moment, its unit-store head). `other_units` are findings of other units that the unit's store
-    held, by unit, not imported; `left_out` counts the store's other events outside
-    the unit's ledger (its operator register, samples); `submissions` are
-    the weeks the bundle submitted, with their fingerprints as checked
-    against the bundle's own chain.
+    moment, its unit-store head). `early` counts the finding events it added
+    that were recorded (so their times say) before the unit's previous bundle
+    was exported, which did not hold them: (that export moment, how many); see
+    domain.inspection's RECORDED_BEFORE_LAST_BUNDLE. `other_units` are
+    findings of other units that the unit's store held, by unit, not
+    imported; `left_out` counts the store's other events outside the unit's
+    ledger (its operator register, samples); `submissions` are the weeks the
+    bundle submitted, with their fingerprints as checked against the bundle's
+    own chain.
     """
 
     unit: str
@@ -76,6 +80,7 @@ class BundleResult:
     fingerprint: str
     submissions: tuple[tuple[int, str], ...]
     newer: tuple[str, int] | None = None
+    early: tuple[str, int] | None = None
 
 
 def _field(field: tuple[str, bytes | None]) -> list[Any]:

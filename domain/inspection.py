@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from domain.bundle import BundleImport
 from domain.campaign import Campaign
 from domain.state import FindingState, Status
 
@@ -37,6 +38,9 @@ class SignalKind(StrEnum):
     NATURE_FLIPPED_BEFORE_CUTOFF = "nature_flipped_before_cutoff"
     DEADLINE_MOVED_BEFORE_OVERDUE = "deadline_moved_before_overdue"
     LATE_COMPLETION = "late_completion"
+    # Brought by a unit's bundle, recorded (so its time says) before the unit's
+    # previous bundle was exported, which did not hold it.
+    RECORDED_BEFORE_LAST_BUNDLE = "recorded_before_last_bundle"
 
 
 # Clues that stand on a step's own claim, gone when the step is undone. A
@@ -79,17 +83,26 @@ class Signal:
 def signals(events: Iterable[Any], campaign: Campaign) -> list[Signal]:
     """List the signals in a log of events, by unit (campaign order) then time.
 
-    Events without `evolve` (not finding events) are passed over. Each
-    signal names the finding's reporting unit and statement as they stand
-    after the whole log.
+    Of the events without `evolve` (not finding events) only the records of
+    imported bundles are read. Each signal names the finding's reporting unit
+    and statement as they stand after the whole log.
     """
     states: dict[str, FindingState] = {}
     found: list[Signal] = []
     recordings: list[Any] = []
     undone: set[tuple[str, int]] = set()
+    # Each unit's latest bundle export imported so far, and the finding events
+    # recorded before the latest of them: only those can be brought too early.
+    exported: dict[str, datetime] = {}
+    early: dict[tuple[str, int], Any] = {}
     for event in events:
+        if isinstance(event, BundleImport.Imported):
+            found.extend(_before_last_bundle(event, exported, early, campaign))
+            continue
         if not hasattr(event, "evolve"):
             continue
+        if exported and event.timestamp < max(exported.values()):
+            early[(str(event.originator_id), event.originator_version)] = event
         key = str(event.originator_id)
         before = states.get(key)
         states[key] = event.evolve(before)
@@ -126,6 +139,37 @@ def signals(events: Iterable[Any], campaign: Campaign) -> list[Signal]:
         key=lambda s: (units.get(s.unit, len(units)), s.unit, s.recorded_at, s.version)
     )
     return now
+
+
+def _before_last_bundle(
+    imported: Any,
+    exported: dict[str, datetime],
+    early: dict[tuple[str, int], Any],
+    campaign: Campaign,
+) -> Iterable[Signal]:
+    """Flag what a bundle brought that was recorded before the unit's previous
+    bundle was exported: that bundle held the unit's whole file, so the record
+    was not in it then, whatever its time says. Updates `exported`; empties
+    `early`, since a bundle's events come just before its record."""
+    previous = exported.get(imported.unit)
+    for oid, version in imported.added:
+        event = early.get((str(oid), int(version)))
+        if previous is None or event is None or event.timestamp >= previous:
+            continue
+        local = event.timestamp.astimezone(campaign.tz)
+        yield Signal(
+            unit="",
+            finding_id=str(oid),
+            statement="",
+            kind=SignalKind.RECORDED_BEFORE_LAST_BUNDLE,
+            version=int(version),
+            recorded_at=event.timestamp,
+            week=max(1, campaign.week_of(local.date())),
+            dates=(("recorded_at", local), ("exported_at", previous.astimezone(campaign.tz))),
+        )
+    at = datetime.fromisoformat(imported.exported_at)
+    exported[imported.unit] = max(at, previous or at)
+    early.clear()
 
 
 def _late_recorded(

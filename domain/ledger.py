@@ -1178,6 +1178,7 @@ class Ledger(Application):
         mine, other_units, left_out = self._units_own(bundle)
         submissions = self._checked_submissions(bundle, mine)
         missing = self._missing_since_last(bundle.unit, mine)
+        latest = self._latest_import(bundle.unit)
         for attempt in (1, 2):
             new, present = self._not_yet_stored(mine)
             if not new:
@@ -1203,15 +1204,22 @@ class Ledger(Application):
                 continue
             break
         self.catch_up()
-        newer = None
-        if missing and not new:
-            newer = self._imported_after(bundle.unit, bundle.exported_at)
-            if newer is not None:
+        newer = early = None
+        if latest is not None:
+            moment, exported_at, head = latest
+            early = sum(
+                1
+                for e in map(self.mapper.to_domain_event, new)
+                if hasattr(e, "evolve") and e.timestamp < moment
+            )
+            if missing and not new and moment > datetime.fromisoformat(bundle.exported_at):
+                newer = (exported_at, head)
                 missing = ()  # an older bundle lacks what came later, not what was deleted
         return BundleResult(
             unit=bundle.unit,
             digest=bundle.digest,
             newer=newer,
+            early=(latest[1], early) if latest is not None and early else None,
             added=len(new),
             present=present,
             missing=missing,
@@ -1262,13 +1270,13 @@ class Ledger(Application):
             (oid[:SHORT_ID], version) for oid, version in sorted(before - held)
         )
 
-    def _imported_after(self, unit: str, exported_at: str) -> tuple[str, int] | None:
-        """Return the export moment and unit-store head of the unit's latest
-        imported bundle, if it was exported after `exported_at`."""
+    def _latest_import(self, unit: str) -> tuple[datetime, str, int] | None:
+        """Return the export moment (as a moment, and as recorded) and the
+        unit-store head of the unit's latest-exported bundle imported here."""
         from domain.bundle import BundleImport
 
         topic = get_topic(BundleImport.Imported)
-        latest = max(
+        return max(
             (
                 (datetime.fromisoformat(e.exported_at), e.exported_at, e.source_head)
                 for e in self.events_in_order(topics=(topic,))
@@ -1276,9 +1284,6 @@ class Ledger(Application):
             ),
             default=None,
         )
-        if latest is None or latest[0] <= datetime.fromisoformat(exported_at):
-            return None
-        return latest[1], latest[2]
 
     def imported_events(self, unit: str = "") -> set[tuple[str, int]]:
         """Return (originator id, version) of every event that came in a bundle

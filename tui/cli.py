@@ -2208,6 +2208,13 @@ def _bundle(args: argparse.Namespace, ledger: Ledger, operator: Operator) -> int
                 f"  注意：上次从该单位导入的 {len(result.missing)} 条记录不在这个数据包里"
                 f"（{named}）：单位数据文件中的记录被删除过。本库仍保留它们，请向该单位核实。"
             )
+        if result.early is not None:
+            at, count = result.early
+            print(
+                f"  注意：其中 {count} 条记录的录入时间早于该单位上次导出数据包的时间（"
+                f"{moment_words(datetime.fromisoformat(at).astimezone(ledger.campaign.tz))}），"
+                "那个数据包里却没有它们：录入时间可能被改早了。已列入 taizhang signals，请向该单位核实。"
+            )
         if result.other_units:
             named = "、".join(f"{unit} {count} 个" for unit, count in result.other_units)
             how = "；".join(f"bundle export --unit {unit}" for unit, _ in result.other_units)

@@ -71,6 +71,7 @@ FIELD_NAMES = {
     "withdrawn_reason": "作废原因",
     "recorded_at": "录入时间",
     "cutoff": "报送截止",
+    "exported_at": "数据包导出时间",
     "old_deadline": "原完成时限",
     "new_deadline": "新完成时限",
     "undone_version": "撤销第几步",
@@ -952,6 +953,7 @@ SIGNAL_NAMES = {
     SignalKind.NATURE_FLIPPED_BEFORE_CUTOFF: "截止前改性质",
     SignalKind.DEADLINE_MOVED_BEFORE_OVERDUE: "临期延期",
     SignalKind.LATE_COMPLETION: "补录完成（疑似倒签）",
+    SignalKind.RECORDED_BEFORE_LAST_BUNDLE: "录入时间早于上次数据包（疑似改时间）",
 }
 
 
@@ -987,6 +989,11 @@ def signal_text(signal: Signal) -> str:
     if kind is SignalKind.LATE_COMPLETION:
         gap = (recorded_on - _day_of(signal.when("completed_on"))).days
         return f"声称{when['completed_on']}完成，{recorded}才录入，相隔 {gap} 天"
+    if kind is SignalKind.RECORDED_BEFORE_LAST_BUNDLE:
+        return (
+            f"录入时间为{recorded}，但该单位{when['exported_at']}导出的数据包里没有它，"
+            "是随之后的数据包才报来的：录入时间可能被改早了"
+        )
 
     left = signal.when("cutoff") - signal.when("recorded_at")
     minutes = int(left.total_seconds() // 60)

@@ -340,3 +340,29 @@ def test_a_screening_undone_in_the_units_file_is_undone_at_the_office(
     assert ledger.screenings() == unit.screenings()
     assert [s.households for s in ledger.screenings()] == [80]
     assert ledger.verify().view_differs == ()
+
+
+def test_records_a_bundle_brings_dated_before_the_units_last_bundle_are_a_signal(
+    unit: Ledger, ledger: Ledger, clock: SetClock, new_finding: NewFindingFactory
+) -> None:
+    """A unit's file with a finding given an earlier recording time (its clock
+    set back, or the time rewritten) sent it with the next bundle as if
+    recorded before week 1's cut-off: nothing told the office that the
+    unit's previous bundle, exported after that time, did not hold it."""
+    from domain.inspection import SignalKind
+
+    ledger.import_bundle(OFFICE, unit.export_bundle(ZHANG, "褚河街道"))  # 6/8 10:00
+    at(clock, 6, 5)
+    late = unit.record(ZHANG, new_finding(statement="事后补入的问题", found_on=date(2022, 6, 4)))
+    at(clock, 6, 13)
+    unit.record(ZHANG, new_finding(statement="按时登记的问题", found_on=date(2022, 6, 13)))
+    result = ledger.import_bundle(OFFICE, unit.export_bundle(ZHANG, "褚河街道"))
+
+    assert result.added == 2 and result.early is not None and result.early[1] == 1
+
+    flagged = [s for s in ledger.signals() if s.kind is SignalKind.RECORDED_BEFORE_LAST_BUNDLE]
+    assert [s.finding_id for s in flagged] == [late]
+    assert flagged[0].when("exported_at") == datetime(2022, 6, 8, 10, tzinfo=SHANGHAI)
+    assert flagged[0].when("recorded_at") == datetime(2022, 6, 5, 10, tzinfo=SHANGHAI)
+    # The unit's own file, which never imported a bundle, has nothing to compare.
+    assert not [s for s in unit.signals() if s.kind is SignalKind.RECORDED_BEFORE_LAST_BUNDLE]
