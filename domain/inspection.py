@@ -25,6 +25,9 @@ DEADLINE_MARGIN_DAYS = 2
 # A completion recorded more than this many days after the day it claims is flagged.
 BACKDATING_DAYS = 7
 
+# The events of acceptance results, by class name.
+ACCEPTANCES = frozenset({"AcceptancePassed", "AcceptanceFailed"})
+
 # The campaign's source value for problems found by an acceptance spot-check.
 SPOT_CHECK_SOURCE = "验收抽查"
 
@@ -41,6 +44,9 @@ class SignalKind(StrEnum):
     # Brought by a unit's bundle, recorded (so its time says) before the unit's
     # previous bundle was exported, which did not hold it.
     RECORDED_BEFORE_LAST_BUNDLE = "recorded_before_last_bundle"
+    # An acceptance result recorded on a unit's own file and brought by its
+    # bundle: whose name it bears, that file cannot show.
+    ACCEPTED_IN_UNIT_BUNDLE = "accepted_in_unit_bundle"
 
 
 # Clues that stand on a step's own claim, gone when the step is undone. A
@@ -95,14 +101,20 @@ def signals(events: Iterable[Any], campaign: Campaign) -> list[Signal]:
     # recorded before the latest of them: only those can be brought too early.
     exported: dict[str, datetime] = {}
     early: dict[tuple[str, int], Any] = {}
+    # Acceptance results since the last bundle's record: a bundle's events
+    # come just before it.
+    accepted: dict[tuple[str, int], Any] = {}
     for event in events:
         if isinstance(event, BundleImport.Imported):
             found.extend(_before_last_bundle(event, exported, early, campaign))
+            found.extend(_accepted_in_bundle(event, accepted, campaign))
             continue
         if not hasattr(event, "evolve"):
             continue
         if exported and event.timestamp < max(exported.values()):
             early[(str(event.originator_id), event.originator_version)] = event
+        if type(event).__name__ in ACCEPTANCES:
+            accepted[(str(event.originator_id), event.originator_version)] = event
         key = str(event.originator_id)
         before = states.get(key)
         states[key] = event.evolve(before)
@@ -170,6 +182,29 @@ def _before_last_bundle(
     at = datetime.fromisoformat(imported.exported_at)
     exported[imported.unit] = max(at, previous or at)
     early.clear()
+
+
+def _accepted_in_bundle(
+    imported: Any, accepted: dict[tuple[str, int], Any], campaign: Campaign
+) -> Iterable[Signal]:
+    """Flag the acceptance results a unit's bundle brought; empties `accepted`."""
+    for oid, version in imported.added:
+        event = accepted.get((str(oid), int(version)))
+        if event is None:
+            continue
+        local = event.timestamp.astimezone(campaign.tz)
+        yield Signal(
+            unit="",
+            finding_id=str(oid),
+            statement="",
+            kind=SignalKind.ACCEPTED_IN_UNIT_BUNDLE,
+            version=int(version),
+            recorded_at=event.timestamp,
+            week=max(1, campaign.week_of(local.date())),
+            dates=(("recorded_at", local),),
+            detail=event.operator,
+        )
+    accepted.clear()
 
 
 def _late_recorded(

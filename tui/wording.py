@@ -954,6 +954,7 @@ SIGNAL_NAMES = {
     SignalKind.DEADLINE_MOVED_BEFORE_OVERDUE: "临期延期",
     SignalKind.LATE_COMPLETION: "补录完成（疑似倒签）",
     SignalKind.RECORDED_BEFORE_LAST_BUNDLE: "录入时间早于上次数据包（疑似改时间）",
+    SignalKind.ACCEPTED_IN_UNIT_BUNDLE: "验收结果随单位数据包报来",
 }
 
 
@@ -989,6 +990,11 @@ def signal_text(signal: Signal) -> str:
     if kind is SignalKind.LATE_COMPLETION:
         gap = (recorded_on - _day_of(signal.when("completed_on"))).days
         return f"声称{when['completed_on']}完成，{recorded}才录入，相隔 {gap} 天"
+    if kind is SignalKind.ACCEPTED_IN_UNIT_BUNDLE:
+        return (
+            f"{recorded}在该单位自己的数据文件上记录的验收结果（署名{signal.detail}），"
+            "随单位数据包报来：署名无从查证，请与调研指导组核实"
+        )
     if kind is SignalKind.RECORDED_BEFORE_LAST_BUNDLE:
         return (
             f"录入时间为{recorded}，但该单位{when['exported_at']}导出的数据包里没有它，"

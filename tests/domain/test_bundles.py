@@ -366,3 +366,33 @@ def test_records_a_bundle_brings_dated_before_the_units_last_bundle_are_a_signal
     assert flagged[0].when("recorded_at") == datetime(2022, 6, 5, 10, tzinfo=SHANGHAI)
     # The unit's own file, which never imported a bundle, has nothing to compare.
     assert not [s for s in unit.signals() if s.kind is SignalKind.RECORDED_BEFORE_LAST_BUNDLE]
+
+
+def test_an_acceptance_a_units_bundle_brings_is_a_signal(
+    unit: Ledger, ledger: Ledger, clock: SetClock
+) -> None:
+    """A township typed the team member's name on its own file, where nobody
+    is registered, and closed out its finding; the office's register let that
+    name accept, so the acceptance came in as the team's, with nothing to say
+    it was recorded on the township's computer."""
+    from domain.inspection import SignalKind
+
+    ledger.register_operator(OFFICE, OFFICE.name, OFFICE.unit, "办公室")
+    team = Operator("赵验收", "市巩固拓展脱贫攻坚成果调研指导组")
+    ledger.register_operator(OFFICE, team.name, team.unit, "调研指导组")
+    ledger.register_operator(OFFICE, ZHANG.name, ZHANG.unit, "单位")
+    first = unit.rows()[0].finding_id
+    at(clock, 6, 9)
+    unit.complete(ZHANG, first, 3, on=date(2022, 6, 9), effect="已整改")
+    unit.pass_acceptance(team, first, 4, on=date(2022, 6, 9), remarks="合格")
+    ledger.import_bundle(OFFICE, unit.export_bundle(ZHANG, "褚河街道"))
+    # The team's own acceptance, at the office, is no signal.
+    second = unit.rows()[1].finding_id
+    ledger.plan(ZHANG, second, 1, measures="加压", deadline=date(2022, 6, 20),
+                responsible_unit="市水利局")  # fmt: skip
+    ledger.complete(ZHANG, second, 2, on=date(2022, 6, 9), effect="已加压")
+    ledger.pass_acceptance(team, second, 3, on=date(2022, 6, 9))
+
+    flagged = [s for s in ledger.signals() if s.kind is SignalKind.ACCEPTED_IN_UNIT_BUNDLE]
+    assert [(s.finding_id, s.version, s.detail) for s in flagged] == [(first, 5, "赵验收")]
+    assert flagged[0].unit == "褚河街道"

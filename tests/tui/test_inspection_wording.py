@@ -42,6 +42,7 @@ DATES: dict[SignalKind, tuple[tuple[str, date | datetime], ...]] = {
         ("new_deadline", date(2022, 6, 20)),
     ),
     SignalKind.LATE_COMPLETION: (("completed_on", date(2022, 5, 30)), RECORDED),
+    SignalKind.ACCEPTED_IN_UNIT_BUNDLE: (RECORDED,),
     SignalKind.RECORDED_BEFORE_LAST_BUNDLE: (
         RECORDED,
         ("exported_at", datetime(2022, 6, 9, 17, 5, tzinfo=SHANGHAI)),
