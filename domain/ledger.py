@@ -2899,8 +2899,13 @@ class Ledger(Application):
     def _known(self, field: str, unit: str) -> str:
         units = self.campaign.all_units
         if unit not in units:
-            # A name typed in part (褚河) names the units it could be, if few.
+            # A name typed in part (褚河) names the units it could be, if few;
+            # one misspelt (褚河镇, 市住建委), those it is closest to.
             meant = tuple(u for u in units if unit.strip() and unit.strip() in u)
+            if not meant:
+                import difflib
+
+                meant = tuple(difflib.get_close_matches(unit.strip(), units, n=3, cutoff=0.5))
             raise UnknownValueError(field, unit, meant if len(meant) <= 5 else ())
         return unit
 
@@ -2908,7 +2913,7 @@ class Ledger(Application):
     def _choice(field: str, value: str, allowed: list[str]) -> str:
         value = value.strip()
         if value and value not in allowed:
-            raise UnknownValueError(field, value)
+            raise UnknownValueError(field, value, tuple(allowed))
         return value
 
     def _check_campaign_day(self, field: str, day: date, *, to_the_end: bool = True) -> None:

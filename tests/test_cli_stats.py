@@ -459,3 +459,37 @@ def test_a_week_outside_the_campaign_is_refused_listing_the_weeks(
     err = capsys.readouterr().err
     assert_refused(code, err)
     assert "“周次”的值“5”不在本次工作的定义中。可填：1、2、3、4。" in err, err
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"), [("褚河镇", "褚河街道"), ("市住建委", "市住建局")]
+)
+def test_a_unit_misspelt_is_refused_naming_the_units_it_is_close_to(
+    store: Path, capsys: pytest.CaptureFixture[str], typed: str, meant: str
+) -> None:
+    """褚河镇 for 褚河街道 or 市住建委 for 市住建局 was refused with no hint."""
+    code = main(["--store", str(store), "stats", "--unit", typed])
+
+    err = capsys.readouterr().err
+    assert_refused(code, err)
+    assert f"可填：{meant}" in err, err
+
+
+def test_a_household_kind_not_defined_is_refused_listing_the_kinds(
+    store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Correcting 户类型 to 贫困户 said only that it is not defined."""
+    from domain.campaign import load_campaign
+    from domain.errors import UnknownValueError
+    from domain.ledger import open_ledger
+    from tui.wording import explain
+
+    ledger = open_ledger(load_campaign(), store)
+    try:
+        row = ledger.rows()[0]
+        with pytest.raises(UnknownValueError) as refused:
+            ledger.correct(Operator("张三", row.reporting_unit), row.finding_id, row.version,
+                           field="household_kind", value="贫困户", reason="改类型")  # fmt: skip
+    finally:
+        ledger.close()
+    assert "可填：脱贫户、监测对象、一般农户。" in explain(refused.value)
