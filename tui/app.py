@@ -454,7 +454,13 @@ class TaizhangApp(App[None]):
         ):
             self.call_from_thread(
                 self.notify,
-                entered_late(week, late, "导出时“依据”选“现在所知”可包含它们"),
+                entered_late(
+                    week,
+                    late,
+                    "表后的“迟报漏报”表列出了它们"
+                    if differences
+                    else "导出时“依据”选“现在所知”可包含它们",
+                ),
                 severity="warning",
                 timeout=15,
             )

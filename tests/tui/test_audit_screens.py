@@ -231,6 +231,9 @@ async def test_the_weeks_screen_compares_reported_and_known_and_exports(
         await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()
         await pilot.pause()
+        # This form has no “依据” to choose: the late entries are on the file.
+        said = " ".join(str(n.message) for n in app._notifications)
+        assert "表后的“迟报漏报”表列出了它们" in said and "依据" not in said
 
     book = openpyxl.load_workbook(tmp_path / "整改台账-褚河街道-第1周-含差异.xlsx")
     assert book.sheetnames == ["整改台账", "明细", "迟报漏报", "与上周比较"]
