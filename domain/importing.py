@@ -138,7 +138,9 @@ class ImportResult:
     """The check of a whole sheet, and whether its good rows were recorded.
 
     `unit` is the reporting unit the findings get. `previous` is set when
-    the same file was imported before; nothing is then written.
+    the same file was imported before; nothing is then written. `as_of` is
+    the day found days are reckoned from: the report day, or else today,
+    never after the campaign's last day.
     """
 
     sheet: ImportSheet
@@ -146,6 +148,7 @@ class ImportResult:
     rows: tuple[CheckedRow, ...]
     previous: PreviousImport | None = None
     written: bool = False
+    as_of: date | None = None
 
     @property
     def good(self) -> tuple[CheckedRow, ...]:

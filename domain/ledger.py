@@ -2626,6 +2626,13 @@ class Ledger(Application):
         self._choice("source", IMPORT_SOURCE, self.campaign.sources)
         if not sheet.rows:
             raise NothingToImportError(sheet.file_name)
+        if sheet.report_day is not None:
+            # Found days are reckoned from it: one outside the campaign would
+            # quietly leave every row at its deadline instead.
+            day = sheet.report_day
+            first, last = self.campaign.first_day, self.campaign.last_day
+            if not first <= day <= last:
+                raise DateOutsideCampaignError("report_day", day, first, last)
 
         # Another process may have recorded some of these rows since the view
         # last followed the log.
@@ -2718,6 +2725,7 @@ class Ledger(Application):
                 for row in sheet.rows
             ),
             previous=self._previous_import(sheet.digest),
+            as_of=latest,
         )
         return result, [built[row.number] for row in result.good]
 

@@ -58,6 +58,7 @@ UNKNOWN = "unknown"
 NO_SUCH_SHEET = "no_such_sheet"
 NO_HEADER = "no_header"
 MISSING_COLUMNS = "missing_columns"
+BAD_REPORT_DAY = "bad_report_day"
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
@@ -359,7 +360,7 @@ def _read_sheet(
         )
         for index in range(width)
     )
-    unit, report_day = _unit_line(grid, header_row, year)
+    unit, report_day = _unit_line(path, grid, header_row, year)
 
     rows: list[ImportRow] = []
     skipped: list[tuple[int, str]] = []
@@ -588,12 +589,22 @@ def _serial_day(number: float, epoch: datetime) -> date:
     return moment.date()
 
 
-def _unit_line(grid: _Grid, header_row: int, year: int) -> tuple[str, date | None]:
-    """Find the unit and the report day written above the header row."""
+def _unit_line(
+    path: Path, grid: _Grid, header_row: int, year: int
+) -> tuple[str, date | None]:
+    """Find the unit and the report day written above the header row.
+
+    A report day written as text that names no real day (2022年6月31日) is
+    refused, naming its cell: passed over, the sheet would be taken as of
+    today and every found day fall back to its deadline.
+    """
+    # Imported only to read a workbook: the app loads this module at start-up.
+    from openpyxl.utils import get_column_letter
+
     unit, day = "", None
     for number in range(1, header_row):
         cells = list(_cells(grid.row(number)))
-        for index, (value, text) in enumerate(cells):
+        for index, (col, value, text) in enumerate(cells):
             if isinstance(value, datetime | date) and day is None:
                 day = value.date() if isinstance(value, datetime) else value
                 continue
@@ -602,22 +613,27 @@ def _unit_line(grid: _Grid, header_row: int, year: int) -> tuple[str, date | Non
             if written and day is None:
                 try:
                     day = parse_day(written.group(), year=year)
-                except DayParseError:
-                    pass
+                except DayParseError as error:
+                    cell = f"{get_column_letter(col)}{number}"
+                    raise ImportFileError(
+                        path, BAD_REPORT_DAY, [cell, text, error.reason]
+                    ) from error
             named = _UNIT_LINE.search(_REPORT_DAY.sub(" ", narrow))
             if named and not unit:
                 unit = named.group(1)
-                later = [t for _, t in cells[index + 1 :] if t]
+                later = [t for _, _, t in cells[index + 1 :] if t]
                 if not unit and later and not _REPORT_DAY.search(later[0]):
                     unit = later[0]
     return _squeeze(unit), day
 
 
-def _cells(values: Sequence[Any]) -> Iterator[tuple[Any, str]]:
+def _cells(values: Sequence[Any]) -> Iterator[tuple[int, Any, str]]:
+    """Yield (column number, value, text) of a row's filled cells."""
     seen: set[int] = set()
-    for value in values:
-        # A merged line repeats its text in every cell; read it once.
+    for col, value in enumerate(values, 1):
+        # A merged line repeats its text in every cell; read it once, at its
+        # first column (the merged range's top-left cell).
         if value is None or id(value) in seen:
             continue
         seen.add(id(value))
-        yield value, _text(value)
+        yield col, value, _text(value)

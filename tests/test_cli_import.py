@@ -6,6 +6,7 @@ import re
 import zipfile
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -283,3 +284,74 @@ def test_an_import_by_an_unregistered_operator_is_stamped_with_the_sheets_unit(
     finally:
         ledger.close()
     assert units == {"褚河街道"}
+
+
+def changed_copy(sample: Path, target: Path, **cells: Any) -> Path:
+    """Save a copy of a sample workbook with some cells changed (E2="…")."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(sample)
+    ws = workbook.active
+    assert ws is not None
+    for cell, value in cells.items():
+        ws[cell].value = value
+    workbook.save(target)
+    return target
+
+
+@pytest.mark.parametrize("written", ["2022 年 6 月 31 日", "2022 年 6 月 40 日"])
+def test_a_header_day_that_is_no_day_is_refused_naming_its_cell(
+    samples: Path, store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    written: str,
+) -> None:
+    """E2 `2022 年 6 月 31 日` was passed over as no header day at all: the sheet
+    was imported as of today and every found day became its deadline."""
+    path = changed_copy(
+        samples / "official-chuhe-week1.xlsx", tmp_path / "bad.xlsx", E2=written
+    )
+
+    code = run(store, str(path))
+
+    out, err = capsys.readouterr()
+    assert_refused(code, err)
+    assert "E2" in err and "表头日期" in err and "该月没有这一天" in err, err
+    assert "可以导入" not in out
+    assert not store.exists()
+
+
+@pytest.mark.parametrize(
+    ("cells", "options"),
+    [
+        ({"E2": "2023 年 6 月 7 日"}, ()),
+        ({"E2": None}, ("--on", "2030-01-01")),
+    ],
+)
+def test_a_header_day_outside_the_campaign_is_refused_naming_its_span(
+    samples: Path, store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    cells: dict[str, Any], options: tuple[str, ...],
+) -> None:
+    """A header day a year late, or `--on 2030-01-01`, was taken silently and
+    the found days quietly fell back to the deadlines."""
+    sample = samples / "official-chuhe-week1.xlsx"
+    path = changed_copy(sample, tmp_path / "late.xlsx", **cells)
+
+    code = run(store, str(path), *options)
+
+    out, err = capsys.readouterr()
+    assert_refused(code, err)
+    assert "表头日期" in err and "应在 2022年5月23日 至 2022年6月25日 之间" in err, err
+    assert not store.exists() or stored_rows(store) == []
+
+
+def test_without_a_header_day_the_report_says_plainly_that_today_is_taken(
+    samples: Path, store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`取表头日期（今天）` said a header day was taken where the sheet had none."""
+    sample = str(samples / "handmade-plain-chuhe.xlsx")
+
+    code = run(store, sample, "--unit", "褚河街道", "--dry-run")
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "取表头日期（今天）" not in out
+    assert "表中没有表头日期，取今天（本次工作已结束的，取其最后一天），即2022年6月25日" in out, out

@@ -33,6 +33,7 @@ FIELD_NAMES = {
     "statement": "问题表述",
     "cause": "产生原因及分析",
     "found_on": "发现日期",
+    "report_day": "表头日期",
     "source": "问题来源",
     "village": "村（社区）",
     "household_head": "户主",
@@ -1136,6 +1137,9 @@ def import_file_problem(error: ImportFileError) -> str:
             "（序号、问题类型、问题性质、问题表述、整改措施、完成时限、责任单位）；"
             "请确认选对了文件或工作表。"
         )
+    if error.problem == li.BAD_REPORT_DAY:
+        cell, text, reason = error.detail
+        return f"{name} 的表头日期（{cell} 单元格）" + _day_problem(DayParseError(text, reason))
     if error.problem == li.MISSING_COLUMNS:
         return (
             f"{name} 的表头缺少 {names} 列；正式台账须有问题类型、问题性质、"
@@ -1195,9 +1199,13 @@ def import_notes(result: ImportResult) -> list[str]:
             "记为该问题类型的第 1 项，导入后可在问题页用“更正”改正。"
         )
     if sheet.column("found_on") is None:
-        day = format_day(sheet.report_day) if sheet.report_day else "今天"
+        if sheet.report_day is not None:
+            taken = f"取表头日期（{format_day(sheet.report_day)}）"
+        else:
+            day = f"，即{format_day(result.as_of)}" if result.as_of else ""
+            taken = f"表中没有表头日期，取今天（本次工作已结束的，取其最后一天）{day}"
         notes.append(
-            f"台账没有“发现日期”：取表头日期（{day}），完成时限更早的取完成时限，"
+            f"台账没有“发现日期”：{taken}，完成时限更早的取完成时限，"
             "同一问题类型中排在前面的不晚于后面的。"
         )
     extra = [c.header or f"{c.letter}列" for c in sheet.columns if not c.field and c.header]

@@ -355,7 +355,7 @@ def test_found_days_use_today_without_a_report_day_and_never_after_it(
     ledger: Ledger, operator: Operator
 ) -> None:
     late = date(2022, 6, 30)
-    for report_day, digest in ((None, "a"), (date(2022, 6, 30), "b")):
+    for report_day, digest in ((None, "a"), (date(2022, 6, 20), "b")):
         result = ledger.check_import(
             operator,
             sheet(row(4, deadline=late), report_day=report_day, digest=digest),
@@ -377,12 +377,19 @@ def test_after_the_campaign_a_sheet_without_a_report_day_is_found_by_its_last_da
     assert result.rows[0].found_on == ledger.campaign.last_day
 
 
-def test_a_report_day_before_the_campaign_is_a_problem_of_each_row(
-    ledger: Ledger, operator: Operator
+@pytest.mark.parametrize("day", [date(2022, 4, 1), date(2022, 6, 26), date(2030, 1, 1)])
+def test_a_report_day_outside_the_campaign_refuses_the_sheet(
+    ledger: Ledger, operator: Operator, day: date
 ) -> None:
-    result = ledger.check_import(operator, sheet(row(4), report_day=date(2022, 4, 1)))
+    """A report day after the campaign was taken silently, and every row's
+    found day fell back to its deadline; before it, each row was refused
+    for a found day the sheet never gave."""
+    with pytest.raises(DateOutsideCampaignError) as refused:
+        ledger.check_import(operator, sheet(row(4), report_day=day))
 
-    assert problems(result) == {4: [("found_on", DateOutsideCampaignError)]}
+    assert refused.value == DateOutsideCampaignError(
+        "report_day", day, ledger.campaign.first_day, ledger.campaign.last_day
+    )
 
 
 def test_the_same_rules_as_typing_a_finding_in(

@@ -197,6 +197,19 @@ def test_numbers_as_text_blank_rows_and_the_note_are_passed_over(
     assert sheet.skipped == ((11, "填报人：张三          审核人：李四"),)
 
 
+def test_a_header_day_that_is_no_day_is_refused_naming_its_cell(tmp_path: Path) -> None:
+    """2022年6月31日 above the header read as no day at all."""
+    above = ((TITLE,), ("单位（盖章）：褚河街道", None, None, None, "2022年6月31日"))
+    path = make_book(tmp_path / "a.xlsx", [row_values(1)], above=above)
+
+    with pytest.raises(ImportFileError) as refused:
+        read(path)
+
+    assert refused.value.problem == li.BAD_REPORT_DAY
+    assert refused.value.detail == ("E2", "2022年6月31日", "no such day")
+    assert "E2 单元格" in explain(refused.value)
+
+
 def test_extra_columns_are_kept_as_remarks(tmp_path: Path) -> None:
     header = (*HEADER, "备注", "责任人", "整改进展")
     rows = [[*row_values(1), "已入户核实", "王五", None, "H列外的字"]]
