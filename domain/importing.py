@@ -36,8 +36,9 @@ class ImportRow:
     """One row of a ledger sheet as read, before any campaign check.
 
     Texts are as the sheet holds them, trimmed. A day that could not be
-    read is None, with the reason among `problems`. `check_item` and
-    `found_on` are filled only when the sheet has such a column.
+    read is None, with the reason among `problems`. `check_item`,
+    `found_on` and the household (`village`, `household_head`,
+    `household_kind`) are filled only when the sheet has such a column.
     """
 
     number: int
@@ -51,6 +52,9 @@ class ImportRow:
     cause: str = ""
     check_item: str = ""
     found_on: date | None = None
+    village: str = ""
+    household_head: str = ""
+    household_kind: str = ""
     remarks: str = ""
     problems: tuple[RowProblem, ...] = ()
 

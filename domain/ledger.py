@@ -2691,6 +2691,9 @@ class Ledger(Application):
                 statement=row.statement,
                 found_on=day,
                 cause=row.cause,
+                village=row.village,
+                household_head=row.household_head,
+                household_kind=row.household_kind,
                 source=IMPORT_SOURCE,
                 source_ref=f"{sheet.file_name} 第{row.number}行",
                 measures=row.measures,
@@ -2770,6 +2773,15 @@ class Ledger(Application):
                 "responsible_unit", lambda: self._unit_named(row.responsible_unit)
             )
         check("cause", lambda: optional_text("cause", row.cause))
+        check("village", lambda: optional_text("village", row.village))
+        head = row.household_head
+        check("household_head", lambda: optional_text("household_head", head))
+        check(
+            "household_kind",
+            lambda: self._choice(
+                "household_kind", row.household_kind, self.campaign.household_kinds
+            ),
+        )
         check("remarks", lambda: optional_text("remarks", row.remarks))
         check(
             "responsible_leader",

@@ -77,6 +77,10 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "cause": ("产生原因及分析", "原因分析", "产生原因"),
     "check_item": ("排查内容",),
     "found_on": ("发现日期", "发现时间"),
+    # The household, as the app's own 明细 sheet heads it.
+    "village": ("村（社区）", "村(社区)", "村"),
+    "household_head": ("户主", "户主姓名"),
+    "household_kind": ("户类型", "农户类型"),
 }
 # Without these the sheet is not the official form, or near enough.
 REQUIRED = (
@@ -88,8 +92,11 @@ REQUIRED = (
     "responsible_unit",
 )
 
-# Values that never hold a space: category, nature, unit names.
-_NAME_FIELDS = frozenset({"category", "nature", "responsible_unit"})
+# Values that never hold a space: category, nature, unit and household names.
+# A head's name spaced for alignment (赵  大明) would escape the masking.
+_NAME_FIELDS = frozenset(
+    {"category", "nature", "responsible_unit", "household_head", "household_kind"}
+)
 _DAY_FIELDS = frozenset({"deadline", "found_on"})
 
 # A line of text under the table: the form's note, or a note like it.

@@ -13,7 +13,7 @@ import pytest
 from domain.campaign import load_campaign
 from domain.ledger import open_ledger
 from domain.state import FindingState
-from tests.exporters.workbooks import make_book, row_values
+from tests.exporters.workbooks import HEADER, make_book, row_values
 from tui.cli import main
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -355,3 +355,76 @@ def test_without_a_header_day_the_report_says_plainly_that_today_is_taken(
     assert code == 0, err
     assert "取表头日期（今天）" not in out
     assert "表中没有表头日期，取今天（本次工作已结束的，取其最后一天），即2022年6月25日" in out, out
+
+
+HOUSEHOLD_HEADER = (*HEADER, "村（社区）", "户主", "户类型")
+
+
+def household_row(n: int, kind: str = "脱贫户") -> list[Any]:
+    return [
+        n, "教育扶贫", "个性问题", "北村脱贫户赵大明之女辍学", "劝返复学",
+        date(2022, 6, 10), "市教体局", "北村", "赵大明", kind,
+    ]
+
+
+def cell_texts(path: Path) -> dict[str, list[list[Any]]]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path)
+    return {
+        ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in workbook
+    }
+
+
+def test_household_columns_fill_the_household_and_are_masked_on_export(
+    tmp_path: Path, store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """村（社区）、户主、户类型 came in as free notes: the masked export left
+    赵大明 in the statement, and its 明细 sheet had empty household columns."""
+    path = make_book(tmp_path / "户.xlsx", [household_row(1)], header=HOUSEHOLD_HEADER)
+
+    assert run(store, str(path)) == 0, capsys.readouterr().err
+
+    out = capsys.readouterr().out
+    assert "作为备注" not in out, out
+    (finding,) = stored_rows(store)
+    assert (finding.village, finding.household_head, finding.household_kind) == (
+        "北村", "赵大明", "脱贫户",
+    )
+    assert finding.remarks == ""
+
+    masked = tmp_path / "m.xlsx"
+    code = main([
+        "--store", str(store), "--operator", "张三",
+        "export", "--unit", "褚河街道", "--masked", "-o", str(masked),
+    ])
+    assert code == 0, capsys.readouterr().err
+    sheets = cell_texts(masked)
+    everything = [str(v) for rows in sheets.values() for r in rows for v in r if v]
+    assert not [t for t in everything if "大明" in t], everything
+    assert any("北村脱贫户赵某之女辍学" in t for t in everything), everything
+    detail = sheets["明细"]
+    header = next(r for r in detail if "户主" in r)
+    (line,) = [r for r in detail if r and "北村脱贫户赵某之女辍学" in r]
+    assert [line[header.index(h)] for h in ("村（社区）", "户主", "户类型")] == [
+        "北村", "赵某", "脱贫户",
+    ]
+
+
+def test_a_household_kind_not_in_the_campaign_is_a_row_error_listing_the_kinds(
+    tmp_path: Path, store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """户类型 贫困户 was accepted unchecked, as a note."""
+    rows = [household_row(1, "贫困户")]
+    path = make_book(tmp_path / "户.xlsx", rows, header=HOUSEHOLD_HEADER)
+
+    code = run(store, str(path))
+
+    out, err = capsys.readouterr()
+    assert_refused(code, err)
+    assert re.search(
+        r"^4\s+J列 户类型\s+“户类型”的值“贫困户”不在本次工作的定义中。"
+        r"可填：脱贫户、监测对象、一般农户。",
+        out,
+        re.MULTILINE,
+    ), out

@@ -234,6 +234,21 @@ def test_known_extra_columns_fill_their_fields(tmp_path: Path) -> None:
     )
 
 
+def test_household_columns_fill_the_household_not_the_remarks(tmp_path: Path) -> None:
+    """村（社区）、户主、户类型 were kept as remarks, so masking never knew the head."""
+    header = (*HEADER, "村（社区）", "户 主", "户类型")
+    rows = [[*row_values(1), "北村", "赵  大明", "脱贫户"]]
+
+    (row,) = read(make_book(tmp_path / "a.xlsx", rows, header=header)).rows
+
+    assert (row.village, row.household_head, row.household_kind) == (
+        "北村",
+        "赵大明",
+        "脱贫户",
+    )
+    assert row.remarks == ""
+
+
 def test_other_sheets_are_ignored_unless_chosen(tmp_path: Path) -> None:
     workbook = Workbook()
     notes = workbook.active
