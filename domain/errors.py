@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 
 class LedgerError(Exception):
@@ -455,6 +456,10 @@ class DuplicateFindingError(LedgerError):
     """A statement repeats a recorded finding of the unit, or an earlier row.
 
     Exactly one of `finding_id` (recorded) and `row` (earlier in the file) is set.
+    `differences` are the cells where a row repeating a recorded finding
+    differs from it, as (field, the sheet's value, the ledger's value): a
+    later week's sheet may carry a new deadline or new measures, which the
+    import does not record.
     """
 
     statement: str
@@ -463,6 +468,9 @@ class DuplicateFindingError(LedgerError):
     # Where the recorded one came from and when it was found, to tell it by.
     source_ref: str = dataclasses.field(default="", compare=False)
     found_on: date | None = dataclasses.field(default=None, compare=False)
+    differences: tuple[tuple[str, Any, Any], ...] = dataclasses.field(
+        default=(), compare=False
+    )
 
 
 @dataclass

@@ -2655,6 +2655,7 @@ class Ledger(Application):
                 duplicate = DuplicateFindingError(
                     row.statement, same.finding_id,
                     source_ref=same.source_ref, found_on=same.found_on,
+                    differences=self._differences(row, same),
                 )
                 found.append(RowProblem(row.number, "statement", duplicate))
             elif earlier != row.number:
@@ -2790,6 +2791,49 @@ class Ledger(Application):
         if category is None or item is None or responsible is None:
             return found, None
         return found, (category, item, responsible)
+
+    def _differences(
+        self, row: ImportRow, state: FindingState
+    ) -> tuple[tuple[str, Any, Any], ...]:
+        """Name the cells where a row repeating a recorded finding says otherwise.
+
+        Returns (field, the sheet's value, the ledger's value) for each. Only
+        cells the sheet fills are compared: a blank cell of a hand-kept sheet
+        is more likely not filled in than cleared. Names are compared as the
+        ledger takes them (共性 is 共性问题), texts without spaces or breaks.
+        """
+        found: list[tuple[str, Any, Any]] = []
+        for field in COMPARED_ON_REIMPORT:
+            given, held = getattr(row, field), getattr(state, field)
+            if isinstance(given, str):
+                if not given.strip() or self._as_recorded(field, given) == _bare(held):
+                    continue
+                if field == "category":
+                    held = self._category_label(held)
+            elif given is None or given == held:
+                continue
+            found.append((field, given, held))
+        return tuple(found)
+
+    def _as_recorded(self, field: str, text: str) -> str:
+        """Return a sheet's text as the ledger would record it, without spaces."""
+        try:
+            if field == "category":
+                return self._category_key(text)
+            if field == "nature":
+                return self._nature(text)
+        except UnknownValueError:
+            pass
+        name = _bare(text)
+        if field == "responsible_unit" and f"市{name}" in self.campaign.all_units:
+            return f"市{name}"
+        return name
+
+    def _category_label(self, key: str) -> str:
+        try:
+            return self.campaign.category(key).label
+        except KeyError:
+            return key
 
     def _import_item(self, category: str, row: ImportRow) -> int:
         """Return the check item a row names: its number, or its text, or the default."""
@@ -2960,6 +3004,27 @@ class Ledger(Application):
         except KeyError:
             return []
         return [category.name, category.label]
+
+
+# The cells of a sheet's row compared with the finding it repeats.
+COMPARED_ON_REIMPORT = (
+    "category",
+    "nature",
+    "found_on",
+    "village",
+    "household_head",
+    "household_kind",
+    "cause",
+    "measures",
+    "deadline",
+    "responsible_unit",
+    "responsible_leader",
+)
+
+
+def _bare(value: Any) -> str:
+    """Return a value as text without any whitespace, to compare as written."""
+    return "".join(str(value or "").split())
 
 
 def _per_row(progress: Progress | None) -> Progress | None:

@@ -428,3 +428,46 @@ def test_a_household_kind_not_in_the_campaign_is_a_row_error_listing_the_kinds(
         out,
         re.MULTILINE,
     ), out
+
+
+def test_a_reimported_row_that_differs_names_the_changes_and_how_to_record_them(
+    samples: Path, store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The cumulative week sheet came back with row 4's deadline and measures
+    changed: row 4 was reported only as a duplicate, and nothing said that
+    the changes were not recorded."""
+    from openpyxl import load_workbook
+
+    sample = samples / "official-chuhe-week1.xlsx"
+    assert run(store, str(sample)) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    workbook = load_workbook(sample)
+    ws = workbook.active
+    assert ws is not None
+    ws["F4"].value = "2022年6月25日"
+    ws["E4"].value = "改为6月25日前完成挂牌"
+    ws.unmerge_cells("A18:G18")
+    ws["A19"].value, ws["A18"].value = ws["A18"].value, None
+    for column, value in zip("ABCDEFG", row_values(15), strict=True):
+        ws[f"{column}18"].value = value
+    path = tmp_path / "第2周.xlsx"
+    workbook.save(path)
+
+    code = run(store, str(path), "--only-good")
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    (said,) = [line for line in out.splitlines() if line.startswith("4 ")]
+    assert "重复" in said, out
+    assert "完成时限 表中 2022年6月25日，台账 2022年6月10日" in said, out
+    assert "整改措施 表中 “改为6月25日前完成挂牌”，台账 “6月10日前完成挂牌" in said, out
+    (unchanged,) = [line for line in out.splitlines() if line.startswith("5 ")]
+    assert "重复" in unchanged and "表中" not in unchanged, out
+    notes = [line for line in out.splitlines() if "没有记录" in line]
+    assert notes and "第 4 行" in notes[0], out
+    assert "延期" in notes[0] and "更正" in notes[0], notes
+    rows = stored_rows(store)
+    assert len(rows) == 15
+    (first,) = [r for r in rows if r.source_ref.endswith("第4行")]
+    assert first.deadline == date(2022, 6, 10)
+    assert first.measures.startswith("6月10日前完成挂牌")

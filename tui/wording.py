@@ -217,6 +217,25 @@ def _seal_leaves_work(x: e.SealLeavesWorkError) -> str:
     return f"{x.unit}{'，'.join(left)}；封存后{'，'.join(locked)}。"
 
 
+def _differences_text(differences: Sequence[tuple[str, Any, Any]]) -> str:
+    """Say where a sheet's row differs from the finding it repeats."""
+    if not differences:
+        return ""
+    parts = [
+        f"{field_name(field)} 表中 {_cell_shown(given)}，台账 {_cell_shown(held)}"
+        for field, given, held in differences
+    ]
+    return "表中与台账不同：" + "；".join(parts) + "（未记录）。"
+
+
+def _cell_shown(value: Any) -> str:
+    if value is None or value == "":
+        return "未填"
+    if isinstance(value, date):
+        return format_day(value)
+    return f"“{quoted(value)}”"
+
+
 def _day_problem(x: DayParseError) -> str:
     if x.reason == "no such month":
         return f"“{quoted(x.text)}”不是有效日期：月份应为 1 到 12，请核对。"
@@ -535,6 +554,7 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         + (f"{x.source_ref}，" if x.source_ref else "")
         + (f"{format_day(x.found_on)}发现，" if x.found_on else "")
         + f"编号 {x.finding_id[:SHORT_ID]}）。"
+        + _differences_text(x.differences)
         if x.finding_id
         else f"与第 {x.row} 行的问题表述相同，重复了。"
     ),
@@ -1189,6 +1209,10 @@ def import_problems(result: ImportResult) -> list[tuple[str, str, str]]:
     ]
 
 
+# How many rows a note lists by number before it says how many there are.
+CHANGED_ROWS_SHOWN = 10
+
+
 def import_notes(result: ImportResult) -> list[str]:
     """Say what the import assumed or passed over, so nothing goes unseen."""
     sheet = result.sheet
@@ -1211,6 +1235,19 @@ def import_notes(result: ImportResult) -> list[str]:
     extra = [c.header or f"{c.letter}列" for c in sheet.columns if not c.field and c.header]
     if extra:
         notes.append(f"表外各列（{'、'.join(extra)}）作为备注保存在问题中。")
+    changed = [
+        p.row
+        for p in result.problems
+        if isinstance(p.error, e.DuplicateFindingError) and p.error.differences
+    ]
+    if changed:
+        rows = "、".join(str(n) for n in changed[:CHANGED_ROWS_SHOWN])
+        more = f" 等 {len(changed)} " if len(changed) > CHANGED_ROWS_SHOWN else " "
+        notes.append(
+            f"第 {rows}{more}行与已登记的问题重复，但内容与台账不同（见上表）；"
+            "这些改动没有记录到台账，台账仍是原样。要记录，请在台账界面打开该问题："
+            "完成时限推迟按 d 延期（写明原因和批准人），其他各项按 k 更正（写明原因）。"
+        )
     for number, text in sheet.skipped:
         notes.append(f"第 {number} 行不是问题行，未导入：{text}")
     return notes

@@ -269,6 +269,31 @@ def test_a_statement_already_recorded_or_repeated_cannot_come_in(
     assert [r.number for r in result.good] == [5]
 
 
+def test_a_repeated_row_names_what_it_says_otherwise_than_the_ledger(
+    ledger: Ledger, operator: Operator
+) -> None:
+    """A later week's sheet with a new deadline was only called a duplicate."""
+    first = row(4, category="健康扶贫", nature="共性", responsible_unit="卫健委")
+    ledger.import_sheet(operator, sheet(first))
+    same = row(4, category="健康扶贫", nature="共性问题", responsible_unit="市卫健委",
+               measures="完成挂牌，\n逐户复核")
+    later = row(5, statement=first.statement, category="教育扶贫",
+                deadline=date(2022, 6, 25), measures="")
+
+    result = ledger.check_import(operator, sheet(same, later, digest="d2"))
+
+    errors = {p.row: p.error for p in result.problems}
+    assert isinstance(errors[4], DuplicateFindingError)
+    assert errors[4].differences == ()
+    assert isinstance(errors[5], DuplicateFindingError)
+    assert errors[5].differences == (
+        ("category", "教育扶贫", "健康扶贫"),
+        ("nature", "个性问题", "共性问题"),
+        ("deadline", date(2022, 6, 25), date(2022, 6, 10)),
+        ("responsible_unit", "市住建局", "市卫健委"),
+    )
+
+
 def test_the_check_item_is_the_first_of_its_category_unless_named(
     ledger: Ledger, operator: Operator
 ) -> None:

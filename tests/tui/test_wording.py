@@ -45,6 +45,9 @@ SAMPLES: dict[Any, Any] = {
     tuple[str, ...]: ("入户核实",),
     list[tuple[str, int]]: [("water", 5)],
     tuple[tuple[str, str], ...]: (("6fe7a896", "张三"),),
+    tuple[tuple[str, Any, Any], ...]: (
+        ("deadline", date(2022, 6, 25), date(2022, 6, 10)),
+    ),
     Path: Path("taizhang.key"),
 }
 
