@@ -2850,12 +2850,21 @@ class Ledger(Application):
         raise UnknownValueError("check_item", row.check_item, _numbers(len(items)))
 
     def _unit_named(self, text: str) -> str:
-        """Return the campaign unit a sheet names, also when it drops the 市 prefix."""
+        """Return the responsible unit a sheet names, also when it drops the 市 prefix.
+
+        Only the campaign's responsible units (the categories' lead units)
+        may be named, as the form offers: a township named here could then
+        complete another unit's finding. A refusal lists the units the name
+        is part of, or else all of them.
+        """
         name = "".join(text.split())
-        units = self.campaign.all_units
+        units = self.campaign.responsible_units
         if name and name not in units and f"市{name}" in units:
             return f"市{name}"
-        return self._known("responsible_unit", name)
+        if name not in units:
+            meant = tuple(u for u in units if name and name in u)
+            raise UnknownValueError("responsible_unit", name, meant or tuple(units))
+        return name
 
     def _own_unit(self, by: Operator) -> str:
         """The unit a registered unit's operator works for; else "".

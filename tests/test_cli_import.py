@@ -471,3 +471,24 @@ def test_a_reimported_row_that_differs_names_the_changes_and_how_to_record_them(
     (first,) = [r for r in rows if r.source_ref.endswith("第4行")]
     assert first.deadline == date(2022, 6, 10)
     assert first.measures.startswith("6月10日前完成挂牌")
+
+
+def test_a_responsible_unit_that_leads_no_category_is_a_row_error(
+    tmp_path: Path, store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """顺店镇 came in as 责任单位, and could then complete 褚河街道's finding;
+    the app's form offers only the campaign's responsible units."""
+    township = [*row_values(1)[:6], "顺店镇"]
+    partial = [*row_values(2)[:6], "水利"]
+    path = make_book(tmp_path / "台账.xlsx", [township, partial, row_values(3)])
+
+    code = run(store, str(path))
+
+    out, err = capsys.readouterr()
+    assert_refused(code, err)
+    said = re.search(r"^4\s+G列 责任单位\s+(.*)$", out, re.MULTILINE)
+    assert said, out
+    assert "“责任单位”的值“顺店镇”不在本次工作的定义中。可填：市住建局、" in said[1], out
+    assert "顺店镇" not in said[1].split("可填：")[1]
+    assert re.search(r"^5\s+G列 责任单位\s+.*“水利”.*可填：市水利局。", out, re.MULTILINE), out
+    assert not store.exists() or stored_rows(store) == []
