@@ -492,3 +492,33 @@ def test_a_responsible_unit_that_leads_no_category_is_a_row_error(
     assert "顺店镇" not in said[1].split("可填：")[1]
     assert re.search(r"^5\s+G列 责任单位\s+.*“水利”.*可填：市水利局。", out, re.MULTILINE), out
     assert not store.exists() or stored_rows(store) == []
+
+
+def test_refusals_name_the_options_that_answer_them(
+    tmp_path: Path, samples: Path, store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A failed import ended `或选择只导入无误的行` and `请指定导入到哪个单位`,
+    naming neither --only-good nor --unit."""
+    path = make_book(tmp_path / "台账.xlsx", [row_values(1), row_values(2, "下周")])
+
+    assert_refused(run(store, str(path)), err := capsys.readouterr().err)
+    assert "--only-good" in err, err
+
+    assert_refused(run(store, str(path), "--dry-run"), err := capsys.readouterr().err)
+    assert "--only-good" in err, err
+
+    sample = str(samples / "handmade-plain-chuhe.xlsx")  # no unit line
+    assert_refused(run(store, sample), err := capsys.readouterr().err)
+    assert "--unit" in err, err
+
+
+def test_a_dry_run_on_a_store_not_there_creates_none(
+    samples: Path, store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`import --dry-run` with a --store not yet there created the store file."""
+    code = run(store, str(samples / "official-chuhe-week1.xlsx"), "--dry-run")
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "可以导入 14 行" in out and "未写入" in out
+    assert sorted(p.name for p in store.parent.iterdir() if "ledger" in p.name) == []

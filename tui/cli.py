@@ -11,6 +11,7 @@ import re
 import shutil
 import sqlite3
 import sys
+import tempfile
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -76,6 +77,7 @@ from tui.wording import (
     entered_late,
     entered_late_then,
     event_name,
+    command_line_refusal,
     explain,
     export_name,
     exporting,
@@ -845,7 +847,7 @@ def main(argv: list[str] | None = None) -> int:
         ImportFileError,
     ) as error:
         log.info("refused: %r", error)
-        _say(explain(error))
+        _say(command_line_refusal(error))
         return EXIT_REFUSED
     except CommandRefused as refusal:
         log.info("refused: %s", refusal.message)
@@ -984,7 +986,8 @@ def _run(args: argparse.Namespace, choice: StoreChoice) -> int:
             )
         if args.on:
             sheet = sheet.dated(parse_day(args.on, year=campaign.year))
-        with _opened(campaign, store, key=key, shown=shown, must_exist=must_exist) as ledger:
+        dry_run = args.dry_run
+        with _import_ledger(campaign, store, dry_run, key=key, shown=shown) as ledger:
             return _import(ledger, operator, sheet, args, shown)
 
     if args.command == "rebuild":
@@ -2023,6 +2026,31 @@ def _opened(
         raise StoreError(store) from error
     finally:
         ledger.close()
+
+
+@contextmanager
+def _import_ledger(
+    campaign: Campaign,
+    store: Path | str,
+    dry_run: bool,
+    *,
+    key: str | None,
+    shown: bool,
+) -> Iterator[Ledger]:
+    """Open the ledger an import checks against and goes into.
+
+    A dry run on a store file not yet there checks against an empty ledger
+    in a scratch folder, which answers as that store would: a check must
+    create no file, and the store's name may yet be mistyped.
+    """
+    if not (dry_run and isinstance(store, Path) and not store.exists()):
+        with _opened(campaign, store, key=key, shown=shown) as ledger:
+            yield ledger
+        return
+    with tempfile.TemporaryDirectory(prefix="taizhang-") as scratch:
+        empty = Path(scratch) / "ledger.sqlite"
+        with _opened(campaign, empty, key=key, shown=shown) as ledger:
+            yield ledger
 
 
 def _wants_progress(args: argparse.Namespace) -> bool:

@@ -529,14 +529,10 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         f"此文件已于 {x.at:%Y-%m-%d %H:%M} 由 {x.operator} 导入过"
         f"（当时文件名 {x.previous_name}，{x.findings} 条问题），未重复导入。"
     ),
-    e.RowsRefusedError: lambda x: (
-        f"共 {x.total} 行中有 {x.bad} 行不能导入，未写入任何内容；"
-        "请按报告修改文件后重新导入，或选择只导入无误的行。"
-    ),
+    # As the app words them: see command_line_refusal for the command line's.
+    e.RowsRefusedError: lambda x: rows_refused(x, "或选择只导入无误的行"),
     e.NothingToImportError: lambda x: f"{x.file_name} 中没有可以导入的问题行。",
-    e.UnitNotGivenError: lambda x: (
-        f"{x.file_name} 中没有“单位（盖章）：……”一行，请指定导入到哪个单位。"
-    ),
+    e.UnitNotGivenError: lambda x: unit_not_given(x, "请在“导入到单位”中选择要导入到的单位"),
     e.UnitMismatchError: lambda x: (
         f"表中写的单位是“{x.sheet_unit}”，与所选的“{x.chosen}”不同；请核对文件或所选单位。"
     ),
@@ -820,6 +816,32 @@ def config_problem(error: Any) -> str:
         "bad_value": f"设置“{error.detail}”应是一段不为空的文字（加引号）",
     }.get(error.problem, error.problem)
     return f"配置文件 {error.path} 有误：{what}。"
+
+
+def rows_refused(x: e.RowsRefusedError, only_good: str) -> str:
+    """Say that bad rows kept a file out; `only_good` says how to take the rest."""
+    return (
+        f"共 {x.total} 行中有 {x.bad} 行不能导入，未写入任何内容；"
+        f"请按报告修改文件后重新导入，{only_good}。"
+    )
+
+
+def unit_not_given(x: e.UnitNotGivenError, choose: str) -> str:
+    """Say that a sheet names no unit; `choose` says how to name one."""
+    return f"{x.file_name} 中没有“单位（盖章）：……”一行，{choose}。"
+
+
+def command_line_refusal(error: Exception) -> str:
+    """Say why a command was refused, naming the option that answers it.
+
+    The app's wording names its own controls (the import dialog's fields);
+    everything else is worded as `explain` words it.
+    """
+    if isinstance(error, e.RowsRefusedError):
+        return rows_refused(error, "或加 --only-good 只导入无误的行")
+    if isinstance(error, e.UnitNotGivenError):
+        return unit_not_given(error, "请用 --unit 指定导入到哪个单位")
+    return explain(error)
 
 
 def explain(error: Exception) -> str:

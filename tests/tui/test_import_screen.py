@@ -236,7 +236,7 @@ async def test_a_file_imported_before_is_shown_so_and_not_written_again(
 
 @pytest.mark.parametrize(
     ("sheet", "said"),
-    [("第9周", "没有所指定的工作表“第9周”"), ("", "请指定导入到哪个单位")],
+    [("第9周", "没有所指定的工作表“第9周”"), ("", "请在“导入到单位”中选择")],
 )
 async def test_a_file_refused_as_a_whole_brings_the_dialog_back_as_filled(
     ledger: Ledger, tmp_path: Path, samples: Path, sheet: str, said: str
