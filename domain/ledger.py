@@ -2803,16 +2803,16 @@ class Ledger(Application):
         ledger takes them (共性 is 共性问题), texts without spaces or breaks.
         """
         found: list[tuple[str, Any, Any]] = []
-        for field in COMPARED_ON_REIMPORT:
-            given, held = getattr(row, field), getattr(state, field)
+        for name in COMPARED_ON_REIMPORT:
+            given, held = getattr(row, name), getattr(state, name)
             if isinstance(given, str):
-                if not given.strip() or self._as_recorded(field, given) == _bare(held):
+                if not given.strip() or self._as_recorded(name, given) == _bare(held):
                     continue
-                if field == "category":
+                if name == "category":
                     held = self._category_label(held)
             elif given is None or given == held:
                 continue
-            found.append((field, given, held))
+            found.append((name, given, held))
         return tuple(found)
 
     def _as_recorded(self, field: str, text: str) -> str:

@@ -337,7 +337,7 @@ def test_a_header_day_outside_the_campaign_is_refused_naming_its_span(
 
     code = run(store, str(path), *options)
 
-    out, err = capsys.readouterr()
+    err = capsys.readouterr().err
     assert_refused(code, err)
     assert "表头日期" in err and "应在 2022年5月23日 至 2022年6月25日 之间" in err, err
     assert not store.exists() or stored_rows(store) == []
