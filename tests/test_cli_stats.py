@@ -90,6 +90,8 @@ def test_stats_prints_the_totals_tables_and_weekly_bars(
     )
     for title in ("分类分性质统计", "按单位统计", "逾期问题 1 个", "每周新增与销号"):
         assert title in out
+    # A 已作废 column stands beside 合计, which leaves it out: the titles say so.
+    assert out.count("（合计不含作废）") == 3
     assert re.search(r"第1周\s+06-01—06-07\s+2\s+█+\s+0", out)
 
 

@@ -1532,7 +1532,7 @@ def _stats(ledger: Ledger, unit: str, week: int | None) -> int:
     )
     statuses = [str(s) for s in Status]
     _table(
-        "分类分性质统计",
+        "分类分性质统计（合计不含作废）",
         ("问题类型", "问题性质", *statuses, "合计", "逾期"),
         [
             (names.get(r.category, r.category), r.nature, *_tally_cells(r.tally))
@@ -1541,12 +1541,12 @@ def _stats(ledger: Ledger, unit: str, week: int | None) -> int:
         + [("合计", "", *_tally_cells(t))],
     )
     _table(
-        "按单位统计",
+        "按单位统计（合计不含作废）",
         ("单位", *statuses, "合计", "逾期", "按时完成率"),
         [(r.unit, *_tally_cells(r.tally), rate_text(r.tally)) for r in stats.by_unit],
     )
     _table(
-        "按责任单位统计",
+        "按责任单位统计（合计不含作废）",
         ("责任单位", *statuses, "合计", "逾期", "按时完成率"),
         [
             (r.unit or NO_RESPONSIBLE, *_tally_cells(r.tally), rate_text(r.tally))
