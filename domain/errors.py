@@ -477,8 +477,8 @@ class DuplicateFindingError(LedgerError):
 class StoreRefusedError(LedgerError):
     """The shared store's server answered, and refused the connection.
 
-    `problem` is no_database, no_user, password or other; `detail` is the
-    name it lacks, or for other the server's own words.
+    `problem` is no_database, no_user, no_schema, password or other; `detail`
+    is the name it lacks, or for other the server's own words.
     """
 
     address: str

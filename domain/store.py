@@ -103,19 +103,25 @@ def check_reachable(url: str, env: dict[str, str]) -> None:
 
     The library's pool retries a refused connection until its timeout and
     keeps only that it timed out; a server that answers says why at once.
-    A server that does not answer is left to the pool, which says so.
+    A server that does not answer is left to the pool, which says so. A
+    schema the address names must be there: the store does not make one.
     """
     import psycopg
 
+    schema = env.get("POSTGRES_SCHEMA", "")
     try:
-        psycopg.connect(
+        with psycopg.connect(
             dbname=env["POSTGRES_DBNAME"],
             host=env["POSTGRES_HOST"],
             port=env["POSTGRES_PORT"],
             user=env["POSTGRES_USER"],
             password=env["POSTGRES_PASSWORD"] or None,
             connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
-        ).close()
+        ) as connection:
+            if schema and not connection.execute(
+                "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)
+            ).fetchone():
+                raise StoreRefusedError(mask_url(url), "no_schema", schema)
     except psycopg.OperationalError as error:
         said = str(error)
         if "FATAL" not in said:

@@ -317,3 +317,18 @@ def test_a_database_or_user_the_server_lacks_is_named_at_once(
 
     assert main(["--db", f"postgresql://{missing}@{where}/postgres", *AS_OF]) == 2
     assert f"没有用户“{missing}”" in capsys.readouterr().err
+
+
+def test_a_schema_the_database_lacks_is_named_not_called_unreachable(
+    pg_database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """?schema= naming a schema nobody made was answered 无法连接…请检查地址、
+    用户名和密码、网络, although the server answered and said which."""
+    url = f"{pg_database}?schema=nosuch_{uuid.uuid4().hex[:8]}"
+
+    code = main(["--db", url, "stats"])
+
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "没有名为“nosuch_" in err and "schema" in err and "CREATE SCHEMA" in err
+    assert "无法连接" not in err

@@ -577,6 +577,8 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
             "no_database": f"服务器上没有名为“{x.detail}”的数据库，请核对地址中的数据库名，"
             "或请管理员先创建它。",
             "no_user": f"服务器上没有用户“{x.detail}”，请核对地址中的用户名。",
+            "no_schema": f"数据库中没有名为“{x.detail}”的 schema，请核对地址中的 ?schema=，"
+            f"或请管理员先创建它（CREATE SCHEMA {x.detail}，见 README）。",
             "password": f"用户“{x.detail}”的密码不对。",
         }.get(x.problem, f"{x.detail}")
     ),
