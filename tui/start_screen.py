@@ -8,10 +8,12 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from domain.errors import LedgerError
 from domain.ledger import Ledger, Operator
-from tui.wording import role_name
+from domain.finding import name_text
+from tui.wording import explain, role_name
 
 
 class StartScreen(Screen[Operator]):
@@ -21,8 +23,10 @@ class StartScreen(Screen[Operator]):
     (`--operator` or TAIZHANG_OPERATOR); returns the chosen operator, with the
     unit and role the register gives. With nobody registered and no unit
     named (`--unit` or TAIZHANG_UNIT), it lists the campaign's units instead
-    and returns `name` working for the chosen one: a unit taken by default
-    would sign every record with a unit the clerk never chose.
+    and returns the name typed above them (at first `name`, the login name)
+    working for the chosen one: a unit taken by default would sign every
+    record with a unit the clerk never chose, and a login name with a name
+    that is nobody's.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -45,9 +49,11 @@ class StartScreen(Screen[Operator]):
             # its own line, so that a narrow screen does not break it.
             note = (
                 "请选择你所在的单位（↑↓移动，Enter确认）。启动时加“--unit 单位”可省去这一步。\n"
-                f"操作员：{self.name_given}（你记录的每一项都会署上这个姓名和所选单位）"
+                "你记录的每一项都会署上下面的姓名和所选单位（Tab 到姓名处修改）："
             )
         yield Static(note, id="start-note")
+        if not self.names:
+            yield Input(self.name_given, placeholder="操作员姓名", id="start-name")
         yield DataTable(cursor_type="row", id="start-table")
         yield Footer(compact=True)
 
@@ -70,8 +76,18 @@ class StartScreen(Screen[Operator]):
         table.focus()
 
     def action_choose(self) -> None:
-        row = self.query_one(DataTable).cursor_row
+        table = self.query_one(DataTable)
         if self.names:
-            self.dismiss(self.ledger.sign_in(self.names[row]))
+            self.dismiss(self.ledger.sign_in(self.names[table.cursor_row]))
+            return
+        typed = self.query_one("#start-name", Input)
+        try:
+            name = name_text("operator", typed.value)
+        except LedgerError as refusal:
+            self.notify(explain(refusal), severity="warning")
+            typed.focus()
+            return
+        if typed.has_focus:
+            table.focus()  # the name given: on to the units
         elif self.units:
-            self.dismiss(Operator(self.name_given, self.units[row]))
+            self.dismiss(Operator(name, self.units[table.cursor_row]))

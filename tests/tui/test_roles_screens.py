@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Select
+from textual.widgets import DataTable, Input, Select
 
 from domain.ledger import Ledger, NewFinding, Operator
-from tests.tui.pilot_keys import shown_lines
+from tests.tui.pilot_keys import shown_lines, type_text
 from tui.app import TaizhangApp
 from tui.finding_screen import FindingScreen
 from tui.ledger_screen import LedgerScreen
@@ -71,7 +71,7 @@ async def test_without_a_register_or_a_unit_given_the_unit_is_chosen_first(
         assert isinstance(app.screen, StartScreen)
         table = app.screen.query_one("#start-table", DataTable)
         assert table.row_count == len(units)
-        assert "李静" in str(app.screen.query_one("#start-note").render())
+        assert app.screen.query_one("#start-name", Input).value == "李静"
 
         await pilot.press("down", "down", "down", "down", "enter")
         await pilot.pause()
@@ -244,3 +244,33 @@ async def test_a_finding_sent_back_after_the_seal_opens_its_rework_forms(
         await pilot.pause()
         assert isinstance(app.screen, FindingScreen)
         assert "已封存" in messages(app)[-1], messages(app)
+
+
+async def test_the_start_screen_takes_the_name_records_are_signed_with(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """Started without --operator, the unit picker signed every record with the
+    computer's login name and offered no way to give one's own."""
+    app = TaizhangApp(ledger, None, export_dir=tmp_path, name="root")
+    units = ledger.campaign.all_units
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        name = app.screen.query_one("#start-name", Input)
+        assert name.value == "root"
+        name.focus()
+        name.value = ""
+        await pilot.press("enter")  # nobody's name: refused, stays
+        await pilot.pause()
+        assert isinstance(app.screen, StartScreen)
+        assert "“操作员”不能为空。" in messages(app)
+
+        await type_text(pilot, "王芳")
+        await pilot.press("enter")  # on to the units
+        await pilot.pause()
+        assert isinstance(app.screen, StartScreen)
+        await pilot.press("down", "enter")
+        await pilot.pause()
+
+        assert isinstance(app.screen, LedgerScreen)
+        assert (app.operator.name, app.operator.unit) == ("王芳", units[1])
