@@ -306,12 +306,15 @@ _BASE_FIELDS = frozenset(
 )
 
 
-def _entry(event: Any) -> HistoryEntry:
+def _entry(event: Any, tz: Any = UTC) -> HistoryEntry:
+    """An event as a history line; one without a business day (a sample
+    drawn) is dated by its recording, in `tz`."""
+    on = getattr(event, "on", None) or event.timestamp.astimezone(tz).date()
     return HistoryEntry(
         version=event.originator_version,
         kind=type(event).__name__,
         recorded_at=event.timestamp,
-        on=event.on,
+        on=on,
         operator=event.operator,
         operator_unit=event.operator_unit,
         details={k: v for k, v in event.__dict__.items() if k not in _BASE_FIELDS},
@@ -320,7 +323,12 @@ def _entry(event: Any) -> HistoryEntry:
 
 @dataclass(frozen=True)
 class JournalEntry:
-    """One event of the store with the finding it belongs to."""
+    """One event of the store with the finding it belongs to.
+
+    An event of no finding (a week handed in, a screening, the register, a
+    sample, a bundle's import) has no `finding_id` nor `statement`; `unit` is
+    the unit it is about, or else the operator's.
+    """
 
     finding_id: str
     unit: str
@@ -1403,21 +1411,29 @@ class Ledger(Application):
         return entries
 
     def journal(self, query: JournalQuery | None = None) -> list[JournalEntry]:
-        """List every finding event of the store, oldest first, filtered."""
+        """List every event of the store, oldest first, filtered."""
         query = query or JournalQuery()
         states = {s.finding_id: s for s in self.rows()}
+        # Which unit each unit record or operator is of: later events (a week
+        # handed in, a retirement) do not say.
+        units: dict[UUID, str] = {}
         entries = []
         for event in self.events_in_order():
-            if not hasattr(event, "evolve"):
-                continue
-            state = states.get(str(event.originator_id))
-            if state is None:
-                continue
+            if hasattr(event, "evolve"):
+                state = states.get(str(event.originator_id))
+                if state is None:
+                    continue
+                key, unit, statement = state.finding_id, state.reporting_unit, state.statement
+            else:
+                if getattr(event, "unit", ""):
+                    units[event.originator_id] = event.unit
+                unit = units.get(event.originator_id) or event.operator_unit
+                key, statement = "", ""
             entry = JournalEntry(
-                finding_id=state.finding_id,
-                unit=state.reporting_unit,
-                statement=state.statement,
-                event=_entry(event),
+                finding_id=key,
+                unit=unit,
+                statement=statement,
+                event=_entry(event, self.campaign.tz),
             )
             if query.admits(entry, self.campaign.tz):
                 entries.append(entry)

@@ -42,6 +42,7 @@ from tui.wording import (
     fold_lines,
     moment_words,
     restored_text,
+    role_name,
     show_value,
     undo_question,
 )
@@ -73,6 +74,8 @@ def describe(entry: HistoryEntry, campaign: Campaign) -> str:
     if entry.kind == "ChangeUndone":
         step = EVENT_NAMES.get(d["undone_kind"], d["undone_kind"])
         return f"撤销第 {d['undone_version']} 步（{step}），恢复为：{restored_text(d['restored'], campaign)}"
+    if entry.kind in OTHER_RECORDS:
+        return OTHER_RECORDS[entry.kind](d, campaign)
     parts = []
     for key, value in d.items():
         if value in ("", [], None):
@@ -81,6 +84,32 @@ def describe(entry: HistoryEntry, campaign: Campaign) -> str:
         shown = field_value(key, value, campaign).rstrip("。；;")
         parts.append(f"{field_name(key)}：{shown}")
     return "；".join(parts)
+
+
+def _item(d: dict[str, Any], campaign: Campaign) -> str:
+    label = {c.key: c.label for c in campaign.categories}.get(d["category"], d["category"])
+    return f"{label} 第 {d['check_item']} 项"
+
+
+# What the journal says of the events of no finding, by kind.
+OTHER_RECORDS: dict[str, Callable[[dict[str, Any], Campaign], str]] = {
+    "Opened": lambda d, c: f"{d['unit']}开始记录报送与封存",
+    "WeekSubmitted": lambda d, c: f"第 {d['week']} 周，指纹 {d['fingerprint']}",
+    "ItemScreened": lambda d, c: (
+        f"{_item(d, c)}：排查 {d['households']} 户，发现问题 {d['problems_found']} 个"
+    ),
+    "ScreeningUndone": lambda d, c: f"撤销第 {d['undone_version']} 步的排查登记",
+    "FinalLedgerSealed": lambda d, c: f"签字人 {d['signer']}，指纹 {d['fingerprint']}",
+    "Registered": lambda d, c: f"{d['name']}：{d['unit']}，{role_name(d['role'])}",
+    "Assigned": lambda d, c: f"改为 {d['unit']}，{role_name(d['role'])}",
+    "Retired": lambda d, c: "停用",
+    "SampleDrawn": lambda d, c: (
+        f"每层 {d['per_stratum']} 个，种子 {d['seed']}，抽中 {len(d['finding_ids'])} 个"
+    ),
+    "Imported": lambda d, c: (
+        f"{d['unit']}的数据包（{d['exported_by']}导出），新增 {len(d['added'])} 条记录"
+    ),
+}
 
 
 def local_time(moment: datetime, ledger: Ledger) -> str:

@@ -105,12 +105,16 @@ class JournalScreen(Screen[None]):
                 entry.unit,
                 EVENT_NAMES.get(e.kind, e.kind),
                 Text(
-                    f"{one_line(entry.statement)}｜{one_line(describe(e, self.ledger.campaign))}",
+                    "｜".join(
+                        one_line(part)
+                        for part in (entry.statement, describe(e, self.ledger.campaign))
+                        if part
+                    ),
                     no_wrap=True,
                     overflow="ellipsis",
                 ),
             )
-        summary.update(f"共 {len(self.entries)} 条记录。Enter 打开该问题。")
+        summary.update(f"共 {len(self.entries)} 条记录。Enter 打开该记录所属的问题。")
 
     def on_resize(self) -> None:
         self.reload()
@@ -125,7 +129,8 @@ class JournalScreen(Screen[None]):
     def open_finding(self, event: DataTable.RowSelected) -> None:
         if 0 <= event.cursor_row < len(self.entries):
             entry = self.entries[event.cursor_row]
-            self.app.push_screen(FindingScreen(self.ledger, entry.finding_id))
+            if entry.finding_id:  # a week handed in, a screening: no finding to open
+                self.app.push_screen(FindingScreen(self.ledger, entry.finding_id))
 
     def action_focus_filters(self) -> None:
         self.query_one("#journal-operator", Input).focus()

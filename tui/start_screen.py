@@ -11,8 +11,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from domain.errors import LedgerError
-from domain.ledger import Ledger, Operator
 from domain.finding import name_text
+from domain.ledger import Ledger, Operator
 from tui.wording import explain, role_name
 
 

@@ -96,6 +96,17 @@ EVENT_NAMES = {
     "FieldCorrected": "更正",
     "Withdrawn": "作废",
     "ChangeUndone": "撤销",
+    # The journal's events of no finding.
+    "Opened": "单位建档",
+    "WeekSubmitted": "报送周台账",
+    "ItemScreened": "排查登记",
+    "ScreeningUndone": "撤销排查",
+    "FinalLedgerSealed": "封存终版",
+    "Registered": "登记操作员",
+    "Assigned": "变更操作员",
+    "Retired": "停用操作员",
+    "SampleDrawn": "抽取样本",
+    "Imported": "导入数据包",
 }
 
 

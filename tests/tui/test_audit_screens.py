@@ -280,6 +280,40 @@ async def test_the_journal_filters_events_and_jumps_to_the_finding(
         assert app.screen.finding_id == a
 
 
+async def test_the_journal_lists_every_record_not_only_the_findings(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    """The journal said 共 25 条记录 where verify counted 34: a week handed in,
+    a check item screened, an operator registered were missing from it."""
+    two_weeks(ledger, clock)
+    ledger.submit_week(OPERATOR, "褚河街道", 1)
+    ledger.record_screening(OPERATOR, "褚河街道", "housing", 2, households=80, problems_found=0)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("j")
+        await pilot.pause()
+        journal = app.screen
+        assert isinstance(journal, JournalScreen)
+        assert len(journal.entries) == ledger.head()
+        summary = str(journal.query_one("#journal-summary").render())
+        assert f"共 {ledger.head()} 条记录" in summary
+
+        await choose(pilot, "#journal-kind", "排查登记")
+        [screened] = journal.entries
+        assert screened.unit == "褚河街道" and screened.finding_id == ""
+        table = journal.query_one("#journal-table")
+        assert "第 2 项" in str(table.get_row_at(0)[-1]) and "80 户" in str(table.get_row_at(0)[-1])
+
+        await choose(pilot, "#journal-kind", "报送周台账")
+        assert len(journal.entries) == 1
+        table.move_cursor(row=0)
+        await pilot.press("enter")  # no finding to open: the journal stays
+        await pilot.pause()
+        assert app.screen is journal
+
+
 def detail_text(screen: object) -> str:
     assert isinstance(screen, FindingScreen)
     console = Console(record=True, width=100, file=io.StringIO())
