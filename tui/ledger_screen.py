@@ -65,14 +65,15 @@ UNIT_CELLS = 20
 
 
 def lamp(state: FindingState, today: date) -> Text:
-    """Red once the deadline has passed, yellow within three days of it."""
+    """A red ● once the deadline has passed, a yellow ○ within three days of it:
+    told apart by shape too, on a terminal without colour."""
     days = state.days_to_deadline(today)
     if days is None or state.status in FINAL or state.status is Status.AWAITING_ACCEPTANCE:
         return Text("")
     if days < 0:
         return Text("●", style="bold red")
     if days <= WARN_DAYS:
-        return Text("●", style="bold yellow")
+        return Text("○", style="bold yellow")
     return Text("")
 
 

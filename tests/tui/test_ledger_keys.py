@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -885,3 +886,20 @@ async def test_export_from_a_past_view_offers_the_week_before_that_moment(
         week, hint = await export_dialog_at(pilot, "2026-12-04 18:00")
         assert week is Select.NULL
         assert "各周截止之后" in hint, hint
+
+
+def test_the_lamps_differ_in_shape_not_only_in_colour(
+    ledger: Ledger, new_finding: Callable[..., NewFinding]
+) -> None:
+    """Overdue and due-soon were both ●, told apart by red and yellow alone:
+    the same on a monochrome terminal and to a colour-blind clerk."""
+    from tui.ledger_screen import lamp
+
+    finding_id = ledger.record(
+        Operator("张三", "褚河街道"),
+        new_finding(measures="入户核实", deadline=date(2022, 6, 10), responsible_unit="市住建局"),
+    )
+    state = ledger.row(finding_id)
+
+    overdue, soon = lamp(state, date(2022, 6, 11)), lamp(state, date(2022, 6, 8))
+    assert overdue.plain and soon.plain and overdue.plain != soon.plain
