@@ -159,6 +159,8 @@ class TaizhangApp(App[None]):
         # Set while the ledger view is refolded: the poll would only wait for it.
         self.rebuilding = False
         self.quit_asked = 0.0
+        # What was last said of the operator's register entry (retired).
+        self._register_said = ""
         # An export dialog, and the files it was told exist (keep_existing).
         self._replacing: tuple[object, set[Path]] = (None, set())
         # Why the app could not open the ledger, for the command line to say.
@@ -775,6 +777,7 @@ class TaizhangApp(App[None]):
         marked on the class, so that no screen is loaded only to be asked.
         Out of view, a screen reads again when shown (`tui.live`).
         """
+        self.follow_register()
         in_view = True
         for screen in reversed(self.screen_stack):
             if getattr(screen, "shows_live_ledger", False):
@@ -783,6 +786,28 @@ class TaizhangApp(App[None]):
                 else:
                     screen.stale = True  # type: ignore[attr-defined]
             in_view = in_view and isinstance(screen, ModalScreen)
+
+    def follow_register(self) -> None:
+        """Show the operator as the register has them now: the office may have
+        moved them to another unit or role, or retired them, meanwhile (each
+        step is judged by the register anyway; the header should agree)."""
+        who = self.operator
+        if not (self.signed_in and who.role):
+            return  # nobody registered: the operator is as started
+        try:
+            now = self.ledger.sign_in(who.name)
+        except LedgerError as refusal:  # retired meanwhile
+            said = explain(refusal)
+            if said != self._register_said:
+                self._register_said = said
+                self.notify(said, severity="warning", timeout=15)
+            return
+        if now != who:
+            self.operator = now
+            self.show_operator()
+            self.notify(
+                f"办公室已变更你的登记：现为{now.unit}，{role_name(now.role)}。", timeout=15
+            )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is not WorkerState.ERROR or event.worker.error is None:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable, Input, Select
 
+from domain.campaign import Campaign
 from domain.ledger import Ledger, NewFinding, Operator
 from tests.tui.pilot_keys import shown_lines, type_text
 from tui.app import TaizhangApp
@@ -274,3 +275,28 @@ async def test_the_start_screen_takes_the_name_records_are_signed_with(
 
         assert isinstance(app.screen, LedgerScreen)
         assert (app.operator.name, app.operator.unit) == ("王芳", units[1])
+
+
+async def test_an_operator_moved_meanwhile_is_shown_with_the_new_unit(
+    staffed: Ledger, campaign: Campaign, store: Path, tmp_path: Path
+) -> None:
+    """The office moved 张三 to 火龙镇 while his app was open: its header went
+    on saying 张三（褚河街道）, while every refusal named 火龙镇."""
+    from domain.ledger import open_ledger
+
+    app = TaizhangApp(staffed, ZHANG, export_dir=tmp_path)
+    office = open_ledger(campaign, store)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            assert "张三（褚河街道，单位操作员）" in app.sub_title
+            office.assign_operator(OFFICE, "张三", "火龙镇", "单位")
+            for _ in range(30):
+                await pilot.pause(0.1)
+                if "火龙镇" in app.sub_title:
+                    break
+            assert "张三（火龙镇，单位操作员）" in app.sub_title
+            assert app.operator.unit == "火龙镇"
+            assert any("火龙镇" in str(m) for m in messages(app))
+    finally:
+        office.close()
