@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from domain.bundle import BundleImport
 from domain.campaign import Campaign
 from domain.state import FindingState, Status
 
@@ -93,6 +92,9 @@ def signals(events: Iterable[Any], campaign: Campaign) -> list[Signal]:
     imported bundles are read. Each signal names the finding's reporting unit
     and statement as they stand after the whole log.
     """
+    # Here, not at the top: the app's opening would wait for the bundle code.
+    from domain.bundle import BundleImport
+
     states: dict[str, FindingState] = {}
     found: list[Signal] = []
     recordings: list[Any] = []
