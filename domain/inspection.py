@@ -6,7 +6,7 @@ deserves a question (漏报、瞒报、弄虚作假) and names the days that sho
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -166,21 +166,13 @@ def _before_last_bundle(
     was not in it then, whatever its time says. Updates `exported`; empties
     `early`, since a bundle's events come just before its record."""
     previous = exported.get(imported.unit)
-    for oid, version in imported.added:
-        event = early.get((str(oid), int(version)))
-        if previous is None or event is None or event.timestamp >= previous:
-            continue
-        local = event.timestamp.astimezone(campaign.tz)
-        yield Signal(
-            unit="",
-            finding_id=str(oid),
-            statement="",
-            kind=SignalKind.RECORDED_BEFORE_LAST_BUNDLE,
-            version=int(version),
-            recorded_at=event.timestamp,
-            week=max(1, campaign.week_of(local.date())),
-            dates=(("recorded_at", local), ("exported_at", previous.astimezone(campaign.tz))),
-        )
+    if previous is not None:
+        exported_at = ("exported_at", previous.astimezone(campaign.tz))
+        for event in _brought(imported, early):
+            if event.timestamp < previous:
+                yield _bundle_signal(
+                    SignalKind.RECORDED_BEFORE_LAST_BUNDLE, event, campaign, exported_at
+                )
     at = datetime.fromisoformat(imported.exported_at)
     exported[imported.unit] = max(at, previous or at)
     early.clear()
@@ -190,23 +182,40 @@ def _accepted_in_bundle(
     imported: Any, accepted: dict[tuple[str, int], Any], campaign: Campaign
 ) -> Iterable[Signal]:
     """Flag the acceptance results a unit's bundle brought; empties `accepted`."""
-    for oid, version in imported.added:
-        event = accepted.get((str(oid), int(version)))
-        if event is None:
-            continue
-        local = event.timestamp.astimezone(campaign.tz)
-        yield Signal(
-            unit="",
-            finding_id=str(oid),
-            statement="",
-            kind=SignalKind.ACCEPTED_IN_UNIT_BUNDLE,
-            version=int(version),
-            recorded_at=event.timestamp,
-            week=max(1, campaign.week_of(local.date())),
-            dates=(("recorded_at", local),),
-            detail=event.operator,
+    for event in _brought(imported, accepted):
+        yield _bundle_signal(
+            SignalKind.ACCEPTED_IN_UNIT_BUNDLE, event, campaign, detail=event.operator
         )
     accepted.clear()
+
+
+def _brought(imported: Any, pool: dict[tuple[str, int], Any]) -> Iterator[Any]:
+    """Yield the events of `pool` that a bundle's import added."""
+    for oid, version in imported.added:
+        event = pool.get((str(oid), int(version)))
+        if event is not None:
+            yield event
+
+
+def _bundle_signal(
+    kind: SignalKind,
+    event: Any,
+    campaign: Campaign,
+    *dates: tuple[str, date | datetime],
+    detail: str = "",
+) -> Signal:
+    local = event.timestamp.astimezone(campaign.tz)
+    return Signal(
+        unit="",
+        finding_id=str(event.originator_id),
+        statement="",
+        kind=kind,
+        version=event.originator_version,
+        recorded_at=event.timestamp,
+        week=max(1, campaign.week_of(local.date())),
+        dates=(("recorded_at", local), *dates),
+        detail=detail,
+    )
 
 
 def _late_recorded(
