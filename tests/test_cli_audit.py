@@ -590,3 +590,19 @@ def test_verify_against_a_final_ledger_names_the_tables_it_did_not_compare(
     out = capsys.readouterr().out
     assert "整改台账、明细表逐格核对：与记录一致" in out
     assert "统计、汇总表是由这些行计算的，未逐格核对" in out
+
+
+def test_replay_says_how_many_of_its_rows_are_withdrawn(
+    store: Path, campaign: Campaign, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """replay's header counted withdrawn findings among its rows (19 条) while
+    the sheet exported for the same moment, which leaves them out, had 17."""
+    ledger = open_ledger(campaign, store, SetClock(datetime(2022, 6, 10, tzinfo=SHANGHAI)))
+    row = next(r for r in ledger.rows() if r.statement == "南村赵某危房未改造")
+    ledger.withdraw(OPERATOR, row.finding_id, row.version, reason="重复")
+    ledger.close()
+
+    assert main(["--store", str(store), "replay", "--as-of", "2022-06-11"]) == 0
+
+    out = capsys.readouterr().out
+    assert "的台账（全部单位）：3 条（其中已作废 1 条）" in out, out

@@ -1208,8 +1208,10 @@ def _replay(ledger: Ledger, moment: datetime, unit: str) -> int:
     rows = ledger.rows_as_of(moment.astimezone(UTC), LedgerQuery(unit=unit))
     day = (moment - timedelta(microseconds=1)).date()
     labels = {c.key: c.label for c in ledger.campaign.categories}
+    withdrawn = sum(s.status is Status.WITHDRAWN for s in rows)
+    among = f"（其中已作废 {withdrawn} 条）" if withdrawn else ""
     _table(
-        f"{moment_words(moment)}的台账（{unit or '全部单位'}）：{len(rows)} 条",
+        f"{moment_words(moment)}的台账（{unit or '全部单位'}）：{len(rows)} 条{among}",
         ("序号", "单位", "问题类型", "性质", "问题表述", "完成时限", "责任单位", "状态"),
         [
             (
