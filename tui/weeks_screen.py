@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual import on
@@ -60,8 +61,10 @@ class WeeksScreen(Screen[None]):
             ("完成", 6),
             ("销号", 6),
             ("周末逾期", 8),
+            ("报送", 12),
         ):
             table.add_column(label, width=width)
+        handed_in = self.handed_in()
         for week in self.ledger.week_table(self.unit):
             table.add_row(
                 f"第{week.week}周",
@@ -70,8 +73,29 @@ class WeeksScreen(Screen[None]):
                 str(week.completed),
                 str(week.accepted),
                 str(week.overdue),
+                handed_in(week.week),
                 key=str(week.week),
             )
+
+    def handed_in(self) -> Callable[[int], str]:
+        """Say of a week when the chosen unit handed it in, or how many units did."""
+        reports = {r.unit: r for r in self.ledger.unit_reports()}
+        owing = self.ledger.campaign.reporting_units
+        if not self.unit:
+            return lambda week: (
+                f"{sum(week in reports[u].handed_in for u in owing)}/{len(owing)} 个单位"
+            )
+        report = reports[self.unit]
+        if self.unit not in owing:
+            return lambda week: "不需报送"
+
+        def said(week: int) -> str:
+            day = report.handed_in.get(week)
+            if day is not None:
+                return f"{day.month}月{day.day}日报送"
+            return "未报送" if week in report.missing else "未到期"
+
+        return said
 
     def action_submit(self) -> None:
         table = self.query_one(DataTable)

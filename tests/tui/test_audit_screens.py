@@ -249,6 +249,29 @@ async def test_the_weeks_screen_compares_reported_and_known_and_exports(
     }
 
 
+async def test_the_weeks_screen_says_which_weeks_were_handed_in(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    """The weeks list showed counts only: whether a week had been handed in
+    was to be found elsewhere."""
+    two_weeks(ledger, clock)
+    ledger.submit_week(OPERATOR, "褚河街道", 1)
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("w")
+        await pilot.pause()
+        table = app.screen.query_one("#weeks-table")
+        # The operator's own unit first; on 6/9 week 2 is not over.
+        assert [table.get_row_at(n)[-1] for n in (0, 1)] == ["6月9日报送", "未到期"]
+
+        await choose(pilot, "#weeks-unit", "")
+        reporting = len(ledger.campaign.reporting_units)
+        assert table.get_row_at(0)[-1] == f"1/{reporting} 个单位"
+        assert table.get_row_at(1)[-1] == f"0/{reporting} 个单位"
+
+
 async def test_the_journal_filters_events_and_jumps_to_the_finding(
     ledger: Ledger, clock: SetClock, tmp_path: Path
 ) -> None:
