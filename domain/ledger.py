@@ -2160,16 +2160,19 @@ class Ledger(Application):
         followed = self.projection.view.max_tracking_id(self.name) or 0
         if followed > report.head:
             return replace(report, view_followed=followed)
-        if not report.intact or self.damage is not None:
+        if not report.intact:
             return report  # the log itself is wrong: the view cannot be judged by it
         try:
+            if isinstance(self.damage, UnreadableEventError):
+                raise self.damage
             differs = self._check_view()
         except UnreadableEventError as error:
-            # The chain was recomputed over an edited event; only a
-            # fingerprint handed out earlier can show that.
+            # The chain agrees with an event that does not decode: it was
+            # recomputed over the edit, which only a fingerprint handed out
+            # earlier can show.
             log.error("verify could not fold the log to check the view: %s", error)
             self.damage = error
-            return report
+            return replace(report, unreadable=(error.position, error.finding_id, error.version))
         return replace(report, view_differs=tuple(differs))
 
     def _check_view(self) -> list[str]:

@@ -166,6 +166,9 @@ class VerifyReport:
     # How far the ledger view had followed the log, when further than `head`:
     # events at the log's end were deleted (0 otherwise).
     view_followed: int = 0
+    # An event that no longer decodes, though the chain agrees with it (the
+    # chain was recomputed over the edit): (position, finding, version).
+    unreadable: tuple[int | None, str, int] | None = None
 
     @property
     def problem(self) -> Problem | None:
@@ -184,6 +187,7 @@ class VerifyReport:
             self.intact
             and not self.view_differs
             and not self.view_followed
+            and self.unreadable is None
             and all(f.match is Match.MATCHES for f in self.fingerprints)
             and all(f.matches for f in self.files)
         )

@@ -73,3 +73,21 @@ async def test_the_app_opens_shows_what_it_could_read_and_warns(
         assert [s.statement for s in app.screen.shown()] == ["东村王某未挂牌"]  # type: ignore[attr-defined]
     assert app.return_code in (None, 0)
     ledger.close()
+
+
+def test_verify_names_an_unreadable_event_whose_chain_was_recomputed(
+    damaged: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With the chain made anew over the broken event, verify said 记录完整 with
+    the chain in order, while every other command refused the store and sent
+    the user to verify."""
+    with sqlite3.connect(damaged) as db:
+        db.execute("DELETE FROM event_chain")
+        db.execute("DELETE FROM event_chain_origin")
+
+    code = main(["--store", str(damaged), "verify"])
+
+    out, err = capsys.readouterr()
+    assert code == 1, err
+    assert "记录完整" not in out
+    assert "第 2 条记录无法读取" in out, out

@@ -102,6 +102,7 @@ from tui.wording import (
     shortened_text,
     signal_text,
     typed_twice,
+    unreadable_text,
     view_differs_text,
     withdrawn_note,
 )
@@ -1660,7 +1661,9 @@ def _verify(ledger: Ledger, files: list[Path]) -> int:
     submitted = [s for s in everything if s.fingerprint and not s.imported]
     report = verify_ledger(ledger, files, [s.fingerprint for s in submitted])
     problem = report.problem
-    if problem is None:
+    if report.unreadable is not None:
+        print(unreadable_text(report.head, report.unreadable))
+    elif problem is None:
         print(f"记录完整：共 {report.head} 条记录，校验链逐条一致。")
     else:
         word = PROBLEM_WORDS.get(str(problem.kind), str(problem.kind))

@@ -28,6 +28,7 @@ from tui.wording import (
     problem_text,
     shortened_text,
     signal_text,
+    unreadable_text,
     view_differs_text,
 )
 
@@ -37,7 +38,9 @@ def describe_report(report: VerifyReport, submitted: Sequence[Submission] = ()) 
     fingerprints it checked, in their order."""
     lines = []
     problem = report.problem
-    if problem is None:
+    if report.unreadable is not None:
+        lines.append(f"[bold red]{unreadable_text(report.head, report.unreadable)}[/]")
+    elif problem is None:
         lines.append(f"[green]记录完整[/]：共 {report.head} 条记录，校验链逐条一致。")
     else:
         word = PROBLEM_WORDS.get(str(problem.kind), str(problem.kind))

@@ -1164,6 +1164,16 @@ def shortened_text(followed: int, head: int) -> str:
     )
 
 
+def unreadable_text(head: int, unreadable: tuple[int | None, str, int]) -> str:
+    """Say that the chain agrees with an event that no longer decodes."""
+    position, finding_id, version = unreadable
+    return (
+        f"校验链与 {head} 条记录逐条一致，但第 {position or '?'} 条记录无法读取"
+        f"（问题 {finding_id[:SHORT_ID]}，第 {version} 步）：它在本软件之外被改动过，"
+        "校验链也随之重算过；原来的内容只有此前交出的指纹能证明，请从备份恢复数据文件。"
+    )
+
+
 def origin_text(started_at: str, adopted: int) -> str:
     """Say that the chain began after events it now covers, and what that means."""
     began = started_at[:19].replace("T", " ")
