@@ -14,10 +14,10 @@ from domain.sheet import OfficialSheet, TableSheet
 from exporters.final_report import NO_RESPONSIBLE, rate_text
 from exporters.official import (
     _save_atomically,
-    _sheet_title,
     _stamp_properties,
     _write_ledger,
     _write_table,
+    sheet_title,
 )
 
 Cell = int | str | date | None
@@ -187,7 +187,7 @@ def write_consolidated(
     for sheet in sheets:
         ws = workbook.create_sheet()
         _write_ledger(ws, sheet, steps.step)
-        ws.title = _unique(_sheet_title(sheet.unit), used)
+        ws.title = _unique(sheet_title(sheet.unit), used)
     _stamp_properties(workbook, _stamp(overview, sheets))
     _save_atomically(workbook, path, steps.check)
     return path

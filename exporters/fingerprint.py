@@ -7,7 +7,7 @@ import tempfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -18,15 +18,39 @@ from domain.errors import LedgerError
 from domain.ledger import Ledger
 from domain.sheet import OfficialSheet
 from domain.verify import Refusal, SubmittedFile, VerifyReport, parse_fingerprint
-from exporters.consolidated import ALL_UNITS
+from exporters.consolidated import (
+    ALL_UNITS,
+    OVERDUE_TITLE,
+    RESPONSIBLE_TITLE,
+    WEEKS_TITLE,
+)
+from exporters.consolidated import SUMMARY_TITLE as OFFICE_SUMMARY_TITLE
+from exporters.final_report import STATISTICS_TITLE, SUMMARY_TITLE
 from exporters.masking import mask_sheet
-from exporters.official import DETAIL_TITLE, LEDGER_TITLE, write_official_sheet
+from exporters.official import (
+    DETAIL_TITLE,
+    LEDGER_TITLE,
+    sheet_title,
+    write_official_sheet,
+)
+from exporters.week_report import DIFFERENCES_TITLE, LATE_TITLE
 
 # exporters.official writes "fingerprint=<F>" into both properties, or <F> = "none".
 # The line under each official sheet's title.
 _UNIT_LINE = re.compile(r"单位（盖章）：(.+)")
 _KEY = "fingerprint="
 _NONE = "none"
+
+# The tables this software writes beside a unit's ledger and detail sheets
+# (a final ledger's, a week's differences), and beside the units' sheets of
+# the office's workbook: computed from the same rows, not compared cell by cell.
+UNIT_EXTRAS = frozenset({STATISTICS_TITLE, SUMMARY_TITLE, LATE_TITLE, DIFFERENCES_TITLE})
+OFFICE_TABLES = frozenset({OFFICE_SUMMARY_TITLE, WEEKS_TITLE, OVERDUE_TITLE, RESPONSIBLE_TITLE})
+
+# Below these a row (points) or a column (characters) shows nothing: what was
+# written there is hidden as surely as by `hidden`.
+_FLAT_ROW = 3.0
+_NARROW_COLUMN = 1.0
 
 # What openpyxl raises for a file that is not a workbook: not a zip, a zip
 # without the workbook parts (OSError, KeyError), or broken XML (ElementTree's
@@ -110,9 +134,12 @@ class Difference(NamedTuple):
 
     `kind` "value": the cell holds `given`, the log gives `rebuilt`;
     "format": the cell's number format (a format of literal text shows words
-    the cell does not hold); "hidden_row", "hidden_column", "hidden_sheet":
-    what the file hides from view and print (`place` names the row, column or
-    sheet).
+    the cell does not hold); what the file hides from view and print, `place`
+    naming the row, column or sheet: "hidden_row", "hidden_column",
+    "hidden_sheet", "flat_row", "narrow_column", "white_text" (a cell),
+    "conditional" (a format that may restyle cells), "print_area"; what it
+    adds: "comment" (a cell's), "foreign_sheet"; "sheet_title": a unit's
+    sheet of the office's workbook named for another unit.
     """
 
     sheet: str
@@ -176,8 +203,10 @@ def check_cells(ledger: Ledger, path: Path) -> CellCheck:
         for variant, name in ((sheet, "plain.xlsx"), (mask_sheet(sheet), "masked.xlsx")):
             rebuilt = load_workbook(write_official_sheet(variant, Path(folder) / name))
             differences.append(_differences(book, rebuilt))
-    fewer = min(differences, key=len)
     others = tuple(t for t in book.sheetnames if t not in (LEDGER_TITLE, DETAIL_TITLE))
+    foreign = [Difference(t, t, True, False, "foreign_sheet") for t in others
+               if t not in UNIT_EXTRAS]  # fmt: skip
+    fewer = [*foreign, *min(differences, key=len)]
     return CellCheck(
         path,
         difference=fewer[0] if fewer else None,
@@ -229,11 +258,18 @@ def _check_units(ledger: Ledger, path: Path, book: Any, claim: _Claim) -> CellCh
     submissions are as known when it was written: they are not compared.
     """
     given = {}
+    found: list[Difference] = []
     for ws in book.worksheets:
         named = _UNIT_LINE.fullmatch(str(ws["A2"].value or ""))
         if named:
             given[named.group(1)] = ws
-    found: list[Difference] = []
+            # Named as the consolidated export names it: the unit, or its
+            # first 28 characters and a number where two would clash.
+            title = sheet_title(named.group(1))
+            if ws.title != title and not ws.title.startswith(f"{title[:28]}("):
+                found.append(Difference(ws.title, ws.title, ws.title, title, "sheet_title"))
+        elif ws.title not in OFFICE_TABLES:
+            found.append(Difference(ws.title, ws.title, True, False, "foreign_sheet"))
     missing = []
     units = 0
     with tempfile.TemporaryDirectory() as folder:
@@ -288,20 +324,69 @@ def _cells_differing(mine: Any, theirs: Any) -> list[Difference]:
     for row in range(1, rows + 1):
         for column in range(1, columns + 1):
             a, b = mine.cell(row, column), theirs.cell(row, column)
-            if a.value != b.value:
-                found.append(Difference(mine.title, a.coordinate, a.value, b.value))
-            elif a.value is not None and a.number_format != b.number_format:
-                found.append(
-                    Difference(mine.title, a.coordinate, a.number_format, b.number_format,
-                               "format")
-                )  # fmt: skip
-    for kind, hidden in (("hidden_row", _hidden_rows), ("hidden_column", _hidden_columns)):
+            found += _cell_differing(mine.title, a, b)
+    for kind, hidden in (
+        ("hidden_row", _hidden_rows),
+        ("hidden_column", _hidden_columns),
+        ("flat_row", _flat_rows),
+        ("narrow_column", _narrow_columns),
+    ):
         for place in sorted(hidden(mine) - hidden(theirs)):
-            shown = place if kind == "hidden_row" else get_column_letter(place)
+            shown = place if kind.endswith("row") else get_column_letter(place)
             found.append(Difference(mine.title, str(shown), True, False, kind))
     if mine.sheet_state != theirs.sheet_state:
         found.append(Difference(mine.title, mine.title, True, False, "hidden_sheet"))
+    if len(mine.conditional_formatting) > len(theirs.conditional_formatting):
+        found.append(Difference(mine.title, mine.title, True, False, "conditional"))
+    if mine.print_area != theirs.print_area:
+        found.append(
+            Difference(mine.title, mine.title, mine.print_area, theirs.print_area, "print_area")
+        )
     return found
+
+
+def _cell_differing(title: str, a: Any, b: Any) -> list[Difference]:
+    """Compare one cell: its value, how its value is shown, and a comment on it."""
+    place = a.coordinate
+    if a.value != b.value:
+        if a.number_format != b.number_format and isinstance(b.value, date | datetime):
+            # A date shown through a format of literal text is read as its
+            # serial number: the format, not the value, was changed.
+            return [Difference(title, place, a.number_format, b.number_format, "format")]
+        return [Difference(title, place, a.value, b.value)]
+    found = []
+    if a.value is not None:
+        if a.number_format != b.number_format:
+            found.append(Difference(title, place, a.number_format, b.number_format, "format"))
+        if _white(a.font) and not _white(b.font):
+            found.append(Difference(title, place, True, False, "white_text"))
+    if a.comment is not None and b.comment is None:
+        found.append(Difference(title, place, a.comment.text, None, "comment"))
+    return found
+
+
+def _white(font: Any) -> bool:
+    color = getattr(font, "color", None)
+    rgb = getattr(color, "rgb", None)
+    return isinstance(rgb, str) and rgb.upper().endswith("FFFFFF")
+
+
+def _flat_rows(ws: Any) -> set[int]:
+    return {
+        row
+        for row, d in ws.row_dimensions.items()
+        if d.height is not None and d.height < _FLAT_ROW
+    }
+
+
+def _narrow_columns(ws: Any) -> set[int]:
+    return {
+        column
+        for d in ws.column_dimensions.values()
+        if d.width is not None and d.customWidth and d.width < _NARROW_COLUMN
+        and d.min is not None
+        for column in range(d.min, (d.max or d.min) + 1)
+    }  # fmt: skip
 
 
 def _hidden_rows(ws: Any) -> set[int]:

@@ -169,7 +169,7 @@ def write_official_sheet(
     _write_ledger(ledger, sheet, steps.step)
     _write_detail(workbook.create_sheet(DETAIL_TITLE), sheet.rows, steps.step)
     for table in sheet.extra:
-        ws = workbook.create_sheet(_sheet_title(table.title))
+        ws = workbook.create_sheet(sheet_title(table.title))
         _write_table(ws, table, steps.step)
     _stamp_properties(workbook, sheet)
     # Limitation: openpyxl's save is one step, for a large sheet about as long
@@ -297,7 +297,7 @@ def _write_table(
     _set_up_printing(ws, "1:1", None)
 
 
-def _sheet_title(title: str) -> str:
+def sheet_title(title: str) -> str:
     """Make a sheet title Excel accepts: no []:*?/\\ and at most 31 characters."""
     return re.sub(r"[\[\]:*?/\\]", "-", title)[:31] or "表"
 

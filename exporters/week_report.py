@@ -21,12 +21,17 @@ def _cell(value: Any) -> Cell:
     return str(value)
 
 
+# The tables a week's sheet exported with its differences adds.
+LATE_TITLE = "迟报漏报"
+DIFFERENCES_TITLE = "与上周比较"
+
+
 def with_differences(
     sheet: OfficialSheet, view: WeekView, field_names: Mapping[str, str]
 ) -> OfficialSheet:
     """Add the late-report and week-change tables to a week's official sheet."""
     late = TableSheet(
-        title="迟报漏报",
+        title=LATE_TITLE,
         headers=("序号", "情形", "问题表述", "按时上报时", "现在所知"),
         widths=(6, 16, 40, 20, 20),
         rows=tuple(
@@ -53,7 +58,7 @@ def with_differences(
             for c in fields
         ]
     compared = TableSheet(
-        title="与上周比较",
+        title=DIFFERENCES_TITLE,
         headers=("变化", "问题表述", "字段", "上周", "本周"),
         widths=(10, 40, 14, 20, 20),
         rows=tuple(changes),

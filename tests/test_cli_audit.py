@@ -537,14 +537,24 @@ def test_a_log_shorter_than_its_view_has_followed_is_named(
 
 @pytest.mark.parametrize(
     "disguise",
-    ["number_format", "hidden_row", "hidden_column", "hidden_sheet"],
-)
+    [
+        "number_format", "hidden_row", "hidden_column", "hidden_sheet", "date_as_text",
+        "row_height", "column_width", "white_font", "conditional", "print_area",
+        "comment", "foreign_sheet",
+    ],
+)  # fmt: skip
 def test_verify_against_a_file_sees_cells_shown_otherwise_than_they_hold(
     store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], disguise: str
 ) -> None:
-    """A number format of literal text shows words a cell does not hold, and a
-    hidden row leaves a finding off the printout: verify said 与记录一致."""
+    """A number format of literal text shows words a cell does not hold; a
+    hidden, flattened or white row, a narrowed column, a conditional format,
+    a print area leave a finding off the screen or the printout; a comment or
+    a sheet added says what the log does not: verify said 与记录一致."""
     import openpyxl
+    from openpyxl.comments import Comment
+    from openpyxl.formatting.rule import Rule
+    from openpyxl.styles import Font
+    from openpyxl.styles.differential import DifferentialStyle
 
     base = ["--store", str(store), "--unit", "褚河街道", "--operator", "张三"]
     exported = tmp_path / "exported.xlsx"
@@ -557,8 +567,26 @@ def test_verify_against_a_file_sees_cells_shown_otherwise_than_they_hold(
         ledger_ws.row_dimensions[5].hidden = True
     elif disguise == "hidden_column":
         ledger_ws.column_dimensions["E"].hidden = True
-    else:
+    elif disguise == "hidden_sheet":
         book["明细"].sheet_state = "hidden"
+    elif disguise == "date_as_text":
+        ledger_ws["F4"].number_format = '"2022年6月30日"'
+    elif disguise == "row_height":
+        ledger_ws.row_dimensions[5].height = 0.1
+    elif disguise == "column_width":
+        ledger_ws.column_dimensions["E"].width = 0.01
+    elif disguise == "white_font":
+        ledger_ws["D5"].font = Font(color="FFFFFFFF")
+    elif disguise == "conditional":
+        white = DifferentialStyle(font=Font(color="FFFFFFFF"))
+        rule = Rule(type="expression", dxf=white, formula=["TRUE"])
+        ledger_ws.conditional_formatting.add("A4:G9", rule)
+    elif disguise == "print_area":
+        ledger_ws.print_area = "A1:G4"
+    elif disguise == "comment":
+        ledger_ws["D4"].comment = Comment("已于6月10日整改完毕", "某人")
+    else:
+        book.create_sheet("说明")["A1"] = "后补说明"
     book.save(exported)
     capsys.readouterr()
 
@@ -571,6 +599,14 @@ def test_verify_against_a_file_sees_cells_shown_otherwise_than_they_hold(
         "hidden_row": "第 5 行被隐藏",
         "hidden_column": "E 列被隐藏",
         "hidden_sheet": "明细表被隐藏",
+        "date_as_text": "单元格 F4（整改台账表）的数字格式",
+        "row_height": "第 5 行被压扁",
+        "column_width": "E 列被压窄",
+        "white_font": "单元格 D5（整改台账表）的字是白色的",
+        "conditional": "条件格式",
+        "print_area": "打印区域",
+        "comment": "单元格 D4（整改台账表）有批注",
+        "foreign_sheet": "说明表不是本软件写的",
     }[disguise]
     assert shown in out
 
@@ -606,3 +642,31 @@ def test_replay_says_how_many_of_its_rows_are_withdrawn(
 
     out = capsys.readouterr().out
     assert "的台账（全部单位）：3 条（其中已作废 1 条）" in out, out
+
+
+@pytest.mark.parametrize("change", ["renamed", "added"])
+def test_verify_against_the_offices_workbook_sees_a_sheet_renamed_or_added(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], change: str
+) -> None:
+    """褚河街道's sheet renamed 颍川街道 passed as 与记录一致, and a sheet of
+    one's own was said to be computed from the rows."""
+    import openpyxl
+
+    base = ["--store", str(store), "--operator", "王主任"]
+    exported = tmp_path / "汇总.xlsx"
+    assert main([*base, "office", "-o", str(exported)]) == 0
+    book = openpyxl.load_workbook(exported)
+    if change == "renamed":
+        book["褚河街道"].title = "颍川街道"
+    else:
+        book.create_sheet("说明")["A1"] = "后补说明"
+    book.save(exported)
+    capsys.readouterr()
+
+    assert main([*base, "verify", "--against", str(exported)]) == 1
+
+    out = capsys.readouterr().out
+    assert {
+        "renamed": "颍川街道表的内容是褚河街道的台账，表名却不是",
+        "added": "说明表不是本软件写的",
+    }[change] in out, out

@@ -1739,14 +1739,29 @@ def _verify(ledger: Ledger, files: list[Path]) -> int:
     return EXIT_OK if report.clean and not cells_differ and not adopted else 1
 
 
+# What a file does to hide or add to what it shows, by Difference.kind.
+_SHOWN_OTHERWISE = {
+    "hidden_row": "{sheet}表第 {place} 行被隐藏（查看和打印时看不到）",
+    "hidden_column": "{sheet}表 {place} 列被隐藏（查看和打印时看不到）",
+    "hidden_sheet": "{sheet}表被隐藏（查看和打印时看不到）",
+    "flat_row": "{sheet}表第 {place} 行被压扁（行高几乎为零，看不到）",
+    "narrow_column": "{sheet}表 {place} 列被压窄（列宽几乎为零，看不到）",
+    "white_text": "单元格 {place}（{sheet}表）的字是白色的（看不到）",
+    "conditional": "{sheet}表加了条件格式（可能按条件把内容变色、隐去）",
+    "print_area": "{sheet}表的打印区域被改为“{given}”（打印时缺少其外的行列）",
+    "comment": "单元格 {place}（{sheet}表）有批注“{given}”，本软件不写批注",
+    "foreign_sheet": "{sheet}表不是本软件写的",
+    "sheet_title": "{sheet}表的内容是{rebuilt}的台账，表名却不是",
+}
+
+
 def _difference_words(found: Difference) -> str:
     """Say where a file shows otherwise than the log gives."""
-    if found.kind == "hidden_row":
-        return f"{found.sheet}表第 {found.place} 行被隐藏（查看和打印时看不到）"
-    if found.kind == "hidden_column":
-        return f"{found.sheet}表 {found.place} 列被隐藏（查看和打印时看不到）"
-    if found.kind == "hidden_sheet":
-        return f"{found.sheet}表被隐藏（查看和打印时看不到）"
+    if found.kind in _SHOWN_OTHERWISE:
+        given = _cell_text(found.given)
+        return _SHOWN_OTHERWISE[found.kind].format(
+            sheet=found.sheet, place=found.place, given=given, rebuilt=found.rebuilt
+        )
     if found.kind == "format":
         return (
             f"单元格 {found.place}（{found.sheet}表）的数字格式为“{found.given}”，"
