@@ -10,7 +10,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.errors import ReportDayMismatchError
+from domain.errors import DuplicateFindingError, ReportDayMismatchError
 from domain.finding import Stamp
 
 # The campaign's source value for findings brought in from a file.
@@ -124,6 +124,15 @@ class CheckedRow:
     def good(self) -> bool:
         return not self.problems
 
+    @property
+    def recorded(self) -> bool:
+        """Whether the row only repeats a finding recorded already: a later
+        week's sheet repeats the earlier ones', which is no fault of the file."""
+        return bool(self.problems) and all(
+            isinstance(p.error, DuplicateFindingError) and p.error.finding_id
+            for p in self.problems
+        )
+
 
 @dataclass(frozen=True)
 class PreviousImport:
@@ -160,7 +169,17 @@ class ImportResult:
 
     @property
     def bad(self) -> tuple[CheckedRow, ...]:
+        """The rows not imported: the refused and those recorded already."""
         return tuple(r for r in self.rows if not r.good)
+
+    @property
+    def refused(self) -> tuple[CheckedRow, ...]:
+        """The rows that keep the file out, unless only the good ones are taken."""
+        return tuple(r for r in self.rows if not r.good and not r.recorded)
+
+    @property
+    def recorded(self) -> tuple[CheckedRow, ...]:
+        return tuple(r for r in self.rows if r.recorded)
 
     @property
     def problems(self) -> tuple[RowProblem, ...]:

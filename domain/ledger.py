@@ -553,7 +553,9 @@ class Ledger(Application):
         """Record a sheet's rows as findings in one save: all of them, or nothing.
 
         Every row is checked first by the rules `record` applies. One bad
-        row keeps the whole file out (RowsRefusedError) unless `only_good`.
+        row keeps the whole file out (RowsRefusedError) unless `only_good`;
+        a row that repeats a recorded finding (a later week's cumulative
+        sheet) is passed over, and keeps nothing out.
         Each row becomes a Recorded event (source 导入, the file's name and
         row number as its reference) and, since the form has them, a
         RectificationPlanned event dated the day the sheet reports as of.
@@ -569,8 +571,8 @@ class Ledger(Application):
         result, findings = self._check_import(stamp, sheet, unit, steps)
         if result.previous is not None:
             raise self._already_imported(sheet, result.previous)
-        if result.bad and not only_good:
-            raise RowsRefusedError(len(result.bad), len(result.rows))
+        if result.refused and not only_good:
+            raise RowsRefusedError(len(result.refused), len(result.rows))
         if not findings:
             raise NothingToImportError(sheet.file_name)
 

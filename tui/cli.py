@@ -1153,13 +1153,13 @@ def _import(
     print(import_summary(result))
     problems = import_problems(result)
     if problems:
-        print("不能导入的行：")
+        print("未导入的行：")
         _print_table(("行号", "列", "原因"), problems)
     for note in import_notes(result):
         print(f"说明：{note}")
     if args.dry_run:
-        if result.bad and not args.only_good:
-            raise RowsRefusedError(len(result.bad), len(result.rows))
+        if result.refused and not args.only_good:
+            raise RowsRefusedError(len(result.refused), len(result.rows))
         if not result.good:
             raise NothingToImportError(sheet.file_name)
         print(f"只做了检查，未写入；可以导入 {len(result.good)} 行。")

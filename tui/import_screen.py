@@ -81,12 +81,16 @@ class ImportScreen(Screen[ImportResult | None]):
         summary = import_summary(result)
         if result.previous is not None:
             summary += "\n" + explain(self.already())
-        elif result.bad and not result.good:
+        elif not result.good and not result.refused:
+            summary += "\n表中各行都已登记过，没有新的问题。按 Esc 返回。"
+        elif result.refused and not result.good:
             summary += "\n下列各行不能导入，没有可以导入的行。按 Esc 返回，修改文件后再导入。"
-        elif result.bad:
+        elif result.refused:
             summary += (
                 "\n下列各行不能导入。按 g 只导入无误的行，或按 Esc 取消后修改文件。"
             )
+        elif result.recorded:
+            summary += "\n已登记过的行跳过，其余都可以导入。按 a 导入，按 Esc 取消。"
         else:
             summary += "\n全部行都可以导入。按 a 导入，按 Esc 取消。"
         self.query_one("#import-summary", Static).update(summary)
@@ -120,9 +124,9 @@ class ImportScreen(Screen[ImportResult | None]):
         """Offer only the import the sheet allows: all rows, or only the good ones."""
         result = self.result
         if action == "import_all":
-            return result.previous is None and not result.bad
+            return result.previous is None and not result.refused and bool(result.good)
         if action == "import_good":
-            return result.previous is None and bool(result.bad) and bool(result.good)
+            return result.previous is None and bool(result.refused) and bool(result.good)
         return True
 
     def action_import_all(self) -> None:

@@ -1219,8 +1219,9 @@ def import_summary(result: ImportResult) -> str:
     day = format_day(sheet.report_day) if sheet.report_day else "无"
     return (
         f"{sheet.file_name}（工作表“{sheet.sheet_name}”）：导入到 {result.unit}，"
-        f"表头日期 {day}；读到 {len(result.rows)} 行，"
-        f"可以导入 {len(result.good)} 行，不能导入 {len(result.bad)} 行。"
+        f"表头日期 {day}；读到 {len(result.rows)} 行，可以导入 {len(result.good)} 行，"
+        + (f"已登记过 {len(result.recorded)} 行（跳过），" if result.recorded else "")
+        + f"不能导入 {len(result.refused)} 行。"
     )
 
 
@@ -1291,7 +1292,7 @@ def import_notes(result: ImportResult) -> list[str]:
         notes.append(
             f"第 {rows}{more}行与已登记的问题重复，但内容与台账不同（见上表）；"
             "这些改动没有记录到台账，台账仍是原样。要记录，请在台账界面打开该问题："
-            "完成时限推迟按 d 延期（写明原因和批准人），其他各项按 k 更正（写明原因）。"
+            "完成时限推迟按 d 延期（写明原因），其他各项按 k 更正（写明原因）。"
         )
     for number, text in sheet.skipped:
         notes.append(f"第 {number} 行不是问题行，未导入：{text}")
@@ -1300,7 +1301,8 @@ def import_notes(result: ImportResult) -> list[str]:
 
 def import_done(result: ImportResult) -> str:
     """Say what an import wrote."""
-    left = f"，未导入 {len(result.bad)} 行" if result.bad else ""
+    skipped = f"，已登记过的 {len(result.recorded)} 行跳过" if result.recorded else ""
+    left = f"{skipped}，未导入 {len(result.refused)} 行" if result.refused else skipped
     return (
         f"已导入 {len(result.good)} 条问题到 {result.unit}（来源：导入，"
         f"文件 {result.sheet.file_name}）{left}。"

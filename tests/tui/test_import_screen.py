@@ -279,3 +279,30 @@ async def test_the_finding_page_shows_an_imported_remark(
         assert "（来源：导入，handmade-plain-chuhe.xlsx 第2行）" in describe(
             recorded, ledger.campaign
         )
+
+
+async def test_a_later_weeks_sheet_brings_in_its_new_rows_with_a(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """A week's cumulative sheet repeats the findings an earlier one brought:
+    every such row counted as an error, and only g (good rows only) could
+    bring in the one new finding."""
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+    first = make_book(tmp_path / "第1周.xlsx", [row_values(1), row_values(2)])
+    later = make_book(tmp_path / "第2周.xlsx", [row_values(1), row_values(2), row_values(3)])
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await ask_import(pilot, first)
+        await pilot.press("a")
+        await settle(pilot)
+        await ask_import(pilot, later)
+
+        assert isinstance(app.screen, ImportScreen)
+        summary = text_of(pilot, "#import-summary")
+        assert "可以导入 1 行，已登记过 2 行（跳过），不能导入 0 行" in summary, summary
+        assert "全部导入" in offered(app.screen)
+        await pilot.press("a")
+        await settle(pilot)
+
+    assert len(ledger.rows()) == 3
