@@ -1114,7 +1114,12 @@ def _export(
         when = f"第 {week} 周现在所知（业务日期截至{format_day(sheet.report_date)}）"
     else:
         when = f"第 {week} 周（截至{format_day(sheet.report_date)}）"
-    kind = "（对外脱敏版：户主姓名、证件号码已隐去）" if masked else ""
+    kind = (
+        "（对外脱敏版：登记的户主姓名和证件号码等长号码已隐去；只写在问题表述等文字里、"
+        "未登记为户主的人名认不出来，分享前请核对）"
+        if masked
+        else ""
+    )
     print(f"已导出 {target}{kind}：{unit}，{when}，共 {len(sheet.rows)} 行。")
     if week is not None and not known:
         _say_entered_late(ledger, unit, week, "加 --known 可导出该周现在所知的台账")

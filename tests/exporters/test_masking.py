@@ -53,3 +53,8 @@ def test_full_width_digits_are_numbers_too() -> None:
         mask_text("４１０８８１１９９００１０１１２３４", [])
         == "４１０８８１********１２３４"
     )
+
+
+def test_a_name_written_with_a_space_inside_is_masked_too() -> None:
+    """户主 王刚 was masked, but “王 刚” in a statement aligned by hand stayed."""
+    assert mask_text("王 刚低保未调整，王　刚已签字", ["王刚"]) == "王某低保未调整，王某已签字"
