@@ -1245,7 +1245,9 @@ class Ledger(Application):
         """Refuse new acceptance results recorded by someone who may not accept here.
 
         A unit's own file may have no register, so anybody could accept
-        there; with a register here, only those it lets accept count. An
+        there; with a register here, only those it lets accept count, and
+        only stamped with the unit it gives them (a name typed with the
+        township's unit on the township's file is not the team's). An
         acceptance taken back (undone) in the unit's file is not counted;
         nor is one imported before (it is here already, for better or worse).
         """
@@ -1261,7 +1263,8 @@ class Ledger(Application):
         for e in map(self.mapper.to_domain_event, (s for s in new if s.topic in kinds)):
             if (e.originator_id, e.originator_version) in undone:
                 continue
-            if not self.may(Operator(e.operator, e.operator_unit), Act.ACCEPT, ""):
+            by = Operator(e.operator, e.operator_unit)
+            if not self.may(by, Act.ACCEPT, "") or self.sign_in(e.operator).unit != by.unit:
                 refused.append((str(e.originator_id)[:SHORT_ID], e.operator))
         if refused:
             raise BundleAcceptanceError(tuple(refused))

@@ -396,3 +396,23 @@ def test_an_acceptance_a_units_bundle_brings_is_a_signal(
     flagged = [s for s in ledger.signals() if s.kind is SignalKind.ACCEPTED_IN_UNIT_BUNDLE]
     assert [(s.finding_id, s.version, s.detail) for s in flagged] == [(first, 5, "赵验收")]
     assert flagged[0].unit == "褚河街道"
+
+
+def test_an_acceptance_stamped_with_another_unit_than_the_register_gives_is_refused(
+    unit: Ledger, ledger: Ledger, clock: SetClock
+) -> None:
+    """On the township's own file the team member's name was typed with the
+    township as the unit (褚河街道); the office's register makes 赵验收 a
+    member of the team, and took the acceptance in on the name alone."""
+    ledger.register_operator(OFFICE, OFFICE.name, OFFICE.unit, "办公室")
+    team = Operator("赵验收", "市巩固拓展脱贫攻坚成果调研指导组")
+    ledger.register_operator(OFFICE, team.name, team.unit, "调研指导组")
+    first = unit.rows()[0].finding_id
+    at(clock, 6, 9)
+    unit.complete(ZHANG, first, 3, on=date(2022, 6, 9), effect="已整改")
+    unit.pass_acceptance(Operator("赵验收", "褚河街道"), first, 4, on=date(2022, 6, 9),
+                         remarks="合格")  # fmt: skip
+
+    with pytest.raises(BundleAcceptanceError) as caught:
+        ledger.import_bundle(OFFICE, unit.export_bundle(ZHANG, "褚河街道"))
+    assert caught.value.accepted == ((first[:8], "赵验收"),)
