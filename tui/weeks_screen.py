@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Select, Static
 
 from domain.ledger import Ledger
 from tui.form import Field, FormModal, choices
-from tui.wording import late_note
+from tui.wording import AskAgain, late_note
 
 
 class WeeksScreen(Screen[None]):
@@ -105,9 +105,16 @@ class WeeksScreen(Screen[None]):
         app: Any = self.app
         campaign = self.ledger.campaign
 
+        warned: set[str] = set()
+
         def submit(values: dict[str, Any]) -> None:
-            fingerprint = self.ledger.submit_week(app.operator, values["unit"], week)
-            note = late_note(self.ledger.week_view(week, values["unit"]).late)
+            unit = values["unit"]
+            note = late_note(self.ledger.week_view(week, unit).late)
+            if note and unit not in warned:
+                # Said before it is handed in: the sheet leaves those out.
+                warned.add(unit)
+                raise AskAgain(note, "确需按截止时的记录报送，请再按 Ctrl+S。")
+            fingerprint = self.ledger.submit_week(app.operator, unit, week)
             self.notify(
                 f"已报送 {values['unit']} 第{week}周台账，指纹 {fingerprint}。"
                 f"导出的该周台账带同一指纹。{note}",

@@ -938,9 +938,10 @@ def _campaign_field_problem(problem: str) -> str:
 class AskAgain(Exception):
     """A refusal, already worded, that the same save made again overrides."""
 
-    def __init__(self, refusal: Exception, again: str) -> None:
+    def __init__(self, refusal: Exception | str, again: str) -> None:
         super().__init__(refusal)
-        self.message = f"{explain(refusal)}{again}"
+        said = refusal if isinstance(refusal, str) else explain(refusal)
+        self.message = f"{said}{again}"
 
 
 def is_refusal(error: Exception) -> bool:

@@ -205,6 +205,34 @@ async def test_a_week_is_submitted_from_the_weeks_screen(
     assert (submission.unit, submission.week) == ("褚河街道", 1)
 
 
+async def test_a_week_that_leaves_out_late_entries_is_handed_in_on_a_second_ctrl_s(
+    ledger: Ledger, clock: SetClock, tmp_path: Path
+) -> None:
+    """A week whose findings were all entered after its cut-off was handed in
+    at once, empty; that they were not on it was said only afterwards."""
+    at(clock, 6, 9)
+    completed(ledger, "东村王某未挂牌")  # found 6/1, entered 6/9: after week 1
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("w")
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        said = str(app.screen.query_one("#form-message", Static).render())
+        assert "1 个问题在截止后才录入" in said and "再按 Ctrl+S" in said, said
+        assert ledger.submissions() == []
+
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+
+    [submission] = ledger.submissions()
+    assert (submission.unit, submission.week) == ("褚河街道", 1)
+
+
 async def test_sealing_from_the_palette_leaves_only_acceptance(
     ledger: Ledger, clock: SetClock, tmp_path: Path
 ) -> None:
