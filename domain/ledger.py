@@ -764,9 +764,11 @@ class Ledger(Application):
             elif field == "category":
                 try:
                     item = self._check_item(value, check_item)
-                except UnknownValueError:
+                except UnknownValueError as refused:
                     # Named as the new category's item, the form's field for it.
-                    raise UnknownValueError("new_check_item", str(check_item)) from None
+                    raise UnknownValueError(
+                        "new_check_item", str(check_item), refused.choices
+                    ) from None
                 finding.correct(stamp, field=field, value=new, reason=reason)
                 if item != finding.state.check_item:
                     finding.correct(stamp, field="check_item", value=item, reason=reason)

@@ -562,6 +562,7 @@ def test_a_category_with_a_check_item_it_does_not_have_is_refused(
         )
 
     assert caught.value == UnknownValueError("new_check_item", "5")
+    assert caught.value.choices == ("1", "2", "3")  # said, not only refused
     assert ledger.row(finding_id).category == "housing"
 
 
