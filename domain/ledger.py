@@ -1921,6 +1921,58 @@ class Ledger(Application):
             sealed_by=signer,
         )
 
+    def final_report_at(self, unit: str, position: int, day: date) -> FinalReport:
+        """Build again the figures of a unit's final ledger exported at a position.
+
+        Its ledger as it stood when the log ended at `position`, its
+        statistics judged on `day` (the file's report day), and its coverage
+        from the screenings standing then: what a file's 统计 and 汇总 are
+        checked against. The seal's words on the sheet are not rebuilt.
+        """
+        from domain.statistics import FinalReport, statistics
+
+        sheet = self.official_sheet_at(unit, position, day)
+        states = self._states_at(position, LedgerQuery(unit=unit))
+        weeks = self.campaign.report_weeks
+        shown = [n for n in weeks if self.campaign.week_days(n)[0] <= day] or weeks[:1]
+        figures = statistics(states, day, self.campaign, weeks=shown, unit=unit)
+        screened = self._screenings_at(unit, position)
+        covered = coverage(screened, states, self.campaign, [unit])[0]
+        return FinalReport(
+            campaign=self.campaign.name,
+            unit=unit,
+            day=day,
+            sheet=sheet,
+            statistics=figures,
+            coverage=covered,
+            categories=tuple((c.key, c.label) for c in self.campaign.categories),
+            sealed_by=sheet.sealed_by,
+        )
+
+    def _screenings_at(self, unit: str, position: int) -> list[Screening]:
+        """The unit's screenings standing when the log ended at a position, from
+        the log (the view keeps only those standing now)."""
+        key = UnitLedger.id_for(self.campaign.id, unit)
+        topics = (get_topic(UnitLedger.ItemScreened), get_topic(UnitLedger.ScreeningUndone))
+        standing: dict[int, Screening] = {}
+        for event in self.events_in_order(until=position, topics=topics):
+            if event.originator_id != key:
+                continue
+            if isinstance(event, UnitLedger.ScreeningUndone):
+                standing.pop(event.undone_version, None)
+                continue
+            standing[event.originator_version] = Screening(
+                unit=unit,
+                category=event.category,
+                check_item=event.check_item,
+                households=event.households,
+                problems_found=event.problems_found,
+                on=event.on,
+                operator=event.operator,
+                recorded_at=event.timestamp,
+            )
+        return list(standing.values())
+
     def submissions(self, unit: str = "") -> list[Submission]:
         """List every weekly submission, oldest first."""
         imported = self._imported_submissions()

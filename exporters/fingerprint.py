@@ -25,7 +25,7 @@ from exporters.consolidated import (
     WEEKS_TITLE,
 )
 from exporters.consolidated import SUMMARY_TITLE as OFFICE_SUMMARY_TITLE
-from exporters.final_report import STATISTICS_TITLE, SUMMARY_TITLE
+from exporters.final_report import STATISTICS_TITLE, SUMMARY_TITLE, final_sheet
 from exporters.masking import mask_sheet
 from exporters.official import (
     DETAIL_TITLE,
@@ -46,6 +46,8 @@ _NONE = "none"
 # the office's workbook: computed from the same rows, not compared cell by cell.
 UNIT_EXTRAS = frozenset({STATISTICS_TITLE, SUMMARY_TITLE, LATE_TITLE, DIFFERENCES_TITLE})
 OFFICE_TABLES = frozenset({OFFICE_SUMMARY_TITLE, WEEKS_TITLE, OVERDUE_TITLE, RESPONSIBLE_TITLE})
+# A final ledger's tables: rebuilt from the log and compared like its rows.
+_FINAL_TABLES = frozenset({STATISTICS_TITLE, SUMMARY_TITLE})
 
 # Below these a row (points) or a column (characters) shows nothing: what was
 # written there is hidden as surely as by `hidden`.
@@ -181,8 +183,8 @@ def check_cells(ledger: Ledger, path: Path) -> CellCheck:
     The file's properties say which unit, report day, cut-off and log position
     it was exported from. The sheet is built again from the log (masked too,
     and the closer of the two is compared, since a masked copy may be given).
-    Only the ledger and detail sheets are compared; a week report's extra
-    sheets are derived from the same log.
+    A final ledger's 统计 and 汇总 are rebuilt and compared too; a week's
+    difference tables (`uncompared`) are derived from the same log.
     """
     path = Path(path)
     try:
@@ -193,17 +195,23 @@ def check_cells(ledger: Ledger, path: Path) -> CellCheck:
         claim = _claim(ledger, book.properties)
         if claim is not None and claim.unit == ALL_UNITS:
             return _check_units(ledger, path, book, claim)
-        sheet = claim.rebuild(ledger) if claim is not None else None
+        if claim is None:
+            sheet = None
+        elif claim.week is None and not claim.known and _FINAL_TABLES & set(book.sheetnames):
+            sheet = final_sheet(ledger.final_report_at(claim.unit, claim.position, claim.day))
+        else:
+            sheet = claim.rebuild(ledger)
     except (LedgerError, ValueError):
         return CellCheck(path, unchecked="unknown_origin")
     if sheet is None:
         return CellCheck(path, unchecked="unknown_origin")
+    compared = (LEDGER_TITLE, DETAIL_TITLE, *(t.title for t in sheet.extra))
     differences = []
     with tempfile.TemporaryDirectory() as folder:
         for variant, name in ((sheet, "plain.xlsx"), (mask_sheet(sheet), "masked.xlsx")):
             rebuilt = load_workbook(write_official_sheet(variant, Path(folder) / name))
-            differences.append(_differences(book, rebuilt))
-    others = tuple(t for t in book.sheetnames if t not in (LEDGER_TITLE, DETAIL_TITLE))
+            differences.append(_differences(book, rebuilt, compared))
+    others = tuple(t for t in book.sheetnames if t not in compared)
     foreign = [Difference(t, t, True, False, "foreign_sheet") for t in others
                if t not in UNIT_EXTRAS]  # fmt: skip
     fewer = [*foreign, *min(differences, key=len)]
@@ -291,9 +299,9 @@ def _check_units(ledger: Ledger, path: Path, book: Any, claim: _Claim) -> CellCh
     )
 
 
-def _differences(given: Any, rebuilt: Any) -> list[Difference]:
+def _differences(given: Any, rebuilt: Any, titles: Sequence[str]) -> list[Difference]:
     found: list[Difference] = []
-    for title in (LEDGER_TITLE, DETAIL_TITLE):
+    for title in titles:
         if title not in given.sheetnames:
             found.append(Difference(title, "", None, title))
             continue

@@ -611,21 +611,43 @@ def test_verify_against_a_file_sees_cells_shown_otherwise_than_they_hold(
     assert shown in out
 
 
-def test_verify_against_a_final_ledger_names_the_tables_it_did_not_compare(
-    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("edit", ["", "统计!I5", "汇总!F3"])
+def test_verify_against_a_final_ledger_compares_its_figures_too(
+    store: Path,
+    tmp_path: Path,
+    campaign: Campaign,
+    capsys: pytest.CaptureFixture[str],
+    edit: str,
 ) -> None:
-    """The final ledger's 统计 and 汇总 were edited and verify said only
-    内容逐格核对：与记录一致, as if every table had been compared."""
+    """The final ledger's 统计 and 汇总 (the figures leaders read) were set to
+    0 overdue and verify said the file was 与记录一致: only the ledger and
+    detail sheets were compared. They are rebuilt from the log at the file's
+    fingerprint too, so what was recorded since does not count."""
+    import openpyxl
+
     base = ["--store", str(store), "--unit", "褚河街道", "--operator", "张三"]
     final = tmp_path / "final.xlsx"
     assert main([*base, "final", "--unit", "褚河街道", "-o", str(final)]) == 0
+    record_later(store, campaign)
+    assert main([*base, "screening", "--category", "住房保障", "--item", "2",
+                 "--households", "40", "--found", "0", "--on", "6月12日"]) == 0  # fmt: skip
+    if edit:
+        book = openpyxl.load_workbook(final)
+        title, cell = edit.split("!")
+        book[title][cell] = 99
+        book.save(final)
     capsys.readouterr()
 
-    assert main([*base, "verify", "--against", str(final)]) == 0
+    code = main([*base, "verify", "--against", str(final)])
 
     out = capsys.readouterr().out
-    assert "整改台账、明细表逐格核对：与记录一致" in out
-    assert "统计、汇总表是由这些行计算的，未逐格核对" in out
+    if not edit:
+        assert code == 0, out
+        assert "内容逐格核对：与记录一致" in out and "未逐格核对" not in out, out
+    else:
+        title, cell = edit.split("!")
+        assert code == 1, out
+        assert f"单元格 {cell}（{title}表），文件中为“99”" in out, out
 
 
 def test_replay_says_how_many_of_its_rows_are_withdrawn(
