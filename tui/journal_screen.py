@@ -18,6 +18,20 @@ from tui.finding_screen import EVENT_NAMES, FindingScreen, describe, local_time
 from tui.wording import explain, one_line
 
 
+class JournalTable(DataTable[object]):
+    """The journal's rows: Home and End go to the oldest and newest record, as on
+    the ledger, rather than to the first and last column."""
+
+    BINDINGS = [
+        Binding("home", "jump(0)", show=False),
+        Binding("end", "jump(-1)", show=False),
+    ]
+
+    def action_jump(self, row: int) -> None:
+        if self.row_count:
+            self.move_cursor(row=row % self.row_count)
+
+
 class JournalScreen(Screen[None]):
     """List events; Enter jumps to the finding an event belongs to."""
 
@@ -50,7 +64,7 @@ class JournalScreen(Screen[None]):
             # Placeholders that cannot be read as a set filter (起 6月1日 was).
             yield Input(placeholder="录入起始日", compact=True, id="journal-since")
             yield Input(placeholder="录入截止日", compact=True, id="journal-until")
-        yield DataTable(cursor_type="row", cell_padding=0, id="journal-table")
+        yield JournalTable(cursor_type="row", cell_padding=0, id="journal-table")
         yield Static("", id="journal-summary")
         yield Footer(compact=True)
 

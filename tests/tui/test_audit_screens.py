@@ -329,6 +329,15 @@ async def test_the_journal_lists_every_record_not_only_the_findings(
         table = journal.query_one("#journal-table")
         assert "第 2 项" in str(table.get_row_at(0)[-1]) and "80 户" in str(table.get_row_at(0)[-1])
 
+        await choose(pilot, "#journal-kind", "")
+        table.focus()
+        await pilot.press("end")  # the newest record, as on the ledger table
+        await pilot.pause()
+        assert table.cursor_row == len(journal.entries) - 1
+        await pilot.press("home")
+        await pilot.pause()
+        assert table.cursor_row == 0
+
         await choose(pilot, "#journal-kind", "报送周台账")
         assert len(journal.entries) == 1
         table.move_cursor(row=0)
