@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
@@ -1803,6 +1803,49 @@ class Ledger(Application):
             # What a workbook of it carries: the log it was read from.
             cutoff=standing.cutoff,
             fingerprint=self._public_fingerprint(standing.position),
+        )
+
+    def office_overview_at(self, position: int, day: date) -> OfficeOverview:
+        """Build again the office's overview of the ledger as it stood, exported
+        on `day` when the log ended at `position`: what a workbook's summary
+        tables are checked against.
+
+        The findings as they stood then, judged on `day`; the weeks handed in
+        and the seals recorded by then; the weeks due by the start of `day`
+        (cut-offs fall at midnight). A report week's overview shows
+        submissions as known when it was written, which no position records:
+        it is not rebuilt.
+        """
+        if not 0 <= position <= self.head():
+            raise PositionOutsideLogError(position, self.head())
+        states = self._states_at(position)
+        units = {UnitLedger.id_for(self.campaign.id, u): u for u in self.campaign.all_units}
+        topics = (get_topic(UnitLedger.WeekSubmitted), get_topic(UnitLedger.FinalLedgerSealed))
+        handed_in: dict[str, dict[int, date]] = {}
+        sealed: dict[str, str] = {}
+        for event in self.events_in_order(until=position, topics=topics):
+            unit = units.get(event.originator_id)
+            if unit is None:
+                continue
+            if isinstance(event, UnitLedger.WeekSubmitted):
+                handed_in.setdefault(unit, {}).setdefault(event.week, event.on)
+            else:
+                sealed[unit] = event.signer
+        start = datetime.combine(day, time(0), tzinfo=self.campaign.tz)
+        weeks = self.campaign.report_weeks
+        return office.overview(
+            states,
+            self.campaign.all_units,
+            day,
+            None,
+            weeks,
+            submitted={u: dict(sorted(w.items())) for u, w in handed_in.items()},
+            due={w for w in weeks if self.week_cutoff(w) <= start},
+            sealed=sealed,
+            receiving=self.campaign.units.receiving,
+            lead_units=self.campaign.responsible_units,
+            cutoff=None,
+            fingerprint=self._public_fingerprint(position),
         )
 
     def statistics(self, unit: str = "", week: int | None = None) -> Statistics:

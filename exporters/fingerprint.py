@@ -23,6 +23,7 @@ from exporters.consolidated import (
     OVERDUE_TITLE,
     RESPONSIBLE_TITLE,
     WEEKS_TITLE,
+    write_consolidated,
 )
 from exporters.consolidated import SUMMARY_TITLE as OFFICE_SUMMARY_TITLE
 from exporters.final_report import STATISTICS_TITLE, SUMMARY_TITLE, final_sheet
@@ -260,10 +261,11 @@ def _claim(ledger: Ledger, properties: Any) -> _Claim | None:
 
 
 def _check_units(ledger: Ledger, path: Path, book: Any, claim: _Claim) -> CellCheck:
-    """Compare each unit's sheet of the office's workbook with the log's.
+    """Compare each unit's sheet of the office's workbook with the log's, and
+    the overview tables of a workbook of the ledger as it stood.
 
-    Its overview tables are counts of those same rows, and its weekly
-    submissions are as known when it was written: they are not compared.
+    A report week's overview shows submissions as known when it was written,
+    which no log position records: its tables are not compared (`uncompared`).
     """
     given = {}
     found: list[Difference] = []
@@ -280,7 +282,16 @@ def _check_units(ledger: Ledger, path: Path, book: Any, claim: _Claim) -> CellCh
             found.append(Difference(ws.title, ws.title, True, False, "foreign_sheet"))
     missing = []
     units = 0
+    uncompared = tuple(t for t in book.sheetnames if t in OFFICE_TABLES)
     with tempfile.TemporaryDirectory() as folder:
+        if claim.week is None and not claim.known:
+            overview = ledger.office_overview_at(claim.position, claim.day)
+            labels = {c.key: c.label for c in ledger.campaign.categories}
+            tables = load_workbook(
+                write_consolidated(overview, [], labels, Path(folder) / "tables.xlsx")
+            )
+            found += _differences(book, tables, tables.sheetnames)
+            uncompared = ()
         for unit in ledger.campaign.all_units:
             sheet = claim.rebuild(ledger, unit)
             if unit not in given:
@@ -296,6 +307,7 @@ def _check_units(ledger: Ledger, path: Path, book: Any, claim: _Claim) -> CellCh
         differing=len(found),
         units=units,
         missing=tuple(missing),
+        uncompared=uncompared,
     )
 
 

@@ -1729,11 +1729,14 @@ def _verify(ledger: Ledger, files: list[Path]) -> int:
                 "  内容无法逐格核对：文件属性中缺少单位、日期或截止时间，无法按记录重建，"
                 "不能确认内容未被改动。"
             )
-        elif cells.units:
+        elif cells.units and cells.uncompared:
             print(
-                f"  内容逐格核对：与记录一致（{cells.units} 个单位的台账；汇总、各周报送、"
-                "逾期问题、按责任单位表是由这些行计算的，未逐格核对）"
+                f"  内容逐格核对：与记录一致（{cells.units} 个单位的台账；"
+                f"{'、'.join(cells.uncompared)}表是某周的汇总，其中的报送情况按导出时所知，"
+                "无法按记录重建，未逐格核对）"
             )
+        elif cells.units:
+            print(f"  内容逐格核对：与记录一致（{cells.units} 个单位的台账及汇总各表）")
         elif cells.uncompared:
             print(
                 f"  {LEDGER_TITLE}、{DETAIL_TITLE}表逐格核对：与记录一致"
