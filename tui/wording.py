@@ -615,8 +615,9 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         f"数据包来自另一项工作（{x.campaign}），与当前的工作定义不符，未导入。"
     ),
     e.BundleConflictError: lambda x: (
-        f"数据包与本库已有的记录冲突：{x.originator_id} 的第 {x.version} 步两边内容不同"
-        "（可能在单位和办公室两处分别办理过），未导入任何记录。"
+        f"数据包与本库已有的记录冲突：{x.originator_id} 的第 {x.version} 步两边内容不同，"
+        "未导入任何记录。或是单位和办公室两处分别办理过这一步，或是单位数据文件中"
+        "已导入过的这条记录后来被改写过：请向该单位核实。"
     ),
     e.ReportDayMismatchError: lambda x: (
         f"表中已写明日期 {_day(x.sheet_day)}，与给出的 {_day(x.given)} 不同；"

@@ -171,3 +171,10 @@ def test_a_seal_refused_for_open_work_says_what_it_would_lock_and_what_not() -> 
     assert said.endswith(
         "；封存后这 2 个问题不能再记录整改进展或完成，只能记录验收结果（验收未通过退回的可再整改）。"
     ), said
+
+
+def test_a_bundle_conflict_names_both_ways_it_comes_about() -> None:
+    """A record rewritten in the unit's file after it was imported was put
+    down only to both sides having done the step."""
+    said = explain(errors.BundleConflictError("1a2b3c4d", 3))
+    assert "两处分别办理过" in said and "被改写过" in said
