@@ -462,15 +462,8 @@ class Finding(Aggregate):
         )
 
     def complete(self, stamp: Stamp, *, on: date, effect: str) -> None:
-        """Declare the rectification done on a given day, with the effect achieved.
-
-        Not before the latest progress reported: that would be work reported on
-        a rectification already done.
-        """
+        """Declare the rectification done on a given day, with the effect achieved."""
         self._check_in_rectification()
-        progress_on = self.state.progress_on
-        if progress_on is not None and on < progress_on:
-            raise DateTooEarlyError("completed_on", on, progress_on, "progress_on")
         self._record(
             self.RectificationCompleted,
             stamp,

@@ -781,17 +781,3 @@ def test_the_latest_progress_is_the_one_of_the_latest_day_not_the_last_typed() -
     # On the same day, the one entered last is the latest.
     finding.report_progress(later(9), on=date(2022, 6, 9), progress="九日下午进展", evidence=[])
     assert finding.state.latest_progress == "九日下午进展"
-
-
-def test_completion_before_the_latest_progress_is_refused() -> None:
-    """Progress dated 6/10, then completion dated 6/9: the history showed work
-    reported on a rectification already done."""
-    finding = in_progress()
-    progress_on = FOUND_ON + timedelta(3)
-    finding.report_progress(later(5), on=progress_on, progress="已入户核实", evidence=[])
-    day = progress_on - timedelta(1)
-
-    error = refused(finding, lambda f, s: complete(f, s, on=day), later(6))
-
-    assert error == DateTooEarlyError("completed_on", day, progress_on, "progress_on")
-    complete(finding, later(7), on=progress_on)  # the same day is fine
