@@ -318,6 +318,16 @@ class Campaign(_Definition):
         """Weeks 1 up to the week holding the campaign's last day."""
         return list(range(1, self.week_of(self.last_day) + 1))
 
+    @property
+    def owed_weeks(self) -> list[int]:
+        """The report weeks each unit owes a weekly ledger for: those that begin
+        in the phase week 1 begins in (排查整改). A later phase's week (总结验收)
+        is reported by the sealed final ledger instead."""
+        phase = self.phase_on(self.weeks.first_day)
+        if phase is None:
+            return self.report_weeks
+        return [w for w in self.report_weeks if self.week_days(w)[0] <= phase.end]
+
     def _week_one(self) -> date:
         first = self.weeks.first_day
         if self.weeks.kind == "iso":

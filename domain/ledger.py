@@ -1796,9 +1796,10 @@ class Ledger(Application):
             week,
             self.campaign.report_weeks,
             submitted={r.unit: r.handed_in for r in reports},
-            due={w for w in self.campaign.report_weeks if self.week_cutoff(w) <= now},
+            due={w for w in self.campaign.owed_weeks if self.week_cutoff(w) <= now},
             sealed={r.unit: r.sealed_by for r in reports if r.sealed_by},
             receiving=self.campaign.units.receiving,
+            owed=self.campaign.owed_weeks,
             lead_units=self.campaign.responsible_units,
             # What a workbook of it carries: the log it was read from.
             cutoff=standing.cutoff,
@@ -1840,9 +1841,10 @@ class Ledger(Application):
             None,
             weeks,
             submitted={u: dict(sorted(w.items())) for u, w in handed_in.items()},
-            due={w for w in weeks if self.week_cutoff(w) <= start},
+            due={w for w in self.campaign.owed_weeks if self.week_cutoff(w) <= start},
             sealed=sealed,
             receiving=self.campaign.units.receiving,
+            owed=self.campaign.owed_weeks,
             lead_units=self.campaign.responsible_units,
             cutoff=None,
             fingerprint=self._public_fingerprint(position),
@@ -2051,7 +2053,7 @@ class Ledger(Application):
     def unit_reports(self) -> list[UnitReports]:
         """Say for every unit which weeks are in, which are due and missing, and any seal."""
         now = self.clock.now()
-        due = [w for w in self.campaign.report_weeks if self.week_cutoff(w) <= now]
+        due = [w for w in self.campaign.owed_weeks if self.week_cutoff(w) <= now]
         owing = set(self.campaign.reporting_units)
         reports = []
         for unit in self.campaign.all_units:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -17,7 +17,9 @@ class WeekMark(StrEnum):
     SUBMITTED = "submitted"
     MISSING = "missing"
     NOT_DUE = "not_due"
-    NOT_OWED = "not_owed"  # the unit receives reports rather than hands them in
+    # The unit receives reports rather than hands them in, or no unit owes
+    # the week (one the final ledger reports: Campaign.owed_weeks).
+    NOT_OWED = "not_owed"
 
 
 @dataclass(frozen=True)
@@ -94,13 +96,15 @@ def overview(
     due: set[int],
     sealed: dict[str, str],
     receiving: Sequence[str] = (),
+    owed: Collection[int] | None = None,
     lead_units: Sequence[str] = (),
     cutoff: datetime | None = None,
     fingerprint: str | None = None,
 ) -> OfficeOverview:
     """Summarise findings and submissions for every unit, in the order given.
 
-    A unit in `receiving` is left out unless it has findings. Units outside
+    A unit in `receiving` is left out unless it has findings, and owes no
+    week; nor does any unit owe a week not in `owed` (all, if None). Units outside
     `units` that still report findings (a campaign file since changed) come
     last, so no finding drops out of the totals.
     """
@@ -122,7 +126,7 @@ def overview(
                 WeekMark.SUBMITTED
                 if w in submitted.get(unit, {})
                 else WeekMark.NOT_OWED
-                if unit in receiving
+                if unit in receiving or (owed is not None and w not in owed)
                 else WeekMark.MISSING
                 if w in due
                 else WeekMark.NOT_DUE,

@@ -88,11 +88,14 @@ class WeeksScreen(Screen[None]):
         report = reports[self.unit]
         if self.unit not in owing:
             return lambda week: "不需报送"
+        owed = self.ledger.campaign.owed_weeks
 
         def said(week: int) -> str:
             day = report.handed_in.get(week)
             if day is not None:
                 return f"{day.month}月{day.day}日报送"
+            if week not in owed:
+                return "不需报送"  # the final ledger reports it
             return "未报送" if week in report.missing else "未到期"
 
         return said

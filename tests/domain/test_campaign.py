@@ -147,6 +147,9 @@ def test_campaign_weeks(campaign: Campaign) -> None:
     assert campaign.week_days(1) == (date(2022, 6, 1), date(2022, 6, 7))
     assert campaign.week_days(4) == (date(2022, 6, 22), date(2022, 6, 28))
     assert campaign.report_weeks == [1, 2, 3, 4]
+    # Weekly reports are owed for the weeks that begin in 排查整改 (to 6-20);
+    # week 4 lies in 总结验收, which the sealed final ledger reports.
+    assert campaign.owed_weeks == [1, 2, 3]
 
 
 def test_week_cutoff_is_local_midnight_after_the_week(campaign: Campaign) -> None:

@@ -116,7 +116,8 @@ async def test_the_units_table_shows_every_cell_whole_at_80_columns(
     for row in rows:
         for cell, width in zip(row, widths, strict=True):
             assert cell_len(cell) < width, (cell, width)
-    assert "第1、2、3、4周" in {row[-1] for row in rows}
+    # Week 4 lies wholly in 总结验收, whose final ledger replaces the weekly one.
+    assert "第1、2、3周" in {row[-1] for row in rows}
 
 
 async def test_the_office_screen_counts_findings_by_responsible_unit(
