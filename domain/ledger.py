@@ -2006,16 +2006,7 @@ class Ledger(Application):
             if isinstance(event, UnitLedger.ScreeningUndone):
                 standing.pop(event.undone_version, None)
                 continue
-            standing[event.originator_version] = Screening(
-                unit=unit,
-                category=event.category,
-                check_item=event.check_item,
-                households=event.households,
-                problems_found=event.problems_found,
-                on=event.on,
-                operator=event.operator,
-                recorded_at=event.timestamp,
-            )
+            standing[event.originator_version] = _screening(unit, event)
         return list(standing.values())
 
     def submissions(self, unit: str = "") -> list[Submission]:

@@ -615,6 +615,22 @@ def test_verify_against_a_file_sees_cells_shown_otherwise_than_they_hold(
     assert shown in out
 
 
+def edited_and_verified(
+    path: Path, edit: str, base: list[str], capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str]:
+    """Set the cell `edit` names (汇总!D3) to 99, if any, then verify the file."""
+    import openpyxl
+
+    if edit:
+        book = openpyxl.load_workbook(path)
+        title, cell = edit.split("!")
+        book[title][cell] = 99
+        book.save(path)
+    capsys.readouterr()
+    code = main([*base, "verify", "--against", str(path)])
+    return code, capsys.readouterr().out
+
+
 @pytest.mark.parametrize("edit", ["", "统计!I5", "汇总!F3"])
 def test_verify_against_a_final_ledger_compares_its_figures_too(
     store: Path,
@@ -627,7 +643,6 @@ def test_verify_against_a_final_ledger_compares_its_figures_too(
     0 overdue and verify said the file was 与记录一致: only the ledger and
     detail sheets were compared. They are rebuilt from the log at the file's
     fingerprint too, so what was recorded since does not count."""
-    import openpyxl
 
     base = ["--store", str(store), "--unit", "褚河街道", "--operator", "张三"]
     final = tmp_path / "final.xlsx"
@@ -635,16 +650,9 @@ def test_verify_against_a_final_ledger_compares_its_figures_too(
     record_later(store, campaign)
     assert main([*base, "screening", "--category", "住房保障", "--item", "2",
                  "--households", "40", "--found", "0", "--on", "6月12日"]) == 0  # fmt: skip
-    if edit:
-        book = openpyxl.load_workbook(final)
-        title, cell = edit.split("!")
-        book[title][cell] = 99
-        book.save(final)
-    capsys.readouterr()
 
-    code = main([*base, "verify", "--against", str(final)])
+    code, out = edited_and_verified(final, edit, base, capsys)
 
-    out = capsys.readouterr().out
     if not edit:
         assert code == 0, out
         assert "内容逐格核对：与记录一致" in out and "未逐格核对" not in out, out
@@ -710,23 +718,15 @@ def test_verify_against_the_offices_current_workbook_compares_its_tables(
     emptied, passed as 与记录一致: the tables leaders read were not compared.
     The workbook of the ledger as it stands is rebuilt whole from the log at
     its fingerprint and day, submissions and seals included."""
-    import openpyxl
 
     base = ["--store", str(store), "--operator", "王主任"]
     assert main(["--store", str(store), "--unit", "褚河街道", "submit", "--week", "1"]) == 0
     exported = tmp_path / "汇总.xlsx"
     assert main([*base, "office", "-o", str(exported)]) == 0
     record_later(store, campaign)
-    if edit:
-        book = openpyxl.load_workbook(exported)
-        title, cell = edit.split("!")
-        book[title][cell] = 99
-        book.save(exported)
-    capsys.readouterr()
 
-    code = main([*base, "verify", "--against", str(exported)])
+    code, out = edited_and_verified(exported, edit, base, capsys)
 
-    out = capsys.readouterr().out
     if not edit:
         assert code == 0, out
         assert "内容逐格核对：与记录一致（1 个单位的台账及汇总各表）" in out, out
