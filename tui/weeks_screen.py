@@ -118,8 +118,9 @@ class WeeksScreen(Screen[None]):
                 warned.add(unit)
                 raise AskAgain(note, "确需按截止时的记录报送，请再按 Ctrl+S。")
             fingerprint = self.ledger.submit_week(app.operator, unit, week)
+            self.reload()  # the list behind the form shows it handed in
             self.notify(
-                f"已报送 {values['unit']} 第{week}周台账，指纹 {fingerprint}。"
+                f"{values['unit']} 第{week}周台账，指纹 {fingerprint}。"
                 f"导出的该周台账带同一指纹。{note}",
                 title="已报送",
                 severity="warning" if note else "information",

@@ -200,6 +200,9 @@ async def test_a_week_is_submitted_from_the_weeks_screen(
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
+        # The list behind says so at once, not only after leaving it.
+        table = app.screen.query_one("#weeks-table")
+        assert table.get_row_at(0)[-1] == "6月8日报送"
 
     [submission] = ledger.submissions()
     assert (submission.unit, submission.week) == ("褚河街道", 1)
