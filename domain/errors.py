@@ -100,9 +100,11 @@ class FoundAfterStepError(LedgerError):
 
 @dataclass
 class NotReportingUnitError(LedgerError):
-    """A week handed in by a unit that receives the weekly reports (the office)."""
+    """A unit that receives the ledgers (the office, the team) asked to hand in
+    a week (`act` "submit") or to hold a finding of its own ("record")."""
 
     unit: str
+    act: str = "submit"
 
 
 @dataclass

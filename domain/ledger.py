@@ -2692,6 +2692,7 @@ class Ledger(Application):
         if not 1 <= new.check_item <= item_count:
             raise UnknownValueError("check_item", str(new.check_item), _numbers(item_count))
         self._check_campaign_day("found_on", new.found_on)
+        self._check_reporting(new.reporting_unit)
         if new.source != SPOT_CHECK_SOURCE and self.sealed_by(new.reporting_unit):
             # A spot-check's finding is entered after the seal, off the sealed ledger.
             raise UnitSealedError(new.reporting_unit)
@@ -3001,10 +3002,16 @@ class Ledger(Application):
             # A unit line with a typo may be overruled; another real unit may not.
             if written and written != chosen and written in self.campaign.all_units:
                 raise UnitMismatchError(written, chosen)
-            return chosen
+            return self._check_reporting(chosen)
         if not written:
             raise UnitNotGivenError(sheet.file_name)
-        return self._known("unit", written)
+        return self._check_reporting(self._known("unit", written))
+
+    def _check_reporting(self, unit: str) -> str:
+        """Refuse a finding for a unit that receives the ledgers: it holds none."""
+        if unit in self.campaign.units.receiving:
+            raise NotReportingUnitError(unit, "record")
+        return unit
 
     def imported(self, sheet: ImportSheet) -> PreviousImport | None:
         """Say when, by whom and with how many findings this file was imported, if it was."""

@@ -513,3 +513,14 @@ def test_refusals_name_the_options_that_answer_them(
     sample = str(samples / "handmade-plain-chuhe.xlsx")  # no unit line
     assert_refused(run(store, sample), err := capsys.readouterr().err)
     assert "--unit" in err, err
+
+
+def test_a_sheet_is_not_imported_to_a_unit_that_receives_the_ledgers(
+    samples: Path, store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`import … --unit 市巩固…办公室` brought three findings in as the office's."""
+    office = "市巩固拓展脱贫攻坚成果领导小组办公室"
+    code = run(store, str(samples / "handmade-plain-chuhe.xlsx"), "--unit", office)
+
+    assert_refused(code, err := capsys.readouterr().err)
+    assert "不登记本单位的问题" in err, err

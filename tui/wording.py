@@ -426,7 +426,9 @@ _EXPLAIN: dict[type[Exception], Callable[[Any], str]] = {
         f"发现日期 {_day(x.found_on)} 晚于已记录的整改步骤日期 {_day(x.step_on)}，不能这样更正。"
     ),
     e.NotReportingUnitError: lambda x: (
-        f"{x.unit}接收各单位的周报，本身不需报送周台账；请选择要报送的乡镇或部门。"
+        f"{x.unit}接收各单位报送的台账，不登记本单位的问题；请选择问题所在的乡镇或部门。"
+        if x.act == "record"
+        else f"{x.unit}接收各单位的周报，本身不需报送周台账；请选择要报送的乡镇或部门。"
     ),
     e.MomentInFutureError: lambda x: (
         f"{moment_words(x.moment)}还没有到（现在是 {format_day(x.now.date())} {x.now:%H:%M}），"

@@ -965,3 +965,19 @@ def test_the_sheet_says_whether_a_completion_met_its_deadline(
     third = ledger.record(operator, new_finding(statement="未整改", **PLAN))
     rows = {r.statement: r for r in ledger.official_sheet(operator.unit).rows}
     assert rows["未整改"].on_time is None and ledger.row(third).extensions == 0
+
+
+def test_a_unit_that_receives_the_ledgers_records_no_findings_of_its_own(
+    ledger: Ledger, operator: Operator, new_finding: NewFindingFactory
+) -> None:
+    """With nobody registered a finding could be filed for the office or the
+    team, which then showed in the office overview as a unit with findings
+    and overdue ones, though they hand in no ledger."""
+    from domain.errors import NotReportingUnitError
+
+    office = ledger.campaign.units.receiving[0]
+    with pytest.raises(NotReportingUnitError) as caught:
+        ledger.record(operator, new_finding(reporting_unit=office))
+
+    assert caught.value == NotReportingUnitError(office, "record")
+    assert ledger.head() == 0
