@@ -1806,20 +1806,34 @@ class Ledger(Application):
             fingerprint=self._public_fingerprint(standing.position),
         )
 
-    def office_overview_at(self, position: int, day: date) -> OfficeOverview:
-        """Build again the office's overview of the ledger as it stood, exported
-        on `day` when the log ended at `position`: what a workbook's summary
-        tables are checked against.
+    def office_overview_at(
+        self, position: int, day: date, week: int | None = None
+    ) -> OfficeOverview:
+        """Build again the office's overview exported on `day` when the log
+        ended at `position`: what a workbook's summary tables are checked against.
 
-        The findings as they stood then, judged on `day`; the weeks handed in
-        and the seals recorded by then; the weeks due by the start of `day`
-        (cut-offs fall at midnight). A report week's overview shows
-        submissions as known when it was written, which no position records:
-        it is not rebuilt.
+        The findings as they stood then, judged on `day`; or for a report week
+        as recorded by its cut-off, judged on its last day. The weeks handed
+        in and the seals recorded by `position`; the weeks due by the start of
+        `day` (cut-offs fall at midnight), or by the week's cut-off. A week's
+        workbook showed the submissions known when it was written, which no
+        position records: those cells are not to be compared.
         """
         if not 0 <= position <= self.head():
             raise PositionOutsideLogError(position, self.head())
-        states = self._states_at(position)
+        cutoff = None
+        if week is None:
+            states = self._states_at(position)
+            start = datetime.combine(day, time(0), tzinfo=self.campaign.tz)
+        else:
+            if week not in self.campaign.report_weeks:
+                raise self._unknown_week(week)
+            cutoff = start = self.week_cutoff(week)
+            self.catch_up()
+            states = self.projection.view.select(
+                LedgerQuery(), Moment.recorded_before(cutoff, position)
+            )
+            day = self.campaign.week_days(week)[1]
         units = {UnitLedger.id_for(self.campaign.id, u): u for u in self.campaign.all_units}
         topics = (get_topic(UnitLedger.WeekSubmitted), get_topic(UnitLedger.FinalLedgerSealed))
         handed_in: dict[str, dict[int, date]] = {}
@@ -1832,13 +1846,12 @@ class Ledger(Application):
                 handed_in.setdefault(unit, {}).setdefault(event.week, event.on)
             else:
                 sealed[unit] = event.signer
-        start = datetime.combine(day, time(0), tzinfo=self.campaign.tz)
         weeks = self.campaign.report_weeks
         return office.overview(
             states,
             self.campaign.all_units,
             day,
-            None,
+            week,
             weeks,
             submitted={u: dict(sorted(w.items())) for u, w in handed_in.items()},
             due={w for w in self.campaign.owed_weeks if self.week_cutoff(w) <= start},
@@ -1846,7 +1859,7 @@ class Ledger(Application):
             receiving=self.campaign.units.receiving,
             owed=self.campaign.owed_weeks,
             lead_units=self.campaign.responsible_units,
-            cutoff=None,
+            cutoff=cutoff,
             fingerprint=self._public_fingerprint(position),
         )
 

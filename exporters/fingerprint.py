@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -172,6 +172,8 @@ class CellCheck:
     units: int = 0
     missing: tuple[str, ...] = ()
     uncompared: tuple[str, ...] = ()
+    # Whether the file is the office's workbook (of every unit).
+    office: bool = False
 
     @property
     def matches(self) -> bool:
@@ -264,8 +266,9 @@ def _check_units(ledger: Ledger, path: Path, book: Any, claim: _Claim) -> CellCh
     """Compare each unit's sheet of the office's workbook with the log's, and
     the overview tables of a workbook of the ledger as it stood.
 
-    A report week's overview shows submissions as known when it was written,
-    which no log position records: its tables are not compared (`uncompared`).
+    A report week's workbook shows submissions as known when it was
+    written, which no log position records: its 各周报送 and its summary's
+    two columns of them (应报未报, 封存) are not compared (`uncompared`).
     """
     given = {}
     found: list[Difference] = []
@@ -284,14 +287,22 @@ def _check_units(ledger: Ledger, path: Path, book: Any, claim: _Claim) -> CellCh
     units = 0
     uncompared = tuple(t for t in book.sheetnames if t in OFFICE_TABLES)
     with tempfile.TemporaryDirectory() as folder:
-        if claim.week is None and not claim.known:
-            overview = ledger.office_overview_at(claim.position, claim.day)
+        if not claim.known:
+            overview = ledger.office_overview_at(claim.position, claim.day, claim.week)
             labels = {c.key: c.label for c in ledger.campaign.categories}
             tables = load_workbook(
                 write_consolidated(overview, [], labels, Path(folder) / "tables.xlsx")
             )
-            found += _differences(book, tables, tables.sheetnames)
-            uncompared = ()
+            if claim.week is None:
+                found += _differences(book, tables, tables.sheetnames)
+                uncompared = ()
+            else:
+                # The submissions' cells: the summary's last two columns.
+                summary = tables[OFFICE_SUMMARY_TITLE]
+                skip = {OFFICE_SUMMARY_TITLE: {summary.max_column - 1, summary.max_column}}
+                titles = [t for t in tables.sheetnames if t != WEEKS_TITLE]
+                found += _differences(book, tables, titles, skip)
+                uncompared = (WEEKS_TITLE,)
         for unit in ledger.campaign.all_units:
             sheet = claim.rebuild(ledger, unit)
             if unit not in given:
@@ -308,16 +319,23 @@ def _check_units(ledger: Ledger, path: Path, book: Any, claim: _Claim) -> CellCh
         units=units,
         missing=tuple(missing),
         uncompared=uncompared,
+        office=True,
     )
 
 
-def _differences(given: Any, rebuilt: Any, titles: Sequence[str]) -> list[Difference]:
+def _differences(
+    given: Any,
+    rebuilt: Any,
+    titles: Sequence[str],
+    skip: Mapping[str, set[int]] | None = None,
+) -> list[Difference]:
+    """Compare the sheets of those titles; `skip` names columns left out, by sheet."""
     found: list[Difference] = []
     for title in titles:
         if title not in given.sheetnames:
             found.append(Difference(title, "", None, title))
             continue
-        found += _cells_differing(given[title], rebuilt[title])
+        found += _cells_differing(given[title], rebuilt[title], (skip or {}).get(title, set()))
     return found
 
 
@@ -334,8 +352,11 @@ def _older_layout(mine: Any, theirs: Any) -> bool:
     return header == [cell.value for cell in theirs[1]][: len(header)]
 
 
-def _cells_differing(mine: Any, theirs: Any) -> list[Difference]:
-    """Compare two sheets cell by cell, then what each hides from view."""
+def _cells_differing(
+    mine: Any, theirs: Any, skip: set[int] | frozenset[int] = frozenset()
+) -> list[Difference]:
+    """Compare two sheets cell by cell (but the columns in `skip`), then what
+    each hides from view."""
     found = []
     rows = max(mine.max_row, theirs.max_row)
     columns = max(mine.max_column, theirs.max_column)
@@ -343,6 +364,8 @@ def _cells_differing(mine: Any, theirs: Any) -> list[Difference]:
         columns = mine.max_column
     for row in range(1, rows + 1):
         for column in range(1, columns + 1):
+            if column in skip:
+                continue
             a, b = mine.cell(row, column), theirs.cell(row, column)
             found += _cell_differing(mine.title, a, b)
     for kind, hidden in (

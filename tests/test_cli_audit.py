@@ -400,7 +400,8 @@ def test_verify_against_the_offices_consolidated_workbook_checks_every_unit_shee
     assert main([*base, "verify", "--against", str(exported)]) == 0, capsys.readouterr()
     out = capsys.readouterr().out
     if week:  # its submissions as known when written: no position holds them
-        assert "内容逐格核对：与记录一致（1 个单位的台账；汇总" in out and "未逐格核对" in out, out
+        assert "内容逐格核对：与记录一致（1 个单位的台账及汇总各表；各周报送表" in out, out
+        assert "未逐格核对" in out, out
     else:
         assert "内容逐格核对：与记录一致（1 个单位的台账及汇总各表）" in out, out
 
@@ -704,6 +705,35 @@ def test_verify_against_the_offices_workbook_sees_a_sheet_renamed_or_added(
         "renamed": "颍川街道表的内容是褚河街道的台账，表名却不是",
         "added": "说明表不是本软件写的",
     }[change] in out, out
+
+
+@pytest.mark.parametrize("edit", ["", "汇总!C3", "逾期问题!B2", "按责任单位!C2"])
+def test_verify_against_a_weeks_office_workbook_compares_its_counts(
+    store: Path,
+    tmp_path: Path,
+    campaign: Campaign,
+    capsys: pytest.CaptureFixture[str],
+    edit: str,
+) -> None:
+    """A week's office workbook with its counts invented passed, said 整改台账、
+    明细表逐格核对 though it had no such sheet, and left all its tables out.
+    Only what the submissions decide (各周报送, 汇总's 应报未报 and 封存) is
+    as known when written; the counts are rebuilt as of the week's cut-off."""
+    base = ["--store", str(store), "--operator", "王主任"]
+    exported = tmp_path / "汇总第1周.xlsx"
+    assert main([*base, "office", "--week", "1", "-o", str(exported)]) == 0
+    record_later(store, campaign)
+
+    code, out = edited_and_verified(exported, edit, base, capsys)
+
+    if not edit:
+        assert code == 0, out
+        assert "内容逐格核对：与记录一致（1 个单位的台账及汇总各表" in out, out
+        assert "整改台账、明细表" not in out and "各周报送表" in out, out
+    else:
+        title, cell = edit.split("!")
+        assert code == 1, out
+        assert f"单元格 {cell}（{title}表），文件中为“99”" in out, out
 
 
 @pytest.mark.parametrize("edit", ["", "汇总!D3", "逾期问题!B2", "按责任单位!C2"])

@@ -1729,13 +1729,13 @@ def _verify(ledger: Ledger, files: list[Path]) -> int:
                 "  内容无法逐格核对：文件属性中缺少单位、日期或截止时间，无法按记录重建，"
                 "不能确认内容未被改动。"
             )
-        elif cells.units and cells.uncompared:
+        elif cells.office and cells.uncompared:
             print(
-                f"  内容逐格核对：与记录一致（{cells.units} 个单位的台账；"
-                f"{'、'.join(cells.uncompared)}表是某周的汇总，其中的报送情况按导出时所知，"
-                "无法按记录重建，未逐格核对）"
+                f"  内容逐格核对：与记录一致（{cells.units} 个单位的台账及汇总各表；"
+                f"{'、'.join(cells.uncompared)}表和汇总表的应报未报、封存两列是某周汇总中"
+                "按导出时所知的报送情况，无法按记录重建，未逐格核对）"
             )
-        elif cells.units:
+        elif cells.office:
             print(f"  内容逐格核对：与记录一致（{cells.units} 个单位的台账及汇总各表）")
         elif cells.uncompared:
             print(
