@@ -1216,14 +1216,12 @@ class Ledger(Application):
                 continue
             break
         self.catch_up()
-        newer = early = None
+        newer: tuple[str, int] | None = None
+        early = 0
         if latest is not None:
             moment, exported_at, head = latest
-            early = sum(
-                1
-                for e in map(self.mapper.to_domain_event, new)
-                if hasattr(e, "evolve") and e.timestamp < moment
-            )
+            added: list[Any] = [self.mapper.to_domain_event(s) for s in new]
+            early = sum(1 for e in added if hasattr(e, "evolve") and e.timestamp < moment)
             if missing and not new and moment > datetime.fromisoformat(bundle.exported_at):
                 newer = (exported_at, head)
                 missing = ()  # an older bundle lacks what came later, not what was deleted
@@ -1262,7 +1260,8 @@ class Ledger(Application):
             for e in map(self.mapper.to_domain_event, (s for s in bundled if s.topic == undo))
         }
         refused = []
-        for e in map(self.mapper.to_domain_event, (s for s in new if s.topic in kinds)):
+        results: list[Any] = [self.mapper.to_domain_event(s) for s in new if s.topic in kinds]
+        for e in results:
             if (e.originator_id, e.originator_version) in undone:
                 continue
             by = Operator(e.operator, e.operator_unit)

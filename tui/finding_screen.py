@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -86,13 +86,13 @@ def describe(entry: HistoryEntry, campaign: Campaign) -> str:
     return "；".join(parts)
 
 
-def _item(d: dict[str, Any], campaign: Campaign) -> str:
+def _item(d: Mapping[str, Any], campaign: Campaign) -> str:
     label = {c.key: c.label for c in campaign.categories}.get(d["category"], d["category"])
     return f"{label} 第 {d['check_item']} 项"
 
 
 # What the journal says of the events of no finding, by kind.
-OTHER_RECORDS: dict[str, Callable[[dict[str, Any], Campaign], str]] = {
+OTHER_RECORDS: dict[str, Callable[[Mapping[str, Any], Campaign], str]] = {
     "Opened": lambda d, c: f"{d['unit']}开始记录报送与封存",
     "WeekSubmitted": lambda d, c: f"第 {d['week']} 周，指纹 {d['fingerprint']}",
     "ItemScreened": lambda d, c: (
