@@ -179,3 +179,22 @@ def test_findings_are_counted_by_responsible_unit_lead_units_first(
 
     mine = statistics(states, DAY, campaign, weeks=[1], unit="火龙镇")
     assert [r.unit for r in mine.by_responsible if r.tally.found] == ["火龙镇"]
+
+
+def test_a_receiving_unit_with_findings_from_an_older_store_owes_no_week(
+    campaign: Campaign,
+) -> None:
+    """Findings of the team, recorded before such findings were refused, still
+    count in the office's overview, which marks every week not owed."""
+    from domain.office import WeekMark, overview
+
+    team = campaign.units.receiving[-1]
+    summary = overview(
+        [state(1, reporting_unit=team)], campaign.all_units, DAY, None,
+        campaign.report_weeks, submitted={}, due=set(campaign.report_weeks),
+        sealed={}, receiving=campaign.units.receiving,
+    )  # fmt: skip
+
+    [theirs] = [u for u in summary.units if u.unit == team]
+    assert theirs.total == 1
+    assert {mark for _, mark in theirs.weeks} == {WeekMark.NOT_OWED}
