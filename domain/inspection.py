@@ -102,6 +102,7 @@ def signals(events: Iterable[Any], campaign: Campaign) -> list[Signal]:
     # Each unit's latest bundle export imported so far, and the finding events
     # recorded before the latest of them: only those can be brought too early.
     exported: dict[str, datetime] = {}
+    newest: datetime | None = None  # the latest of them
     early: dict[tuple[str, int], Any] = {}
     # Acceptance results since the last bundle's record: a bundle's events
     # come just before it.
@@ -110,10 +111,11 @@ def signals(events: Iterable[Any], campaign: Campaign) -> list[Signal]:
         if isinstance(event, BundleImport.Imported):
             found.extend(_before_last_bundle(event, exported, early, campaign))
             found.extend(_accepted_in_bundle(event, accepted, campaign))
+            newest = max(exported.values())
             continue
         if not hasattr(event, "evolve"):
             continue
-        if exported and event.timestamp < max(exported.values()):
+        if newest is not None and event.timestamp < newest:
             early[(str(event.originator_id), event.originator_version)] = event
         if type(event).__name__ in ACCEPTANCES:
             accepted[(str(event.originator_id), event.originator_version)] = event

@@ -8,7 +8,7 @@ import secrets
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -1189,8 +1189,9 @@ class Ledger(Application):
         self._known("unit", bundle.unit)
         mine, other_units, left_out = self._units_own(bundle)
         submissions = self._checked_submissions(bundle, mine)
-        missing = self._missing_since_last(bundle.unit, mine)
-        latest = self._latest_import(bundle.unit)
+        earlier = self._imports(bundle.unit)
+        missing = self._missing_since_last(earlier, mine)
+        latest = _latest_import(earlier)
         for attempt in (1, 2):
             new, present = self._not_yet_stored(mine)
             if not new:
@@ -1270,47 +1271,33 @@ class Ledger(Application):
         if refused:
             raise BundleAcceptanceError(tuple(refused))
 
+    @staticmethod
     def _missing_since_last(
-        self, unit: str, events: Sequence[StoredEvent]
+        earlier: Sequence[Any], events: Sequence[StoredEvent]
     ) -> tuple[tuple[str, int], ...]:
-        """Name the unit's events imported before that its bundle no longer holds.
+        """Name the events `earlier` imports of the unit added that its bundle
+        no longer holds.
 
         Its file kept them once; now they are gone from it (the chain redone
         to hide that), which only an earlier import can show.
         """
-        before = self.imported_events(unit)
+        before = _added(earlier)
         held = {(str(e.originator_id), e.originator_version) for e in events}
         return tuple(
             (oid[:SHORT_ID], version) for oid, version in sorted(before - held)
         )
 
-    def _latest_import(self, unit: str) -> tuple[datetime, str, int] | None:
-        """Return the export moment (as a moment, and as recorded) and the
-        unit-store head of the unit's latest-exported bundle imported here."""
+    def _imports(self, unit: str = "") -> list[Any]:
+        """Return the records of bundles imported here (of one unit's, given `unit`)."""
         from domain.bundle import BundleImport
 
         topic = get_topic(BundleImport.Imported)
-        return max(
-            (
-                (datetime.fromisoformat(e.exported_at), e.exported_at, e.source_head)
-                for e in self.events_in_order(topics=(topic,))
-                if e.unit == unit
-            ),
-            default=None,
-        )
+        return [e for e in self.events_in_order(topics=(topic,)) if not unit or e.unit == unit]
 
     def imported_events(self, unit: str = "") -> set[tuple[str, int]]:
         """Return (originator id, version) of every event that came in a bundle
         (of one unit's, given `unit`)."""
-        from domain.bundle import BundleImport
-
-        topic = get_topic(BundleImport.Imported)
-        return {
-            (str(oid), int(version))
-            for event in self.events_in_order(topics=(topic,))
-            if not unit or event.unit == unit
-            for oid, version in event.added
-        }
+        return _added(self._imports(unit))
 
     # Queries
 
@@ -1788,15 +1775,33 @@ class Ledger(Application):
         now = self.clock.now()
         if week is not None:
             now = min(now, self.week_cutoff(week))
+        return self._overview_of(
+            standing,
+            week,
+            {r.unit: r.handed_in for r in reports},
+            {r.unit: r.sealed_by for r in reports if r.sealed_by},
+            now,
+        )
+
+    def _overview_of(
+        self,
+        standing: _Standing,
+        week: int | None,
+        submitted: Mapping[str, Mapping[int, date]],
+        sealed: dict[str, str],
+        now: datetime,
+    ) -> OfficeOverview:
+        """The overview of findings standing so, with these submissions and
+        seals, owing the weeks due by `now`."""
         return office.overview(
             standing.states,
             self.campaign.all_units,
             standing.day,
             week,
             self.campaign.report_weeks,
-            submitted={r.unit: r.handed_in for r in reports},
+            submitted=submitted,
             due={w for w in self.campaign.owed_weeks if self.week_cutoff(w) <= now},
-            sealed={r.unit: r.sealed_by for r in reports if r.sealed_by},
+            sealed=sealed,
             receiving=self.campaign.units.receiving,
             owed=self.campaign.owed_weeks,
             lead_units=self.campaign.responsible_units,
@@ -1845,22 +1850,9 @@ class Ledger(Application):
                 handed_in.setdefault(unit, {}).setdefault(event.week, event.on)
             else:
                 sealed[unit] = event.signer
-        weeks = self.campaign.report_weeks
-        return office.overview(
-            states,
-            self.campaign.all_units,
-            day,
-            week,
-            weeks,
-            submitted={u: dict(sorted(w.items())) for u, w in handed_in.items()},
-            due={w for w in self.campaign.owed_weeks if self.week_cutoff(w) <= start},
-            sealed=sealed,
-            receiving=self.campaign.units.receiving,
-            owed=self.campaign.owed_weeks,
-            lead_units=self.campaign.responsible_units,
-            cutoff=cutoff,
-            fingerprint=self._public_fingerprint(position),
-        )
+        submitted = {u: dict(sorted(w.items())) for u, w in handed_in.items()}
+        standing = _Standing(states, position, day, cutoff)
+        return self._overview_of(standing, week, submitted, sealed, start)
 
     def statistics(self, unit: str = "", week: int | None = None) -> Statistics:
         """Compute the statistics of one unit or all, now or as of a report week.
@@ -1882,11 +1874,14 @@ class Ledger(Application):
                 raise self._unknown_week(week)
             day = self.campaign.week_days(week)[1]
             states = list(self.states_as_of(self.week_cutoff(week)).values())
-        weeks = self.campaign.report_weeks
-        shown = [n for n in weeks if self.campaign.week_days(n)[0] <= day] or weeks[:1]
         return statistics(
-            states, day, self.campaign, weeks=shown, unit=unit, week=week
+            states, day, self.campaign, weeks=self._weeks_begun(day), unit=unit, week=week
         )
+
+    def _weeks_begun(self, day: date) -> list[int]:
+        """The report weeks begun by `day` (at least the first): a weekly flow's."""
+        weeks = self.campaign.report_weeks
+        return [n for n in weeks if self.campaign.week_days(n)[0] <= day] or weeks[:1]
 
     def screenings(self, unit: str = "") -> list[Screening]:
         """List every check-item screening standing (not undone), oldest first, from the view."""
@@ -1990,9 +1985,7 @@ class Ledger(Application):
 
         sheet = self.official_sheet_at(unit, position, day)
         states = self._states_at(position, LedgerQuery(unit=unit))
-        weeks = self.campaign.report_weeks
-        shown = [n for n in weeks if self.campaign.week_days(n)[0] <= day] or weeks[:1]
-        figures = statistics(states, day, self.campaign, weeks=shown, unit=unit)
+        figures = statistics(states, day, self.campaign, weeks=self._weeks_begun(day), unit=unit)
         screened = self._screenings_at(unit, position)
         covered = coverage(screened, states, self.campaign, [unit])[0]
         return FinalReport(
@@ -3174,6 +3167,20 @@ def _per_row(progress: Progress | None) -> Progress | None:
     if progress is None:
         return None
     return lambda done, total: progress(done // 2, total // 2)
+
+
+def _added(imports: Iterable[Any]) -> set[tuple[str, int]]:
+    """(originator id, version) of every event these bundle imports added."""
+    return {(str(oid), int(version)) for e in imports for oid, version in e.added}
+
+
+def _latest_import(imports: Iterable[Any]) -> tuple[datetime, str, int] | None:
+    """The export moment (as a moment, and as recorded) and the unit-store head
+    of the latest-exported of these bundle imports."""
+    return max(
+        ((datetime.fromisoformat(e.exported_at), e.exported_at, e.source_head) for e in imports),
+        default=None,
+    )
 
 
 def _screening(unit: str, event: UnitLedger.ItemScreened) -> Screening:
