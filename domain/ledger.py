@@ -326,8 +326,9 @@ class JournalEntry:
     """One event of the store with the finding it belongs to.
 
     An event of no finding (a week handed in, a screening, the register, a
-    sample, a bundle's import) has no `finding_id` nor `statement`; `unit` is
-    the unit it is about, or else the operator's.
+    sample, a sheet's or a bundle's import) has no `finding_id` nor
+    `statement`, and its `kind` names its aggregate too (UnitLedger.Opened);
+    `unit` is the unit it is about, or else the operator's.
     """
 
     finding_id: str
@@ -1422,12 +1423,12 @@ class Ledger(Application):
                     units[event.originator_id] = event.unit
                 unit = units.get(event.originator_id) or event.operator_unit
                 key, statement = "", ""
-            entry = JournalEntry(
-                finding_id=key,
-                unit=unit,
-                statement=statement,
-                event=_entry(event, self.campaign.tz),
-            )
+            line = _entry(event, self.campaign.tz)
+            if not key:
+                # Named with its aggregate: a sheet's import and a bundle's are
+                # both an `Imported`.
+                line = replace(line, kind=type(event).__qualname__)
+            entry = JournalEntry(finding_id=key, unit=unit, statement=statement, event=line)
             if query.admits(entry, self.campaign.tz):
                 entries.append(entry)
         return entries

@@ -93,21 +93,29 @@ def _item(d: Mapping[str, Any], campaign: Campaign) -> str:
 
 # What the journal says of the events of no finding, by kind.
 OTHER_RECORDS: dict[str, Callable[[Mapping[str, Any], Campaign], str]] = {
-    "Opened": lambda d, c: f"{d['unit']}开始记录报送与封存",
-    "WeekSubmitted": lambda d, c: f"第 {d['week']} 周，指纹 {d['fingerprint']}",
-    "ItemScreened": lambda d, c: (
+    "UnitLedger.Opened": lambda d, c: f"{d['unit']}开始记录报送与封存",
+    "UnitLedger.WeekSubmitted": lambda d, c: f"第 {d['week']} 周，指纹 {d['fingerprint']}",
+    "UnitLedger.ItemScreened": lambda d, c: (
         f"{_item(d, c)}：排查 {d['households']} 户，发现问题 {d['problems_found']} 个"
     ),
-    "ScreeningUndone": lambda d, c: f"撤销第 {d['undone_version']} 步的排查登记",
-    "FinalLedgerSealed": lambda d, c: f"签字人 {d['signer']}，指纹 {d['fingerprint']}",
-    "Registered": lambda d, c: f"{d['name']}：{d['unit']}，{role_name(d['role'])}",
-    "Assigned": lambda d, c: f"改为 {d['unit']}，{role_name(d['role'])}",
-    "Retired": lambda d, c: "停用",
-    "SampleDrawn": lambda d, c: (
+    "UnitLedger.ScreeningUndone": lambda d, c: f"撤销第 {d['undone_version']} 步的排查登记",
+    "UnitLedger.FinalLedgerSealed": lambda d, c: (
+        f"签字人 {d['signer']}，指纹 {d['fingerprint']}"
+    ),
+    "StaffMember.Registered": lambda d, c: (
+        f"{d['name']}：{d['unit']}，{role_name(d['role'])}"
+    ),
+    "StaffMember.Assigned": lambda d, c: f"改为 {d['unit']}，{role_name(d['role'])}",
+    "StaffMember.Retired": lambda d, c: "停用",
+    "SpotCheck.SampleDrawn": lambda d, c: (
         f"每层 {d['per_stratum']} 个，种子 {d['seed']}，抽中 {len(d['finding_ids'])} 个"
     ),
-    "Imported": lambda d, c: (
+    "BundleImport.Imported": lambda d, c: (
         f"{d['unit']}的数据包（{d['exported_by']}导出），新增 {len(d['added'])} 条记录"
+    ),
+    "ImportedFile.Imported": lambda d, c: (
+        f"{d['file_name']}：{len(d['finding_ids'])} 个问题导入{d['unit']}"
+        + (f"，{len(d['left_out'])} 行未导入" if d["left_out"] else "")
     ),
 }
 

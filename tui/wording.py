@@ -96,17 +96,18 @@ EVENT_NAMES = {
     "FieldCorrected": "更正",
     "Withdrawn": "作废",
     "ChangeUndone": "撤销",
-    # The journal's events of no finding.
-    "Opened": "单位建档",
-    "WeekSubmitted": "报送周台账",
-    "ItemScreened": "排查登记",
-    "ScreeningUndone": "撤销排查",
-    "FinalLedgerSealed": "封存终版",
-    "Registered": "登记操作员",
-    "Assigned": "变更操作员",
-    "Retired": "停用操作员",
-    "SampleDrawn": "抽取样本",
-    "Imported": "导入数据包",
+    # The journal's events of no finding, named with their aggregate.
+    "UnitLedger.Opened": "单位建档",
+    "UnitLedger.WeekSubmitted": "报送周台账",
+    "UnitLedger.ItemScreened": "排查登记",
+    "UnitLedger.ScreeningUndone": "撤销排查",
+    "UnitLedger.FinalLedgerSealed": "封存终版",
+    "StaffMember.Registered": "登记操作员",
+    "StaffMember.Assigned": "变更操作员",
+    "StaffMember.Retired": "停用操作员",
+    "SpotCheck.SampleDrawn": "抽取样本",
+    "BundleImport.Imported": "导入数据包",
+    "ImportedFile.Imported": "导入台账",
 }
 
 

@@ -346,6 +346,31 @@ async def test_the_journal_lists_every_record_not_only_the_findings(
         assert app.screen is journal
 
 
+async def test_the_journal_tells_a_sheet_imported_from_a_bundle_imported(
+    ledger: Ledger, clock: SetClock, tmp_path: Path, samples: Path
+) -> None:
+    """After a spreadsheet import, j closed the app with a KeyError: the
+    sheet's import record and a bundle's share a class name (Imported), and
+    the journal read the sheet's as a bundle's."""
+    from exporters.ledger_import import read_ledger
+
+    at(clock, 6, 9)
+    sheet = read_ledger(samples / "handmade-plain-chuhe.xlsx", year=2022)
+    ledger.import_sheet(OPERATOR, sheet, unit="褚河街道")
+    app = TaizhangApp(ledger, OPERATOR, export_dir=tmp_path)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("j")
+        await pilot.pause()
+        journal = app.screen
+        assert isinstance(journal, JournalScreen)
+        assert len(journal.entries) == ledger.head()
+        table = journal.query_one("#journal-table")
+        kinds = {str(table.get_row_at(n)[4]) for n in range(table.row_count)}
+        assert "导入数据包" not in kinds and "导入台账" in kinds, kinds
+
+
 def detail_text(screen: object) -> str:
     assert isinstance(screen, FindingScreen)
     console = Console(record=True, width=100, file=io.StringIO())
